@@ -1,0 +1,32 @@
+# Two commands: `make demo` (set up, run the main job on the sample district, serve the
+# dashboards) and `make test` (set up, run every test). Both create and reuse .venv.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test chromium bench clean-workspace
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m sislab demo
+
+test: $(STAMP) chromium
+	$(PY) -m pytest
+
+# Browser tests drive Debian's chromium (no browser download); root installs it when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: browser tests will be skipped"; fi; }
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean-workspace:
+	rm -rf workspace reports

@@ -1,0 +1,5 @@
+import sys
+
+from sislab.cli import main
+
+sys.exit(main())

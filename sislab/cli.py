@@ -1,0 +1,55 @@
+"""`sislab` command line: parse, call the package, print. Each area adds its own commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Modules that contribute sub-commands through `add_commands(subparsers)`.
+COMMAND_MODULES = (
+    "sislab.core.commands",
+    "sislab.sample",
+    "sislab.core.runner",
+    "sislab.core.serve",
+    "sislab.cci.commands",
+)
+
+
+class UserError(Exception):
+    """An error the user can fix; printed without a traceback, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sislab", description=__doc__)
+    parser.add_argument("--workspace", help="workspace directory (default $SISLAB_WORKSPACE or ./workspace)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.workspace:
+        import os
+
+        os.environ["SISLAB_WORKSPACE"] = args.workspace
+    try:
+        return int(args.func(args) or 0)
+    except UserError as e:
+        print(f"sislab: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The one place that opens databases.
+
+- The SIS snapshot (DuckDB) is opened read-only. Imports never write into a published
+  snapshot: they build a new file and move the CURRENT pointer (see `publish_snapshot`),
+  so any number of readers (Voila kernels, notebooks, jobs) never meet a writer's lock.
+- App state (jobs, users, files made, schedules, profiles) lives in SQLite in WAL mode,
+  made for many small writers in many processes.
+- Job results are Parquet files published with `publish_result`; `snapshot()` exposes them
+  as views so that a query can join results with SIS tables.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from .workspace import FILE_MODE, Workspace, write_atomic
+
+KEEP_SNAPSHOTS = 3
+
+
+class NoSnapshot(RuntimeError):
+    """Nothing has been imported into this workspace yet."""
+
+
+def sql_text(package: str, name: str) -> str:
+    """A `.sql` file shipped inside a sislab package (e.g. `sql_text("sislab.cci", "x.sql")`)."""
+    return resources.files(package).joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@contextmanager
+def snapshot(ws: Workspace | None = None):
+    """A read-only DuckDB connection on the current SIS snapshot, with result views.
+
+    Results published under `results/<job>/*.parquet` appear as views `<job>_<name>`.
+    """
+    ws = ws or Workspace.locate()
+    path = ws.current_snapshot()
+    if path is None:
+        raise NoSnapshot(f"No SIS data imported in {ws.root} yet; run `sislab import DIR` first.")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
+        for view, files in result_views(ws).items():
+            con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM read_parquet(?, union_by_name = true)",
+                        [files])
+        yield con
+    finally:
+        con.close()
+
+
+def result_views(ws: Workspace) -> dict[str, list[str]]:
+    """{view name: parquet files} for every published result set."""
+    views: dict[str, list[str]] = {}
+    for job_dir in sorted(p for p in ws.results.iterdir() if p.is_dir()) if ws.results.exists() else []:
+        for name_dir in sorted(p for p in job_dir.iterdir() if p.is_dir()):
+            files = sorted(str(f) for f in name_dir.glob("*.parquet"))
+            if files:
+                views[f"{job_dir.name}_{name_dir.name}"] = files
+    return views
+
+
+def publish_result(ws: Workspace, job: str, name: str, part: str, con: duckdb.DuckDBPyConnection,
+                   query: str, params: list | None = None) -> Path:
+    """Write the rows of `query` as results/<job>/<name>/<part>.parquet, atomically.
+
+    `part` is usually a school id: a school's run replaces only that school's rows, and a
+    failed run leaves the previous file in place.
+    """
+    target = ws.results / job / name / f"{part}.parquet"
+
+    def write(tmp: Path) -> None:
+        con.execute(f"COPY ({query}) TO '{_quote_path(tmp)}' (FORMAT parquet)", params or [])
+
+    return write_atomic(target, write)
+
+
+def _quote_path(path: Path) -> str:
+    # COPY ... TO does not take a bound parameter for its target; paths are ours, not user text.
+    return str(path).replace("'", "''")
+
+
+def build_connection(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection on a snapshot being built (only the importer uses it)."""
+    return duckdb.connect(str(path))
+
+
+def publish_snapshot(ws: Workspace, built: Path) -> Path:
+    """Move a finished snapshot into place and point CURRENT at it, atomically."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    final = ws.snapshots / f"sis-{stamp}-{os.getpid()}.duckdb"
+    os.chmod(built, FILE_MODE)
+    os.replace(built, final)
+    write_atomic(ws.current_pointer, final.name + "\n")
+    _prune_snapshots(ws, keep=final)
+    return final
+
+
+def _prune_snapshots(ws: Workspace, keep: Path) -> None:
+    """Keep the newest few snapshots: readers that opened an older one keep their inode."""
+    olds = sorted((p for p in ws.snapshots.glob("sis-*.duckdb") if p != keep), key=lambda p: p.stat().st_mtime)
+    for old in olds[: max(0, len(olds) - (KEEP_SNAPSHOTS - 1))]:
+        old.unlink(missing_ok=True)
+
+
+def app_state(ws: Workspace | None = None) -> sqlite3.Connection:
+    """A connection to the app-state database, schema applied, WAL on, waits on busy."""
+    ws = ws or Workspace.locate()
+    new = not ws.app_db.exists()
+    con = sqlite3.connect(ws.app_db, timeout=30, isolation_level=None)
+    if new:
+        os.chmod(ws.app_db, FILE_MODE)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA busy_timeout = 30000")
+    _retry_locked(lambda: con.execute("PRAGMA journal_mode = WAL"))
+    con.execute("PRAGMA foreign_keys = ON")
+    _retry_locked(lambda: con.executescript(sql_text("sislab.core", "app_state.sql")))
+    return con
+
+
+@contextmanager
+def transaction(con: sqlite3.Connection):
+    """BEGIN IMMEDIATE ... COMMIT: the write lock is taken up front, so no upgrade deadlocks."""
+    _retry_locked(lambda: con.execute("BEGIN IMMEDIATE"))
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _retry_locked(fn, attempts: int = 50):
+    for i in range(attempts):
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or i == attempts - 1:
+                raise
+            time.sleep(0.05 * (i + 1))

@@ -1,0 +1,121 @@
+"""The workspace: one directory that holds everything sislab keeps between runs.
+
+Layout (see docs/architecture.md for why):
+
+    workspace/
+      snapshots/sis-<stamp>.duckdb   imported SIS snapshots, never written after publish
+      CURRENT                        name of the snapshot readers should open
+      app.sqlite                     app state: jobs, locks' records, users, profiles, schedules
+      results/<job>/...parquet       published job results (replaced atomically)
+      locks/                         lock files (flock), one per locked resource
+      outbox/                        e-mails written as .eml when no SMTP server is configured
+      tmp/                           work files; a snapshot is built here before it is published
+    reports/                         produced files and executed notebooks (beside the workspace)
+
+Student data lives here, so everything is created owner-only (0700 dirs, 0600 files).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_WORKSPACE = "SISLAB_WORKSPACE"
+ENV_REPORTS = "SISLAB_REPORTS"
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    reports: Path
+
+    @classmethod
+    def locate(cls, root: str | os.PathLike | None = None) -> Workspace:
+        """The workspace named by the argument, else $SISLAB_WORKSPACE, else ./workspace."""
+        base = Path(root or os.environ.get(ENV_WORKSPACE) or "workspace").resolve()
+        reports = Path(os.environ.get(ENV_REPORTS) or base.parent / "reports").resolve()
+        ws = cls(base, reports)
+        ws.ensure()
+        return ws
+
+    @property
+    def snapshots(self) -> Path:
+        return self.root / "snapshots"
+
+    @property
+    def current_pointer(self) -> Path:
+        return self.root / "CURRENT"
+
+    @property
+    def app_db(self) -> Path:
+        return self.root / "app.sqlite"
+
+    @property
+    def results(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def locks(self) -> Path:
+        return self.root / "locks"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    def ensure(self) -> None:
+        for d in (self.root, self.snapshots, self.results, self.locks, self.outbox, self.tmp, self.reports):
+            private_dir(d)
+
+    def current_snapshot(self) -> Path | None:
+        """The published snapshot file, or None before the first import."""
+        try:
+            name = self.current_pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        path = self.snapshots / name
+        return path if path.exists() else None
+
+
+def private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    os.chmod(path, DIR_MODE)
+    return path
+
+
+def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Path:
+    """Write `path` so that readers see the old file or the new one, never half of one.
+
+    `write` is the content, or a function that writes a given temporary path (for writers
+    such as DuckDB's COPY that want a file name). The file is owner-only.
+    """
+    path = Path(path)
+    private_dir(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        if callable(write):
+            os.close(fd)
+            tmp.unlink()
+            write(tmp)
+        else:
+            data = write.encode("utf-8") if isinstance(write, str) else write
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

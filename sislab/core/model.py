@@ -370,8 +370,10 @@ def ddl() -> str:
     parts = ["-- Generated from sislab/core/model.py by `sislab model --ddl`. Do not edit.\n"]
     for t in TABLES:
         cols = [f"    {c.name} {c.sql_type}{' NOT NULL' if c.required else ''}" for c in t.columns]
-        cols.append(f"    PRIMARY KEY ({', '.join(t.key)})")
-        parts.append(f"-- {t.doc}\nCREATE TABLE {t.name} (\n" + ",\n".join(cols) + "\n);\n")
+        # Keys are enforced by the importer (with row numbers), not by DuckDB indexes, which
+        # would cost memory on statewide-size tables for no query benefit.
+        parts.append(f"-- {t.doc}\n-- key: ({', '.join(t.key)})\nCREATE TABLE {t.name} (\n"
+                     + ",\n".join(cols) + "\n);\n")
     return "\n".join(parts)
 
 

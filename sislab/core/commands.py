@@ -1,0 +1,42 @@
+"""Core commands: `sislab import`, `sislab model`."""
+
+from __future__ import annotations
+
+import sys
+
+from . import model
+from .workspace import Workspace
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("import", help="import a folder of SIS CSV exports (all or nothing)")
+    p.add_argument("folder")
+    p.add_argument("--user", help="who is importing (default: the login name)")
+    p.set_defaults(func=import_command)
+
+    p = sub.add_parser("model", help="print the data model as DDL or Markdown")
+    p.add_argument("--ddl", action="store_true", help="DuckDB CREATE TABLE statements")
+    p.add_argument("--docs", action="store_true", help="docs/data-model.md reference")
+    p.set_defaults(func=model_command)
+
+
+def import_command(args) -> int:
+    from ..cli import UserError
+    from .importer import ImportRejected, import_sis
+    from .progress import cli_progress
+
+    ws = Workspace.locate()
+    try:
+        report = import_sis(args.folder, ws, user=args.user, progress=cli_progress())
+    except ImportRejected as e:
+        raise UserError(str(e)) from None
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    total = sum(report.row_counts.values())
+    print(f"imported {total:,} rows from {len(report.row_counts)} tables into {report.snapshot}")
+    return 0
+
+
+def model_command(args) -> int:
+    print(model.docs() if args.docs else model.ddl())
+    return 0

@@ -1,0 +1,246 @@
+"""The importer: messy-but-valid exports load; each kind of bad input is named and loses nothing."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from fixtures import MINIMAL_EXPORT, write_export
+from sislab.core import store
+from sislab.core.importer import ImportRejected, import_sis
+from sislab.core.workspace import Workspace
+
+STUDENT_HEADER = "student_id,state_id,last_name,first_name,birth_date,grade,school_id,counselor_id\n"
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A workspace that already holds a good import (the 'last good data')."""
+    ws = Workspace.locate(tmp_path / "ws")
+    import_sis(write_export(tmp_path / "good"), ws, user="tester")
+    return ws
+
+
+def students(ws) -> list[tuple]:
+    with store.snapshot(ws) as con:
+        return con.execute("SELECT student_id, last_name, first_name FROM student ORDER BY 1").fetchall()
+
+
+def rejected(ws, tmp_path, overrides) -> list:
+    """Import the minimal export with `overrides`; assert it is rejected and nothing changed."""
+    before = students(ws)
+    pointer = ws.current_pointer.read_text()
+    with pytest.raises(ImportRejected) as info:
+        import_sis(write_export(tmp_path / "bad", overrides), ws, user="tester")
+    assert ws.current_pointer.read_text() == pointer
+    assert students(ws) == before
+    return [f for f in info.value.findings if f.severity == "error"]
+
+
+def one(findings, **where):
+    hits = [f for f in findings if all(getattr(f, k) == v for k, v in where.items())]
+    assert hits, f"no finding {where} in {[str(f) for f in findings]}"
+    return hits[0]
+
+
+# --- what must load -------------------------------------------------------------------
+
+
+def test_valid_export_publishes_snapshot_with_typed_rows(ws):
+    assert students(ws) == [("1001", "Núñez", "José"), ("1002", "O'Brien", "Zoë"), ("1003", "Smith, Jr.", "Al")]
+    with store.snapshot(ws) as con:
+        birth, active = con.execute(
+            "SELECT s.birth_date, sc.active FROM student s JOIN school sc USING (school_id) "
+            "WHERE student_id = '1002'").fetchone()
+    assert str(birth) == "2009-04-05"  # MM/DD/YYYY accepted
+    assert active is True
+
+
+def test_utf8_bom_crlf_and_blank_trailing_lines_load(ws, tmp_path):
+    text = "\ufeff" + MINIMAL_EXPORT["student"].replace("\n", "\r\n") + "\r\n\r\n,,,,,,,\r\n"
+    import_sis(write_export(tmp_path / "src", {"student": text}), ws)
+    assert [s[0] for s in students(ws)] == ["1001", "1002", "1003"]
+
+
+def test_windows_1252_export_is_transcoded(ws, tmp_path):
+    text = MINIMAL_EXPORT["student"].replace("O'Brien", "D\u2019Angelo")
+    report = import_sis(write_export(tmp_path / "src", {"student": text.encode("cp1252")}), ws)
+    assert ("1002", "D\u2019Angelo", "Zoë") in students(ws)
+    assert any("Windows-1252" in f.message for f in report.warnings)
+
+
+def test_utf16_export_is_transcoded(ws, tmp_path):
+    import_sis(write_export(tmp_path / "src", {"student": MINIMAL_EXPORT["student"].encode("utf-16")}), ws)
+    assert ("1001", "Núñez", "José") in students(ws)
+
+
+def test_header_is_case_insensitive_and_extra_columns_are_warned(ws, tmp_path):
+    text = MINIMAL_EXPORT["course"].replace("course_id,title", "Course_ID, TITLE ").replace(
+        "honors\n", "honors,room\n").replace(",N\n", ",N,12\n")
+    report = import_sis(write_export(tmp_path / "src", {"course": text}), ws)
+    warning = one(report.warnings, file="course.csv", column="room")
+    assert "ignored" in warning.message
+
+
+def test_optional_file_may_be_absent(ws):
+    with store.snapshot(ws) as con:
+        assert con.execute("SELECT count(*) FROM mark").fetchone()[0] == 0
+
+
+def test_snapshot_files_are_owner_only(ws):
+    mode = stat.S_IMODE(os.stat(ws.current_snapshot()).st_mode)
+    assert mode == 0o600
+    assert stat.S_IMODE(os.stat(ws.root).st_mode) == 0o700
+
+
+# --- what must be rejected, one test per kind -------------------------------------------
+
+
+def test_missing_required_file(ws, tmp_path):
+    one(rejected(ws, tmp_path, {"student": None}), file="student.csv")
+
+
+def test_empty_file(ws, tmp_path):
+    f = one(rejected(ws, tmp_path, {"course": ""}), file="course.csv", line=1)
+    assert "empty" in f.message
+
+
+def test_missing_required_column(ws, tmp_path):
+    text = MINIMAL_EXPORT["student"].replace("birth_date,", "").replace("2008-03-04,", "")
+    one(rejected(ws, tmp_path, {"student": text}), file="student.csv", column="birth_date")
+
+
+def test_duplicate_column_in_header(ws, tmp_path):
+    text = "course_id,title,title\nE11,English 11,x\n"
+    one(rejected(ws, tmp_path, {"course": text}), file="course.csv", column="title")
+
+
+def test_semicolon_delimited_file(ws, tmp_path):
+    f = one(rejected(ws, tmp_path, {"course": "course_id;title\nE11;English\n"}), file="course.csv")
+    assert "comma-delimited" in f.message
+
+
+def test_bytes_that_are_neither_utf8_nor_windows_1252(ws, tmp_path):
+    data = MINIMAL_EXPORT["student"].encode("utf-8").replace("Zoë".encode(), b"Zo\x81")
+    f = one(rejected(ws, tmp_path, {"student": data}), file="student.csv", line=3)
+    assert "0x81" in f.message
+
+
+def test_unquoted_comma_gives_wrong_field_count(ws, tmp_path):
+    text = MINIMAL_EXPORT["student"].replace('"Smith, Jr.",Al,2015-01-02,4,2,', "Smith, Jr.,Al,2015-01-02,4,2,T1")
+    f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", line=4)
+    assert "expected 8, found 9" in f.message
+
+
+def test_stray_quote(ws, tmp_path):
+    text = MINIMAL_EXPORT["student"].replace("O'Brien", '"O\'Brien')
+    f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", line=3)
+    assert "quote" in f.message
+
+
+def test_required_value_blank(ws, tmp_path):
+    text = STUDENT_HEADER + "1001,,Núñez,,2008-03-04,11,1,\n"
+    f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", row=1, column="first_name")
+    assert f.message == "value is required"
+
+
+def test_unparseable_date(ws, tmp_path):
+    text = STUDENT_HEADER + "1001,,Núñez,José,2008-02-30,11,1,\n"
+    f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", row=1, column="birth_date")
+    assert "'2008-02-30' is not a date" in f.message
+
+
+def test_not_a_whole_number(ws, tmp_path):
+    text = STUDENT_HEADER + "1001,,Núñez,José,2008-03-04,eleven,1,\n"
+    one(rejected(ws, tmp_path, {"student": text}), file="student.csv", row=1, column="grade")
+
+
+def test_number_out_of_range(ws, tmp_path):
+    text = STUDENT_HEADER + "1001,,Núñez,José,2008-03-04,13,1,\n"
+    f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", row=1, column="grade")
+    assert "between -1 and 12" in f.message
+
+
+def test_bad_boolean(ws, tmp_path):
+    text = MINIMAL_EXPORT["course"].replace("c,N", "c,maybe")
+    one(rejected(ws, tmp_path, {"course": text}), file="course.csv", row=2, column="honors")
+
+
+def test_code_not_in_list(ws, tmp_path):
+    text = MINIMAL_EXPORT["course"].replace("E11,English 11,b", "E11,English 11,h")
+    f = one(rejected(ws, tmp_path, {"course": text}), file="course.csv", row=1, column="ag_area")
+    assert "must be one of a, b, c" in f.message
+
+
+def test_codes_are_matched_without_case(ws, tmp_path):
+    import_sis(write_export(tmp_path / "src", {"course": MINIMAL_EXPORT["course"].replace(",b,", ",B,")}), ws)
+    with store.snapshot(ws) as con:
+        assert con.execute("SELECT ag_area FROM course WHERE course_id = 'E11'").fetchone()[0] == "b"
+
+
+def test_bad_cds_code(ws, tmp_path):
+    text = MINIMAL_EXPORT["school"].replace("01612590130001", "0161259013000")
+    f = one(rejected(ws, tmp_path, {"school": text}), file="school.csv", row=1, column="cds_code")
+    assert "14-digit CDS" in f.message
+
+
+def test_bad_state_student_id(ws, tmp_path):
+    text = MINIMAL_EXPORT["student"].replace("1234567890", "12345X7890")
+    one(rejected(ws, tmp_path, {"student": text}), file="student.csv", row=1, column="state_id")
+
+
+def test_bad_email(ws, tmp_path):
+    text = MINIMAL_EXPORT["staff"].replace("ann.nguyen@example.org", "ann.nguyen(at)example")
+    one(rejected(ws, tmp_path, {"staff": text}), file="staff.csv", row=1, column="email")
+
+
+def test_duplicate_key(ws, tmp_path):
+    text = STUDENT_HEADER + "1001,,A,B,2008-03-04,11,1,\n1002,,C,D,2008-03-04,11,1,\n1001,,E,F,2008-03-04,11,1,\n"
+    f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", row=1, column="student_id")
+    assert "duplicate key '1001'" in f.message and "3" in f.message
+
+
+def test_duplicate_compound_key_with_dates_in_two_formats(ws, tmp_path):
+    text = MINIMAL_EXPORT["enrollment"] + "1001,1,C1,08/14/2024,,11,primary\n"
+    one(rejected(ws, tmp_path, {"enrollment": text}), file="enrollment.csv", row=1)
+
+
+def test_unknown_school_reference(ws, tmp_path):
+    text = MINIMAL_EXPORT["enrollment"].replace("1003,2,", "1003,7,")
+    f = one(rejected(ws, tmp_path, {"enrollment": text}), file="enrollment.csv", row=3, column="school_id")
+    assert "'7' is not a school_id in school.csv" in f.message
+
+
+def test_unknown_section_reference(ws, tmp_path):
+    text = MINIMAL_EXPORT["roster"] + "109,1001,2024-08-14,\n"
+    one(rejected(ws, tmp_path, {"roster": text}), file="roster.csv", row=3, column="section_id")
+
+
+def test_end_date_before_start_date(ws, tmp_path):
+    text = MINIMAL_EXPORT["term"].replace("2024-12-20", "2024-07-01")
+    f = one(rejected(ws, tmp_path, {"term": text}), file="term.csv", row=1, column="end_date")
+    assert "before start_date" in f.message
+
+
+def test_all_errors_of_a_file_are_collected(ws, tmp_path):
+    text = STUDENT_HEADER + "".join(f"{1000 + i},,A,B,2008-99-04,11,1,\n" for i in range(30))
+    findings = [f for f in rejected(ws, tmp_path, {"student": text}) if f.column == "birth_date"]
+    assert [f.row for f in findings if f.row] == list(range(1, 21))
+    assert "10 more rows" in findings[-1].message
+
+
+def test_errors_in_several_files_are_reported_together(ws, tmp_path):
+    findings = rejected(ws, tmp_path, {
+        "course": MINIMAL_EXPORT["course"].replace(",b,", ",h,"),
+        "term": MINIMAL_EXPORT["term"].replace("2024-12-20", "12/45/2024"),
+    })
+    assert {f.file for f in findings} >= {"course.csv", "term.csv"}
+
+
+def test_rejected_import_is_recorded(ws, tmp_path):
+    rejected(ws, tmp_path, {"student": None})
+    con = store.app_state(ws)
+    rows = con.execute("SELECT status, error_count FROM import_run ORDER BY import_id").fetchall()
+    assert [tuple(r) for r in rows] == [("published", 0), ("rejected", 1)]

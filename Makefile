@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test chromium bench clean-workspace
+.PHONY: demo test chromium bench model clean-workspace
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,8 @@ bench: $(STAMP)
 
 clean-workspace:
 	rm -rf workspace reports
+
+# Regenerate the files derived from the data model (a test checks they are current).
+model: $(STAMP)
+	$(PY) -m sislab model --ddl > sislab/core/sql/schema.sql
+	$(PY) -m sislab model --docs > docs/data-model.md

@@ -244,3 +244,9 @@ def test_rejected_import_is_recorded(ws, tmp_path):
     con = store.app_state(ws)
     rows = con.execute("SELECT status, error_count FROM import_run ORDER BY import_id").fetchall()
     assert [tuple(r) for r in rows] == [("published", 0), ("rejected", 1)]
+
+
+def test_district_file_must_hold_one_row(ws, tmp_path):
+    text = MINIMAL_EXPORT["district"] + "0161260,Other Unified,CA,0161260\n"
+    f = one(rejected(ws, tmp_path, {"district": text}), file="district.csv")
+    assert "exactly one row, found 2" in f.message

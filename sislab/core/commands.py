@@ -38,5 +38,5 @@ def import_command(args) -> int:
 
 
 def model_command(args) -> int:
-    print(model.docs() if args.docs else model.ddl())
+    sys.stdout.write(model.docs() if args.docs else model.ddl())
     return 0

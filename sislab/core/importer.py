@@ -164,6 +164,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
         findings += _check_values(con, table, present)
         _stage_typed(con, table, present)
         findings += _check_keys(con, table)
+        findings += _check_one_row(con, table)
         findings += _check_date_order(con, table)
     finally:
         if readable != path:
@@ -373,6 +374,13 @@ def _check_keys(con, table: Table) -> list[Finding]:
     return [Finding(table.file_name, f"duplicate key {value!r} ({key}) also in row(s) "
                                      + ", ".join(map(str, rows[1:6])) + (" ..." if n > 6 else ""),
                     row=rows[0], column=key) for rows, n, value in dups]
+
+
+def _check_one_row(con, table: Table) -> list[Finding]:
+    if not table.one_row:
+        return []
+    n = con.execute(f"SELECT count(*) FROM _typed_{table.name}").fetchone()[0]
+    return [] if n == 1 else [Finding(table.file_name, f"must hold exactly one row, found {n}")]
 
 
 def _check_date_order(con, table: Table) -> list[Finding]:

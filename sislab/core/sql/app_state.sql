@@ -24,8 +24,11 @@ CREATE TABLE IF NOT EXISTS job (
     pid           INTEGER,
     host          TEXT,
     counts        TEXT,                   -- JSON of what the job produced
-    error         TEXT                    -- message for the user; never student data
+    error         TEXT,                   -- message for the user; never student data
+    notified      TEXT                    -- where the completion e-mail went, or why it did not
 );
+
+CREATE INDEX IF NOT EXISTS job_by_status ON job (status, kind);
 
 CREATE TABLE IF NOT EXISTS job_school (
     job_id        INTEGER NOT NULL REFERENCES job(job_id),
@@ -33,7 +36,8 @@ CREATE TABLE IF NOT EXISTS job_school (
     status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'skipped', 'failed', 'died')),
     started_at    TEXT,
     finished_at   TEXT,
-    note          TEXT,                   -- e.g. why it was skipped
+    note          TEXT,                   -- skipped: who holds the school; failed: the error
+    counts        TEXT,                   -- JSON counts the school's work returned
     PRIMARY KEY (job_id, school_id)
 );
 

@@ -1,0 +1,1 @@
+"""Small programs the tests start as real processes, and the plumbing to start them."""

@@ -61,6 +61,7 @@ class Table:
     key: tuple[str, ...]
     required: bool = False  # must an import folder contain this file?
     school_column: str | None = None  # the column that scopes a row to one school
+    one_row: bool = False  # the file must hold exactly one row
     ordered: tuple[tuple[str, str], ...] = ()  # (earlier, later) date pairs: later >= earlier
     extra: dict = field(default_factory=dict)
 
@@ -92,7 +93,7 @@ TABLES: tuple[Table, ...] = (
             _c("cds_code", pattern=r"\d{7}", doc="CA county + district code, 7 digits"),
             _c("rcdts", pattern=RCDTS, doc="IL district RCDTS, 15 characters (school part 0000)"),
         ),
-        key=("district_id",), required=True,
+        key=("district_id",), required=True, one_row=True,
     ),
     Table(
         "school", "Schools of the district, active or not.",
@@ -176,6 +177,7 @@ TABLES: tuple[Table, ...] = (
             _c("hispanic", "bool"),
             _c("race_code", pattern=r"\d{3}", doc="CALPADS race code"),
             _c("el", "bool", "English learner"),
+            _c("ltel", "bool", "long-term English learner (a Dashboard student group)"),
             _c("sed", "bool", "socioeconomically disadvantaged"),
             _c("swd", "bool", "student with disabilities (IEP)"),
             _c("foster", "bool"),
@@ -295,7 +297,8 @@ TABLES: tuple[Table, ...] = (
         (
             _req("student_id", references="student.student_id"),
             _req("test", codes=("CAASPP_ELA", "CAASPP_MATH", "AP", "IB", "SAT", "ACT")),
-            _c("subject", doc="exam subject for AP / IB; blank for CAASPP"),
+            _req("subject", doc="exam subject for AP / IB; ELA or Math for CAASPP; Total (SAT), Composite (ACT)"
+                 " — part of the key, so never blank"),
             _req("school_year", "int", min=2000, max=2100),
             _c("grade", "int", **GRADE),
             _c("scale_score", "int"),
@@ -394,11 +397,23 @@ def docs() -> str:
         out += [f"## `{t.name}`", "", t.doc, "", f"Key: {', '.join(t.key)}."]
         if t.school_column:
             out.append(f"Scoped to a school by `{t.school_column}`.")
+        if t.one_row:
+            out.append("Exactly one row.")
         out += ["", "| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
         for c in t.columns:
             out.append(f"| {c.name} | {c.type} | {'yes' if c.required else ''} | {_rule_text(c)} | {c.doc} |")
         out.append("")
-    return "\n".join(out)
+    out += ["## App state (SQLite, `app.sqlite` in the workspace)", "",
+            "Jobs, files made, users and other state written by many processes live in SQLite (WAL), "
+            "not in the snapshot; see docs/architecture.md. Its schema, `sislab/core/sql/app_state.sql`:", "",
+            "```sql", _app_state_sql().strip(), "```", ""]
+    return "\n".join(out) + "\n"
+
+
+def _app_state_sql() -> str:
+    from importlib import resources
+
+    return resources.files("sislab.core").joinpath("sql", "app_state.sql").read_text(encoding="utf-8")
 
 
 def _rule_text(c: Column) -> str:

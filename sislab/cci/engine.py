@@ -1,0 +1,110 @@
+"""The CCI engine: per-student results, near misses and seniors' potential.
+
+Everything is set-based SQL in DuckDB (`sql/*.sql`), run over the SIS tables of the
+connection given: the population is chosen once, marks are aggregated per student once, every
+measure is evaluated for every student at once. Rule-set values and schools are bound
+parameters. Results are temp tables of the connection, returned as DuckDB relations.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+import duckdb
+import pandas as pd
+
+from sislab.core.store import sql_text
+
+from .rules import RuleSet, load_rule_set
+
+PACKAGE = "sislab.cci"
+SCRATCH = ("cci_evidence", "cci_population")
+_result_numbers = itertools.count(1)
+
+
+def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
+                    schools: Iterable[str] | None = None) -> duckdb.DuckDBPyRelation:
+    """One row per student counted for the class `rule_set` scores (optionally only `schools`).
+
+    Columns: student_id, school_id, cohort_year, fifth_year, outcome, level, measures_met,
+    best_measure, missing, flags, rule_set.
+    """
+    rule_set = _resolve(rule_set)
+    with _evidence(con, rule_set, rule_set.class_year, False, schools):
+        return _result_table(con, rule_set)
+
+
+def potential(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
+              schools: Iterable[str] | None = None) -> duckdb.DuckDBPyRelation:
+    """Results for current seniors (the cohort after the scored class), as if each graduated
+    now with a regular diploma and the evidence on file; same columns as `student_results`."""
+    rule_set = _resolve(rule_set)
+    with _evidence(con, rule_set, rule_set.class_year + 1, True, schools):
+        return _result_table(con, rule_set)
+
+
+def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
+                schools: Iterable[str] | None = None, *, seniors: bool = True) -> pd.DataFrame:
+    """Students one requirement away from Prepared, one row per student and measure, sorted by
+    the requirement they miss: current seniors by default, else the scored class's graduates.
+
+    Columns: requirement, measure, school_id, student_id, level, missing, rule_set.
+    """
+    rule_set = _resolve(rule_set)
+    with _evidence(con, rule_set, rule_set.class_year + seniors, seniors, schools):
+        return run_query(con, _with_measures("near_miss.sql"), rule_set.sql_params()).df()
+
+
+def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
+                     schools: Iterable[str] | None = None, *, seniors: bool = False) -> pd.DataFrame:
+    """Every enabled measure for every student (before the fifth-year filter): met, the rule
+    that met it, and for a measure not met the requirements missing and what they are.
+
+    Columns: student_id, measure, ordinal, tier, met, rule, gap, started, requirement, missing.
+    """
+    rule_set = _resolve(rule_set)
+    with _evidence(con, rule_set, rule_set.class_year + seniors, seniors, schools):
+        query = _with_measures("measure_detail.sql")
+        return run_query(con, query, rule_set.sql_params()).df()
+
+
+def _resolve(rule_set: RuleSet | str | None) -> RuleSet:
+    return rule_set if isinstance(rule_set, RuleSet) else load_rule_set(rule_set)
+
+
+@contextmanager
+def _evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
+    """Builds cci_population and cci_evidence for one run, and drops them afterwards."""
+    params = {**rule_set.sql_params(), "cohort_year": cohort_year, "seniors": bool(seniors),
+              "schools": None if schools is None else [str(s) for s in schools]}
+    con.execute(sql_text(PACKAGE, "macros.sql"))
+    try:
+        run_query(con, sql_text(PACKAGE, "population.sql"), params)
+        run_query(con, sql_text(PACKAGE, "evidence.sql"), params)
+        yield
+    finally:
+        for table in SCRATCH:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:
+    name = f"cci_student_result_{next(_result_numbers)}"
+    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql"), rule_set.sql_params())
+    return con.table(name)
+
+
+def _with_measures(name: str) -> str:
+    """A query file that reads `cci_measure`, with measures.sql put in front as that CTE."""
+    body = sql_text(PACKAGE, name)
+    measures = f"WITH cci_measure AS (\n{sql_text(PACKAGE, 'measures.sql')}\n)"
+    head, *rest = re.split(r"^WITH ", body, maxsplit=1, flags=re.MULTILINE)
+    return f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
+
+
+def run_query(con: duckdb.DuckDBPyConnection, query: str, params: dict):
+    """Execute `query` with the named parameters it uses (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", query))
+    return con.execute(query, {k: v for k, v in params.items() if k in used})

@@ -1,0 +1,121 @@
+-- Evidence for the CCI measures, one row per student of cci_population, into cci_evidence.
+-- Marks are read once, joined to the (small) course table: only passing marks of college and
+-- AP courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
+CREATE OR REPLACE TEMP TABLE cci_evidence AS
+WITH course_kind AS (
+    SELECT course_id,
+           cte_pathway,
+           coalesce(list_contains($college_levels, nonstandard_level), false)
+               OR coalesce(list_contains($college_course_codes, state_course_code), false) AS college,
+           coalesce(ap, false) AS ap
+    FROM course
+),
+passed AS MATERIALIZED (
+    -- C- or better (Pass too, for college courses); college courses also need credit earned.
+    SELECT m.student_id,
+           m.school_year,
+           m.course_id,
+           k.cte_pathway,
+           k.ap,
+           k.college AND coalesce(m.credits_earned, 0) > 0 AS college,
+           $term_thirds[list_position($term_types, m.term_type)] AS thirds,
+           $term_calendars[list_position($term_types, m.term_type)] AS calendar
+    FROM mark AS m
+    JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap)
+    WHERE m.school_year <= $cohort_year
+      AND m.student_id IN (SELECT student_id FROM cci_population)
+      AND (list_contains($passing_marks, m.mark)
+           OR (k.college AND list_contains($college_pass_marks, m.mark)))
+),
+college AS (
+    -- terms are counted, not units, in thirds of a semester (a quarter or trimester = 2/3)
+    SELECT student_id, sum(thirds) AS college_thirds, count(DISTINCT calendar) > 1 AS mixed_calendar
+    FROM passed
+    WHERE college
+    GROUP BY student_id
+),
+college_in_pathway_year AS (
+    SELECT student_id, school_year, cte_pathway, sum(thirds) AS thirds
+    FROM passed
+    WHERE college AND cte_pathway IS NOT NULL
+    GROUP BY ALL
+),
+ap_courses AS (
+    SELECT student_id, count(DISTINCT course_id) AS ap_courses
+    FROM passed
+    WHERE ap
+    GROUP BY student_id
+),
+cte AS (
+    -- Completions with C- or better in the capstone. For P1, college credit earned in the
+    -- completion year in a course of the same pathway does not count with that completion.
+    SELECT t.student_id,
+           bool_or(coalesce(c.college_thirds, 0) - coalesce(y.thirds, 0) >= $short_thirds) AS cte_college
+    FROM cte_completion AS t
+    LEFT JOIN college AS c ON c.student_id = t.student_id
+    LEFT JOIN college_in_pathway_year AS y
+           ON y.student_id = t.student_id AND y.school_year = t.school_year AND y.cte_pathway = t.pathway_code
+    WHERE t.school_year <= $cohort_year
+      AND list_contains($passing_marks, t.capstone_mark)
+      AND t.student_id IN (SELECT student_id FROM cci_population)
+    GROUP BY t.student_id
+),
+tests AS (
+    SELECT student_id,
+           max(level) FILTER (WHERE test = 'CAASPP_ELA' AND grade = $sbac_grade) AS ela,
+           max(level) FILTER (WHERE test = 'CAASPP_MATH' AND grade = $sbac_grade) AS math,
+           count(DISTINCT coalesce(subject, '')) FILTER (WHERE test = 'AP' AND level >= $ap_min) AS ap_exams,
+           count(DISTINCT coalesce(subject, '')) FILTER (WHERE test = 'IB' AND level >= $ib_min) AS ib_exams
+    FROM test_score
+    WHERE school_year <= $cohort_year
+      AND student_id IN (SELECT student_id FROM cci_population)
+    GROUP BY student_id
+),
+awards AS (
+    -- leadership / military science years: the years recorded, or one per school year listed
+    SELECT student_id,
+           list(DISTINCT award) AS awards,
+           greatest(max(years) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'),
+                    count(DISTINCT school_year) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE')) AS lms_years
+    FROM award
+    WHERE school_year <= $cohort_year
+      AND student_id IN (SELECT student_id FROM cci_population)
+    GROUP BY student_id
+),
+joined AS (
+    SELECT p.*,
+           t.ela,
+           t.math,
+           coalesce(t.ap_exams, 0) AS ap_exams,
+           coalesce(t.ib_exams, 0) AS ib_exams,
+           coalesce(a.ap_courses, 0) AS ap_courses,
+           coalesce(c.college_thirds, 0) AS college_thirds,
+           coalesce(c.mixed_calendar, false) AS mixed_calendar,
+           x.student_id IS NOT NULL AS cte_done,
+           coalesce(x.cte_college, false) AS cte_college,
+           coalesce(w.awards, []) AS awards,
+           coalesce(w.lms_years, 0) AS lms_years
+    FROM cci_population AS p
+    LEFT JOIN tests AS t USING (student_id)
+    LEFT JOIN ap_courses AS a USING (student_id)
+    LEFT JOIN college AS c USING (student_id)
+    LEFT JOIN cte AS x USING (student_id)
+    LEFT JOIN awards AS w USING (student_id)
+),
+derived AS (
+    SELECT *,
+           coalesce(ela >= $sbac_prepared AND math >= $sbac_prepared, false) AS sbac_prepared,
+           coalesce(ela >= $sbac_approaching AND math >= $sbac_approaching, false) AS sbac_approaching,
+           coalesce((ela >= $sbac_prepared AND math >= $sbac_approaching)
+                    OR (math >= $sbac_prepared AND ela >= $sbac_approaching), false) AS sbac_mixed,
+           college_thirds >= $short_thirds AS college_short,
+           college_thirds >= $full_thirds AS college_full,
+           coalesce(ela >= $sbac_prepared, false) AS ela_prepared,
+           ap_exams + CASE WHEN $p4_ap_courses THEN ap_courses ELSE 0 END AS ap_count,
+           list_contains(awards, 'SEAL_OF_BILITERACY') AS seal,
+           lms_years >= $lms_years AS lms_done
+    FROM joined
+)
+SELECT *,
+       cte_done OR sbac_mixed OR college_short OR ap_exams > 0 OR ib_exams > 0 AS p6_extra  -- P6's "plus"
+FROM derived

@@ -1,0 +1,24 @@
+-- The students a run counts, one row each, into the temp table cci_population.
+-- Scored class ($seniors = false): the four-year cohort of $cohort_year, graduates or not,
+-- plus the previous cohort's graduates of $cohort_year (fifth-year graduates; the result
+-- keeps them only when Prepared). Seniors ($seniors = true): the cohort of $cohort_year as if
+-- every member graduated now with a regular diploma. Cohort and school are inputs.
+CREATE OR REPLACE TEMP TABLE cci_population AS
+SELECT c.student_id,
+       c.school_id,
+       c.cohort_year,
+       c.cohort_year < $cohort_year AS fifth_year,
+       c.outcome,
+       $seniors OR c.outcome = 'regular_diploma' AS regular_diploma,
+       NOT $seniors AND c.outcome = 'alternative_diploma' AS alternative_diploma,
+       coalesce(c.ag_met, false) AS ag_met,
+       coalesce(s.swd, false) AS swd
+FROM cohort AS c
+LEFT JOIN student AS s USING (student_id)
+WHERE ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], c.school_id))
+  AND (c.cohort_year = $cohort_year
+       OR (NOT $seniors AND $fifth_year_graduates
+           AND c.cohort_year = $cohort_year - 1
+           AND c.outcome = 'regular_diploma'
+           AND c.completion_year = $cohort_year
+           AND c.student_id NOT IN (SELECT student_id FROM cohort WHERE cohort_year = $cohort_year)))

@@ -1,0 +1,567 @@
+"""CCI per-student rules: one test per measure and per boundary of docs/cci.md."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from cci_fixtures import CLASS, Sis
+
+from sislab.cci import (UnknownRuleSet, load_rule_set, near_misses, potential, rule_set_names,
+                        student_measures, student_results)
+
+
+@pytest.fixture
+def sis():
+    return Sis()
+
+
+def result(sis: Sis, student_id: str, rule_set="2025", **kw) -> dict | None:
+    rows = student_results(sis.con, rule_set, **kw).df()
+    rows = rows[rows.student_id == student_id]
+    return None if rows.empty else rows.iloc[0].to_dict()
+
+
+def level(sis: Sis, student_id: str, rule_set="2025") -> str:
+    return result(sis, student_id, rule_set)["level"]
+
+
+def met(sis: Sis, student_id: str, rule_set="2025") -> list[str]:
+    return list(result(sis, student_id, rule_set)["measures_met"])
+
+
+def with_measure(rule_set, measure_id: str, **changes):
+    """A copy of `rule_set` with one measure's parameters changed."""
+    measures = {**rule_set.measures, measure_id: {**rule_set.measure(measure_id), **changes}}
+    return dataclasses.replace(rule_set, data={**rule_set.data, "measures": measures})
+
+
+# --- rule sets -------------------------------------------------------------------------------
+
+def test_default_rule_set_is_newest():
+    assert load_rule_set().name == rule_set_names()[-1] == "2025"
+
+
+def test_rule_set_scores_its_class_and_names_its_source():
+    for name, year in (("2024", 2024), ("2025", 2025)):
+        rs = load_rule_set(name)
+        assert rs.class_year == year
+        assert f"{year} Dashboard College/Career Indicator Technical Guide" in rs.source
+
+
+def test_unknown_rule_set_names_the_available_ones():
+    with pytest.raises(UnknownRuleSet, match="2024, 2025"):
+        load_rule_set("2019")
+
+
+def test_result_records_its_rule_set(sis):
+    sis.graduate("a")
+    assert result(sis, "a")["rule_set"] == "2025"
+
+
+# --- P1 / A1: CTE pathway ----------------------------------------------------------------------
+
+def test_p1_cte_with_mixed_sbac_is_prepared(sis):
+    sis.graduate("a")
+    sis.cte("a")
+    sis.sbac("a", ela=3, math=2)
+    assert result(sis, "a")["best_measure"] == "P1"
+
+
+def test_p1_cte_with_one_college_semester_is_prepared(sis):
+    sis.graduate("a")
+    sis.cte("a", pathway="HLT")
+    sis.college("a", terms=1, pathway="ENG")
+    assert "P1" in met(sis, "a")
+
+
+def test_p1_capstone_exactly_c_minus_counts(sis):
+    sis.graduate("a")
+    sis.cte("a", capstone_mark="C-")
+    assert "A1" in met(sis, "a")
+
+
+def test_p1_capstone_d_plus_does_not_count(sis):
+    sis.graduate("a")
+    sis.cte("a", capstone_mark="D+")
+    sis.sbac("a", ela=3, math=2)
+    assert met(sis, "a") == ["A2"]
+
+
+def test_p1_capstone_pass_does_not_count(sis):
+    sis.graduate("a")
+    sis.cte("a", capstone_mark="P")
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_p1_same_year_same_pathway_college_credit_does_not_count(sis):
+    sis.graduate("a")
+    sis.cte("a", pathway="HLT", school_year=CLASS)
+    sis.college("a", terms=1, pathway="HLT", school_year=CLASS)
+    r = result(sis, "a")
+    assert r["level"] == "Approaching Prepared"
+    assert list(r["measures_met"]) == ["A1", "A3"]
+    assert "capstone's pathway and year" in r["missing"]
+
+
+def test_p1_same_year_other_pathway_college_credit_counts(sis):
+    sis.graduate("a")
+    sis.cte("a", pathway="HLT", school_year=CLASS)
+    sis.college("a", terms=1, pathway="ENG", school_year=CLASS)
+    assert "P1" in met(sis, "a")
+
+
+def test_p1_same_pathway_other_year_college_credit_counts(sis):
+    sis.graduate("a")
+    sis.cte("a", pathway="HLT", school_year=CLASS)
+    sis.college("a", terms=1, pathway="HLT", school_year=CLASS - 1)
+    assert "P1" in met(sis, "a")
+
+
+def test_a1_cte_completion_alone_is_approaching(sis):
+    sis.graduate("a")
+    sis.cte("a")
+    r = result(sis, "a")
+    assert (r["level"], list(r["measures_met"])) == ("Approaching Prepared", ["A1"])
+    assert r["missing"].startswith("CTE pathway completed; no grade-11 ELA score")
+
+
+# --- P2 / A2: SBAC -----------------------------------------------------------------------------
+
+def test_p2_sbac_both_level_3_is_prepared(sis):
+    sis.graduate("a")
+    sis.sbac("a", ela=3, math=4)
+    assert met(sis, "a") == ["P2", "A2"]
+
+
+def test_p2_ela_level_2_is_not_enough_and_says_so(sis):
+    sis.graduate("a")
+    sis.sbac("a", ela=2, math=3)
+    r = result(sis, "a")
+    assert r["level"] == "Approaching Prepared"
+    assert "ELA level 2, needs 3 for P2" in r["missing"]
+
+
+def test_a2_sbac_both_level_2_is_approaching(sis):
+    sis.graduate("a")
+    sis.sbac("a", ela=2, math=2)
+    assert met(sis, "a") == ["A2"]
+
+
+def test_a2_sbac_level_1_is_not_prepared(sis):
+    sis.graduate("a")
+    sis.sbac("a", ela=1, math=4)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_sbac_counts_grade_11_scores_only(sis):
+    sis.graduate("a")
+    sis.sbac("a", ela=4, math=4, grade=10)
+    assert level(sis, "a") == "Not Prepared"
+
+
+# --- P3 / A3: college credit -------------------------------------------------------------------
+
+def test_p3_two_college_semesters_is_prepared(sis):
+    sis.graduate("a")
+    sis.college("a", terms=2)
+    assert met(sis, "a") == ["P3", "A3"]
+
+
+def test_a3_one_college_semester_is_approaching_and_says_so(sis):
+    sis.graduate("a")
+    sis.college("a", terms=1)
+    r = result(sis, "a")
+    assert list(r["measures_met"]) == ["A3"]
+    assert "one college semester, needs two for P3" in r["missing"]
+
+
+@pytest.mark.parametrize("term_type, terms, expected", [
+    ("quarter", 1, []), ("quarter", 2, ["A3"]), ("quarter", 3, ["P3", "A3"]),
+    ("trimester", 1, []), ("trimester", 2, ["A3"]), ("trimester", 3, ["P3", "A3"]),
+    ("year", 1, ["P3", "A3"]),
+])
+def test_college_credit_counts_terms_by_calendar(sis, term_type, terms, expected):
+    sis.graduate("a")
+    sis.college("a", terms=terms, term_type=term_type)
+    assert met(sis, "a") == expected
+
+
+def test_college_credit_mixed_calendar_counts_semester_equivalents_and_flags(sis):
+    sis.graduate("a")
+    sis.college("a", terms=1, term_type="semester")
+    sis.college("a", terms=2, term_type="quarter")  # 1 + 4/3 semesters
+    r = result(sis, "a")
+    assert list(r["measures_met"]) == ["P3", "A3"]
+    assert list(r["flags"]) == ["mixed_calendar"]
+
+
+def test_college_credit_needs_c_minus(sis):
+    sis.graduate("a")
+    sis.college("a", terms=1, mark="D+")
+    sis.college("a", terms=1, mark="C-", pathway="X")
+    assert met(sis, "a") == ["A3"]
+
+
+def test_college_credit_pass_counts(sis):
+    sis.graduate("a")
+    sis.college("a", terms=2, mark="P")
+    assert "P3" in met(sis, "a")
+
+
+def test_college_credit_needs_credit_awarded(sis):
+    sis.graduate("a")
+    sis.college("a", terms=2, credits_earned=0)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_college_course_by_college_only_level_23(sis):
+    sis.graduate("a")
+    sis.college("a", terms=2, level="23")
+    assert "P3" in met(sis, "a")
+
+
+def test_college_course_by_state_course_code(sis):
+    rs = load_rule_set("2025")
+    rs = dataclasses.replace(rs, data={**rs.data, "college_credit": {**rs.data["college_credit"],
+                                                                      "state_course_codes": ["9999"]}})
+    sis.graduate("a")
+    sis.course("CC", state_course_code="9999")
+    sis.mark("a", "CC")
+    sis.mark("a", "CC")
+    assert "P3" in met(sis, "a", rs)
+
+
+def test_regular_course_is_not_college_credit(sis):
+    sis.graduate("a")
+    sis.course("ENG", nonstandard_level="10")
+    sis.mark("a", "ENG")
+    sis.mark("a", "ENG")
+    assert level(sis, "a") == "Not Prepared"
+
+
+# --- P4 / P5: AP and IB ------------------------------------------------------------------------
+
+def test_p4_two_ap_exams_score_3_is_prepared(sis):
+    sis.graduate("a")
+    sis.exam("a", "AP", "BIO", 3)
+    sis.exam("a", "AP", "CHEM", 5)
+    assert met(sis, "a") == ["P4"]
+
+
+def test_p4_one_ap_exam_has_no_approaching_tier(sis):
+    sis.graduate("a")
+    sis.exam("a", "AP", "BIO", 5)
+    r = result(sis, "a")
+    assert r["level"] == "Not Prepared"
+    assert "one AP exam ≥ 3" in r["missing"]
+
+
+def test_p4_ap_exam_score_2_does_not_count(sis):
+    sis.graduate("a")
+    sis.exam("a", "AP", "BIO", 3)
+    sis.exam("a", "AP", "CHEM", 2)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_p4_same_ap_subject_twice_is_one_exam(sis):
+    sis.graduate("a")
+    sis.exam("a", "AP", "BIO", 3, school_year=CLASS - 1)
+    sis.exam("a", "AP", "BIO", 4, school_year=CLASS)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_p4_ap_courses_count_with_exams_in_2025_and_are_flagged_uncertain(sis):
+    sis.graduate("a")
+    sis.exam("a", "AP", "BIO", 3)
+    sis.ap_course("a", "AP-US-HIST", "C-")
+    r = result(sis, "a", "2025")
+    assert (r["level"], list(r["flags"])) == ("Prepared", ["P4_AP_COURSES"])
+
+
+def test_p4_ap_courses_do_not_count_in_2024(sis):
+    sis.graduate("a", cohort_year=2024)
+    sis.exam("a", "AP", "BIO", 3, school_year=2024)
+    sis.mark("a", sis.course("AP-US-HIST", ap=True), "A", school_year=2024)
+    assert level(sis, "a", "2024") == "Not Prepared"
+
+
+def test_p4_ap_course_below_c_minus_does_not_count(sis):
+    sis.graduate("a")
+    sis.exam("a", "AP", "BIO", 3)
+    sis.ap_course("a", "AP-US-HIST", "D")
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_a8_ap_course_approaching_is_off_by_default(sis):
+    sis.graduate("a")
+    sis.ap_course("a")
+    assert level(sis, "a") == "Not Prepared"
+    on = with_measure(load_rule_set("2025"), "A8", enabled=True)
+    assert result(sis, "a", on)["flags"].tolist() == ["A8"]
+
+
+def test_p5_two_ib_exams_score_4_is_prepared(sis):
+    sis.graduate("a")
+    sis.exam("a", "IB", "BIO", 4)
+    sis.exam("a", "IB", "HIST", 7)
+    assert met(sis, "a") == ["P5"]
+
+
+def test_p5_ib_exam_score_3_does_not_count(sis):
+    sis.graduate("a")
+    sis.exam("a", "IB", "BIO", 4)
+    sis.exam("a", "IB", "HIST", 3)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_p5_one_ib_exam_has_no_approaching_tier(sis):
+    sis.graduate("a")
+    sis.exam("a", "IB", "BIO", 6)
+    assert level(sis, "a") == "Not Prepared"
+
+
+# --- P6 / A4: a-g ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("plus", ["cte", "mixed_sbac", "college_semester", "one_ap_exam", "one_ib_exam"])
+def test_p6_ag_plus(sis, plus):
+    sis.graduate("a", ag_met=True)
+    {"cte": lambda: sis.cte("a"),
+     "mixed_sbac": lambda: sis.sbac("a", ela=2, math=3),
+     "college_semester": lambda: sis.college("a", terms=1),
+     "one_ap_exam": lambda: sis.exam("a", "AP", "BIO", 3),
+     "one_ib_exam": lambda: sis.exam("a", "IB", "BIO", 4)}[plus]()
+    assert "P6" in met(sis, "a")
+
+
+def test_a4_ag_alone_is_approaching(sis):
+    sis.graduate("a", ag_met=True)
+    r = result(sis, "a")
+    assert list(r["measures_met"]) == ["A4"]
+    assert r["missing"].startswith("a-g met; needs one of")
+
+
+# --- P7 seal, P8 / A5 leadership, P9 pre-apprenticeship -----------------------------------------
+
+def test_p7_seal_with_ela_3_is_prepared(sis):
+    sis.graduate("a")
+    sis.award("a", "SEAL_OF_BILITERACY")
+    sis.sbac("a", ela=3, math=1)
+    assert met(sis, "a") == ["P7"]
+
+
+def test_p7_seal_alone_has_no_approaching_tier(sis):
+    sis.graduate("a")
+    sis.award("a", "SEAL_OF_BILITERACY")
+    sis.sbac("a", ela=2, math=1)
+    r = result(sis, "a")
+    assert r["level"] == "Not Prepared"
+    assert r["missing"] == "State Seal of Biliteracy; ELA level 2, needs 3 for P7"
+
+
+def test_p8_two_years_leadership_with_mixed_sbac_is_prepared(sis):
+    sis.graduate("a")
+    sis.award("a", "LEADERSHIP_MILITARY_SCIENCE", years=2)
+    sis.sbac("a", ela=2, math=3)
+    assert met(sis, "a") == ["P8", "A2", "A5"]
+
+
+def test_a5_two_years_leadership_alone_is_approaching(sis):
+    sis.graduate("a")
+    sis.award("a", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS - 1)
+    sis.award("a", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS)
+    assert met(sis, "a") == ["A5"]
+
+
+def test_a5_one_year_leadership_is_not_enough(sis):
+    sis.graduate("a")
+    sis.award("a", "LEADERSHIP_MILITARY_SCIENCE", years=1)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_p9_registered_pre_apprenticeship_is_prepared(sis):
+    sis.graduate("a")
+    sis.award("a", "PRE_APPRENTICESHIP")
+    assert met(sis, "a") == ["P9"]
+
+
+# --- P10 / P11 / A6 / A7: unpublished or uncertain ----------------------------------------------
+
+def test_p10_and_p11_are_off_by_default(sis):
+    sis.graduate("a", swd=True)
+    for award in ("JOB_PROGRAM", "TRANSITION_CLASSROOM", "WORK_BASED_LEARNING"):
+        sis.award("a", award)
+    assert met(sis, "a") == ["A6", "A7"]
+
+
+def test_p11_when_enabled_needs_both_awards_and_is_flagged(sis):
+    on = with_measure(load_rule_set("2025"), "P11", enabled=True)
+    sis.graduate("a")
+    sis.award("a", "TRANSITION_CLASSROOM")
+    sis.award("a", "WORK_BASED_LEARNING")
+    sis.graduate("b")
+    sis.award("b", "TRANSITION_CLASSROOM")
+    assert (result(sis, "a", on)["level"], list(result(sis, "a", on)["flags"])) == ("Prepared", ["P11"])
+    assert result(sis, "b", on)["missing"] == "no work based learning for P11"
+
+
+def test_a6_job_program_is_approaching_and_flagged_uncertain(sis):
+    sis.graduate("a")
+    sis.award("a", "JOB_PROGRAM")
+    r = result(sis, "a")
+    assert (r["level"], list(r["flags"])) == ("Approaching Prepared", ["A6"])
+
+
+def test_uncertain_flag_only_when_the_uncertain_rule_decides(sis):
+    sis.graduate("a")
+    sis.award("a", "JOB_PROGRAM")
+    sis.cte("a")
+    assert list(result(sis, "a")["flags"]) == []
+
+
+def test_a6_rocp_counts_in_2024_not_in_2025(sis):
+    sis.graduate("a", cohort_year=2024)
+    sis.award("a", "ROCP", school_year=2024)
+    sis.graduate("b")
+    sis.award("b", "ROCP")
+    assert level(sis, "a", "2024") == "Approaching Prepared"
+    assert level(sis, "b", "2025") == "Not Prepared"
+
+
+def test_a7_transition_and_work_based_learning_for_iep_student(sis):
+    sis.graduate("a", swd=True)
+    sis.award("a", "TRANSITION_CLASSROOM")
+    sis.award("a", "WORK_BASED_LEARNING")
+    r = result(sis, "a")
+    assert (r["level"], list(r["flags"])) == ("Approaching Prepared", ["A7"])
+
+
+def test_a7_needs_an_iep(sis):
+    sis.graduate("a", swd=False)
+    sis.award("a", "TRANSITION_CLASSROOM")
+    sis.award("a", "WORK_BASED_LEARNING")
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_a7_alternative_diploma_counts_in_2025_not_in_2024(sis):
+    sis.graduate("a", outcome="alternative_diploma")
+    sis.graduate("b", cohort_year=2024, outcome="alternative_diploma")
+    for sid, year in (("a", 2025), ("b", 2024)):
+        sis.award(sid, "TRANSITION_CLASSROOM", school_year=year)
+        sis.award(sid, "WORK_BASED_LEARNING", school_year=year)
+    assert level(sis, "a", "2025") == "Approaching Prepared"
+    assert level(sis, "b", "2024") == "Not Prepared"
+
+
+# --- who is counted -----------------------------------------------------------------------------
+
+def test_non_graduate_is_counted_as_not_prepared(sis):
+    sis.graduate("a", outcome="dropout")
+    sis.sbac("a", ela=4, math=4)
+    r = result(sis, "a")
+    assert (r["level"], list(r["measures_met"])) == ("Not Prepared", [])
+    assert r["missing"] == "no regular high-school diploma (dropout)"
+
+
+def test_only_a_regular_diploma_lets_a_measure_count(sis):
+    sis.graduate("a", outcome="other_completer")
+    sis.college("a", terms=2)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_fifth_year_graduate_counted_only_when_prepared(sis):
+    sis.graduate("prep", cohort_year=CLASS - 1, completion_year=CLASS)
+    sis.sbac("prep", ela=3, math=3)
+    sis.graduate("near", cohort_year=CLASS - 1, completion_year=CLASS)
+    sis.sbac("near", ela=2, math=2)
+    r = student_results(sis.con, "2025").df().set_index("student_id")
+    assert list(r.index) == ["prep"]
+    assert bool(r.loc["prep", "fifth_year"])
+
+
+def test_fifth_year_non_graduate_is_not_counted(sis):
+    sis.graduate("a", cohort_year=CLASS - 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("a", ela=3, math=3)
+    assert result(sis, "a") is None
+
+
+def test_four_year_graduate_of_prior_class_is_not_counted(sis):
+    sis.graduate("a", cohort_year=CLASS - 1)
+    sis.sbac("a", ela=3, math=3)
+    assert result(sis, "a") is None
+
+
+def test_alternative_school_uses_the_same_cohort(sis):
+    sis.insert("school", school_id="9", name="Alt", school_type="ALT", low_grade=9, high_grade=12)
+    sis._schools.add("9")
+    sis.graduate("a", school_id="9")
+    assert result(sis, "a")["school_id"] == "9"
+
+
+def test_schools_are_a_bound_filter(sis):
+    sis.graduate("a", school_id="1")
+    sis.graduate("b", school_id="2")
+    assert list(student_results(sis.con, "2025", schools=["2"]).df().student_id) == ["b"]
+    assert student_results(sis.con, "2025", schools=["1' OR '1'='1"]).df().empty
+
+
+def test_evidence_after_the_class_year_is_ignored(sis):
+    sis.graduate("a")
+    sis.college("a", terms=2, school_year=CLASS + 1)
+    assert level(sis, "a") == "Not Prepared"
+
+
+def test_every_measure_met_is_recorded(sis):
+    sis.graduate("a", ag_met=True)
+    sis.sbac("a", ela=3, math=3)
+    sis.college("a", terms=2)
+    assert met(sis, "a") == ["P2", "P3", "P6", "A2", "A3", "A4"]
+
+
+# --- what is missing, near misses, potential ----------------------------------------------------
+
+def test_missing_names_only_the_nearest_measures(sis):
+    sis.graduate("a")
+    sis.college("a", terms=1)  # P3 one away; P6 needs a-g (one away too)
+    sis.exam("a", "IB", "BIO", 4)  # P5 one away
+    assert result(sis, "a")["missing"] == (
+        "one college semester, needs two for P3; one IB exam ≥ 4, needs two for P5; a-g not met for P6")
+
+
+def test_every_measure_not_met_has_its_missing_evidence(sis):
+    sis.graduate("a")
+    rows = student_measures(sis.con, "2025").set_index("measure")
+    assert list(rows.index) == load_rule_set("2025").enabled()
+    assert rows.missing.notna().all()
+    assert rows.loc["P9", "missing"] == "no registered pre-apprenticeship for P9"
+
+
+def test_near_miss_lists_seniors_one_requirement_away_grouped_by_requirement(sis):
+    sis.graduate("one", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("one", ela=3, math=2, school_year=CLASS)
+    sis.graduate("two", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("two", ela=2, math=2, school_year=CLASS)
+    sis.graduate("done", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("done", ela=3, math=3, school_year=CLASS)
+    misses = near_misses(sis.con, "2025")
+    assert set(misses.student_id) == {"one"}
+    p2 = misses[misses.measure == "P2"].iloc[0]
+    assert (p2.requirement, p2.missing) == ("SBAC math level 3", "math level 2, needs 3 for P2")
+    assert list(misses.requirement) == sorted(misses.requirement)
+
+
+def test_near_miss_of_scored_class_leaves_out_non_graduates(sis):
+    sis.graduate("grad")
+    sis.college("grad", terms=1)
+    sis.graduate("drop", outcome="dropout")
+    sis.college("drop", terms=1)
+    assert set(near_misses(sis.con, "2025", seniors=False).student_id) == {"grad"}
+
+
+def test_potential_treats_seniors_as_graduating_now(sis):
+    sis.graduate("senior", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("senior", ela=3, math=3, school_year=CLASS)
+    sis.graduate("graduate")
+    r = potential(sis.con, "2025").df()
+    assert list(r.student_id) == ["senior"]
+    assert r.iloc[0].level == "Prepared"

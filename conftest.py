@@ -1,7 +1,8 @@
-"""Shared fixtures: a workspace with the sample district imported, once per test session.
+"""Test session set-up: a workspace with the sample district imported, once per session.
 
-The same workspace is exported as SISLAB_WORKSPACE so that notebooks run by nbval (whose
-kernels inherit this process's environment) read the sample district too.
+It lives at the repository root so that `pytest notebooks` alone gets it too: the workspace
+is exported as SISLAB_WORKSPACE, and notebooks run by nbval (whose kernels inherit this
+process's environment) read the sample district, never a stray ./workspace.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 SAMPLE = ROOT / "data" / "sample"
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="sislab-tests-"))
 

@@ -1,0 +1,95 @@
+"""Serve the notebooks folder as read-only Voilà dashboards: `sislab serve`.
+
+Everything the server does is decided in `voila_config`, one traitlets Config built in code
+(Voilà's own config files are not read, so a stray voila.json cannot undo these choices):
+
+- sources stripped, tracebacks hidden: a page shows outputs, never code or an error's data;
+- every page view starts a kernel (~140 MiB); kernels idle for `CULL_IDLE_TIMEOUT` seconds
+  with no browser attached (a closed tab, a bare GET) are shut down. Kernels with a tab open
+  are kept (`cull_connected` off) so that a principal's open dashboard keeps working;
+- kernel connection files live in the owner-only workspace, not in /tmp;
+- the port is the one asked for, or the server does not start (the printed URL stays true).
+
+Sign-in and each principal's school scope come later (identity provider + prelaunch hook):
+they are meant to be added to the Config that `voila_config` returns.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from traitlets.config import Config
+
+from .runner import notebooks_dir
+from .workspace import ENV_REPORTS, ENV_WORKSPACE, Workspace, private_dir
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+CULL_IDLE_TIMEOUT = 600  # seconds a kernel may sit idle with no browser attached
+CULL_INTERVAL = 30  # how often idle kernels are looked for
+TEMPLATE = "lab"
+
+
+def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_browser: bool = False) -> Config:
+    """The whole server configuration: where, what, and how kernels are kept in check."""
+    c = Config()
+    c.Voila.ip = host
+    c.Voila.port = port
+    c.Voila.port_retries = 0
+    c.Voila.root_dir = str(notebooks)
+    c.Voila.open_browser = open_browser
+    c.Voila.config_file_paths = []
+    c.Voila.connection_dir_root = str(private_dir(ws.tmp / "voila"))
+    c.VoilaConfiguration.template = TEMPLATE
+    c.VoilaConfiguration.strip_sources = True
+    c.VoilaConfiguration.show_tracebacks = False
+    c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_TIMEOUT
+    c.MappingKernelManager.cull_interval = CULL_INTERVAL
+    c.MappingKernelManager.cull_connected = False
+    c.MappingKernelManager.cull_busy = False
+    return c
+
+
+def dashboard_url(host: str, port: int, notebook: str | None = None) -> str:
+    """The server's home page, or the page rendering one notebook."""
+    base = f"http://{host}:{port}/"
+    return f"{base}voila/render/{notebook}" if notebook else base
+
+
+def serve(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, notebooks: Path | None = None,
+          open_browser: bool = True) -> None:
+    """Run the dashboard server until interrupted (Ctrl-C or SIGTERM)."""
+    from tornado.ioloop import IOLoop
+    from voila.app import Voila
+
+    notebooks = notebooks or notebooks_dir()
+    if not notebooks.is_dir():
+        raise FileNotFoundError(f"no notebooks folder at {notebooks}; pass --notebooks DIR")
+    # Kernels inherit the server's environment: they read this workspace.
+    os.environ.update({ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports)})
+    app = Voila(config=voila_config(ws, host, port, notebooks, open_browser))
+    app.initialize([])
+    # Runs once the loop starts, i.e. only after the port was bound.
+    IOLoop.current().add_callback(print, f"sislab: serving dashboards from {notebooks} at "
+                                  f"{dashboard_url(host, port)} (Ctrl-C to stop)", flush=True)
+    app.start()
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("serve", help="serve the notebooks as read-only Voilà dashboards")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--notebooks", type=Path, help="folder of notebooks to serve (default: notebooks/)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.set_defaults(func=serve_command)
+
+
+def serve_command(args) -> int:
+    from ..cli import UserError
+
+    try:
+        serve(Workspace.locate(), args.host, args.port, notebooks_dir(args.notebooks), not args.no_browser)
+    except FileNotFoundError as e:
+        raise UserError(str(e)) from None
+    return 0

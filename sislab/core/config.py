@@ -12,6 +12,10 @@ A TOML key `[section] key` is the setting `section_key` and the variable `SISLAB
     ssl = false                    # SISLAB_SMTP_SSL: implicit TLS (port 465)
     timeout = 30                   # SISLAB_SMTP_TIMEOUT, seconds
 
+    [reports]
+    retention_days = 90            # SISLAB_REPORTS_RETENTION_DAYS: run folders older than this
+                                   # are pruned by `sislab schedule run-due`; 0 keeps them all
+
 Secrets are kept out of `repr`, so printing or logging settings never shows them.
 """
 
@@ -50,6 +54,7 @@ class Settings:
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_timeout: float = 30.0
+    reports_retention_days: int = 90
 
     def __repr__(self) -> str:
         shown = (f"{f.name}={'***' if _is_secret(f) and getattr(self, f.name) else getattr(self, f.name)!r}"

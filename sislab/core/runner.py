@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import getpass
 import json
+import re
 import os
 import sys
 from contextlib import contextmanager
@@ -154,6 +155,9 @@ def _literal(source: str) -> object:
         return ast.literal_eval(source)
     except (ValueError, SyntaxError):
         return source  # an expression (e.g. date.today()): values stay text
+
+
+RUN_FOLDER = re.compile(r"\d{8}T\d{6}Z(-\d+)?")  # the names _new_run_dir gives; retention relies on it
 
 
 def _new_run_dir(parent: Path) -> Path:

@@ -77,3 +77,39 @@ CREATE TABLE IF NOT EXISTS app_user_school (
     school_id     TEXT NOT NULL,
     PRIMARY KEY (user_name, school_id)
 );
+
+-- Scheduled notebook runs (sislab/core/schedule.py). Slots after `due_after` are due; a run
+-- is claimed by moving it forward to its slot (so it starts once); adding or re-enabling a
+-- schedule sets it to that moment (slots before are never run).
+CREATE TABLE IF NOT EXISTS schedule (
+    schedule_id   INTEGER PRIMARY KEY,
+    notebook      TEXT NOT NULL,          -- notebook name; reports go to reports/<notebook>/<stamp>/
+    parameters    TEXT NOT NULL,          -- JSON {name: value} passed to papermill
+    days          TEXT NOT NULL,          -- e.g. 'mon,wed,fri'
+    time_of_day   TEXT NOT NULL,          -- 'HH:MM', local to time_zone
+    time_zone     TEXT NOT NULL,          -- IANA name, e.g. 'America/Los_Angeles'
+    enabled       INTEGER NOT NULL DEFAULT 1,
+    notify_to     TEXT NOT NULL,          -- comma-separated addresses, validated
+    owner         TEXT NOT NULL,
+    created_at    TEXT NOT NULL,          -- ISO 8601 UTC
+    due_after     TEXT NOT NULL,          -- ISO 8601 UTC
+    removed_at    TEXT                    -- removed schedules keep their run history
+);
+
+CREATE TABLE IF NOT EXISTS schedule_run (
+    run_id        INTEGER PRIMARY KEY,
+    schedule_id   INTEGER NOT NULL REFERENCES schedule(schedule_id),
+    due_at        TEXT NOT NULL,          -- the slot this run is for (missed slots collapse into one)
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    status        TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'died')),
+    error         TEXT,                   -- the failing cell's ename: evalue; never student data
+    output_dir    TEXT,
+    executed_path TEXT,
+    files         TEXT,                   -- JSON [{"file": name, "records": n or null}]
+    notified      TEXT,                   -- where the e-mail went, or why it did not
+    pid           INTEGER,
+    host          TEXT
+);
+
+CREATE INDEX IF NOT EXISTS schedule_run_by_schedule ON schedule_run (schedule_id, run_id);

@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "sislab.core.commands",
     "sislab.sample",
     "sislab.core.runner",
+    "sislab.core.schedule",
     "sislab.core.serve",
     "sislab.cci.commands",
 )

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "sislab.core.schedule",
     "sislab.core.serve",
     "sislab.cci.commands",
+    "sislab.demo",
 )
 
 

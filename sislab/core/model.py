@@ -269,10 +269,62 @@ TABLES: tuple[Table, ...] = (
         (
             _req("section_id", references="section.section_id"),
             _req("student_id", references="student.student_id"),
-            _req("start_date", "date"),
+            _req("start_date", "date", doc="section roster start date: when the student joined the section"),
             _c("end_date", "date"),
+            _c("schedule_start_date", "date",
+               doc="the student's schedule start date, when the schedule sets its own (IL course start date)"),
         ),
         key=("section_id", "student_id", "start_date"), ordered=(("start_date", "end_date"),),
+    ),
+    Table(
+        "score_group", "Grading scales: each score and the state grade it maps to (blank = not mapped).",
+        (
+            _req("score_group_id"),
+            _req("score", doc="a score teachers post, e.g. A, B+, P"),
+            _c("state_grade", doc="state grade the score maps to; a group maps to state grades when any score has one"),
+        ),
+        key=("score_group_id", "score"),
+    ),
+    Table(
+        "grading_task", "Grading tasks assigned to a course (semester grade, progress grade, ...).",
+        (
+            _req("course_id", references="course.course_id"),
+            _req("task_id"),
+            _req("name"),
+            _c("state_reported", "bool", "grades posted to it are reported to the state"),
+            _c("credit", "decimal", "credit a term of the task earns; blank = none"),
+            _c("score_group_id", references="score_group.score_group_id"),
+        ),
+        key=("course_id", "task_id"),
+    ),
+    Table(
+        "grading_task_term", "The task's term mask: terms of the course's calendars the task is graded in.",
+        (
+            _req("course_id", references="course.course_id"),
+            _req("task_id", references="grading_task.task_id"),
+            _req("term_code"),
+        ),
+        key=("course_id", "task_id", "term_code"),
+    ),
+    Table(
+        "posted_grade", "Grades posted (in progress or final) per student, section, grading task and term.",
+        (
+            _req("student_id", references="student.student_id"),
+            _req("section_id", references="section.section_id"),
+            _req("task_id", references="grading_task.task_id"),
+            _req("term_code"),
+            _req("score"),
+            _c("posted_date", "date"),
+        ),
+        key=("student_id", "section_id", "task_id", "term_code"),
+    ),
+    Table(
+        "state_course", "The district's course list as the state holds it (IL: ISBE course codes); optional.",
+        (
+            _req("state_course_code"),
+            _c("title"),
+        ),
+        key=("state_course_code",),
     ),
     Table(
         "mark", "Course history: one final mark per student, course and term.",
@@ -358,6 +410,30 @@ TABLES: tuple[Table, ...] = (
             _req("student_id", references="student.student_id"),
         ),
         key=("group_code", "student_id"),
+    ),
+    Table(
+        "ag_list", "A school's A-G course list as exported from the UC Course Management Portal.",
+        (
+            _req("school_id", references="school.school_id"),
+            _req("uc_course_id", doc="the portal's id of the course on this school's list"),
+            _req("title", doc="course title on the list"),
+            _req("ag_area", codes=tuple("abcdefg"), doc="UC/CSU A-G subject area"),
+            _c("honors", "bool", "UC-approved honors course"),
+            _req("status", codes=("approved", "archived", "pending"), doc="as the portal shows it"),
+            _req("first_year", "int", min=2000, max=2100, doc="first school year (end year) the entry is valid"),
+            _c("last_year", "int", min=2000, max=2100, doc="last valid school year; blank = still valid"),
+        ),
+        key=("school_id", "uc_course_id"), school_column="school_id",
+    ),
+    Table(
+        "ag_list_code", "Transcript abbreviations and local course codes of an A-G list entry.",
+        (
+            _req("school_id", references="school.school_id"),
+            _req("uc_course_id", references="ag_list.uc_course_id"),
+            _req("code", doc="a transcript abbreviation or a local course code, as on the list"),
+            _req("code_type", codes=("abbreviation", "course_code")),
+        ),
+        key=("school_id", "uc_course_id", "code"), school_column="school_id",
     ),
 )
 

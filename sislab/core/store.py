@@ -5,8 +5,9 @@
   so any number of readers (Voila kernels, notebooks, jobs) never meet a writer's lock.
 - App state (jobs, users, files made, schedules, profiles) lives in SQLite in WAL mode,
   made for many small writers in many processes.
-- Job results are Parquet files published with `publish_result`; `snapshot()` exposes them
-  as views so that a query can join results with SIS tables.
+- Job results are Parquet files published with `publish_result` (a new file per version,
+  never replaced in place); `snapshot()` exposes the current versions as views so that a
+  query can join results with SIS tables.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import duckdb
 from .workspace import FILE_MODE, Workspace, write_atomic
 
 KEEP_SNAPSHOTS = 3
+RESULT_GRACE_SECONDS = 600  # how long a replaced result version stays for readers that list it
 
 
 class NoSnapshot(RuntimeError):
@@ -43,7 +45,9 @@ def utcnow() -> str:
 def snapshot(ws: Workspace | None = None):
     """A read-only DuckDB connection on the current SIS snapshot, with result views.
 
-    Results published under `results/<job>/*.parquet` appear as views `<job>_<name>`.
+    The current version of each result part (see `publish_result`) appears in a view
+    `<job>_<name>`. Keep the block short: a replaced result version is kept only
+    RESULT_GRACE_SECONDS for connections that still list it.
     """
     ws = ws or Workspace.locate()
     path = ws.current_snapshot()
@@ -53,42 +57,79 @@ def snapshot(ws: Workspace | None = None):
     try:
         con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
         for view, files in result_views(ws).items():
-            con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM read_parquet(?, union_by_name = true)",
-                        [files])
+            # A view cannot hold a bound parameter, so the file list is spelled out (our paths).
+            listed = ", ".join(_sql_path(f) for f in files)
+            con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
         yield con
     finally:
         con.close()
 
 
 def result_views(ws: Workspace) -> dict[str, list[str]]:
-    """{view name: parquet files} for every published result set."""
+    """{view name: the current version of each part} for every published result set."""
     views: dict[str, list[str]] = {}
-    for job_dir in sorted(p for p in ws.results.iterdir() if p.is_dir()) if ws.results.exists() else []:
-        for name_dir in sorted(p for p in job_dir.iterdir() if p.is_dir()):
-            files = sorted(str(f) for f in name_dir.glob("*.parquet"))
-            if files:
-                views[f"{job_dir.name}_{name_dir.name}"] = files
+    for name_dir in sorted(d for d in ws.results.glob("*/*") if d.is_dir()):
+        files = [str(versions[-1]) for part in sorted(name_dir.iterdir()) if (versions := _versions(part))]
+        if files:
+            views[f"{name_dir.parent.name}_{name_dir.name}"] = files
     return views
 
 
 def publish_result(ws: Workspace, job: str, name: str, part: str, con: duckdb.DuckDBPyConnection,
                    query: str, params: list | None = None) -> Path:
-    """Write the rows of `query` as results/<job>/<name>/<part>.parquet, atomically.
+    """Write the rows of `query` as a new version of results/<job>/<name>/<part>/; return its file.
 
     `part` is usually a school id: a school's run replaces only that school's rows, and a
-    failed run leaves the previous file in place.
+    failed run leaves the previous version current.
+
+    A published file is never replaced: DuckDB opens a Parquet file more than once in one
+    query (metadata, then data), so a file swapped under a reader's query yields rows of
+    one version counted by the other. Each publish adds a file named by time, readers take
+    the newest, and a superseded version is deleted once its successor has been current
+    for RESULT_GRACE_SECONDS.
     """
-    target = ws.results / job / name / f"{part}.parquet"
+    part_dir = ws.results / job / name / part
+    target = part_dir / f"{_stamp()}-{os.getpid()}.parquet"
 
     def write(tmp: Path) -> None:
-        con.execute(f"COPY ({query}) TO '{_quote_path(tmp)}' (FORMAT parquet)", params or [])
+        con.execute(f"COPY ({query}) TO {_sql_path(tmp)} (FORMAT parquet)", params or [])
 
-    return write_atomic(target, write)
+    write_atomic(target, write)
+    _prune_results(part_dir)
+    return target
 
 
-def _quote_path(path: Path) -> str:
-    # COPY ... TO does not take a bound parameter for its target; paths are ours, not user text.
-    return str(path).replace("'", "''")
+def _versions(part_dir: Path) -> list[Path]:
+    """A result part's published versions, oldest first (their names sort by time)."""
+    return sorted(part_dir.glob("*.parquet")) if part_dir.is_dir() else []
+
+
+def _prune_results(part_dir: Path) -> None:
+    versions = _versions(part_dir)
+    cutoff = time.time() - RESULT_GRACE_SECONDS
+    for old, successor in zip(versions, versions[1:]):
+        if _mtime(successor) < cutoff:
+            old.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned by another publisher, so superseded long ago
+        return 0.0
+
+
+def _stamp() -> str:
+    """A UTC time stamp whose text sorts in time order."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _sql_path(path: Path | str) -> str:
+    """A path as an SQL string literal, where DuckDB takes no bound parameter (COPY ... TO, views).
+
+    Only for paths sislab makes (workspace files), never for user text.
+    """
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def build_connection(path: Path) -> duckdb.DuckDBPyConnection:
@@ -98,8 +139,7 @@ def build_connection(path: Path) -> duckdb.DuckDBPyConnection:
 
 def publish_snapshot(ws: Workspace, built: Path) -> Path:
     """Move a finished snapshot into place and point CURRENT at it, atomically."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    final = ws.snapshots / f"sis-{stamp}-{os.getpid()}.duckdb"
+    final = ws.snapshots / f"sis-{_stamp()}-{os.getpid()}.duckdb"
     os.chmod(built, FILE_MODE)
     os.replace(built, final)
     write_atomic(ws.current_pointer, final.name + "\n")

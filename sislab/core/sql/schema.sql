@@ -170,7 +170,53 @@ CREATE TABLE roster (
     section_id VARCHAR NOT NULL,
     student_id VARCHAR NOT NULL,
     start_date DATE NOT NULL,
-    end_date DATE
+    end_date DATE,
+    schedule_start_date DATE
+);
+
+-- Grading scales: each score and the state grade it maps to (blank = not mapped).
+-- key: (score_group_id, score)
+CREATE TABLE score_group (
+    score_group_id VARCHAR NOT NULL,
+    score VARCHAR NOT NULL,
+    state_grade VARCHAR
+);
+
+-- Grading tasks assigned to a course (semester grade, progress grade, ...).
+-- key: (course_id, task_id)
+CREATE TABLE grading_task (
+    course_id VARCHAR NOT NULL,
+    task_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    state_reported BOOLEAN,
+    credit DECIMAL(9,3),
+    score_group_id VARCHAR
+);
+
+-- The task's term mask: terms of the course's calendars the task is graded in.
+-- key: (course_id, task_id, term_code)
+CREATE TABLE grading_task_term (
+    course_id VARCHAR NOT NULL,
+    task_id VARCHAR NOT NULL,
+    term_code VARCHAR NOT NULL
+);
+
+-- Grades posted (in progress or final) per student, section, grading task and term.
+-- key: (student_id, section_id, task_id, term_code)
+CREATE TABLE posted_grade (
+    student_id VARCHAR NOT NULL,
+    section_id VARCHAR NOT NULL,
+    task_id VARCHAR NOT NULL,
+    term_code VARCHAR NOT NULL,
+    score VARCHAR NOT NULL,
+    posted_date DATE
+);
+
+-- The district's course list as the state holds it (IL: ISBE course codes); optional.
+-- key: (state_course_code)
+CREATE TABLE state_course (
+    state_course_code VARCHAR NOT NULL,
+    title VARCHAR
 );
 
 -- Course history: one final mark per student, course and term.
@@ -245,4 +291,26 @@ CREATE TABLE student_group (
 CREATE TABLE student_group_member (
     group_code VARCHAR NOT NULL,
     student_id VARCHAR NOT NULL
+);
+
+-- A school's A-G course list as exported from the UC Course Management Portal.
+-- key: (school_id, uc_course_id)
+CREATE TABLE ag_list (
+    school_id VARCHAR NOT NULL,
+    uc_course_id VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    ag_area VARCHAR NOT NULL,
+    honors BOOLEAN,
+    status VARCHAR NOT NULL,
+    first_year INTEGER NOT NULL,
+    last_year INTEGER
+);
+
+-- Transcript abbreviations and local course codes of an A-G list entry.
+-- key: (school_id, uc_course_id, code)
+CREATE TABLE ag_list_code (
+    school_id VARCHAR NOT NULL,
+    uc_course_id VARCHAR NOT NULL,
+    code VARCHAR NOT NULL,
+    code_type VARCHAR NOT NULL
 );

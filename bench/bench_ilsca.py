@@ -1,0 +1,113 @@
+"""IL SCA extract at Chicago size: wall time and peak memory of producing the state file
+(build, pre-flight, write, record) against DuckDB's plain COPY of the same records.
+
+The district is the sample generator's, at ~325 k students (≈2.3 M records for the newest
+school year); it is generated and imported once into bench/out/ilsca-<students>/ and reused.
+`ratio` = extract wall time / plain COPY wall time of the same rows (target <= 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import date
+from pathlib import Path
+
+import bench
+from bench.common import OUT, in_child, report, scratch
+
+CHICAGO_STUDENTS = 325_000
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--students", type=int, default=CHICAGO_STUDENTS, help="district size (default %(default)s)")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each step; the best is reported")
+
+
+def run(args: argparse.Namespace) -> None:
+    root = prepare(args.students)
+    rows = []
+    with scratch() as tmp:
+        extract = min((in_child("bench.bench_ilsca:extract_step", str(root), tmp) for _ in range(args.repeat)),
+                      key=lambda m: m.seconds)
+        copy = min((in_child("bench.bench_ilsca:copy_step", str(root), tmp) for _ in range(args.repeat)),
+                   key=lambda m: m.result["copy_seconds"])
+    records = extract.result["records"]
+    rows.append({"step": "extract (state format, with pre-flight)", "records": records,
+                 "seconds": extract.seconds, "peak_rss_mib": extract.peak_rss_mib})
+    for part in ("build", "preflight", "write"):
+        rows.append({"step": f"  of which {part}", "records": records, "seconds": copy.result[f"{part}_seconds"],
+                     "peak_rss_mib": 0.0})
+    rows.append({"step": "plain COPY of the same records", "records": copy.result["records"],
+                 "seconds": copy.result["copy_seconds"], "peak_rss_mib": copy.peak_rss_mib})
+    ratio = extract.seconds / copy.result["copy_seconds"]
+    report("ilsca", {"students": args.students, "repeat": args.repeat}, rows,
+           {"ratio": round(ratio, 2), "target_ratio": 2.0, "findings": extract.result["findings"]})
+    print(f"ratio extract / plain COPY: {ratio:.2f} (target <= 2)")
+
+
+def prepare(students: int) -> Path:
+    """The imported district (generated on first use): bench/out/ilsca-<students>/workspace."""
+    root = OUT / f"ilsca-{students}"
+    if not (root / "workspace" / "CURRENT").exists():
+        from sislab.core.importer import import_sis
+        from sislab.sample import generate
+
+        generate(root / "csv", students=students, seed=1)
+        import_sis(root / "csv", _workspace(str(root), str(root / "reports")), user="bench")
+    return root
+
+
+def _workspace(root: str, out: str):
+    from sislab.core.workspace import Workspace
+
+    ws = Workspace(Path(root) / "workspace", Path(out))
+    ws.ensure()
+    return ws
+
+
+def _choices(ws) -> dict:
+    from sislab import ilsca
+    from sislab.core import store
+
+    with store.snapshot(ws) as con:
+        return ilsca.default_choices(con)
+
+
+def extract_step(root: str, out: str) -> dict:
+    """The whole extract as a user runs it, newest school year, every calendar."""
+    from sislab import ilsca
+
+    ws = _workspace(root, out)
+    result = ilsca.extract(ws, user="bench", today=date(2026, 11, 25), **_choices(ws))
+    return {"records": result.records, "findings": len(result.findings)}
+
+
+def copy_step(root: str, out: str) -> dict:
+    """The extract's parts, then a plain COPY of the very same records (the baseline)."""
+    from sislab import ilsca
+    from sislab.core import store
+    from sislab.ilsca import formats, preflight, report
+
+    ws = _workspace(root, out)
+    req = ilsca.request(**_choices(ws))
+    timings = {}
+    with store.snapshot(ws) as con:
+        t = time.perf_counter()
+        report.build(con, req)
+        timings["build_seconds"] = time.perf_counter() - t
+        t = time.perf_counter()
+        preflight.findings(con, report.sender(con)[1])
+        timings["preflight_seconds"] = time.perf_counter() - t
+        t = time.perf_counter()
+        formats.write(con, "state", Path(out) / "parts.txt", date(2026, 11, 25), None)
+        timings["write_seconds"] = time.perf_counter() - t
+        con.execute(f"CREATE TEMP TABLE plain AS SELECT {report.file_columns()} FROM ilsca_record")
+        target = (Path(out) / "plain.csv").as_posix()
+        t = time.perf_counter()
+        records = con.execute(f"COPY plain TO '{target}' (FORMAT csv, HEADER false)").fetchone()[0]
+        timings["copy_seconds"] = time.perf_counter() - t
+    return {"records": int(records), **timings}
+
+
+bench.register(bench.Benchmark("ilsca", "IL SCA extract vs plain COPY at Chicago size", add_arguments, run))

@@ -1,0 +1,265 @@
+"""CCI mass update: recompute and publish the student summaries of one school or many.
+
+A run is `jobs.run_per_school(ws, "cci", ...)`: each school is locked while it is processed
+(a second run for it, school or district level, any user or process, skips it and names
+who holds it), each school's last started / last completed time is kept, the starter gets
+the completion e-mail. Per school the work computes everything from one snapshot first and
+then publishes it (`store.publish_result`, one part per rule set and school), so a school
+whose work fails or dies keeps its previous results.
+
+Published result sets (views `cci_<name>` inside `store.snapshot()`), every row with
+`rule_set` and `computed_at`:
+
+| name | rows |
+|---|---|
+| student_result | the scored class, one per counted student (`cci.student_results`) |
+| potential | current seniors as if they graduated now (`cci.potential`) |
+| near_miss | seniors one requirement away from Prepared (`cci.near_misses`) |
+| measure_count | students meeting each measure, and whose best measure it is |
+| school_status | `population` 'graduated' (change from the prior year's rule set) and 'potential' (change from the graduated class) |
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from sislab.core import jobs, store
+from sislab.core.progress import Progress, null_progress
+from sislab.core.workspace import Workspace
+
+from . import engine, rollup
+from .rules import PREPARED, RuleSet, load_rule_set, rule_set_names
+
+KIND = "cci"
+HIGH_SCHOOL_TYPES = ("HS", "ALT")
+GRADUATED, POTENTIAL = "graduated", "potential"
+PUBLISH_VIEW = "cci_publish"
+DEFAULT = object()  # notify_to not given: the starter's address from app_user
+
+
+class SelectionError(ValueError):
+    """Schools chosen for a run that the snapshot does not know; the message lists valid ones."""
+
+
+@dataclass(frozen=True)
+class School:
+    school_id: str
+    name: str
+    school_type: str
+    active: bool
+
+    @property
+    def high_school(self) -> bool:
+        return self.school_type in HIGH_SCHOOL_TYPES
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.name}"
+
+
+@dataclass(frozen=True)
+class SchoolRunStatus:
+    """What the mass-update page shows for one school."""
+
+    school: School
+    last_started: str | None
+    last_completed: str | None
+    last_status: str | None  # how its last run ended: running, done, failed, died
+    running: jobs.RunningSchool | None
+
+    def message(self) -> str:
+        """"North High is being processed since 10:02 by alice", or when it last ran."""
+        if self.running:
+            return (f"{self.school.name} is being processed since {local_time(self.running.since)} "
+                    f"by {self.running.user}")
+        if self.last_started is None:
+            return f"{self.school.name} has not been processed yet"
+        text = f"{self.school.name}: last started {local_time(self.last_started)}"
+        text += f", last completed {local_time(self.last_completed)}" if self.last_completed else ", never completed"
+        return text + (f" (last run {self.last_status})" if self.last_status not in (None, "done") else "")
+
+
+# --- choosing schools ----------------------------------------------------------------------
+
+def schools(con: duckdb.DuckDBPyConnection) -> list[School]:
+    """Every school of the snapshot, by id."""
+    rows = con.execute(store.sql_text("sislab.cci", "mass_update_schools.sql")).fetchall()
+    return [School(*row) for row in rows]
+
+
+def school_groups(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The saved school groups of the snapshot ({group name: school ids})."""
+    rows = con.execute(store.sql_text("sislab.cci", "mass_update_groups.sql")).fetchall()
+    return {name: list(ids) for name, ids in rows}
+
+
+def high_schools(known: list[School]) -> list[School]:
+    """The schools `--all` runs: active comprehensive and alternative (DASS) high schools."""
+    return [s for s in known if s.high_school and s.active]
+
+
+def select_schools(con: duckdb.DuckDBPyConnection, *, school: str | None = None,
+                   school_ids: Iterable[str] | None = None, group: str | None = None,
+                   all_schools: bool = False) -> list[str]:
+    """The school ids of exactly one way of choosing: one school, a list, a saved group, all."""
+    chosen = [c for c in (school, school_ids, group, all_schools or None) if c is not None]
+    if len(chosen) != 1:
+        raise SelectionError("Choose the schools one way: a school, a list of schools, a group, or all.")
+    known = schools(con)
+    if all_schools:
+        return [s.school_id for s in high_schools(known)]
+    if group is not None:
+        return _group_members(con, group)
+    ids = [school] if school is not None else [str(s).strip() for s in school_ids if str(s).strip()]
+    return _known_ids(ids, known)
+
+
+def _known_ids(ids: list[str], known: list[School]) -> list[str]:
+    by_id = {s.school_id: s for s in known}
+    unknown = [i for i in ids if i not in by_id]
+    if not ids or unknown:
+        what = f"Unknown school {', '.join(repr(i) for i in unknown)}" if unknown else "No school given"
+        choices = ", ".join(str(s) for s in high_schools(known)) or "none"
+        raise SelectionError(f"{what}. High schools in the snapshot: {choices}.")
+    return list(dict.fromkeys(ids))
+
+
+def _group_members(con, group: str) -> list[str]:
+    groups = school_groups(con)
+    match = [name for name in groups if name.casefold() == group.strip().casefold()]
+    if not match:
+        raise SelectionError(f"No school group {group!r}. Saved groups: {', '.join(groups) or 'none'}.")
+    return groups[match[0]]
+
+
+# --- the run -------------------------------------------------------------------------------
+
+def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | None = None,
+        rule_set: RuleSet | str | None = None, notify_to=DEFAULT,
+        progress: Progress | None = None) -> jobs.JobReport:
+    """Recompute and publish the CCI results of `school_ids`, one school after another.
+
+    `notify_to`: addresses for the completion e-mail; by default the starter's address in
+    app_user, if any (None sends nothing).
+    """
+    ws = ws or Workspace.locate()
+    user = user or current_user()
+    rules = load_rule_set(rule_set) if not isinstance(rule_set, RuleSet) else rule_set
+    recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
+
+    def work(school_id: str, progress: Progress) -> dict:
+        return update_school(ws, school_id, rules, progress)
+
+    return jobs.run_per_school(ws, KIND, user, school_ids, work, progress=progress, notify_to=recipients)
+
+
+def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progress | None = None) -> dict:
+    """Compute one school's results from the current snapshot, then publish them; return counts."""
+    progress = progress or null_progress()
+    with store.snapshot(ws) as con:
+        progress.advance(0, f"{school_id}: computing")
+        results = school_results(con, school_id, rules)
+        counts = _counts(results)
+        progress.advance(0, f"{school_id}: publishing")
+        stamp = store.utcnow()
+        for name, rows in results.items():
+            _publish(ws, con, name, f"{rules.name}_{school_id}", rows, stamp)
+        return counts
+
+
+def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet) -> dict:
+    """Everything published for one school: {result name: relation or DataFrame}."""
+    schools_ = [school_id]
+    current = engine.student_results(con, rules, schools_)
+    prior_rules = prior_rule_set(rules)
+    prior = engine.student_results(con, prior_rules, schools_) if prior_rules else None
+    seniors = engine.potential(con, rules, schools_)
+    status = pd.concat([
+        rollup.school_status(con, current, prior, rules).assign(population=GRADUATED, cohort_year=rules.class_year),
+        rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
+                                                                  cohort_year=rules.class_year + 1),
+    ], ignore_index=True)
+    return {  # school_status last: a dashboard takes its presence to mean all are there
+        "student_result": current,
+        "potential": seniors,
+        "near_miss": engine.near_misses(con, rules, schools_),
+        "measure_count": rollup.measure_counts(con, current, rules).assign(rule_set=rules.name),
+        "school_status": status.assign(rule_set=rules.name),
+    }
+
+
+def prior_rule_set(rules: RuleSet) -> RuleSet | None:
+    """The rule set of the year before (for change and colour), when sislab has it."""
+    for name in rule_set_names():
+        candidate = load_rule_set(name)
+        if candidate.class_year == rules.class_year - 1:
+            return candidate
+    return None
+
+
+def _publish(ws: Workspace, con, name: str, part: str, rows, stamp: str) -> None:
+    """One result part; columns that pandas left untyped (all empty) are published as text."""
+    con.register(PUBLISH_VIEW, rows)
+    try:
+        untyped = [c for c, t in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {PUBLISH_VIEW})")
+                   .fetchall() if t == '"NULL"']
+        replace = f" REPLACE ({', '.join(f'{_ident(c)}::VARCHAR AS {_ident(c)}' for c in untyped)})" if untyped else ""
+        store.publish_result(ws, KIND, name, part, con,
+                             f"SELECT *{replace}, ?::VARCHAR AS computed_at FROM {PUBLISH_VIEW}", [stamp])
+    finally:
+        con.unregister(PUBLISH_VIEW)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _counts(results: dict) -> dict:
+    """Counts for the job record and e-mail (no student data)."""
+    [(students, prepared)] = results["student_result"].aggregate(
+        f"count(*), count(*) FILTER (WHERE level = '{PREPARED}')").fetchall()
+    return {"students": students, "prepared": prepared,
+            "seniors": results["potential"].count("*").fetchall()[0][0],
+            "near_misses": int(results["near_miss"]["student_id"].nunique())}
+
+
+# --- who, and what the page shows ------------------------------------------------------------
+
+def current_user() -> str:
+    """The signed-in user: JupyterHub's name when sislab runs under it, else the login name."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+def default_recipient(ws: Workspace, user: str) -> str | None:
+    """The starter's e-mail address from app_user (active users only), or None."""
+    with closing(store.app_state(ws)) as con:
+        row = con.execute("SELECT email FROM app_user WHERE user_name = ? AND active AND email IS NOT NULL"
+                          " AND email <> ''", [user]).fetchone()
+    return row[0] if row else None
+
+
+def run_status(ws: Workspace, known: list[School]) -> list[SchoolRunStatus]:
+    """Per school of `known`: last started / completed, how it ended, who is processing it now."""
+    state = {s.school_id: s for s in jobs.school_state(ws, KIND)}
+    running = {r.school_id: r for r in jobs.running(ws, KIND)}
+    out = []
+    for school in known:
+        s = state.get(school.school_id)
+        out.append(SchoolRunStatus(school, s and s.last_started, s and s.last_completed,
+                                   s and s.last_status, running.get(school.school_id)))
+    return out
+
+
+def local_time(stamp: str | None) -> str:
+    """An ISO UTC time stamp as local time: "10:02" today, else "2026-11-24 10:02"."""
+    if not stamp:
+        return ""
+    when = datetime.fromisoformat(stamp).astimezone()
+    return when.strftime("%H:%M") if when.date() == datetime.now().astimezone().date() else when.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,250 @@
+"""CCI mass update: one run per school across processes, skip and e-mail, timestamps, failures
+and killed runs keep the previous results, the coordinator's form, the status dashboard."""
+
+import html
+import subprocess
+import sys
+from contextlib import closing
+from email import message_from_bytes, policy
+
+import pandas as pd
+import pytest
+from helpers.procs import smtp_server, use_smtp
+from helpers_cci import cci_run, sample_copy
+
+from sislab import cci
+from sislab.cci import dashboard, mass_update
+from sislab.core import jobs, locks, runner, store
+
+SCHOOLS = ["001", "002", "006"]  # the sample's active high schools (HS and ALT)
+
+
+@pytest.fixture
+def ws(sample_ws, tmp_path, monkeypatch):
+    return sample_copy(sample_ws, tmp_path, monkeypatch)
+
+
+def published(ws, view="cci_student_result", school="001") -> pd.DataFrame:
+    with store.snapshot(ws) as con:
+        return con.execute(f"SELECT * FROM {view} WHERE school_id = ? ORDER BY student_id", [school]).df()
+
+
+def computed_at(ws) -> dict[str, set[str]]:
+    with store.snapshot(ws) as con:
+        rows = con.execute("SELECT school_id, list(DISTINCT computed_at) FROM cci_student_result GROUP BY 1").fetchall()
+    return {school: set(stamps) for school, stamps in rows}
+
+
+def sislab_cli(ws, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sislab", "--workspace", str(ws.root), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.slow
+def test_district_run_skips_school_running_at_school_level_and_emails_the_starter(ws):
+    with smtp_server() as (port, mailbox), cci_run(ws, "--school", "001", "--user", "bob", "--no-notify",
+                                                   block="001") as school_run:
+        use_smtp(ws, port)
+        assert school_run.line() == {"working": "001"}
+        seen = sislab_cli(ws, "cci", "status")  # a third process
+        assert "001  North High is being processed since" in seen.stdout and "by bob" in seen.stdout
+        with cci_run(ws, "--all", "--user", "alice", "--notify", "alice@district.example.org") as district:
+            assert [district.line(), district.line()] == [{"working": "002"}, {"working": "006"}]
+            end = district.line()
+        school_run.say()
+        assert school_run.line()["exit"] == 0
+    assert end["exit"] == 0
+    assert "001 North High: skipped: running since" in end["stdout"] and "by bob" in end["stdout"]
+    assert "002 South High: done" in end["stdout"] and "006 Ridgeview Continuation High: done" in end["stdout"]
+    [envelope] = mailbox.messages
+    assert envelope.rcpt_tos == ["alice@district.example.org"]
+    body = message_from_bytes(envelope.content, policy=policy.default).get_content()
+    skipped = body.split("Skipped (already running) (1):")[1].split("\n\n")[0]
+    assert "001" in skipped and "by bob" in skipped and "002" not in skipped
+
+
+@pytest.mark.slow
+def test_a_school_level_run_of_a_busy_school_does_nothing_and_exits_3(ws):
+    with cci_run(ws, "--school", "001", "--user", "bob", "--no-notify", block="001") as school_run:
+        assert school_run.line() == {"working": "001"}
+        second = sislab_cli(ws, "cci", "run", "--school", "001", "--user", "alice", "--no-notify")
+        school_run.say()
+        assert school_run.line()["exit"] == 0
+    assert second.returncode == 3
+    assert "001 North High: skipped: running since" in second.stdout and "by bob" in second.stdout
+
+
+@pytest.mark.slow
+def test_each_school_gets_its_timestamps_as_the_district_run_goes(ws):
+    with cci_run(ws, "--all", "--no-notify", block="002") as run:
+        assert [run.line(), run.line()] == [{"working": "001"}, {"working": "002"}]
+        state = {s.school_id: s for s in jobs.school_state(ws, "cci")}
+        assert state["001"].last_completed >= state["001"].last_started
+        assert state["002"].last_started and state["002"].last_completed is None
+        assert "006" not in state
+        run.say()
+        assert run.line() == {"working": "006"} and run.line()["exit"] == 0
+    assert all(s.last_status == "done" and s.last_completed for s in jobs.school_state(ws, "cci"))
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_previous_results_readable_and_the_lock_recovered(ws):
+    mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
+    before = published(ws)
+    with cci_run(ws, "--school", "001", "--user", "bob", block="001") as run:
+        assert run.line() == {"working": "001"}
+        assert [r.user for r in jobs.running(ws, "cci")] == ["bob"]
+        run.kill9()
+    assert locks.holder(ws, jobs.school_lock("cci", "001")) is None
+    assert jobs.running(ws, "cci") == []
+    assert {s.school_id: s.last_status for s in jobs.school_state(ws, "cci")} == {"001": "died"}
+    pd.testing.assert_frame_equal(published(ws), before)
+    assert mass_update.run(["001"], ws=ws, user="alice", notify_to=None).status == "succeeded"
+
+
+@pytest.mark.slow
+def test_a_failing_school_keeps_its_previous_results_and_the_run_exits_non_zero(ws):
+    mass_update.run(SCHOOLS, ws=ws, user="alice", notify_to=None)
+    first = computed_at(ws)
+    completed = {s.school_id: s.last_completed for s in jobs.school_state(ws, "cci")}
+    with cci_run(ws, "--all", "--no-notify", fail="002") as run:
+        assert [run.line() for _ in SCHOOLS] == [{"working": s} for s in SCHOOLS]
+        end = run.line()
+    assert end["exit"] == 1
+    assert "002 South High: failed: rule set 2025: injected error for school 002" in end["stdout"]
+    now = computed_at(ws)
+    assert now["002"] == first["002"]
+    assert now["001"] != first["001"] and now["006"] != first["006"]
+    state = {s.school_id: s for s in jobs.school_state(ws, "cci")}
+    assert state["002"].last_status == "failed" and state["002"].last_completed == completed["002"]
+
+
+def test_published_results_carry_what_the_dashboard_shows(ws):
+    report = mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
+    rows = published(ws)
+    expected = {"level", "measures_met", "best_measure", "missing", "flags", "rule_set", "computed_at"}
+    assert expected <= set(rows.columns) and set(rows["rule_set"]) == {"2025"}
+    assert report.done[0].counts["students"] == len(rows)
+    with store.snapshot(ws) as con:
+        assert len(rows) == cci.student_results(con, "2025", ["001"]).count("*").fetchall()[0][0]
+        status = con.execute("SELECT population, status, colour FROM cci_school_status ORDER BY 1").fetchall()
+    assert [s[0] for s in status] == ["graduated", "potential"]
+
+
+def test_results_of_two_rule_sets_stay_side_by_side(ws):
+    mass_update.run(["001"], ws=ws, user="alice", rule_set="2024", notify_to=None)
+    mass_update.run(["001"], ws=ws, user="alice", rule_set="2025", notify_to=None)
+    assert set(published(ws)["rule_set"]) == {"2024", "2025"}
+
+
+def test_the_completion_email_goes_to_the_starters_app_user_address(ws):
+    with closing(store.app_state(ws)) as con:
+        con.execute("INSERT INTO app_user (user_name, role, email) VALUES ('alice', 'coordinator', 'alice@d.example.org')")
+    report = mass_update.run(["006"], ws=ws, user="alice")
+    assert report.notified.startswith(str(ws.outbox))
+    assert "To: alice@d.example.org" in open(report.notified, encoding="utf-8").read()
+    assert mass_update.run(["006"], ws=ws, user="bob").notified is None
+
+
+# --- the coordinator's form -------------------------------------------------------------------
+
+def test_form_process_button_is_disabled_while_its_run_goes(ws, monkeypatch):
+    from sislab.widgets import cci_forms
+
+    form = cci_forms.MassUpdateForm(ws, "alice")
+    form.notify_to.value = ""
+    seen = []
+    compute = mass_update.school_results
+
+    def watched(con, school_id, rules):
+        seen.append((school_id, form.process_button.disabled, form.progress.label.value))
+        return compute(con, school_id, rules)
+
+    monkeypatch.setattr(mass_update, "school_results", watched)
+    form.group.value = "Grades 9-12"
+    assert form.schools.value == tuple(SCHOOLS) and not form.process_button.disabled
+    form.start()
+    form.thread.join(60)
+    assert [s[:2] for s in seen] == [(s, True) for s in SCHOOLS]
+    assert seen[0][2] == "001: computing"
+    assert not form.process_button.disabled and "succeeded" in form.message.value
+    assert "Last completed" in form.status.value and form.progress.bar.value == 3
+
+
+@pytest.mark.slow
+def test_form_shows_who_is_processing_a_school_and_will_not_start_it(ws):
+    from sislab.widgets import cci_forms
+
+    with cci_run(ws, "--school", "001", "--user", "bob", block="001") as run:
+        assert run.line() == {"working": "001"}
+        form = cci_forms.MassUpdateForm(ws, "alice")
+        form.schools.value = ("001",)
+        assert "North High is being processed since" in form.status.value and "by bob" in form.status.value
+        assert form.process_button.disabled
+        form.schools.value = ("001", "002")
+        assert not form.process_button.disabled
+        run.say()
+        assert run.line()["exit"] == 0
+
+
+def test_form_group_all_picks_the_active_high_schools(ws):
+    from sislab.widgets import cci_forms
+
+    form = cci_forms.MassUpdateForm(ws, "alice")
+    form.group.value = cci_forms.ALL
+    assert form.schools.value == tuple(SCHOOLS)
+    assert form.process_button.disabled is False
+
+
+# --- the status dashboard ---------------------------------------------------------------------
+
+def test_dashboard_reads_only_the_school_asked_for(ws):
+    mass_update.run(SCHOOLS, ws=ws, user="alice", notify_to=None)
+    with store.snapshot(ws) as con:
+        one = dashboard.load(con, school="001")
+        every = dashboard.load(con)
+    for table in (one.status, one.students, one.near_misses, one.measures):
+        assert set(table["school_id"]) == {"001"}
+    assert set(every.students["school_id"]) == set(SCHOOLS)
+    assert one.student(every.students.query("school_id == '002'")["student_id"].iloc[0]).empty
+
+
+def test_dashboard_prepared_by_measure_adds_up_to_status(ws):
+    mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
+    with store.snapshot(ws) as con:
+        dash = dashboard.load(con, school="001")
+    by_measure = dashboard.prepared_by_measure(dash).drop(columns=["school_id", "school_name"]).sum(axis=1)
+    assert by_measure.iloc[0] == pytest.approx(dash.graduated()["status"].iloc[0], abs=0.6)
+
+
+def test_dashboard_without_published_results_says_how_to_publish(ws):
+    with store.snapshot(ws) as con, pytest.raises(dashboard.NoResults, match="sislab cci run --all"):
+        dashboard.load(con)
+
+
+@pytest.mark.slow
+def test_status_notebook_headless_writes_only_the_schools_tables(ws):
+    mass_update.run(SCHOOLS, ws=ws, user="alice", notify_to=None)
+    result = runner.run_notebook("cci_status", {"school": "001"}, ws=ws)
+    assert result.ok, result.error
+    assert sorted(p.name for p in result.produced_files) == sorted(dashboard.OUTPUT_FILES.values())
+    for path in result.produced_files:
+        table = pd.read_csv(path, dtype=str)
+        assert not table.empty and set(table["school_id"]) == {"001"}, path.name
+    page = result.executed_path.read_text(encoding="utf-8")
+    assert "background-color: #1f4e9c" in page  # North High's colour cell is Blue
+    assert "data:text/csv;base64," in page and "South High" not in page
+
+
+def test_drilldown_finds_a_student_and_shows_what_is_missing(ws):
+    from sislab.widgets import cci_forms
+
+    mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
+    with store.snapshot(ws) as con:
+        dash = dashboard.load(con, school="001")
+    finder, pick, detail = cci_forms.student_drilldown(dash).children
+    student = dash.students.query("level == 'Not Prepared' and missing.notna()").iloc[0]
+    finder.value = student["student_id"]
+    assert [value for _, value in pick.options] == [student["student_id"]]
+    pick.value = student["student_id"]
+    assert "Not Prepared" in detail.value and html.escape(student["missing"]) in detail.value

@@ -39,11 +39,22 @@ def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | No
 
 def potential(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
               schools: Iterable[str] | None = None) -> duckdb.DuckDBPyRelation:
-    """Results for current seniors (the cohort after the scored class), as if each graduated
-    now with a regular diploma and the evidence on file; same columns as `student_results`."""
+    """Results for current seniors (the class of the snapshot's current school year, see
+    `senior_class`), as if each graduated now with a regular diploma and the evidence on file;
+    same columns as `student_results`."""
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, rule_set.class_year + 1, True, schools):
+    with _evidence(con, rule_set, senior_class(con, rule_set), True, schools):
         return _result_table(con, rule_set)
+
+
+def senior_class(con: duckdb.DuckDBPyConnection, rule_set: RuleSet) -> int:
+    """The class of current seniors: the school year of the snapshot's current regular calendar
+    (the latest one that has started), or the class after the scored one when there is none."""
+    return run_query(con, sql_text(PACKAGE, "senior_class.sql"), {"after_scored": rule_set.class_year + 1}).fetchone()[0]
+
+
+def _class(con, rule_set: RuleSet, seniors: bool) -> int:
+    return senior_class(con, rule_set) if seniors else rule_set.class_year
 
 
 def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
@@ -54,7 +65,7 @@ def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None =
     Columns: requirement, measure, school_id, student_id, level, missing, rule_set.
     """
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, rule_set.class_year + seniors, seniors, schools):
+    with _evidence(con, rule_set, _class(con, rule_set, seniors), seniors, schools):
         return run_query(con, _with_measures("near_miss.sql"), rule_set.sql_params()).df()
 
 
@@ -66,7 +77,7 @@ def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | N
     Columns: student_id, measure, ordinal, tier, met, rule, gap, started, requirement, missing.
     """
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, rule_set.class_year + seniors, seniors, schools):
+    with _evidence(con, rule_set, _class(con, rule_set, seniors), seniors, schools):
         query = _with_measures("measure_detail.sql")
         return run_query(con, query, rule_set.sql_params()).df()
 

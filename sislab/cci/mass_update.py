@@ -184,7 +184,7 @@ def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSe
     status = pd.concat([
         rollup.school_status(con, current, prior, rules).assign(population=GRADUATED, cohort_year=rules.class_year),
         rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
-                                                                  cohort_year=rules.class_year + 1),
+                                                                  cohort_year=engine.senior_class(con, rules)),
     ], ignore_index=True)
     return {  # school_status last: a dashboard takes its presence to mean all are there
         "student_result": current,

@@ -13,7 +13,12 @@ COMMAND_MODULES = (
     "sislab.core.runner",
     "sislab.core.schedule",
     "sislab.core.serve",
+    "sislab.core.access",
     "sislab.cci.commands",
+    "sislab.cers.commands",
+    "sislab.ilsca.commands",
+    "sislab.ag.commands",
+    "sislab.roster.commands",
     "sislab.demo",
 )
 

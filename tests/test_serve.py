@@ -66,14 +66,16 @@ def ws(tmp_path, monkeypatch) -> Workspace:
 
 
 @pytest.mark.slow
-def test_dashboard_renders_the_workspace_data_without_source_code(ws):
+def test_dashboard_asks_for_sign_in_before_showing_any_data(ws):
+    # What a signed-in user sees (data, no source code) is tested in test_dashboard_scope.py.
     port = free_port()
     server = start(ws, port)
     try:
         page = get(serve.dashboard_url("127.0.0.1", port, "district_overview.ipynb"), time.monotonic() + 60)
     finally:
         out, _ = stop(server)
-    assert "North High" in page  # the kernel read the server's workspace
+    assert "North High" not in page
+    assert "type='password'" in page
     assert not [s for s in SOURCE_SNIPPETS if s in page]
     assert f"serving dashboards from {serve.notebooks_dir()} at http://127.0.0.1:{port}/" in out
     assert server.returncode is not None

@@ -8,10 +8,12 @@ Everything the server does is decided in `voila_config`, one traitlets Config bu
   with no browser attached (a closed tab, a bare GET) are shut down. Kernels with a tab open
   are kept (`cull_connected` off) so that a principal's open dashboard keeps working;
 - kernel connection files live in the owner-only workspace, not in /tmp;
-- the port is the one asked for, or the server does not start (the printed URL stays true).
-
-Sign-in and each principal's school scope come later (identity provider + prelaunch hook):
-they are meant to be added to the Config that `voila_config` returns.
+- the port is the one asked for, or the server does not start (the printed URL stays true);
+- every page needs a signed-in user (`sislab users`), and each page's school is fixed on the
+  server from that user's scope; kernels belong to the session that started them, and each
+  user holds at most `kernels_per_user` of them (see `sislab.core.voila_auth`);
+- only the notebooks listed in the notebooks folder's `dashboards.toml` are served; the URL
+  cannot pick another template or theme, and no file of the folder is served.
 """
 
 from __future__ import annotations
@@ -26,13 +28,18 @@ from .workspace import ENV_REPORTS, ENV_WORKSPACE, Workspace, private_dir
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
-CULL_IDLE_TIMEOUT = 600  # seconds a kernel may sit idle with no browser attached
+CULL_IDLE_TIMEOUT = 300  # seconds a kernel may sit idle with no browser attached
 CULL_INTERVAL = 30  # how often idle kernels are looked for
+KERNELS_PER_USER = 4  # open dashboards (tabs) per user; a reload frees its kernel first
+MAX_KERNELS = 40  # in all, ~140 MiB each
 TEMPLATE = "lab"
 
 
-def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_browser: bool = False) -> Config:
-    """The whole server configuration: where, what, and how kernels are kept in check."""
+def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_browser: bool = False,
+                 kernels_per_user: int = KERNELS_PER_USER) -> Config:
+    """The whole server configuration: where, what, who, and how kernels are kept in check."""
+    from . import voila_auth  # imports Voilà and papermill: only when serving
+
     c = Config()
     c.Voila.ip = host
     c.Voila.port = port
@@ -44,6 +51,16 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
     c.VoilaConfiguration.template = TEMPLATE
     c.VoilaConfiguration.strip_sources = True
     c.VoilaConfiguration.show_tracebacks = False
+    c.VoilaConfiguration.allow_template_override = "NO"
+    c.VoilaConfiguration.allow_theme_override = "NO"
+    c.VoilaConfiguration.file_allowlist = []
+    c.VoilaConfiguration.prelaunch_hook = voila_auth.scope_hook
+    c.VoilaConfiguration.multi_kernel_manager_class = voila_auth.DashboardKernelManager
+    c.Voila.identity_provider_class = voila_auth.SislabIdentityProvider
+    c.Voila.authorizer_class = voila_auth.KernelOwnerAuthorizer
+    c.Voila.tornado_settings = {voila_auth.SITE: voila_auth.Site(ws, voila_auth.read_dashboards(notebooks))}
+    c.DashboardKernelManager.kernels_per_user = kernels_per_user
+    c.DashboardKernelManager.max_kernels = MAX_KERNELS
     c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_TIMEOUT
     c.MappingKernelManager.cull_interval = CULL_INTERVAL
     c.MappingKernelManager.cull_connected = False
@@ -58,17 +75,18 @@ def dashboard_url(host: str, port: int, notebook: str | None = None) -> str:
 
 
 def serve(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, notebooks: Path | None = None,
-          open_browser: bool = True) -> None:
+          open_browser: bool = True, kernels_per_user: int = KERNELS_PER_USER) -> None:
     """Run the dashboard server until interrupted (Ctrl-C or SIGTERM)."""
     from tornado.ioloop import IOLoop
-    from voila.app import Voila
+
+    from .voila_auth import SislabVoila
 
     notebooks = notebooks or notebooks_dir()
     if not notebooks.is_dir():
         raise FileNotFoundError(f"no notebooks folder at {notebooks}; pass --notebooks DIR")
     # Kernels inherit the server's environment: they read this workspace.
     os.environ.update({ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports)})
-    app = Voila(config=voila_config(ws, host, port, notebooks, open_browser))
+    app = SislabVoila(config=voila_config(ws, host, port, notebooks, open_browser, kernels_per_user))
     app.initialize([])
     # Runs once the loop starts, i.e. only after the port was bound.
     IOLoop.current().add_callback(print, f"sislab: serving dashboards from {notebooks} at "
@@ -82,6 +100,8 @@ def add_commands(sub) -> None:
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--notebooks", type=Path, help="folder of notebooks to serve (default: notebooks/)")
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--kernels-per-user", type=int, default=KERNELS_PER_USER, metavar="N",
+                   help=f"dashboards one user may have open at once (default {KERNELS_PER_USER})")
     p.set_defaults(func=serve_command)
 
 
@@ -89,7 +109,8 @@ def serve_command(args) -> int:
     from ..cli import UserError
 
     try:
-        serve(Workspace.locate(), args.host, args.port, notebooks_dir(args.notebooks), not args.no_browser)
+        serve(Workspace.locate(), args.host, args.port, notebooks_dir(args.notebooks), not args.no_browser,
+              args.kernels_per_user)
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     return 0

@@ -1,0 +1,379 @@
+"""Sign-in, school scope and kernel ownership for the dashboard server (Voilà 0.5, jupyter_server 2).
+
+What a request goes through:
+
+1. `SislabIdentityProvider` (jupyter_server's identity hook): the signed cookie names a
+   server-side session; the session's user must still exist, be active and have the password
+   it signed in with. Otherwise the request is anonymous and Voilà sends it to /login.
+   /login checks the password with `access.authenticate`; /logout ends the session and shuts
+   down the kernels it started.
+2. `scope_hook` (Voilà's prelaunch hook, run before a page's kernel starts): only notebooks
+   listed in the notebooks folder's `dashboards.toml` are served; the page's `school`
+   parameter is set from `access.schools_for(user)` — a `?school=` value is honoured only
+   inside that scope, anything else is refused (403) and logged with the user and the school
+   code asked for. `output_dir` is forced to None, so a page writes no file.
+3. `DashboardKernelManager` starts the page's kernel: it records which session owns it,
+   holds each user to `kernels_per_user`, and blanks the query string from the kernel's
+   environment (it is user input; the kernel gets its school as a parameter only).
+4. `KernelOwnerAuthorizer` and `OwnedShutdownHandler`: the kernel REST endpoint, the kernel
+   websocket and Voilà's shutdown endpoint answer only the session that owns the kernel.
+   Kernel ids appear in page HTML; they grant nothing.
+
+Voilà itself drops every kernel message from the browser but widget (comm) traffic and
+kernel info (`allowed_message_types`), so a page cannot execute code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import secrets
+import time
+import tomllib
+from collections import Counter
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from jupyter_server.auth.authorizer import Authorizer
+from jupyter_server.auth.decorator import allow_unauthenticated
+from jupyter_server.auth.identity import IdentityProvider, User
+from jupyter_server.auth.login import LoginFormHandler
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from papermill.parameterize import parameterize_notebook
+from tornado import web
+from tornado.httputil import url_concat
+from traitlets import Float, Integer
+from voila.app import Voila
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.contentshandler import VoilaContentsHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
+from voila.utils import ENV_VARIABLE
+
+from . import access, store
+from .runner import OUTPUT_PARAMETER
+from .workspace import Workspace
+
+DASHBOARDS_FILE = "dashboards.toml"
+SCHOOL_PARAMETER = "school"
+SITE = "sislab_site"  # key of the `Site` in the tornado settings
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    notebook: str  # path relative to the notebooks folder, as in /voila/render/<notebook>
+    title: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the handlers need to know: the workspace and the dashboards offered."""
+
+    ws: Workspace
+    dashboards: tuple[Dashboard, ...]
+
+    def dashboard(self, path: str) -> Dashboard | None:
+        return next((d for d in self.dashboards if d.notebook == path), None)
+
+
+def read_dashboards(notebooks: Path) -> tuple[Dashboard, ...]:
+    """The dashboards listed in `<notebooks>/dashboards.toml` (none when the file is missing)."""
+    path = notebooks / DASHBOARDS_FILE
+    if not path.is_file():
+        return ()
+    with open(path, "rb") as fh:
+        return tuple(Dashboard(d["notebook"], d["title"]) for d in tomllib.load(fh).get("dashboard", []))
+
+
+# --- pages: sislab's own, small and self-contained ----------------------------------------
+
+PAGE_STYLE = ("body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}"
+              "label{display:block;margin:.8em 0 .2em}input{font-size:1em;padding:.3em;width:100%}"
+              "button{margin-top:1em;font-size:1em;padding:.4em 1.2em}.error{color:#c53030}")
+
+
+def page(title: str, body: str) -> str:
+    """A small self-contained HTML page (sislab's own pages need no template or static files)."""
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)} — sislab</title>"
+            f"<style>{PAGE_STYLE}</style></head><body>{body}</body></html>")
+
+
+class PlainErrors:
+    """Error pages without jupyter_server's templates (they need static files Voilà does not set up)."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        reason = html.escape(self._reason)
+        self.finish(page(f"{status_code} {reason}", f"<h1>{status_code}: {reason}</h1>"))
+
+
+# --- identity ------------------------------------------------------------------------------
+
+@dataclass
+class Viewer(User):
+    """A signed-in user, with the session the request came with."""
+
+    session: str = ""
+
+
+@dataclass
+class Session:
+    user: str
+    password_hash: str | None  # the user's hash at sign-in: a password change ends the session
+    started: float
+
+
+class SislabIdentityProvider(IdentityProvider):
+    """Users and passwords from the app state; sessions held by the server, named by a signed cookie."""
+
+    session_hours = Float(12.0, config=True, help="a session ends this long after sign-in")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.login_handler_class = SignInHandler  # Voilà passes its own: ours asks for a user name
+        self.logout_handler_class = SignOutHandler
+        self.sessions: dict[str, Session] = {}
+
+    @property
+    def auth_enabled(self) -> bool:
+        return True
+
+    def get_user(self, handler: web.RequestHandler) -> Viewer | None:
+        sid = self.session_id(handler)
+        session = self.sessions.get(sid) if sid else None
+        if session is None:
+            return None
+        user = access.get_user(handler.settings[SITE].ws, session.user)
+        expired = time.time() - session.started > self.session_hours * 3600
+        if expired or user is None or not user.active or user.password_hash != session.password_hash:
+            self.sessions.pop(sid, None)
+            return None
+        return Viewer(user.name, display_name=user.display_name or user.name, session=sid)
+
+    def identity_model(self, user: User) -> dict:
+        model = asdict(user)
+        model.pop("session", None)
+        return model
+
+    def session_id(self, handler: web.RequestHandler) -> str | None:
+        value = handler.get_secure_cookie(self.get_cookie_name(handler), **self.get_secure_cookie_kwargs)
+        return value.decode("ascii") if value else None
+
+    def start_session(self, handler: web.RequestHandler, user: access.User) -> None:
+        sid = secrets.token_urlsafe(32)
+        self.sessions[sid] = Session(user.name, user.password_hash, time.time())
+        options = {"httponly": True, "samesite": "Lax", "expires_days": None, "path": handler.base_url}
+        if handler.request.protocol == "https" or self.secure_cookie:
+            options["secure"] = True
+        handler.set_secure_cookie(self.get_cookie_name(handler), sid, **options)
+
+    def end_session(self, handler: web.RequestHandler) -> str | None:
+        """Forget the request's session and clear its cookie; return the session id."""
+        sid = self.session_id(handler)
+        self.sessions.pop(sid, None)
+        self.clear_login_cookie(handler)
+        return sid
+
+
+class SignInHandler(PlainErrors, LoginFormHandler):
+    """/login: user name and password; on success back to the page asked for (`next`)."""
+
+    def _render(self, message=None):
+        error = f'<p class="error" role="alert">{html.escape(message["error"])}</p>' if message else ""
+        action = html.escape(url_concat(self.base_url + "login", {"next": self.get_argument("next", self.base_url)}))
+        self.write(page("Sign in", f"<h1>Sign in to the sislab dashboards</h1>{error}"
+                        f"<form method='post' action='{action}'>{self.xsrf_form_html()}"
+                        "<label for='username'>User name</label>"
+                        "<input id='username' name='username' autocomplete='username' autofocus>"
+                        "<label for='password'>Password</label>"
+                        "<input id='password' name='password' type='password' autocomplete='current-password'>"
+                        "<button type='submit' id='sign-in'>Sign in</button></form>"))
+
+    @allow_unauthenticated
+    async def post(self):
+        name = self.get_argument("username", "").strip()
+        password = self.get_argument("password", "")
+        ws = self.settings[SITE].ws
+        user = await asyncio.to_thread(access.authenticate, ws, name, password)  # scrypt: keep the loop free
+        if user is None:
+            self.log.warning("sislab: sign-in refused for user name %r", name[:64])
+            self.set_status(401)
+            self._render({"error": "Wrong user name or password."})
+            return
+        self.identity_provider.start_session(self, user)
+        self.log.info("sislab: %s signed in", user.name)
+        self._redirect_safe(self.get_argument("next", self.base_url))
+
+
+class SignOutHandler(PlainErrors, JupyterHandler):
+    """/logout: end the session and shut down the kernels it started."""
+
+    @allow_unauthenticated
+    async def get(self):
+        user = self.current_user
+        sid = self.identity_provider.end_session(self)
+        if sid and isinstance(self.kernel_manager, DashboardKernelManager):
+            await self.kernel_manager.shutdown_session(sid)
+        if user:
+            self.log.info("sislab: %s signed out", user.username)
+        self.write(page("Signed out", "<h1>You are signed out</h1>"
+                        f"<p><a href='{html.escape(self.base_url + 'login')}'>Sign in again</a></p>"))
+
+
+# --- scope: Voilà's prelaunch hook ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class PageView:
+    viewer: Viewer
+    school: str | None
+
+
+_page_view: ContextVar[PageView | None] = ContextVar("sislab_page_view", default=None)
+
+
+def scope_hook(req: web.RequestHandler, notebook, cwd: str):
+    """Refuse what is not a dashboard or not in the user's scope; fix the page's parameters."""
+    site: Site = req.settings[SITE]
+    viewer: Viewer = req.current_user
+    path = req.path_args[0] if req.path_args else ""
+    if site.dashboard(path) is None:
+        raise web.HTTPError(404)
+    requested = req.get_query_argument(SCHOOL_PARAMETER, None)
+    try:
+        school = access.dashboard_school(access.schools_for(site.ws, viewer.username), requested)
+    except access.ScopeRefused as refused:
+        req.log.warning("sislab: refused %s school %r to %s", path, refused.requested, viewer.username)
+        raise web.HTTPError(403, reason="This school is not one of yours") from None
+    _page_view.set(PageView(viewer, school))
+    return with_parameters(notebook, {SCHOOL_PARAMETER: school, OUTPUT_PARAMETER: None})
+
+
+def with_parameters(notebook, values: dict):
+    """The notebook with papermill's injected-parameters cell setting `values`."""
+    for cell in notebook.cells:
+        cell.metadata.setdefault("tags", [])
+    parameters = next((c for c in notebook.cells if "parameters" in c.metadata.tags), None)
+    if parameters is None or not re.search(rf"^{SCHOOL_PARAMETER}\s*[:=]", parameters.source, re.M):
+        raise web.HTTPError(500, f"a dashboard needs a parameters cell declaring {SCHOOL_PARAMETER}")
+    notebook.metadata.setdefault("papermill", {})
+    return parameterize_notebook(notebook, values, kernel_name=notebook.metadata.kernelspec.name, language="python")
+
+
+# --- kernels -------------------------------------------------------------------------------
+
+class DashboardKernelManager(AsyncMappingKernelManager):
+    """Kernels owned by the session whose page view started them; a cap per user and in all."""
+
+    kernels_per_user = Integer(4, config=True, help="kernels one user may hold at once")
+    max_kernels = Integer(40, config=True, help="kernels the server holds at once (~140 MiB each)")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.owners: dict[str, Viewer] = {}
+        self._starting: Counter[str] = Counter()
+
+    async def start_kernel(self, *args, **kwargs):
+        view = _page_view.get()
+        _page_view.set(None)  # one page view, one kernel
+        if view is None:
+            raise web.HTTPError(403)  # only page views that passed scope_hook start kernels
+        name = view.viewer.username
+        if self.held_by(name) + self._starting[name] >= self.kernels_per_user:
+            raise web.HTTPError(429, reason="Too many open dashboards: close a tab, or wait a few minutes")
+        if len(self) + sum(self._starting.values()) >= self.max_kernels:
+            raise web.HTTPError(503, reason="The dashboard server is busy: try again in a few minutes")
+        env = dict(kwargs.get("env") or {})
+        env[ENV_VARIABLE.QUERY_STRING] = ""  # user input: the kernel gets its school as a parameter only
+        env[ENV_VARIABLE.VOILA_REQUEST_URL] = env.get(ENV_VARIABLE.VOILA_REQUEST_URL, "").split("?")[0]
+        self._starting[name] += 1
+        try:
+            kernel_id = await super().start_kernel(*args, **{**kwargs, "env": env})
+        finally:
+            self._starting[name] -= 1
+        self.owners[kernel_id] = view.viewer
+        return kernel_id
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        try:
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self.owners.pop(kernel_id, None)
+
+    def held_by(self, user_name: str) -> int:
+        return sum(1 for kid, v in self.owners.items() if v.username == user_name and kid in self)
+
+    def owned(self, user: User | None, kernel_id: str | None) -> bool:
+        owner = self.owners.get(kernel_id or "")
+        return bool(owner and isinstance(user, Viewer) and owner.session == user.session and kernel_id in self)
+
+    async def shutdown_session(self, session: str) -> None:
+        for kernel_id in [k for k, v in self.owners.items() if v.session == session and k in self]:
+            await self.shutdown_kernel(kernel_id)
+
+
+class KernelOwnerAuthorizer(Authorizer):
+    """Signed-in users reach what Voilà serves; a kernel only from the session that owns it."""
+
+    def is_authorized(self, handler, user, action, resource) -> bool:
+        if resource != "kernels":
+            return user is not None
+        kernel_id = handler.path_kwargs.get("kernel_id") or getattr(handler, "kernel_id", None)
+        return handler.kernel_manager.owned(user, kernel_id)
+
+
+class OwnedShutdownHandler(PlainErrors, VoilaShutdownKernelHandler):
+    """Voilà's shutdown-on-unload endpoint, for the kernel's own session only."""
+
+    @web.authenticated
+    async def post(self, kernel_id):
+        if not self.kernel_manager.owned(self.current_user, kernel_id):
+            raise web.HTTPError(403)
+        await super().post(kernel_id)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+class DashboardIndexHandler(PlainErrors, JupyterHandler):
+    """The home page: who is signed in, the dashboards and schools they may open, sign out."""
+
+    def initialize(self, **kwargs):
+        pass
+
+    @web.authenticated
+    def get(self, path: str = ""):
+        site: Site = self.settings[SITE]
+        scope = access.schools_for(site.ws, self.current_user.username)
+        names = school_names(site.ws)
+        choices = [(None, "All schools")] if scope is access.ALL else [(s, names.get(s, s)) for s in scope]
+        items = "".join(f"<li><strong>{html.escape(d.title)}</strong>: {self._links(d, choices)}</li>"
+                        for d in site.dashboards)
+        self.write(page("Dashboards", f"<p>Signed in as <strong id='signed-in-user'>"
+                        f"{html.escape(self.current_user.display_name)}</strong> · <a id='sign-out' "
+                        f"href='{html.escape(self.base_url + 'logout')}'>Sign out</a></p>"
+                        f"<h1>Dashboards</h1><ul>{items}</ul>"))
+
+    def _links(self, dashboard: Dashboard, choices) -> str:
+        url = f"{self.base_url}voila/render/{dashboard.notebook}"
+        return ", ".join(f'<a href="{html.escape(url + (f"?school={code}" if code else ""), quote=True)}">'
+                         f"{html.escape(label)}</a>" for code, label in choices)
+
+
+def school_names(ws: Workspace) -> dict[str, str]:
+    """{school_id: name} of the current snapshot (empty before the first import)."""
+    try:
+        with store.snapshot(ws) as con:
+            return dict(con.execute("SELECT school_id, name FROM school").fetchall())
+    except store.NoSnapshot:
+        return {}
+
+
+class SislabVoila(Voila):
+    """Voilà with sislab's home page and kernel ownership; no notebook listing API."""
+
+    REPLACED = {TornadoVoilaTreeHandler: DashboardIndexHandler, VoilaShutdownKernelHandler: OwnedShutdownHandler}
+    DROPPED = (VoilaContentsHandler,)
+
+    def init_handlers(self):
+        return [(pattern, self.REPLACED.get(handler, handler), *rest)
+                for pattern, handler, *rest in super().init_handlers() if handler not in self.DROPPED]

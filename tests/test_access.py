@@ -1,0 +1,221 @@
+"""Users, roles, passwords and school scope (sislab.core.access), the `sislab users` commands,
+and the server-side pieces that need no running server (parameters, dashboards, config)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sislab.cli import main
+from sislab.core import access, serve, voila_auth
+from sislab.core.runner import notebooks_dir
+from sislab.core.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch) -> Workspace:
+    monkeypatch.setenv("SISLAB_REPORTS", str(tmp_path / "reports"))
+    monkeypatch.setenv("SISLAB_WORKSPACE", str(tmp_path / "workspace"))
+    return Workspace.locate()
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+def test_password_is_stored_as_salted_scrypt_with_its_parameters():
+    first, second = access.hash_password("correct horse"), access.hash_password("correct horse")
+    assert first.startswith("scrypt$n=32768,r=8,p=1$") and first != second  # salted
+    assert "correct horse" not in first
+    assert access.verify_password("correct horse", first) and access.verify_password("correct horse", second)
+
+
+def test_wrong_or_malformed_password_hash_does_not_verify():
+    stored = access.hash_password("correct horse")
+    assert not access.verify_password("correct horsE", stored)
+    assert not access.verify_password("correct horse", None)
+    assert not access.verify_password("correct horse", "md5$abc")
+    assert not access.verify_password("correct horse", stored.replace("scrypt", "bcrypt"))
+
+
+def test_authenticate_takes_the_right_password_of_an_active_user_only(ws):
+    access.add_user(ws, "pat", "principal", ["001"], "pat-password")
+    access.add_user(ws, "hubby", "principal", ["001"], None)
+    assert access.authenticate(ws, "pat", "pat-password").name == "pat"
+    assert access.authenticate(ws, "pat", "wrong-password") is None
+    assert access.authenticate(ws, "nobody", "pat-password") is None
+    assert access.authenticate(ws, "hubby", "") is None  # JupyterHub users have no password here
+    assert access.authenticate(ws, "pat'; --", "x") is None
+
+
+def test_password_shorter_than_eight_characters_is_refused(ws):
+    with pytest.raises(access.AccessError, match="at least 8 characters"):
+        access.add_user(ws, "pat", "principal", ["001"], "short")
+
+
+# --- users and roles -----------------------------------------------------------------------
+
+def test_roles_see_all_schools_or_their_own(ws):
+    access.add_user(ws, "ada", "admin", [], "admin-password")
+    access.add_user(ws, "cas", "coordinator", ["002", "001"], "coordinator-pw")
+    access.add_user(ws, "pat", "principal", ["001"], "principal-pw")
+    assert access.schools_for(ws, "ada") is access.ALL
+    assert access.schools_for(ws, "cas") == ["001", "002"]
+    assert access.schools_for(ws, "pat") == ["001"]
+    assert access.schools_for(ws, "nobody") == []
+
+
+def test_roles_allow_what_they_say(ws):
+    admin = access.add_user(ws, "ada", "admin", [], "admin-password")
+    coordinator = access.add_user(ws, "cas", "coordinator", ["001"], "coordinator-pw")
+    principal = access.add_user(ws, "pat", "principal", ["001"], "principal-pw")
+    assert access.may(admin, "manage_users") and access.may(admin, "run_jobs")
+    assert access.may(coordinator, "run_jobs") and not access.may(coordinator, "manage_users")
+    assert access.may(principal, "view") and not access.may(principal, "run_jobs")
+    assert not access.may(None, "view")
+
+
+def test_inactive_user_has_no_scope_and_cannot_sign_in(ws):
+    from contextlib import closing
+
+    from sislab.core import store
+
+    access.add_user(ws, "pat", "principal", ["001"], "principal-pw")
+    with closing(store.app_state(ws)) as con:
+        con.execute("UPDATE app_user SET active = 0 WHERE user_name = 'pat'")
+    assert access.schools_for(ws, "pat") == []
+    assert access.authenticate(ws, "pat", "principal-pw") is None
+
+
+@pytest.mark.parametrize("name, role, schools, message", [
+    ("pat", "principal", [], "needs at least one school"),
+    ("ada", "admin", ["001"], "sees every school: give no school"),
+    ("pat", "dean", ["001"], "choose one of admin, coordinator, principal"),
+    ("-pat", "principal", ["001"], "user name '-pat'"),
+    ("pat", "principal", ["00 1"], "no school 00 1"),
+])
+def test_user_mistakes_are_named(ws, name, role, schools, message):
+    with pytest.raises(access.AccessError, match=message):
+        access.add_user(ws, name, role, schools, "long-enough")
+
+
+def test_school_must_exist_in_the_snapshot(sample_ws, monkeypatch):
+    monkeypatch.setenv("SISLAB_WORKSPACE", str(sample_ws.root))
+    with pytest.raises(access.AccessError, match="no school 777 in the SIS snapshot"):
+        access.add_user(sample_ws, "pat-unknown", "principal", ["777"], "long-enough")
+    assert access.get_user(sample_ws, "pat-unknown") is None
+
+
+def test_remove_and_set_password(ws):
+    access.add_user(ws, "pat", "principal", ["001"], "first-password")
+    access.set_password(ws, "pat", "second-password")
+    assert access.authenticate(ws, "pat", "first-password") is None
+    assert access.authenticate(ws, "pat", "second-password")
+    access.remove_user(ws, "pat")
+    assert access.get_user(ws, "pat") is None and access.schools_for(ws, "pat") == []
+    with pytest.raises(access.AccessError, match="no user pat"):
+        access.set_password(ws, "pat", "third-password")
+
+
+def test_demo_users_are_seeded_again_without_duplicates(ws):
+    first = access.seed_demo_users(ws)
+    again = access.seed_demo_users(ws)
+    assert [u.name for u in first] == [u.name for u in again] == [u.name for u in access.list_users(ws)]
+    roles = {u.name: (u.role, u.schools) for u in again}
+    assert roles["principal.north"] == ("principal", ("001",))
+    assert roles["coordinator"] == ("coordinator", ("001", "002"))
+    assert access.authenticate(ws, "principal.north", "sislab-demo")
+
+
+# --- the dashboard school ------------------------------------------------------------------
+
+def test_principal_gets_their_first_school_or_another_of_theirs():
+    assert access.dashboard_school(["001", "004"], None) == "001"
+    assert access.dashboard_school(["001", "004"], "004") == "004"
+
+
+@pytest.mark.parametrize("requested", ["002", "", "001 ", "001,002", "../002", "*", "ALL"])
+def test_school_outside_the_scope_is_refused(requested):
+    with pytest.raises(access.ScopeRefused):
+        access.dashboard_school(["001"], requested)
+
+
+def test_user_without_school_is_refused_and_admin_may_ask_for_all_or_one():
+    with pytest.raises(access.ScopeRefused):
+        access.dashboard_school([], None)
+    assert access.dashboard_school(access.ALL, None) is None
+    assert access.dashboard_school(access.ALL, "002") == "002"
+    with pytest.raises(access.ScopeRefused):
+        access.dashboard_school(access.ALL, "'); import os")
+
+
+# --- command line --------------------------------------------------------------------------
+
+def test_users_commands_add_list_set_password_remove(ws, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("principal-pw\n"))
+    assert main(["users", "add", "pat", "--role", "principal", "--school", "001", "--password-stdin"]) == 0
+    assert main(["users", "add", "hub.user", "--role", "coordinator", "--school", "002", "--no-password"]) == 0
+    assert main(["users", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "added pat (principal; schools: 001)" in out
+    assert "pat" in out and "password" in out and "hub.user" in out and "JupyterHub" in out
+    assert "scrypt" not in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("another-password\n"))
+    assert main(["users", "set-password", "pat", "--password-stdin"]) == 0
+    assert access.authenticate(ws, "pat", "another-password")
+    assert main(["users", "remove", "pat"]) == 0
+    assert access.get_user(ws, "pat") is None
+
+
+def test_users_command_mistakes_exit_2_with_the_reason(ws, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("x\n"))
+    assert main(["users", "add", "pat", "--role", "principal", "--password-stdin"]) == 2
+    assert "needs at least one school" in capsys.readouterr().err
+    assert main(["users", "remove", "nobody"]) == 2
+    assert "no user nobody" in capsys.readouterr().err
+
+
+def test_password_is_never_taken_without_a_terminal_or_stdin_flag(ws, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["users", "add", "pat", "--role", "principal", "--school", "001"]) == 2
+    assert "--password-stdin" in capsys.readouterr().err
+
+
+# --- server pieces that need no server -----------------------------------------------------
+
+def test_served_dashboards_are_listed_and_job_forms_are_not():
+    listed = {d.notebook for d in voila_auth.read_dashboards(notebooks_dir())}
+    assert {"cci_status.ipynb", "district_overview.ipynb"} <= listed
+    assert not listed & {"cci_mass_update.ipynb", "schedules.ipynb"}
+
+
+@pytest.mark.parametrize("dashboard", [d.notebook for d in voila_auth.read_dashboards(notebooks_dir())])
+def test_every_dashboard_takes_its_school_from_the_server(dashboard):
+    nb = nbformat.read(notebooks_dir() / dashboard, as_version=4)
+    injected = voila_auth.with_parameters(nb, {"school": "001", "output_dir": None})
+    tags = [c.metadata.get("tags", []) for c in injected.cells]
+    at = tags.index(["injected-parameters"])
+    assert "parameters" in tags[at - 1]
+    assert 'school = "001"' in injected.cells[at].source and "output_dir = None" in injected.cells[at].source
+    later = "".join(c.source for c in injected.cells[at + 1:] if c.cell_type == "code")
+    assert "QUERY_STRING" not in later and "school =" not in later
+
+
+def test_notebook_without_school_parameter_is_not_served():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    with pytest.raises(Exception, match="parameters cell declaring school"):
+        voila_auth.with_parameters(nb, {"school": "001"})
+
+
+def test_config_signs_in_scopes_and_caps_kernels(ws):
+    c = serve.voila_config(ws, "127.0.0.1", 8866, notebooks_dir(), kernels_per_user=3)
+    assert c.Voila.identity_provider_class is voila_auth.SislabIdentityProvider
+    assert c.Voila.authorizer_class is voila_auth.KernelOwnerAuthorizer
+    assert c.VoilaConfiguration.prelaunch_hook is voila_auth.scope_hook
+    assert c.VoilaConfiguration.multi_kernel_manager_class is voila_auth.DashboardKernelManager
+    assert c.VoilaConfiguration.allow_template_override == "NO" and c.VoilaConfiguration.file_allowlist == []
+    assert c.DashboardKernelManager.kernels_per_user == 3
+    assert "preheat_kernel" not in c.VoilaConfiguration  # cannot be combined with the prelaunch hook
+    assert Path(c.Voila.tornado_settings[voila_auth.SITE].ws.root) == ws.root

@@ -1,0 +1,84 @@
+"""The dashboards in a real browser (Debian's chromium driven by Playwright): sign-in, the
+principal's CCI page with its chart and tables, URL tampering, a wrong password, sign-out."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from helpers.dashboard_server import DEMO_PASSWORD, dashboard_workspace, running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+RENDERED = "#rendered_cells .jp-OutputArea-output"  # shown once every cell has run
+WIDGETS = "#rendered_cells .widget-select"  # the drill-down: widgets are live
+
+
+@pytest.fixture(scope="module")
+def server(sample_ws, tmp_path_factory):
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (`apt-get install chromium`; `make test` installs it as root)")
+    ws = dashboard_workspace(sample_ws, tmp_path_factory.mktemp("browser"))
+    with running_server(ws) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.abort() if "127.0.0.1" not in route.request.url else route.continue_())
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, server, user: str, password: str = DEMO_PASSWORD, then: str = "") -> None:
+    page.goto(server.url(f"login?next=/{then}"))
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("#sign-in")
+
+
+def test_principal_signs_in_and_sees_their_cci_dashboard_rendered(page, server):
+    sign_in(page, server, "principal.north", then="voila/render/cci_status.ipynb")
+    page.wait_for_selector(WIDGETS, timeout=90_000)
+    text = page.inner_text("#rendered_cells")
+    assert "North High" in text and "South High" not in text
+    assert page.locator("#rendered_cells img").count() >= 1  # the % Prepared chart
+    assert page.locator("#rendered_cells table.sislab-cci-status").is_visible()
+    assert page.locator("#rendered_cells table.sislab-table").count() >= 2
+    assert "from sislab" not in page.content()
+
+
+def test_principal_tampering_with_the_query_gets_no_other_schools_data(page, server):
+    sign_in(page, server, "principal.north")
+    response = page.goto(server.url("voila/render/cci_status.ipynb?school=002"))
+    assert response.status == 403
+    assert "South High" not in page.content() and "not one of yours" in page.content()
+
+
+def test_wrong_password_is_refused(page, server):
+    sign_in(page, server, "principal.north", "wrong-password")
+    assert page.locator("[role=alert]").inner_text() == "Wrong user name or password."
+    page.goto(server.url("voila/render/cci_status.ipynb"))
+    assert "/login" in page.url
+
+
+def test_signing_out_ends_the_session(page, server):
+    sign_in(page, server, "principal.north")
+    assert page.inner_text("#signed-in-user").startswith("Pat North")
+    page.click("#sign-out")
+    assert "signed out" in page.content()
+    page.goto(server.url("voila/render/district_overview.ipynb"))
+    assert "/login" in page.url

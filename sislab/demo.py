@@ -25,15 +25,23 @@ def add_commands(sub) -> None:
 
 def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
     """Every demo step in order; returns the files each step produced."""
+    from .cci import mass_update
+    from .core import access, store
     from .core.importer import import_sis
     from .core.progress import cli_progress
     from .core.runner import run_notebook
 
     report = import_sis(sample, ws, user=DEMO_USER, progress=cli_progress())
     say(f"imported {sum(report.row_counts.values()):,} rows from {sample} into {report.snapshot.name}")
+    access.seed_demo_users(ws)
+
+    with store.snapshot(ws) as con:
+        high_schools = mass_update.select_schools(con, all_schools=True)
+    cci = mass_update.run(high_schools, ws=ws, user=DEMO_USER, notify_to=None, progress=cli_progress())
+    say(f"CCI mass update ({cci.status}): " + ", ".join(f"{s.school_id} {s.status}" for s in cci.schools))
 
     produced: dict[str, list[Path]] = {}
-    for notebook in ("district_overview",):
+    for notebook in ("district_overview", "cci_status"):
         result = run_notebook(notebook, {}, ws, user=DEMO_USER)
         if not result.ok:
             raise RuntimeError(f"{notebook} failed: {result.error} (see {result.executed_path})")
@@ -42,11 +50,19 @@ def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
     return produced
 
 
+SIGN_INS = """Sign in to the dashboards with one of the demo users (password: sislab-demo, demo only):
+  principal.north  principal of North High (001): sees only that school
+  principal.south  principal of South High (002)
+  coordinator      coordinator of 001 and 002
+  admin            every school"""
+
+
 def demo_command(args) -> int:
     ws = Workspace.locate()
     run_demo(ws, Path(args.sample))
     if args.no_serve:
         return 0
+    print(SIGN_INS)
     from .core.serve import serve
 
     serve(ws, args.host, args.port, None, open_browser=False)

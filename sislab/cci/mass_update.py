@@ -24,14 +24,13 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Iterable
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from sislab.core import jobs, store
+from sislab.core import access, jobs, store
 from sislab.core.progress import Progress, null_progress
 from sislab.core.workspace import Workspace
 
@@ -238,11 +237,9 @@ def current_user() -> str:
 
 
 def default_recipient(ws: Workspace, user: str) -> str | None:
-    """The starter's e-mail address from app_user (active users only), or None."""
-    with closing(store.app_state(ws)) as con:
-        row = con.execute("SELECT email FROM app_user WHERE user_name = ? AND active AND email IS NOT NULL"
-                          " AND email <> ''", [user]).fetchone()
-    return row[0] if row else None
+    """The starter's e-mail address (active users only), or None."""
+    known = access.get_user(ws, user)
+    return known.email if known and known.active and known.email else None
 
 
 def run_status(ws: Workspace, known: list[School]) -> list[SchoolRunStatus]:

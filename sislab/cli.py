@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+from .core.workspace import ENV_WORKSPACE
 
 # Modules that contribute sub-commands through `add_commands(subparsers)`.
 COMMAND_MODULES = (
@@ -14,6 +17,7 @@ COMMAND_MODULES = (
     "sislab.core.schedule",
     "sislab.core.serve",
     "sislab.core.access",
+    "sislab.core.school_groups",
     "sislab.cci.commands",
     "sislab.cers.commands",
     "sislab.ilsca.commands",
@@ -45,10 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.workspace:
-        import os
-
-        os.environ["SISLAB_WORKSPACE"] = args.workspace
+    previous = os.environ.get(ENV_WORKSPACE)
+    if args.workspace:  # for this command only: main() may be called again in the same process
+        os.environ[ENV_WORKSPACE] = args.workspace
     try:
         return int(args.func(args) or 0)
     except UserError as e:
@@ -56,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        if previous is None:
+            os.environ.pop(ENV_WORKSPACE, None)
+        else:
+            os.environ[ENV_WORKSPACE] = previous
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ def run_command(args) -> int:
             known = {s.school_id: s for s in mass_update.schools(con)}
             chosen = mass_update.select_schools(
                 con, school=args.school, school_ids=args.schools.split(",") if args.schools else None,
-                group=args.group, all_schools=args.all)
+                group=args.group, all_schools=args.all, ws=ws)
         user = args.user or mass_update.current_user()
         recipients = None if args.no_notify else args.notify or mass_update.default_recipient(ws, user)
         report = mass_update.run(chosen, ws=ws, user=user, rule_set=args.rule_set, notify_to=recipients,

@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from sislab.core import access, jobs, store
+from sislab.core import school_groups as core_school_groups
 from sislab.core.progress import Progress, null_progress
 from sislab.core.workspace import Workspace
 
@@ -93,12 +94,6 @@ def schools(con: duckdb.DuckDBPyConnection) -> list[School]:
     return [School(*row) for row in rows]
 
 
-def school_groups(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """The saved school groups of the snapshot ({group name: school ids})."""
-    rows = con.execute(store.sql_text("sislab.cci", "mass_update_groups.sql")).fetchall()
-    return {name: list(ids) for name, ids in rows}
-
-
 def high_schools(known: list[School]) -> list[School]:
     """The schools `--all` runs: active comprehensive and alternative (DASS) high schools."""
     return [s for s in known if s.high_school and s.active]
@@ -106,7 +101,7 @@ def high_schools(known: list[School]) -> list[School]:
 
 def select_schools(con: duckdb.DuckDBPyConnection, *, school: str | None = None,
                    school_ids: Iterable[str] | None = None, group: str | None = None,
-                   all_schools: bool = False) -> list[str]:
+                   all_schools: bool = False, ws: Workspace | None = None) -> list[str]:
     """The school ids of exactly one way of choosing: one school, a list, a saved group, all."""
     chosen = [c for c in (school, school_ids, group, all_schools or None) if c is not None]
     if len(chosen) != 1:
@@ -115,7 +110,7 @@ def select_schools(con: duckdb.DuckDBPyConnection, *, school: str | None = None,
     if all_schools:
         return [s.school_id for s in high_schools(known)]
     if group is not None:
-        return _group_members(con, group)
+        return _group_members(core_school_groups.all_groups(ws or Workspace.locate(), con), group)
     ids = [school] if school is not None else [str(s).strip() for s in school_ids if str(s).strip()]
     return _known_ids(ids, known)
 
@@ -130,8 +125,7 @@ def _known_ids(ids: list[str], known: list[School]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def _group_members(con, group: str) -> list[str]:
-    groups = school_groups(con)
+def _group_members(groups: dict[str, list[str]], group: str) -> list[str]:
     match = [name for name in groups if name.casefold() == group.strip().casefold()]
     if not match:
         raise SelectionError(f"No school group {group!r}. Saved groups: {', '.join(groups) or 'none'}.")

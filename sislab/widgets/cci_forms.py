@@ -16,7 +16,7 @@ from IPython.display import HTML, display
 
 from sislab.cci import dashboard, mass_update
 from sislab.cci.rules import rule_set_names
-from sislab.core import notify, store
+from sislab.core import notify, school_groups, store
 from sislab.core.progress import widget_progress
 from sislab.core.workspace import Workspace
 
@@ -53,7 +53,7 @@ class MassUpdateForm:
         self.ws, self.user = ws, user
         with store.snapshot(ws) as con:
             known = mass_update.schools(con)
-            groups = mass_update.school_groups(con)
+            groups = school_groups.all_groups(ws, con)
         self.known = [s for s in known if s.high_school]
         offered = {s.school_id for s in self.known}
         self.groups = {name: [i for i in ids if i in offered] for name, ids in groups.items()}

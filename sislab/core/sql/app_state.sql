@@ -113,3 +113,24 @@ CREATE TABLE IF NOT EXISTS schedule_run (
 );
 
 CREATE INDEX IF NOT EXISTS schedule_run_by_schedule ON schedule_run (schedule_id, run_id);
+
+-- CERS Student Groups profiles (sislab/cers/profiles.py): a user's saved choices, owned by
+-- that user; `settings` is JSON (roster type, schools, subject, pattern, filters, staff).
+CREATE TABLE IF NOT EXISTS cers_profile (
+    profile_id    INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    owner         TEXT NOT NULL,
+    settings      TEXT NOT NULL,
+    scheduled     INTEGER NOT NULL DEFAULT 0,  -- include in the scheduled process
+    created_at    TEXT NOT NULL,               -- ISO 8601 UTC
+    updated_at    TEXT NOT NULL
+);
+
+-- School groups users save in sislab (beside those the SIS exports in school_group.csv).
+CREATE TABLE IF NOT EXISTS saved_school_group (
+    group_name    TEXT NOT NULL,
+    school_id     TEXT NOT NULL,
+    saved_by      TEXT NOT NULL,
+    saved_at      TEXT NOT NULL,
+    PRIMARY KEY (group_name, school_id)
+);

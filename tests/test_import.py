@@ -250,3 +250,18 @@ def test_district_file_must_hold_one_row(ws, tmp_path):
     text = MINIMAL_EXPORT["district"] + "0161260,Other Unified,CA,0161260\n"
     f = one(rejected(ws, tmp_path, {"district": text}), file="district.csv")
     assert "exactly one row, found 2" in f.message
+
+
+def test_published_tables_are_exactly_the_model_ddl(ws):
+    import duckdb
+
+    from sislab.core import model
+
+    def columns(con):
+        return con.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+                           "ORDER BY table_name, ordinal_position").fetchall()
+
+    fresh = duckdb.connect()
+    fresh.execute(model.ddl())
+    with store.snapshot(ws) as con:
+        assert columns(con) == columns(fresh)

@@ -120,7 +120,8 @@ def _build(source: Path, built: Path, ws: Workspace, progress) -> tuple[list[Fin
     con = store.build_connection(built)
     try:
         con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
-        con.execute(model.ddl())
+        con.execute("SET enable_progress_bar = false")
+        _create_staging_tables(con)
         if progress:
             progress.start(len(model.TABLES) + 1, "import")
         for table in model.TABLES:
@@ -129,7 +130,7 @@ def _build(source: Path, built: Path, ws: Workspace, progress) -> tuple[list[Fin
                 progress.advance(1, table.name)
         unusable = {f.file for f in findings if f.severity == "error" and f.row is None and f.line in (None, 1)}
         findings += _check_references(con, skip_targets=unusable)
-        counts = {t.name: con.execute(f"SELECT count(*) FROM _typed_{t.name}").fetchone()[0] for t in model.TABLES}
+        counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in model.TABLES}
         if not any(f.severity == "error" for f in findings):
             _publish_tables(con)
         if progress:
@@ -145,7 +146,7 @@ def _build(source: Path, built: Path, ws: Workspace, progress) -> tuple[list[Fin
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, ws: Workspace) -> list[Finding]:
-    """Read one export into staging table `_typed_<table>`; return what is wrong with it."""
+    """Read one export into its snapshot table (typed, with `_row`); return what is wrong with it."""
     if path is None:
         _stage_empty(con, table)
         return [Finding(table.file_name, "required file is missing from the import folder")] if table.required else []
@@ -353,16 +354,28 @@ def _check_values(con, table: Table, present: dict[str, str]) -> list[Finding]:
 
 
 
+def _create_staging_tables(con) -> None:
+    """The snapshot's tables as the model declares them, opened up for staging: each gets the
+    source row number `_row`, and required columns accept NULL until the checks are done (a
+    bad value is typed as NULL and reported, not refused mid-insert)."""
+    con.execute(model.ddl())
+    for table in model.TABLES:
+        con.execute(f"ALTER TABLE {table.name} ADD COLUMN _row BIGINT")
+        for c in table.columns:
+            if c.required:
+                con.execute(f"ALTER TABLE {table.name} ALTER COLUMN {c.name} DROP NOT NULL")
+
+
 def _stage_empty(con, table: Table) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE _raw_{table.name} (c0 VARCHAR)")
     _stage_typed(con, table, {})
 
 
 def _stage_typed(con, table: Table, present: dict[str, str]) -> None:
-    """`_typed_<table>`: the model's columns with their types, and the source row number."""
-    exprs = ", ".join(f"{_typed_expr(c, present.get(c.name))} AS {c.name}" for c in table.columns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed_{table.name} AS "
-                f"SELECT {exprs}, rowid + 1 AS _row FROM _raw_{table.name}")
+    """Type the text straight into the snapshot's table, with the source row number."""
+    cols = ", ".join(c.name for c in table.columns)
+    exprs = ", ".join(_typed_expr(c, present.get(c.name)) for c in table.columns)
+    con.execute(f"INSERT INTO {table.name} ({cols}, _row) SELECT {exprs}, rowid + 1 FROM _raw_{table.name}")
     # Nothing reads the text once it is typed; dropping it now cuts peak memory by a third.
     con.execute(f"DROP TABLE _raw_{table.name}")
 
@@ -370,7 +383,7 @@ def _stage_typed(con, table: Table, present: dict[str, str]) -> None:
 def _check_keys(con, table: Table) -> list[Finding]:
     key = ", ".join(table.key)
     dups = con.execute(
-        f"SELECT list(_row ORDER BY _row), count(*), concat_ws(' / ', {key}) FROM _typed_{table.name} "
+        f"SELECT list(_row ORDER BY _row), count(*), concat_ws(' / ', {key}) FROM {table.name} "
         f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in table.key)} "
         f"GROUP BY {key} HAVING count(*) > 1 ORDER BY min(_row) LIMIT {ROWS_LISTED}").fetchall()
     return [Finding(table.file_name, f"duplicate key {value!r} ({key}) also in row(s) "
@@ -381,7 +394,7 @@ def _check_keys(con, table: Table) -> list[Finding]:
 def _check_one_row(con, table: Table) -> list[Finding]:
     if not table.one_row:
         return []
-    n = con.execute(f"SELECT count(*) FROM _typed_{table.name}").fetchone()[0]
+    n = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
     return [] if n == 1 else [Finding(table.file_name, f"must hold exactly one row, found {n}")]
 
 
@@ -389,7 +402,7 @@ def _check_date_order(con, table: Table) -> list[Finding]:
     findings = []
     for earlier, later in table.ordered:
         rows = con.execute(
-            f"SELECT _row, {earlier}, {later} FROM _typed_{table.name} WHERE {later} < {earlier} "
+            f"SELECT _row, {earlier}, {later} FROM {table.name} WHERE {later} < {earlier} "
             f"ORDER BY _row LIMIT {ROWS_LISTED}").fetchall()
         findings += [Finding(table.file_name, f"{later} {b} is before {earlier} {a}", row=r, column=later)
                      for r, a, b in rows]
@@ -407,9 +420,9 @@ def _check_references(con, skip_targets: set[str]) -> list[Finding]:
             if f"{target}.csv" in skip_targets:
                 continue
             rows = con.execute(
-                f"SELECT t._row, t.{col.name} FROM _typed_{table.name} t "
+                f"SELECT t._row, t.{col.name} FROM {table.name} t "
                 f"WHERE t.{col.name} IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM _typed_{target} r WHERE r.{target_col} = t.{col.name}) "
+                f"(SELECT 1 FROM {target} r WHERE r.{target_col} = t.{col.name}) "
                 f"ORDER BY t._row LIMIT {ROWS_LISTED}").fetchall()
             findings += [Finding(table.file_name, f"{value!r} is not a {target_col} in {target}.csv",
                                  row=row, column=col.name) for row, value in rows]
@@ -417,10 +430,13 @@ def _check_references(con, skip_targets: set[str]) -> list[Finding]:
 
 
 def _publish_tables(con) -> None:
+    """Close the staging: required columns NOT NULL again (checked once more by DuckDB), the
+    row numbers dropped, so the snapshot's tables are exactly the model's DDL."""
     for table in model.TABLES:
-        cols = ", ".join(c.name for c in table.columns)
-        con.execute(f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM _typed_{table.name}")
-        con.execute(f"DROP TABLE _typed_{table.name}")
+        for c in table.columns:
+            if c.required:
+                con.execute(f"ALTER TABLE {table.name} ALTER COLUMN {c.name} SET NOT NULL")
+        con.execute(f"ALTER TABLE {table.name} DROP COLUMN _row")
 
 
 def _sql_list(values) -> str:

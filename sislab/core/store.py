@@ -54,6 +54,7 @@ def snapshot(ws: Workspace | None = None):
     if path is None:
         raise NoSnapshot(f"No SIS data imported in {ws.root} yet; run `sislab import DIR` first.")
     con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     try:
         con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
         for view, files in result_views(ws).items():

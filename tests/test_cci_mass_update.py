@@ -237,12 +237,12 @@ def test_status_notebook_headless_writes_only_the_schools_tables(ws):
 
 
 def test_drilldown_finds_a_student_and_shows_what_is_missing(ws):
-    from sislab.widgets import cci_forms
+    from sislab.widgets import cci_dashboard, cci_forms
 
     mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
     with store.snapshot(ws) as con:
         dash = dashboard.load(con, school="001")
-    finder, pick, detail = cci_forms.student_drilldown(dash).children
+    finder, pick, detail = cci_dashboard.student_drilldown(dash).children
     student = dash.students.query("level == 'Not Prepared' and missing.notna()").iloc[0]
     finder.value = student["student_id"]
     assert [value for _, value in pick.options] == [student["student_id"]]

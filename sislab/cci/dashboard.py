@@ -17,7 +17,7 @@ from sislab.core.store import sql_text
 from sislab.core.workspace import write_atomic
 
 from .engine import run_query
-from .mass_update import GRADUATED, KIND, POTENTIAL
+from .published import GRADUATED, KIND, POTENTIAL
 from .rules import load_rule_set
 
 PACKAGE = "sislab.cci"

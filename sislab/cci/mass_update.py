@@ -25,7 +25,6 @@ import getpass
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 import duckdb
 import pandas as pd
@@ -36,11 +35,10 @@ from sislab.core.progress import Progress, null_progress
 from sislab.core.workspace import Workspace
 
 from . import engine, rollup
+from .published import GRADUATED, KIND, POTENTIAL, local_time
 from .rules import PREPARED, RuleSet, load_rule_set, rule_set_names
 
-KIND = "cci"
 HIGH_SCHOOL_TYPES = ("HS", "ALT")
-GRADUATED, POTENTIAL = "graduated", "potential"
 PUBLISH_VIEW = "cci_publish"
 DEFAULT = object()  # notify_to not given: the starter's address from app_user
 
@@ -248,9 +246,3 @@ def run_status(ws: Workspace, known: list[School]) -> list[SchoolRunStatus]:
     return out
 
 
-def local_time(stamp: str | None) -> str:
-    """An ISO UTC time stamp as local time: "10:02" today, else "2026-11-24 10:02"."""
-    if not stamp:
-        return ""
-    when = datetime.fromisoformat(stamp).astimezone()
-    return when.strftime("%H:%M") if when.date() == datetime.now().astimezone().date() else when.strftime("%Y-%m-%d %H:%M")

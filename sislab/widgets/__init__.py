@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import html
 import io
+from typing import TYPE_CHECKING
 
-import matplotlib
 import pandas as pd
 from IPython.display import HTML, Image, display
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 from ..core import store
 
@@ -53,6 +54,10 @@ def csv_download_link(df: pd.DataFrame, filename: str, label: str | None = None)
 def stacked_bar(df: pd.DataFrame, index: str, columns: list[str], title: str, ylabel: str,
                 legend: str | None = None) -> Figure:
     """One bar per row of `df` (labelled by `index`), stacked by `columns`."""
+    import matplotlib  # imported here: half a second a dashboard only pays when it draws
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     fig = Figure(figsize=(max(6.0, 0.6 * len(df) + 3), 4.5), layout="constrained")
     ax = fig.subplots()
     colours = matplotlib.colormaps["tab20"]

@@ -21,7 +21,7 @@ SECONDARY = ("HS", "MS", "ALT")
 
 # What a person would write in DuckDB for the same rows (secondary sections of the year still
 # running, their current students with an SSID and current teachers with an e-mail, groups of
-# 200 by period, sorted): the baseline.
+# 200 named by section, sorted): the baseline.
 PLAIN = """
 COPY (
 WITH sec AS (
@@ -36,7 +36,7 @@ WITH sec AS (
            row_number() OVER (PARTITION BY ss.section_id ORDER BY coalesce(ss.primary_teacher, false) DESC, ss.staff_id) AS rk
     FROM section_staff ss JOIN staff st ON st.staff_id = ss.staff_id WHERE coalesce(ss.end_date, $as_of) >= $as_of
 ), named AS (
-    SELECT sec.*, concat_ws(' ', sec.school_id, t.last_name || ' ' || t.first_name, sec.period) AS base
+    SELECT sec.*, concat_ws(' ', sec.school_id, t.last_name || ' ' || t.first_name, sec.section_id) AS base
     FROM sec LEFT JOIN tch t ON t.section_id = sec.section_id AND t.rk = 1
 ), stu AS (
     SELECT DISTINCT n.cds_code, n.base, n.subject_area, st.state_id, st.last_name, st.first_name, st.student_id
@@ -100,7 +100,7 @@ def step_sislab(base: str) -> dict:
     schools = tuple(_schools(ws))
     for subject in ("ELA", "Math"):
         cers.save(ws, "bench", cers.Profile(f"bench {subject}", "secondary", schools, subject=subject,
-                                            subject_areas=(subject,), pattern="period"))
+                                            subject_areas=(subject,), pattern="section"))
     start = time.perf_counter()
     [made] = cers.create(ws, "bench", ["bench ELA", "bench Math"], consolidate=True, as_of=date.fromisoformat(AS_OF))
     seconds = time.perf_counter() - start

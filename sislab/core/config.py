@@ -16,6 +16,21 @@ A TOML key `[section] key` is the setting `section_key` and the variable `SISLAB
     retention_days = 90            # SISLAB_REPORTS_RETENTION_DAYS: run folders older than this
                                    # are pruned by `sislab schedule run-due`; 0 keeps them all
 
+    [cers]                         # CERS Student Groups upload to TOMS (off unless enabled)
+    upload_enabled = false         # SISLAB_CERS_UPLOAD_ENABLED: the feature flag
+    api_url = "https://..."        # SISLAB_CERS_API_URL: base of /groups/imports and /imports/{id}
+    token_url = "https://..."      # SISLAB_CERS_TOKEN_URL: OAuth2 token endpoint (password grant)
+    username = "vendor-user"       # SISLAB_CERS_USERNAME: the district's vendor credential
+    password = "..."               # SISLAB_CERS_PASSWORD: its secret key (prefer the variable)
+    client_id = "..."              # SISLAB_CERS_CLIENT_ID
+    client_secret = "..."          # SISLAB_CERS_CLIENT_SECRET (secret)
+    credential_expires = "2027-08-31"  # SISLAB_CERS_CREDENTIAL_EXPIRES: warn 30 days before
+    retries = 5                    # SISLAB_CERS_RETRIES: attempts on connection errors and 5xx
+    backoff_seconds = 2.0          # SISLAB_CERS_BACKOFF_SECONDS: first wait, doubled each retry
+    poll_seconds = 10.0            # SISLAB_CERS_POLL_SECONDS: between status checks of an import
+    poll_timeout = 3600.0          # SISLAB_CERS_POLL_TIMEOUT: give up waiting after this long
+    timeout = 60.0                 # SISLAB_CERS_TIMEOUT: per HTTP request
+
 Secrets are kept out of `repr`, so printing or logging settings never shows them.
 """
 
@@ -55,6 +70,19 @@ class Settings:
     smtp_ssl: bool = False
     smtp_timeout: float = 30.0
     reports_retention_days: int = 90
+    cers_upload_enabled: bool = False
+    cers_api_url: str | None = None
+    cers_token_url: str | None = None
+    cers_username: str | None = None
+    cers_password: str | None = _secret()
+    cers_client_id: str | None = None
+    cers_client_secret: str | None = _secret()
+    cers_credential_expires: str | None = None  # YYYY-MM-DD
+    cers_retries: int = 5
+    cers_backoff_seconds: float = 2.0
+    cers_poll_seconds: float = 10.0
+    cers_poll_timeout: float = 3600.0
+    cers_timeout: float = 60.0
 
     def __repr__(self) -> str:
         shown = (f"{f.name}={'***' if _is_secret(f) and getattr(self, f.name) else getattr(self, f.name)!r}"

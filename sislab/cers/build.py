@@ -1,0 +1,275 @@
+"""Build the rows of a CERS file from profiles, on a snapshot connection.
+
+The rows are made in DuckDB (temp tables on the read-only snapshot connection): each profile's
+roster query adds candidate (group, student or staff) rows, `assemble.sql` merges, splits at
+200 and sorts them into `cers_row`, and `preflight.sql` checks the result. Python only
+collects the findings: what was left out and why, and what CERS would reject.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from sislab.core.store import sql_text
+
+from .layout import HEADER, LAYOUT, LOGIN_PATTERN, MAX_NAME, MAX_STUDENTS
+from .profiles import Profile
+
+PACKAGE = "sislab.cers"
+PARAMETER = re.compile(r"\$([a-z_]+)")
+# Additional staff must be active, with a state educator id and an e-mail (SQL over `staff s`).
+ELIGIBLE = ("coalesce(s.active, false) AND s.state_educator_id IS NOT NULL"
+            " AND regexp_full_match(coalesce(s.email, ''), $email)")
+NO_FILTERS = {"departments": [], "subject_areas": [], "courses": [], "teachers": [], "primary_only": False,
+              "grades": [], "counselors": [], "groups": []}
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # error (CERS would reject the file, or sislab refuses to write it) | warning
+    rule: str
+    message: str
+    row: int | None = None  # CERS's numbering: data rows from 1
+    group: str | None = None
+
+    def text(self) -> str:
+        """One line in CERS's style: `Row: 12 Failure: <group>: <message>`."""
+        where = f"Row: {self.row} " if self.row is not None else ""
+        kind = "Failure" if self.severity == "error" else "Warning"
+        group = f"{self.group}: " if self.group else ""
+        return f"{where}{kind}: {group}{self.message}"
+
+
+@dataclass
+class Build:
+    """One file's worth of rows (left in the connection's `cers_row` table) and what was found."""
+
+    profiles: tuple[Profile, ...]
+    school_year: int
+    as_of: date
+    findings: list[Finding] = field(default_factory=list)
+    counts: dict = field(default_factory=dict)  # rows, groups, students, users
+    group_names: frozenset[str] = frozenset()
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def school_year_of(day: date) -> int:
+    """The end year of the school year `day` falls in (July to June): 2024-25 -> 2025."""
+    return day.year + 1 if day.month >= 7 else day.year
+
+
+def build(con: duckdb.DuckDBPyConnection, profiles: list[Profile] | tuple[Profile, ...],
+          as_of: date | None = None, school_year: int | None = None) -> Build:
+    """Rows and findings for `profiles` consolidated into one file, as of `as_of` (default today)."""
+    as_of = as_of or date.today()
+    result = Build(tuple(profiles), school_year or school_year_of(as_of), as_of)
+    con.execute(sql_text(PACKAGE, "macros.sql"))
+    con.execute("CREATE OR REPLACE TEMP TABLE cers_candidate (profile VARCHAR, subject_code VARCHAR,"
+                " school_id VARCHAR, group_base VARCHAR, student_id VARCHAR, staff_id VARCHAR, role VARCHAR)")
+    for profile in profiles:
+        result.findings += _add_profile(con, profile, result.school_year, as_of)
+    result.findings += _left_out(con) + _subject_conflicts(con)
+    run(con, sql_text(PACKAGE, "assemble.sql"), max_students=MAX_STUDENTS, email=LOGIN_PATTERN,
+        school_year=result.school_year)
+    # A table keeps its insertion order, so the sorted rows are numbered without a second sort.
+    con.execute("CREATE OR REPLACE TEMP TABLE cers_row AS SELECT rowid + 1 AS row_no, * FROM cers_sorted")
+    con.execute("DROP TABLE cers_sorted")
+    result.findings += preflight(con) + _overlaps(con)
+    result.counts = dict(zip(("rows", "groups", "students", "users"), con.execute(
+        "SELECT count(*), count(DISTINCT group_name), count(student_ssid), count(group_user_login)"
+        " FROM cers_row").fetchone()))
+    result.group_names = frozenset(r[0] for r in con.execute("SELECT DISTINCT group_name FROM cers_row").fetchall())
+    return result
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, **values) -> duckdb.DuckDBPyConnection:
+    """Execute `sql` with the named parameters it uses (`$name`), taken from `values`."""
+    used = set(PARAMETER.findall(sql))
+    missing = used - set(values)
+    if missing:
+        raise KeyError(f"no value for SQL parameter(s) {sorted(missing)}")
+    return con.execute(sql, {k: v for k, v in values.items() if k in used})
+
+
+def preflight(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """CERS's rules checked on the rows of `cers_row`, with CERS's row numbers."""
+    rows = run(con, sql_text(PACKAGE, "preflight.sql"), max_name=MAX_NAME, max_students=MAX_STUDENTS,
+               email=LOGIN_PATTERN).fetchall()
+    return [Finding(severity, rule, message, row, group) for row, severity, rule, group, message in rows]
+
+
+def file_rows(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> pd.DataFrame:
+    """The file's rows in file order (the six CERS columns), with CERS's row number."""
+    query = f"SELECT row_no AS \"Row\", {', '.join(HEADER)} FROM cers_row ORDER BY row_no"
+    return con.execute(query + (" LIMIT ?" if limit else ""), [limit] if limit else []).df()
+
+
+def group_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One line per group of the file: school, year, subject, students, users, profiles."""
+    return con.execute(
+        "WITH made_by AS (SELECT school_id, group_base, array_to_string(list_sort(list_distinct(list(profile))),"
+        " ', ') AS profiles FROM cers_candidate GROUP BY ALL)"
+        " SELECT group_name, school_natural_id, school_year, any_value(subject_code) AS subject_code,"
+        " count(student_ssid) AS students, count(group_user_login) AS users, any_value(m.profiles) AS profiles,"
+        " min(row_no) AS first_row FROM cers_row r LEFT JOIN made_by m USING (school_id, group_base)"
+        " GROUP BY group_name, school_natural_id, school_year ORDER BY first_row").df()
+
+
+def _add_profile(con, profile: Profile, school_year: int, as_of: date) -> list[Finding]:
+    """Insert a profile's roster candidates; findings about its schools, staff and empty rosters."""
+    roster_sql = sql_text(PACKAGE, LAYOUT["roster_types"][profile.roster_type]["sql"])
+    values = _values(profile, school_year, as_of)
+    run(con, f"INSERT INTO cers_candidate SELECT $profile, $subject, q.* FROM ({roster_sql}) q", **values)
+    _add_staff(con, profile)
+    return (_unknown_schools(con, profile) + _primary_warnings(con, profile) + _ineligible_staff(con, profile)
+            + _empty_rosters(con, profile, roster_sql, values))
+
+
+def _values(profile: Profile, school_year: int, as_of: date) -> dict:
+    return {"profile": profile.name, "subject": LAYOUT["subjects"][profile.subject],
+            "roster_type": profile.roster_type, "pattern": profile.pattern, "schools": list(profile.schools),
+            "school_year": school_year, "as_of": as_of,
+            "departments": list(profile.departments), "subject_areas": list(profile.subject_areas),
+            "courses": list(profile.courses), "teachers": list(profile.teachers),
+            "primary_only": profile.primary_only, "grades": list(profile.grades),
+            "counselors": list(profile.counselors), "groups": [g.lower() for g in profile.groups]}
+
+
+def _add_staff(con, profile: Profile) -> None:
+    """Additional staff get every group of the profile (active, with a state educator id and an e-mail)."""
+    if profile.staff:
+        run(con, "INSERT INTO cers_candidate SELECT DISTINCT c.profile, c.subject_code, c.school_id, c.group_base,"
+                 " NULL, s.staff_id, 'additional staff' FROM cers_candidate c"
+                 " JOIN staff s ON list_contains($staff, s.staff_id) AND " + ELIGIBLE +
+                 " WHERE c.profile = $profile", staff=list(profile.staff), profile=profile.name, email=LOGIN_PATTERN)
+
+
+def eligible_staff(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Staff who may be added to every group of a profile: active, state educator id, e-mail."""
+    return run(con, "SELECT s.staff_id, s.last_name, s.first_name, s.email, s.school_id FROM staff s WHERE "
+               + ELIGIBLE + " ORDER BY s.last_name, s.first_name, s.staff_id", email=LOGIN_PATTERN).df()
+
+
+def _ineligible_staff(con, profile: Profile) -> list[Finding]:
+    rows = run(con, "SELECT x.id, s.last_name || ' ' || s.first_name FROM unnest($staff) AS x(id)"
+                    " LEFT JOIN staff s ON s.staff_id = x.id WHERE s.staff_id IS NULL OR NOT (" + ELIGIBLE + ")",
+               staff=list(profile.staff), email=LOGIN_PATTERN).fetchall()
+    return [Finding("warning", "additional_staff", f"additional staff {name or '(unknown)'} ({sid}) of profile "
+                    f"{profile.name} is not active with a state educator id and an e-mail: left out")
+            for sid, name in rows]
+
+
+def _unknown_schools(con, profile: Profile) -> list[Finding]:
+    rows = run(con, "SELECT x.id FROM unnest($schools) AS x(id) WHERE x.id NOT IN (SELECT school_id FROM school)",
+               schools=list(profile.schools)).fetchall()
+    return [Finding("warning", "unknown_school", f"profile {profile.name}: no school {sid} in the SIS data")
+            for (sid,) in rows]
+
+
+def _primary_warnings(con, profile: Profile) -> list[Finding]:
+    """'Only primary classes' empties the extract of every school that does not track them."""
+    if not profile.primary_only:
+        return []
+    rows = run(con, "SELECT school_id, name FROM school WHERE list_contains($schools, school_id)"
+                    " AND NOT coalesce(tracks_primary_classes, false) ORDER BY school_id",
+               schools=list(profile.schools)).fetchall()
+    how = ("with a course or teacher filter both apply" if profile.courses or profile.teachers
+           else "with no course or teacher filter")
+    return [Finding("warning", "primary_classes_not_tracked",
+                    f"profile {profile.name}: {sid} {name} does not track primary classes, so 'include only "
+                    f"primary classes' ({how}) gives it no rows") for sid, name in rows]
+
+
+def _empty_rosters(con, profile: Profile, roster_sql: str, values: dict) -> list[Finding]:
+    """A school of the profile with no student: say why (terms ended, no primary classes, filters)."""
+    empty = [s for (s,) in run(con, "SELECT x.id FROM unnest($schools) AS x(id) WHERE x.id IN (SELECT school_id FROM"
+                                    " school) AND x.id NOT IN (SELECT school_id FROM cers_candidate WHERE profile ="
+                                    " $profile AND student_id IS NOT NULL)", **values).fetchall()]
+    return [Finding("warning", "empty_roster", f"profile {profile.name}: school {school} has no rows: "
+                    + _why_empty(con, profile, roster_sql, {**values, "schools": [school]}))
+            for school in empty]
+
+
+def _why_empty(con, profile: Profile, roster_sql: str, values: dict) -> str:
+    def students(**changed) -> int:
+        return run(con, f"SELECT count(student_id) FROM ({roster_sql}) q", **{**values, **changed}).fetchone()[0]
+
+    year_start = date(values["school_year"] - 1, 7, 1)
+    tracks = run(con, "SELECT coalesce(tracks_primary_classes, false) FROM school WHERE school_id = $schools[1]",
+                 **values).fetchone()[0]
+    if profile.primary_only and not tracks:
+        return "the school does not track primary classes and 'include only primary classes' is on"
+    if students(as_of=year_start):
+        return f"the terms of its classes ended before {values['as_of']} (rosters are empty once term dates pass)"
+    if profile.used_filters and students(**NO_FILTERS):
+        used = "; ".join(f"{k.replace('_', ' ')}: {v if isinstance(v, bool) else ', '.join(map(str, v))}"
+                         for k, v in profile.used_filters.items())
+        return f"the filters exclude every student ({used})"
+    return f"no current students in {values['school_year'] - 1}-{values['school_year'] % 100:02d} for this roster type"
+
+
+def _left_out(con) -> list[Finding]:
+    """Students without a 10-digit SSID and group users without a usable e-mail."""
+    students = run(con, "SELECT c.student_id, any_value(s.state_id), count(DISTINCT c.group_base),"
+                        " min(c.group_base), list(DISTINCT c.profile ORDER BY c.profile)"
+                        " FROM cers_candidate c JOIN student s ON s.student_id = c.student_id"
+                        " WHERE NOT regexp_full_match(coalesce(s.state_id, ''), '\\d{10}')"
+                        " GROUP BY c.student_id ORDER BY c.student_id").fetchall()
+    staff = run(con, "SELECT c.staff_id, any_value(s.last_name || ' ' || s.first_name), any_value(c.role),"
+                     " any_value(s.email), count(DISTINCT c.group_base), min(c.group_base)"
+                     " FROM cers_candidate c JOIN staff s ON s.staff_id = c.staff_id"
+                     " WHERE NOT regexp_full_match(coalesce(trim(s.email), ''), $email)"
+                     " GROUP BY c.staff_id ORDER BY c.staff_id", email=LOGIN_PATTERN).fetchall()
+    found = [Finding("warning", "ssid_missing",
+                     f"student {sid} has {'SSID ' + ssid if ssid else 'no SSID'}, not a 10-digit SSID: left out of "
+                     f"{_groups_text(n, first)} (profile {', '.join(profiles)})")
+             for sid, ssid, n, first, profiles in students]
+    found += [Finding("warning", "email_missing",
+                      f"{role} {name} ({sid}) has {'e-mail ' + repr(email) if email else 'no e-mail'} and cannot "
+                      f"receive {_groups_text(n, first)}")
+              for sid, name, role, email, n, first in staff]
+    return found
+
+
+def _subject_conflicts(con) -> list[Finding]:
+    rows = run(con, "SELECT group_base, list(DISTINCT subject_code ORDER BY subject_code),"
+                    " list(DISTINCT profile ORDER BY profile) FROM cers_candidate"
+                    " GROUP BY school_id, group_base HAVING count(DISTINCT subject_code) > 1 ORDER BY group_base"
+               ).fetchall()
+    return [Finding("error", "subject_conflict", f"profiles {' and '.join(profiles)} give this group different "
+                    f"subjects ({', '.join(subjects)}); a group has one subject", group=base)
+            for base, subjects, profiles in rows]
+
+
+def _overlaps(con) -> list[Finding]:
+    """Rows of a group that two or more profiles produced: written once, both profiles named."""
+    rows = con.execute(
+        "WITH shared AS (SELECT r.row_no, r.group_name, r.student_ssid, r.group_user_login, c.profile"
+        "  FROM cers_row r JOIN cers_candidate c ON c.school_id = r.school_id AND c.group_base = r.group_base"
+        "  AND c.student_id = r.student_id WHERE r.shared"
+        " UNION ALL SELECT r.row_no, r.group_name, r.student_ssid, r.group_user_login, c.profile"
+        "  FROM cers_row r JOIN cers_candidate c ON c.school_id = r.school_id AND c.group_base = r.group_base"
+        "  AND c.staff_id = r.staff_id WHERE r.shared),"
+        " per_row AS (SELECT row_no, group_name, student_ssid, group_user_login,"
+        "  list_sort(list_distinct(list(profile))) AS profiles FROM shared GROUP BY ALL)"
+        " SELECT min(row_no), group_name, count(student_ssid), count(group_user_login), profiles"
+        " FROM per_row GROUP BY group_name, profiles ORDER BY 1").fetchall()
+    return [Finding("warning", "overlapping_profiles", f"{students} student(s) and {users} user(s) of this group "
+                    f"come from profiles {' and '.join(profiles)}: each written once", row, group)
+            for row, group, students, users, profiles in rows]
+
+
+def _groups_text(n: int, first: str) -> str:
+    return f"group {first}" if n == 1 else f"{n} groups ({first}, ...)"

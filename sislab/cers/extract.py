@@ -1,0 +1,185 @@
+"""Create CERS files from profiles: build, pre-flight, write atomically, record, upload.
+
+A file is written only when its pre-flight finds no error (CERS would reject it whole);
+its report (`<file>.preflight.txt`) is written either way. Each file is recorded in the
+`extracted_file` list (kind 'cers') with the user and its record count.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sislab.core import config, store
+from sislab.core.store import app_state, transaction, utcnow
+from sislab.core.workspace import Workspace, write_atomic
+
+from . import identity, profiles as profile_store, upload as upload_client
+from .build import Build, Finding, build, preflight
+from .layout import HEADER
+from .profiles import Profile, ProfileError
+
+KIND = "cers"
+CONSOLIDATED = "consolidated"
+
+
+@dataclass
+class Extract:
+    """One file made (or refused) from one profile, or from several consolidated."""
+
+    label: str
+    build: Build
+    path: Path | None  # None when the pre-flight found errors
+    report_path: Path
+    upload: upload_client.UploadResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.build.findings
+
+    def text(self) -> str:
+        c = self.build.counts
+        head = (f"{self.label}: {c.get('rows', 0):,} rows, {c.get('groups', 0):,} groups, "
+                f"{c.get('students', 0):,} students, {c.get('users', 0):,} user rows; "
+                f"{len(self.build.errors)} errors, {len(self.findings) - len(self.build.errors)} warnings")
+        lines = [head, f"  file: {self.path}" if self.path else "  NOT WRITTEN: the pre-flight found errors",
+                 f"  pre-flight report: {self.report_path}"]
+        lines += [f"  upload: {line}" for line in self.upload.text().splitlines()] if self.upload else []
+        return "\n".join(lines + [f"  {n}" for n in self.notes])
+
+
+def chosen_profiles(ws: Workspace, user: str, refs: list[str] | None = None, all_profiles: bool = False) -> list[Profile]:
+    """The profiles named (each must be one `user` may see), or all `user` may see."""
+    if all_profiles:
+        found = profile_store.visible(ws, user)
+        if not found:
+            raise ProfileError(f"{user} has no CERS profile; create one first.")
+        return found
+    if not refs:
+        raise ProfileError("Name at least one profile (or choose all).")
+    return [profile_store.get(ws, user, ref) for ref in dict.fromkeys(refs)]
+
+
+def create(ws: Workspace, user: str, refs: list[str] | None = None, *, all_profiles: bool = False,
+           consolidate: bool = False, upload: bool = False, out_dir: Path | None = None,
+           as_of: date | None = None) -> list[Extract]:
+    """Make the files of the chosen profiles: one each, or one consolidated file."""
+    if identity.is_read_only(ws, user):
+        raise profile_store.NotAllowed(f"{user} may not create CERS files (read-only role).")
+    chosen = chosen_profiles(ws, user, refs, all_profiles)
+    settings = config.load(ws)
+    if upload:
+        upload_client.check_enabled(settings)
+    batches = [(CONSOLIDATED if len(chosen) > 1 else chosen[0].name, chosen)] if consolidate else \
+        [(p.name, [p]) for p in chosen]
+    out_dir = Path(out_dir) if out_dir else ws.reports / KIND
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    extracts = []
+    with store.snapshot(ws) as con:
+        for label, batch in batches:
+            built = build(con, batch, as_of=as_of)
+            path = out_dir / f"cers-{_slug(label)}-{stamp}.csv"
+            written = write_rows(con, path) if built.ok else None
+            extracts.append(Extract(label, built, written, path.with_suffix(".preflight.txt")))
+    _warn_groups_in_two_files(extracts)
+    for extract in extracts:
+        write_report(extract)
+        if extract.path:
+            record(ws, extract.path, user, extract.build.counts["rows"])
+        if upload and extract.path:
+            extract.upload = upload_client.upload_file(extract.path, settings)
+    warning = upload_client.credential_warning(settings) if upload else None
+    for extract in extracts if warning else ():
+        extract.notes.append(warning)
+    return extracts
+
+
+def write_rows(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """The rows of `cers_row` as a CERS file (header, CERS's columns, file order), atomically.
+
+    `cers_row` is stored in file order and DuckDB keeps insertion order, so no sort is needed."""
+    query = f"COPY (SELECT {', '.join(HEADER)} FROM cers_row) TO ? (HEADER, DELIMITER ',')"
+    return write_atomic(path, lambda tmp: con.execute(query, [str(tmp)]))
+
+
+def write_report(extract: Extract) -> Path:
+    b = extract.build
+    names = ", ".join(p.name for p in b.profiles)
+    lines = [f"CERS pre-flight: {extract.label} (profiles: {names}); school year {b.school_year}, as of {b.as_of}",
+             f"{len(b.errors)} error(s), {len(b.findings) - len(b.errors)} warning(s); "
+             + (f"written: {extract.path.name}" if extract.path else "NOT WRITTEN: fix the errors (Failure lines)"),
+             "Row numbers count data rows from 1, as CERS's messages do.", ""]
+    return write_atomic(extract.report_path, "\n".join(lines + [f.text() for f in b.findings]) + "\n")
+
+
+def record(ws: Workspace, path: Path, user: str, records: int) -> None:
+    with closing(app_state(ws)) as con, transaction(con):
+        con.execute("INSERT INTO extracted_file (kind, path, created_at, user_name, record_count)"
+                    " VALUES (?, ?, ?, ?, ?)", [KIND, str(path), utcnow(), user, records])
+
+
+def extracted_files(ws: Workspace, user: str) -> pd.DataFrame:
+    """The CERS files made, newest first: admins see all, other users their own."""
+    admin = identity.is_admin(ws, user)
+    with closing(app_state(ws)) as con:
+        rows = con.execute("SELECT file_id, created_at, user_name, record_count, path FROM extracted_file"
+                           " WHERE kind = ? AND (? OR user_name = ?) ORDER BY created_at DESC, file_id DESC",
+                           [KIND, int(admin), user]).fetchall()
+    return pd.DataFrame([dict(r) for r in rows], columns=["file_id", "created_at", "user_name", "record_count", "path"])
+
+
+def extracted_file(ws: Workspace, user: str, file_id: int) -> Path:
+    """A file of the list that `user` may download."""
+    listed = extracted_files(ws, user)
+    match = listed[listed.file_id == file_id]
+    if match.empty:
+        raise ProfileError(f"No CERS file {file_id} that {user} can see.")
+    return Path(match.path.iloc[0])
+
+
+def check_file(path: Path) -> list[Finding]:
+    """The pre-flight of any CERS file (for example one made by another system)."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return [Finding("error", "header", "the file is empty; it needs the header " + ",".join(HEADER))]
+    header = [h.strip().lower() for h in rows[0]]
+    if header != list(HEADER):
+        return [Finding("error", "header", f"header is {','.join(rows[0])}; CERS expects {','.join(HEADER)}")]
+    values = [[v if v.strip() else None for v in (r + [""] * len(HEADER))[:len(HEADER)]] for r in rows[1:] if r]
+    frame = pd.DataFrame(values, columns=list(HEADER), dtype=object)
+    frame.insert(0, "row_no", range(1, len(frame) + 1))
+    con = duckdb.connect()
+    try:
+        con.register("file_rows", frame)
+        con.execute("CREATE TEMP TABLE cers_row AS SELECT * FROM file_rows")
+        return preflight(con)
+    finally:
+        con.close()
+
+
+def _warn_groups_in_two_files(extracts: list[Extract]) -> None:
+    """Upload replaces a group's members: a group in two files keeps only the last file's rows."""
+    for i, first in enumerate(extracts):
+        for second in extracts[i + 1:]:
+            shared = sorted(first.build.group_names & second.build.group_names)
+            for e in (first, second) if shared else ():
+                e.build.findings.append(Finding(
+                    "warning", "overlapping_profiles",
+                    f"{len(shared)} group(s) ({', '.join(shared[:3])}{', ...' if len(shared) > 3 else ''}) are in "
+                    f"the files of profiles {first.label} and {second.label}: uploading both keeps only the second "
+                    "file's rows; consolidate the two profiles into one file"))
+
+
+def _slug(label: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-").lower()[:60] or "profile"

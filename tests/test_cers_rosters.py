@@ -1,0 +1,320 @@
+"""CERS rosters and file rows: one test per rule of the spec, on tiny in-memory SIS data."""
+
+from __future__ import annotations
+
+import pytest
+
+from cers_fixtures import AS_OF, CersSis, section_class
+from sislab.cers import Profile, build, school_year_of
+from sislab.cers.extract import write_rows
+from sislab.cers.layout import HEADER
+
+
+def secondary(name="P", schools=("001",), **kw) -> Profile:
+    return Profile(name, "secondary", schools, **kw)
+
+
+def run(sis: CersSis, *profiles: Profile):
+    return build(sis.con, list(profiles), as_of=AS_OF)
+
+
+def rules(built) -> list[str]:
+    return [f.rule for f in built.findings]
+
+
+def test_header_is_exactly_the_six_cers_columns_in_order(tmp_path):
+    sis = section_class(3)
+    run(sis, secondary())
+    path = write_rows(sis.con, tmp_path / "x.csv")
+    assert path.read_text().splitlines()[0] == \
+        "group_name,school_natural_id,school_year,subject_code,student_ssid,group_user_login"
+    assert HEADER == tuple(path.read_text().splitlines()[0].split(","))
+
+
+def test_school_year_is_the_end_year():
+    sis = section_class(2)
+    run(sis, secondary())
+    assert {r[2] for r in sis.rows()} == {"2027"}
+    assert school_year_of(AS_OF.replace(year=2024, month=9)) == 2025
+    assert school_year_of(AS_OF.replace(year=2025, month=3)) == 2025
+
+
+@pytest.mark.parametrize("subject", ["ELA", "Math", "All"])
+def test_subject_code_is_the_profile_subject_area(subject):
+    sis = section_class(2)
+    run(sis, secondary(subject=subject))
+    assert {r[3] for r in sis.rows()} == {subject}
+
+
+def test_school_natural_id_is_the_cds_code():
+    sis = section_class(2)
+    run(sis, secondary())
+    assert {r[1] for r in sis.rows()} == {"19753090000001"}
+
+
+@pytest.mark.parametrize("students, parts", [(200, [200]), (201, [200, 1]), (400, [200, 200]),
+                                             (401, [200, 200, 1])])
+def test_large_roster_split_at_200_with_numbered_names(students, parts):
+    sis = section_class(students)
+    built = run(sis, secondary())
+    groups = sis.groups()
+    assert [groups[f"001 Smith Ann 1 {i}"][0] for i in range(1, len(parts) + 1)] == parts
+    assert all(groups[name][1] == ["t1@district.org"] for name in groups)  # every part gets the teacher
+    assert len(groups) == len(parts) and built.ok
+
+
+def test_rows_sorted_by_school_group_year_each_group_contiguous():
+    sis = CersSis()
+    for school in ("002", "001"):
+        sis.school(school)
+    sis.staff("T1", "Zed", "Ann")
+    sis.staff("T2", "Abe", "Bo")
+    sis.section("1", "002", teachers=("T1",))
+    sis.section("2", "001", teachers=("T1",))
+    sis.section("3", "001", teachers=("T2",))
+    for section, school in (("1", "002"), ("2", "001"), ("3", "001")):
+        sis.roster(section, sis.students(3, school))
+    built = run(sis, secondary(schools=("001", "002")))
+    names = [r[0] for r in sis.rows()]
+    assert names == sorted(names, key=lambda n: (n[:3], n))  # school, then group name
+    assert [n for i, n in enumerate(names) if i == 0 or names[i - 1] != n] == \
+        ["001 Abe Bo 1 1", "001 Zed Ann 1 1", "002 Zed Ann 1 1"]
+    assert built.ok
+
+
+def test_user_rows_have_blank_ssid_for_teachers_and_additional_staff():
+    sis = section_class(2, co_teachers=("T2",))
+    sis.staff("T2", "Co", "Teach")
+    sis.staff("A1", "Vice", "Principal")
+    run(sis, secondary(staff=("A1",)))
+    users = [r for r in sis.rows() if r[5]]
+    assert sorted(r[5] for r in users) == ["a1@district.org", "t1@district.org", "t2@district.org"]
+    assert all(r[4] is None for r in users)
+
+
+def test_teacher_without_email_is_left_out_and_reported():
+    sis = CersSis()
+    sis.school("001")
+    sis.staff("T1", "Nomail", "Ned", email=None)
+    sis.section("100")
+    sis.roster("100", sis.students(2))
+    built = run(sis, secondary())
+    assert not [r for r in sis.rows() if r[5]]
+    [finding] = [f for f in built.findings if f.rule == "email_missing"]
+    assert "Nomail Ned (T1) has no e-mail" in finding.message
+
+
+def test_additional_staff_must_be_active_with_state_educator_id_and_email():
+    sis = section_class(2)
+    sis.staff("OK", "Good", "Staff")
+    sis.staff("OLD", active=False)
+    sis.staff("NOID", seid=None)
+    sis.staff("NOMAIL", email=None)
+    built = run(sis, secondary(staff=("OK", "OLD", "NOID", "NOMAIL")))
+    assert sorted({r[5] for r in sis.rows() if r[5]}) == ["ok@district.org", "t1@district.org"]
+    assert sorted(f.message.split("(")[1].split(")")[0] for f in built.findings if f.rule == "additional_staff") == \
+        ["NOID", "NOMAIL", "OLD"]
+
+
+@pytest.mark.parametrize("pattern, name", [("period", "001 Smith Ann 3 1"), ("section", "001 Smith Ann 100 1"),
+                                           ("course", "001 Smith Ann English 9 1")])
+def test_group_name_patterns(pattern, name):
+    sis = CersSis()
+    sis.course("ELA9", "English 9")
+    section_class(2, sis, period="3")
+    run(sis, secondary(pattern=pattern))
+    assert set(sis.groups()) == {name}
+
+
+def test_secondary_filters_department_subject_area_course_teacher():
+    sis = CersSis()
+    sis.school("001")
+    sis.staff("T1", "Ela", "Teacher")
+    sis.staff("T2", "Math", "Teacher")
+    sis.course("M1", "Algebra", subject_area="Math", department="Math")
+    sis.section("E", course_id="ELA9", teachers=("T1",))
+    sis.section("M", course_id="M1", teachers=("T2",))
+    sis.roster("E", sis.students(2))
+    sis.roster("M", sis.students(2))
+    for filters, expected in (({"subject_areas": ("Math",)}, {"001 Math Teacher 1 1"}),
+                              ({"departments": ("English",)}, {"001 Ela Teacher 1 1"}),
+                              ({"courses": ("M1",)}, {"001 Math Teacher 1 1"}),
+                              ({"teachers": ("T1",)}, {"001 Ela Teacher 1 1"})):
+        run(sis, secondary(**filters))
+        assert set(sis.groups()) == expected, filters
+
+
+def _primary_district() -> CersSis:
+    sis = CersSis()
+    sis.school("001")  # does not track primary classes
+    sis.school("005", tracks_primary=True)
+    sis.staff("T1", "High", "School")
+    sis.staff("T5", "Prim", "Ary")
+    sis.section("H", "001", teachers=("T1",), primary_class=True)
+    sis.section("P", "005", teachers=("T5",), primary_class=True)
+    sis.section("N", "005", teachers=("T5",), period="2")
+    for section, school in (("H", "001"), ("P", "005"), ("N", "005")):
+        sis.roster(section, sis.students(2, school))
+    return sis
+
+
+def test_primary_classes_without_filters_warn_for_schools_not_tracking_them():
+    sis = _primary_district()
+    built = run(sis, secondary(schools=("001", "005"), primary_only=True))
+    assert set(sis.groups()) == {"005 Prim Ary 1 1"}
+    warned = [f.message for f in built.findings if f.rule == "primary_classes_not_tracked"]
+    assert len(warned) == 1 and "001" in warned[0] and "no course or teacher filter" in warned[0]
+    assert any(f.rule == "empty_roster" and "does not track primary classes" in f.message for f in built.findings)
+
+
+def test_primary_classes_with_filters_both_apply():
+    sis = _primary_district()
+    sis.staff("T6", "Other", "One")
+    sis.section("Q", "005", teachers=("T6",), primary_class=True)
+    sis.roster("Q", sis.students(2, "005"))
+    run(sis, secondary(schools=("005",), primary_only=True, teachers=("T5",)))
+    assert set(sis.groups()) == {"005 Prim Ary 1 1"}  # T5's non-primary section and T6's primary one excluded
+
+
+def _elementary(flex: bool) -> CersSis:
+    sis = CersSis()
+    sis.school("004", school_type="ES", flex=flex)
+    sis.staff("T1", "Home", "Room")
+    sis.staff("T2", "Co", "Teacher")
+    sis.staff("T3", "Math", "Block")
+    kids = sis.students(3, "004", grade=3)
+    sis.section("HR", "004", course_id="K3", teachers=("T1",), co_teachers=("T2",), homeroom=True, terms=("S1", "S2"))
+    sis.section("MB", "004", course_id="MATH", teachers=("T3",), period="2", terms=("S1", "S2"))
+    sis.roster("HR", kids)
+    sis.roster("MB", kids)
+    return sis
+
+
+def test_non_flex_elementary_teacher_roster_is_the_homeroom_and_its_primary_teacher():
+    sis = _elementary(flex=False)
+    run(sis, Profile("E", "elementary_teacher", ("004",)))
+    assert sis.groups() == {"004 Home Room 1 1": (3, ["t1@district.org"])}
+
+
+def test_flex_elementary_teacher_roster_is_the_master_schedule_with_every_staff_member():
+    sis = _elementary(flex=True)
+    run(sis, Profile("E", "elementary_teacher", ("004",)))
+    assert sis.groups() == {"004 Home Room 1 1": (3, ["t1@district.org", "t2@district.org"]),
+                            "004 Math Block 2 1": (3, ["t3@district.org"])}
+
+
+def test_grade_level_roster_one_group_per_grade_with_grade_filter():
+    sis = CersSis()
+    sis.school("005", school_type="ES")
+    sis.students(2, "005", grade=0)
+    sis.students(3, "005", grade=3)
+    sis.students(1, "005", grade=4)
+    run(sis, Profile("G", "grade_level", ("005",), grades=(0, 3)))
+    assert sis.groups() == {"005 Grade 3 1": (3, []), "005 Grade K 1": (2, [])}
+
+
+def test_counselor_roster_gives_the_counselor_the_group():
+    sis = CersSis()
+    sis.school("001")
+    sis.staff("C1", "Flores", "Nora", counselor=True)
+    sis.staff("C2", "Other", "Counselor", counselor=True)
+    sis.students(201, counselor="C1")
+    sis.students(2, counselor="C2")
+    run(sis, Profile("C", "counselor", ("001",), counselors=("C1",)))
+    assert sis.groups() == {"001 Flores Nora 1": (200, ["c1@district.org"]),
+                            "001 Flores Nora 2": (1, ["c1@district.org"])}
+
+
+def test_student_group_roster_chosen_by_code_or_name():
+    sis = CersSis()
+    sis.school("001")
+    kids = sis.students(4)
+    sis.insert("student_group", group_code="AVID-1", name="AVID North", school_id="001")
+    sis.insert("student_group", group_code="MIG", name="Migrant")
+    sis.insert("student_group", group_code="ELD", name="ELD")
+    for code, members in (("AVID-1", kids[:2]), ("MIG", kids[2:]), ("ELD", kids)):
+        for sid in members:
+            sis.insert("student_group_member", group_code=code, student_id=sid)
+    run(sis, Profile("S", "student_group", ("001",), groups=("avid-1", "MIGRANT")))
+    assert sis.groups() == {"001 AVID North 1": (2, []), "001 Migrant 1": (2, [])}
+
+
+def test_consolidation_merges_a_group_of_two_profiles_joining_users_once_per_student():
+    sis = section_class(3)
+    sis.staff("A1", "Vice", "Principal")
+    built = run(sis, secondary("Whole school"), secondary("Smith only", teachers=("T1",), staff=("A1",)))
+    assert sis.groups() == {"001 Smith Ann 1 1": (3, ["a1@district.org", "t1@district.org"])}
+    [overlap] = [f for f in built.findings if f.rule == "overlapping_profiles"]
+    assert "Smith only and Whole school" in overlap.message and overlap.row == 2  # row 1: a1, one profile
+    assert built.ok
+
+
+def test_consolidation_splits_after_merging():
+    sis = section_class(150)
+    sis.section("101", period="1")  # same teacher and period: the same group name
+    sis.roster("101", sis.students(100))
+    run(sis, secondary())
+    assert {n: s for n, (s, _) in sis.groups().items()} == {"001 Smith Ann 1 1": 200, "001 Smith Ann 1 2": 50}
+
+
+def test_two_profiles_giving_a_group_different_subjects_is_an_error():
+    sis = section_class(2)
+    built = run(sis, secondary("A", subject="ELA"), secondary("B", subject="Math"))
+    [conflict] = [f for f in built.findings if f.rule == "subject_conflict"]
+    assert conflict.severity == "error" and "A and B" in conflict.message and not built.ok
+
+
+def test_students_without_a_10_digit_ssid_are_left_out_and_reported():
+    sis = section_class(2)
+    sis.roster("100", sis.students(1, ssid=False))
+    sis.insert("student", student_id="IL", state_id="123456789", last_name="X", first_name="Y",
+               birth_date="2010-01-01", grade=9, school_id="001")
+    sis.roster("100", ["IL"])
+    built = run(sis, secondary())
+    assert sis.groups()["001 Smith Ann 1 1"][0] == 2
+    messages = [f.message for f in built.findings if f.rule == "ssid_missing"]
+    assert len(messages) == 2 and any("SSID 123456789" in m for m in messages)
+
+
+def test_empty_roster_when_terms_ended_says_so():
+    sis = section_class(2, terms=("S1",))
+    built = build(sis.con, [secondary()], as_of=AS_OF.replace(month=12, day=20))
+    assert sis.rows() == []
+    assert any(f.rule == "empty_roster" and "terms of its classes ended" in f.message for f in built.findings)
+
+
+def test_empty_roster_when_filters_exclude_everything_says_so():
+    sis = section_class(2)
+    built = run(sis, secondary(subject_areas=("Science",)))
+    assert any(f.rule == "empty_roster" and "filters exclude every student" in f.message for f in built.findings)
+
+
+def test_students_who_left_the_class_are_not_in_the_group():
+    sis = section_class(2)
+    sis.roster("100", sis.students(1), end_date="2026-10-01")
+    run(sis, secondary())
+    assert sis.groups()["001 Smith Ann 1 1"][0] == 2
+
+
+def test_bad_cds_code_is_a_preflight_error():
+    sis = CersSis()
+    sis.school("001", cds="1975309000001")  # 13 digits
+    sis.staff("T1")
+    sis.section("100")
+    sis.roster("100", sis.students(1))
+    built = run(sis, secondary())
+    assert "cds_code" in rules(built) and not built.ok
+
+
+def test_file_is_written_in_row_order(tmp_path):
+    sis = CersSis()
+    for school in ("003", "001", "002"):
+        sis.school(school)
+    for i, school in enumerate(("003", "001", "002", "001")):
+        sis.staff(f"T{i}", f"Name{9 - i}", "X")
+        sis.section(f"S{i}", school, teachers=(f"T{i}",))
+        sis.roster(f"S{i}", sis.students(230, school))
+    run(sis, secondary(schools=("001", "002", "003")))
+    written = write_rows(sis.con, tmp_path / "x.csv").read_text().splitlines()[1:]
+    expected = [",".join(v or "" for v in r) for r in sis.rows()]
+    assert written == expected and len(written) == 4 * 232

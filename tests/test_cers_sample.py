@@ -1,0 +1,129 @@
+"""End to end on the sample district: demo, consolidated file, scheduled process, upload, preview."""
+
+from __future__ import annotations
+
+import email
+import shutil
+from datetime import date
+
+import pytest
+
+from sislab import cers
+from sislab.cers.process import DEMO_PROFILES
+from sislab.core import runner, store
+from sislab.core.workspace import Workspace
+from test_cers_upload import server  # noqa: F401  (the local warehouse fixture)
+
+AS_OF = date(2026, 11, 25)  # the sample district's "today"
+
+
+@pytest.fixture
+def ws(tmp_path, sample_ws, monkeypatch):
+    monkeypatch.setenv("SISLAB_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("SISLAB_REPORTS", str(tmp_path / "reports"))
+    ws = Workspace.locate()
+    shutil.copy(sample_ws.current_snapshot(), ws.snapshots / sample_ws.current_snapshot().name)
+    shutil.copy(sample_ws.current_pointer, ws.current_pointer)
+    return ws
+
+
+def test_demo_makes_a_consolidated_file_that_passes_preflight_and_its_report(ws):
+    path, report = cers.demo(ws, user="demo")
+    assert path.suffix == ".csv" and report.name.endswith(".preflight.txt")
+    assert path.parent == ws.reports / "cers" and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [f for f in cers.check_file(path) if f.severity == "error"] == []
+    assert "0 error(s)" in report.read_text()
+    [listed] = cers.extracted_files(ws, "demo").itertuples()
+    assert listed.record_count == len(path.read_text().splitlines()) - 1
+    text = path.read_text()
+    assert "004 " in text and "005 " in text and "AVID" in text  # flex, primary-class school, student group
+    assert len(cers.demo(ws, user="demo")) == 2  # a second run reuses the saved profiles
+
+
+def test_sample_flex_and_primary_schools_and_missing_emails(ws):
+    with store.snapshot(ws) as con:
+        built = cers.build(con, [p for p in DEMO_PROFILES if p.name in ("Demo elementary teachers",
+                                                                         "Demo primary classes")], as_of=AS_OF)
+        groups = cers.group_summary(con)
+    assert set(groups.group_name.str[:3]) == {"004", "005"}
+    assert groups[groups.group_name.str.startswith("004")].shape[0] > groups[groups.group_name.str.startswith("005")].shape[0]
+    rules = {f.rule for f in built.findings}
+    assert {"primary_classes_not_tracked", "overlapping_profiles", "ssid_missing"} <= rules
+
+
+def test_scheduled_run_makes_one_consolidated_file_from_flagged_profiles_and_mails_counts(ws, tmp_path):
+    for profile in DEMO_PROFILES:
+        cers.save(ws, "alice", profile)
+    made = cers.scheduled_run(ws, user="alice", notify_to="coordinator@district.org", out_dir=tmp_path / "run",
+                              as_of=AS_OF)
+    assert made.path.parent == tmp_path / "run" and made.path.exists()
+    assert {p.name for p in made.build.profiles} == {p.name for p in DEMO_PROFILES if p.scheduled}
+    [mail] = list(ws.outbox.glob("*.eml"))
+    message = email.message_from_bytes(mail.read_bytes())
+    assert f"{made.build.counts['rows']:,} rows" in message["Subject"]
+    assert "groups" in message.get_payload()
+
+
+def test_scheduled_process_refuses_a_non_admin_running_others_profiles(ws):
+    cers.save(ws, "alice", DEMO_PROFILES[0])
+    cers.save(ws, "bob", DEMO_PROFILES[1])
+    with pytest.raises(cers.ProfileError, match="run it as an admin"):
+        cers.scheduled_run(ws, user="alice")
+
+
+def test_create_uploads_when_the_flag_is_on(ws, server, monkeypatch):  # noqa: F811
+    settings, state = server
+    for name in ("cers_upload_enabled", "cers_api_url", "cers_token_url", "cers_username", "cers_password",
+                 "cers_backoff_seconds", "cers_poll_seconds"):
+        monkeypatch.setenv("SISLAB_" + name.upper(), str(getattr(settings, name)))
+    cers.save(ws, "alice", DEMO_PROFILES[4])
+    [made] = cers.create(ws, "alice", ["Demo counselors"], upload=True, as_of=AS_OF)
+    assert made.upload.loaded and b"group_name,school_natural_id" in state["uploaded"]
+
+
+def test_create_with_upload_refused_when_flag_off(ws):
+    cers.save(ws, "alice", DEMO_PROFILES[4])
+    with pytest.raises(cers.UploadError, match="off"):
+        cers.create(ws, "alice", ["Demo counselors"], upload=True)
+
+
+def test_separate_files_of_overlapping_profiles_warn(ws):
+    for profile in DEMO_PROFILES[2:4]:
+        cers.save(ws, "alice", profile)
+    made = cers.create(ws, "alice", [p.name for p in DEMO_PROFILES[2:4]], as_of=AS_OF)
+    assert len(made) == 2
+    assert all(any(f.rule == "overlapping_profiles" and "consolidate" in f.message for f in e.findings) for e in made)
+
+
+def test_preview_school_shows_only_that_school(ws):
+    for profile in DEMO_PROFILES:
+        cers.save(ws, "alice", profile)
+    with store.snapshot(ws) as con:
+        groups = cers.preview_school(con, "005", as_of=AS_OF)
+    assert len(groups) and set(groups.group_name.str[:3]) == {"005"}
+
+
+def test_cli_create_prints_each_file_written(ws, capsys):
+    from sislab import cli
+
+    for profile in DEMO_PROFILES[4:]:
+        cers.save(ws, "alice", profile)
+    assert cli.main(["cers", "create", "--all", "--user", "alice", "--as-of", "2026-11-25"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if line.startswith("/")] == [str(p) for p in sorted((ws.reports / "cers").glob("*.csv"))]
+    assert cli.main(["cers", "create", "--all", "--consolidate", "--user", "alice"]) == 0
+    assert "consolidated" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_scheduled_process_runs_the_notebook_on_the_scheduler(ws):
+    from sislab.core import schedule
+
+    cers.save(ws, "alice", DEMO_PROFILES[4].__class__(**{**DEMO_PROFILES[4].__dict__, "scheduled": True}))
+    added = cers.schedule_process(ws, "alice", days="daily", time_of_day="06:00", time_zone="America/Los_Angeles",
+                                  notify_to="coordinator@district.org")
+    assert list(cers.process_schedules(ws).id) == [added.schedule_id]
+    _, path = schedule.notebook_ref(added.notebook)
+    result = runner.run_notebook(path, schedule.check_parameters(path, added.parameters), ws=ws, user="alice")
+    assert result.ok, result.error
+    assert [p.suffix for p in result.produced_files if p.suffix == ".csv"] == [".csv"]

@@ -15,6 +15,10 @@ from pathlib import Path
 
 import bench
 from bench.common import OUT, in_child, report, scratch
+from sislab import ilsca
+from sislab.core import store
+from sislab.ilsca import formats, preflight
+from sislab.ilsca import report as ilsca_report
 
 CHICAGO_STUDENTS = 325_000
 
@@ -67,17 +71,12 @@ def _workspace(root: str, out: str):
 
 
 def _choices(ws) -> dict:
-    from sislab import ilsca
-    from sislab.core import store
-
     with store.snapshot(ws) as con:
         return ilsca.default_choices(con)
 
 
 def extract_step(root: str, out: str) -> dict:
     """The whole extract as a user runs it, newest school year, every calendar."""
-    from sislab import ilsca
-
     ws = _workspace(root, out)
     result = ilsca.extract(ws, user="bench", today=date(2026, 11, 25), **_choices(ws))
     return {"records": result.records, "findings": len(result.findings)}
@@ -85,24 +84,20 @@ def extract_step(root: str, out: str) -> dict:
 
 def copy_step(root: str, out: str) -> dict:
     """The extract's parts, then a plain COPY of the very same records (the baseline)."""
-    from sislab import ilsca
-    from sislab.core import store
-    from sislab.ilsca import formats, preflight, report
-
     ws = _workspace(root, out)
     req = ilsca.request(**_choices(ws))
     timings = {}
     with store.snapshot(ws) as con:
         t = time.perf_counter()
-        report.build(con, req)
+        ilsca_report.build(con, req)
         timings["build_seconds"] = time.perf_counter() - t
         t = time.perf_counter()
-        preflight.findings(con, report.sender(con)[1])
+        preflight.findings(con, ilsca_report.sender(con)[1])
         timings["preflight_seconds"] = time.perf_counter() - t
         t = time.perf_counter()
         formats.write(con, "state", Path(out) / "parts.txt", date(2026, 11, 25), None)
         timings["write_seconds"] = time.perf_counter() - t
-        con.execute(f"CREATE TEMP TABLE plain AS SELECT {report.file_columns()} FROM ilsca_record")
+        con.execute(f"CREATE TEMP TABLE plain AS SELECT {ilsca_report.file_columns()} FROM ilsca_record")
         target = (Path(out) / "plain.csv").as_posix()
         t = time.perf_counter()
         records = con.execute(f"COPY plain TO '{target}' (FORMAT csv, HEADER false)").fetchone()[0]

@@ -1,0 +1,108 @@
+"""Writers of the three formats, each from the built table `ilsca_record`, in file order.
+
+- state: the ISBE upload; a header record, then one record per row, comma delimited.
+- tab: tab delimited, a title line, for review in a spreadsheet.
+- html: a table for review in a browser.
+
+Quoting (state and tab): RFC 4180. A field holding the delimiter, a double quote or a line
+break is enclosed in double quotes and its quotes doubled (`O"Neil, Jr` -> `"O""Neil, Jr"`);
+other fields, and blanks, are written bare. Lines end in LF. Files are UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from sislab.core.store import _sql_path
+from sislab.core.workspace import write_atomic
+
+from .report import file_columns, layout, records
+
+
+def file_name(sender: str, produced: date, file_id: str, fmt: str = "state") -> str:
+    """SCA8_<RCDTS or district name>_<MMDDYYYY>_<file id>.txt (review formats: .tsv / .html)."""
+    spec = layout()["file"]
+    stem = spec["name"].format(sender=sender, date=produced.strftime(spec["date_format"]), file_id=file_id)
+    return stem + spec["extensions"][fmt]
+
+
+def header_record(total: int, name: str, produced: date, sending_rcdts: str | None) -> str:
+    """The state format's header line (with its line end)."""
+    spec = layout()["header"]
+    values = {"file_type": spec["file_type"], "total_records": str(total), "file_name": name,
+              "file_date": produced.strftime(spec["date_format"]), "sending_rcdts": sending_rcdts or ""}
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([values[f] for f in spec["fields"]])
+    return buffer.getvalue()
+
+
+def write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, produced: date, sending_rcdts: str | None) -> int:
+    """Write the built rows in `fmt` to `path` atomically; return the number of records."""
+    return WRITERS[fmt](con, Path(path), produced, sending_rcdts)
+
+
+def _copy(con, tmp: Path, delimiter: str, titles: bool) -> int:
+    query = f"SELECT {file_columns(titles)} FROM ilsca_record"  # a scan keeps the stored file order
+    copied = con.execute(f"COPY ({query}) TO {_sql_path(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "
+                         f"DELIMITER {_sql_path(delimiter)}, QUOTE '\"', ESCAPE '\"')").fetchone()
+    return int(copied[0])
+
+
+def _state(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
+    body = path.with_name(f".{path.name}.body")
+    try:
+        total = _copy(con, body, layout()["file"]["delimiters"]["state"], titles=False)
+
+        def assemble(tmp: Path) -> None:
+            with open(tmp, "wb") as out, open(body, "rb") as src:
+                out.write(header_record(total, path.name, produced, sending_rcdts).encode("utf-8"))
+                out.flush()
+                _append(src, out)
+                os.fsync(out.fileno())
+
+        write_atomic(path, assemble)
+    finally:
+        body.unlink(missing_ok=True)
+    return total
+
+
+def _append(src, out) -> None:
+    """Copy the body after the header, in the kernel where it can."""
+    size = os.fstat(src.fileno()).st_size
+    try:
+        offset = 0
+        while offset < size:
+            offset += os.copy_file_range(src.fileno(), out.fileno(), size - offset, offset)
+    except (AttributeError, OSError):
+        src.seek(0)
+        out.seek(0, os.SEEK_END)
+        shutil.copyfileobj(src, out, 1 << 20)
+
+
+def _tab(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
+    count = []
+    write_atomic(path, lambda tmp: count.append(_copy(con, tmp, layout()["file"]["delimiters"]["tab"], True)))
+    return count[0]
+
+
+def _html(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
+    df = records(con)
+    spec = layout()["header"]
+    caption = (f"{spec['file_type']}: {len(df)} records, {html.escape(path.name)}, "
+               f"{produced.strftime(spec['date_format'])}, sending RCDTS {html.escape(sending_rcdts or '(none)')}")
+    table = df.to_html(index=False, escape=True, na_rep="", border=1)
+    page = (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(path.name)}</title></head>"
+            f"<body><p>{caption}</p>\n{table}\n</body></html>\n")
+    write_atomic(path, page)
+    return len(df)
+
+
+WRITERS = {"state": _state, "tab": _tab, "html": _html}

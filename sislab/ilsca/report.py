@@ -1,0 +1,130 @@
+"""The Illinois Student Course Assignment extract (K-12 In Progress V2): who and what reports.
+
+`build(con, request)` runs the report logic set-based in DuckDB (sql/*.sql) into the temp
+table `ilsca_row` (keys, one row per record of the file) and `ilsca_record` (its fields as
+written, in file order); everything else reads that table. Field values, codes and widths come
+from layout.toml.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+from sislab.core.store import sql_text
+
+from .editor import Request
+
+PACKAGE = "sislab.ilsca"
+STEPS = ("state_task.sql", "enrollment.sql", "posted.sql", "scheduled.sql", "rows.sql", "record.sql")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # column of ilsca_record
+    title: str  # the field's name in the vendor's layout (review formats' header)
+    width: int | None = None
+
+
+@lru_cache
+def layout() -> dict:
+    return tomllib.loads(resources.files(PACKAGE).joinpath("layout.toml").read_text(encoding="utf-8"))
+
+
+def fields() -> list[Field]:
+    return [Field(**f) for f in layout()["field"]]
+
+
+@lru_cache
+def strip_translation() -> tuple[str, str]:
+    """(from, to) for SQL translate(): accented letters fold to their base letter, the
+    characters to remove have no counterpart (translate drops them)."""
+    rules = layout()["strip"]
+    marks = set(rules["fold_marks"])
+    folded = {}
+    for code in range(0x00C0, 0x0250):  # Latin-1 Supplement letters through Latin Extended-B
+        ch = chr(code)
+        parts = unicodedata.normalize("NFD", ch)
+        if len(parts) == 2 and parts[1] in marks and parts[0].isascii():
+            folded[ch] = parts[0]
+    return "".join(folded) + "".join(rules["remove"]), "".join(folded.values())
+
+
+def sql_params(request: Request) -> dict:
+    """The bound parameters of the report SQL: the editor's choices and the layout's codes."""
+    fold_from, fold_to = strip_translation()
+    codes = layout()["codes"]
+    return {
+        "start": request.start, "end": request.end, "calendars": list(request.calendars),
+        "grades": list(request.grades), "student_group": request.student_group,
+        "include_no_state_id": request.include_no_state_id, "strip": request.strip_apostrophes,
+        "protected": request.protected_identities, "fold_from": fold_from, "fold_to": fold_to,
+        **{k: v for k, v in codes.items()},
+    }
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.DuckDBPyConnection:
+    """Run sql/<name> with the named parameters it uses (DuckDB refuses unused ones)."""
+    query = sql_text(PACKAGE, name)
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", query))
+    return con.execute(query, {k: v for k, v in params.items() if k in used})
+
+
+def build(con: duckdb.DuckDBPyConnection, request: Request) -> duckdb.DuckDBPyRelation:
+    """Compute the extract (temp tables ilsca_scheduled, ilsca_row, ilsca_record)."""
+    params = sql_params(request)
+    for step in STEPS:
+        run_sql(con, step, params)
+    return con.table("ilsca_record")
+
+
+def file_columns(titles: bool = False) -> str:
+    """SELECT list of the file's fields in layout order, cut to their widths."""
+    out = []
+    for f in fields():
+        value = f"left({f.name}, {f.width})" if f.width else f.name
+        alias = '"' + f.title.replace('"', '""') + '"' if titles else f.name
+        out.append(f"{value} AS {alias}")
+    return ", ".join(out)
+
+
+def records(con: duckdb.DuckDBPyConnection, school: str | None = None, titles: bool = True) -> pd.DataFrame:
+    """The built file's records (after `build`), optionally of one serving school only."""
+    # a scan (and a filter) keeps the stored file order
+    query = f"SELECT {file_columns(titles)} FROM ilsca_record WHERE $school::VARCHAR IS NULL OR school_id = $school"
+    return con.execute(query, {"school": school}).df()
+
+
+def preview(con: duckdb.DuckDBPyConnection, request: Request, school: str | None = None) -> pd.DataFrame:
+    """Build and return the records as the review formats show them (one school when given)."""
+    build(con, request)
+    return records(con, school)
+
+
+def sender(con: duckdb.DuckDBPyConnection) -> tuple[str, str | None]:
+    """(text for the file name, sending RCDTS): the district's RCDTS, else its name."""
+    rcdts, name = con.execute("SELECT nullif(trim(rcdts), ''), name FROM district LIMIT 1").fetchone() or (None, "")
+    return (rcdts or re.sub(r"[^A-Za-z0-9]", "", name or "district")), rcdts
+
+
+def calendars(con: duckdb.DuckDBPyConnection, school: str | None = None) -> pd.DataFrame:
+    """Calendars a user may choose (newest year first), with their dates, for the editor."""
+    return con.execute(sql_text(PACKAGE, "calendars.sql"), {"school": school}).df()
+
+
+def default_choices(con: duckdb.DuckDBPyConnection, school: str | None = None) -> dict:
+    """Editor values for the newest school year: its calendars (of one school when given)
+    and the window from its first term start to its last term end."""
+    cals = calendars(con, school)
+    if cals.empty:
+        return {"calendars": ()}
+    newest = cals[cals.school_year == cals.school_year.max()]
+    return {"calendars": tuple(newest.calendar_id), "start": newest.first_day.min().date(),
+            "end": newest.last_day.max().date()}

@@ -1,0 +1,170 @@
+"""IL SCA editor form and displays (notebooks/il_sca_extract.ipynb, il_sca_preview.ipynb).
+
+Everything is computed by `sislab.ilsca`; these only collect choices and show answers. The
+form's values go through `ilsca.request`, so a mistake shows the same message as the CLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+
+import ipywidgets as w
+import pandas as pd
+from IPython.display import display
+
+from sislab import ilsca
+from sislab.core import store
+from sislab.core.workspace import Workspace
+from sislab.ilsca import preflight
+
+from . import NO_DATA, csv_download_link, show_message, show_table
+
+ROWS_SHOWN = 200
+FINDINGS_SHOWN = 500
+GRADE_OPTIONS = [("K", 0)] + [(f"{g:02d}", g) for g in range(1, 13)]
+
+
+class ExtractForm:
+    """The extract editor: dates, calendars, grades or an ad hoc filter, file id, options and
+    format; Preview builds the records and the pre-flight list, Produce writes the file."""
+
+    def __init__(self, ws: Workspace, choices: dict, calendars: pd.DataFrame, output_dir=None, user=None):
+        self.ws, self.output_dir, self.user = ws, output_dir, user
+        offered = [(f"{r.calendar_id}  {r.school_name}  {r.name}", r.calendar_id) for r in calendars.itertuples()]
+        self.start = w.DatePicker(description="Start Date", value=choices.get("start"))
+        self.end = w.DatePicker(description="End Date", value=choices.get("end"))
+        self.calendars = w.SelectMultiple(description="Calendars", options=offered,
+                                          value=[c for c in choices.get("calendars", ()) if c in dict(offered).values()],
+                                          rows=8, layout=w.Layout(width="32em"))
+        self.grades = w.SelectMultiple(description="Grades", options=GRADE_OPTIONS,
+                                       value=list(ilsca.editor.parse_grades(choices.get("grades"))), rows=6)
+        self.group = w.Text(description="Ad hoc filter", value=choices.get("student_group") or "",
+                            placeholder="student group code")
+        self.file_id = w.Text(description="File ID", value=str(choices.get("file_id", "001")))
+        self.no_state_id = w.Checkbox(description="Include students without state IDs",
+                                      value=bool(choices.get("include_no_state_id")))
+        self.strip = w.Checkbox(description="Strip apostrophes", value=bool(choices.get("strip_apostrophes")))
+        self.protected = w.Checkbox(description="Report protected identities",
+                                    value=bool(choices.get("protected_identities")))
+        self.format = w.Dropdown(description="Format", value=choices.get("format", "state"),
+                                 options=[("State (comma delimited)", "state"), ("Tab delimited", "tab"),
+                                          ("HTML", "html")])
+        self.message = w.HTML()
+        self.preview_button = w.Button(description="Preview and pre-flight")
+        self.produce_button = w.Button(description="Produce file", button_style="primary")
+        self.output = w.Output()
+        self.preview_button.on_click(lambda _: self.show_preview())
+        self.produce_button.on_click(lambda _: self.produce())
+        self.widget = w.VBox([w.HBox([self.start, self.end]), w.HBox([self.calendars, self.grades]), self.group,
+                              self.file_id, self.no_state_id, self.strip, self.protected, self.format,
+                              w.HBox([self.preview_button, self.produce_button]), self.message, self.output])
+
+    def values(self) -> dict:
+        return {"start": self.start.value, "end": self.end.value, "calendars": list(self.calendars.value),
+                "grades": list(self.grades.value) or None, "student_group": self.group.value.strip() or None,
+                "file_id": self.file_id.value, "include_no_state_id": self.no_state_id.value,
+                "strip_apostrophes": self.strip.value, "protected_identities": self.protected.value,
+                "format": self.format.value}
+
+    def checked(self) -> ilsca.Request | None:
+        """The editor's request, or None with the editor's message shown."""
+        try:
+            req = ilsca.request(**self.values())
+        except ilsca.EditorError as e:
+            self.message.value = _notice(str(e), "error")
+            return None
+        self.message.value = ""
+        return req
+
+    def show_preview(self, inline: bool = False) -> None:
+        """Records and pre-flight list below the form (`inline`: as the cell's own output)."""
+        req = self.checked()
+        if req is None:
+            if inline:
+                display(w.HTML(self.message.value))
+            return
+        self.output.clear_output()
+        with (contextlib.nullcontext() if inline else self.output), store.snapshot(self.ws) as con:
+            ilsca.build(con, req)
+            show_records(ilsca.records(con))
+            show_findings(ilsca.preflight_findings(con, ilsca.report.sender(con)[1]))
+
+    def produce(self) -> ilsca.ExtractResult | None:
+        req = self.checked()
+        if req is None:
+            return None
+        result = ilsca.extract(self.ws, req, user=self.user, out_dir=self.output_dir)
+        self.message.value = _notice(f"Wrote {result.path.name}: {result.records} records; pre-flight "
+                                     f"{len(result.findings)} findings in {result.preflight_path.name}.", "info")
+        return result
+
+
+def show_extracted_files(ws: Workspace | None = None) -> None:
+    """The files produced so far: date/time (UTC), user, record count, file."""
+    files = ilsca.extracted_files(ws)
+    files["path"] = files["path"].map(lambda p: p.rsplit("/", 1)[-1])
+    show_table(files.rename(columns={"created_at": "Date/time (UTC)", "user_name": "User",
+                                     "record_count": "Records", "path": "File"}),
+               empty="No Illinois file has been produced yet.")
+
+
+def extract_form(ws: Workspace | None = None, output_dir=None, user=None, **choices) -> ExtractForm | None:
+    """The form filled with `choices` (defaults: the newest school year); None before an import."""
+    ws = ws or Workspace.locate()
+    try:
+        with store.snapshot(ws) as con:
+            defaults = ilsca.default_choices(con)
+            offered = ilsca.calendars(con)
+    except store.NoSnapshot:
+        show_message(NO_DATA, "warning")
+        return None
+    given = {k: v for k, v in choices.items() if v not in (None, "", ())}
+    if isinstance(given.get("calendars"), str):
+        given["calendars"] = tuple(c.strip() for c in given["calendars"].split(","))
+    for key in ("start", "end"):
+        if key in given:
+            given[key] = ilsca.editor.parse_date(given[key], "", key)
+    return ExtractForm(ws, {**defaults, **given}, offered, output_dir, user)
+
+
+def show_records(df: pd.DataFrame) -> None:
+    show_message(f"{len(df)} records" + (f"; the first {ROWS_SHOWN} are shown." if len(df) > ROWS_SHOWN else "."))
+    show_table(df.head(ROWS_SHOWN), empty="No student reports with these choices.")
+
+
+def show_findings(df: pd.DataFrame) -> None:
+    """The pre-flight list: counts per check, then the findings (all of them in the download)."""
+    if df.empty:
+        show_message("Pre-flight: nothing ISBE is known to reject.")
+        return
+    show_message(f"Pre-flight: {len(df)} findings. They do not change the file.", "warning")
+    show_table(preflight.summary(df))
+    show_table(df.head(FINDINGS_SHOWN))
+    csv_download_link(df, "ilsca_preflight.csv", "Download every finding (CSV)")
+
+
+def school_preview(school: str | None) -> None:
+    """The dashboard: the newest year's records and pre-flight for one school's calendars.
+    `school` is fixed by the server for a principal; every row shown is filtered by it."""
+    try:
+        with store.snapshot() as con:
+            choices = ilsca.default_choices(con, school)
+            if not choices["calendars"]:
+                show_message("This school has no calendar in the SIS data.")
+                return
+            ilsca.build(con, ilsca.request(**choices, file_id="001"))
+            show_records(ilsca.records(con, school))
+            show_findings(ilsca.preflight_findings(con, ilsca.report.sender(con)[1], school))
+    except store.NoSnapshot:
+        show_message(NO_DATA, "warning")
+
+
+def _notice(text: str, kind: str) -> str:
+    colour = {"error": "#c53030", "info": "#2b6cb0", "warning": "#b7791f"}[kind]
+    return f'<div style="border-left: 4px solid {colour}; padding: 0.3em 0.8em;">{html.escape(text)}</div>'
+
+
+def display_form(form: ExtractForm | None) -> None:
+    if form is not None:
+        display(form.widget)

@@ -1,0 +1,351 @@
+"""IL SCA editor messages, file name, header, formats, quoting, the produced-file list and
+the pre-flight findings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import stat
+from datetime import date
+
+import pytest
+
+from ilsca_fixtures import DISTRICT_RCDTS, Sis
+from sislab import ilsca
+from sislab.cli import main
+from sislab.ilsca import editor, formats, preflight, report
+
+TODAY = date(2005, 6, 22)
+CHOICES = dict(start="081226", end="121826", calendars=["C1", "C2", "SU"])
+
+
+def produce(sis: Sis, tmp_path, **choices):
+    ws = sis.publish(tmp_path)
+    return ws, ilsca.extract(ws, user="coordinator", today=TODAY, **{**CHOICES, **choices})
+
+
+def lines(path):
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+# --- editor messages -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("values", "message"), [
+    (dict(end="121826", calendars=["C1"]), "Must Enter A Start Date for Course Assignment."),
+    (dict(start="081226", calendars=["C1"]), "Must Enter A End Date for Course Assignment."),
+    (dict(start="081226", end="121826", calendars=[]), "Must Select 1 or More Calendars."),
+])
+def test_editor_messages_are_the_vendors_exact_text(values, message):
+    with pytest.raises(editor.EditorError) as e:
+        ilsca.request(**values)
+    assert str(e.value) == message
+
+
+def test_editor_checks_come_before_any_work(tmp_path):
+    """No snapshot exists in this workspace: the editor's message wins all the same."""
+    from sislab.core.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws", tmp_path / "reports")
+    with pytest.raises(editor.EditorError, match="Must Select 1 or More Calendars."):
+        ilsca.extract(ws, start="081226", end="121826", calendars=[])
+
+
+def test_cli_shows_the_editor_message(capsys):
+    assert main(["ilsca", "extract", "--start", "081226", "--end", "121826"]) == 2
+    assert capsys.readouterr().err.strip() == "sislab: Must Select 1 or More Calendars."
+
+
+def test_notebook_form_shows_the_editor_message(sample_ws):
+    from sislab.widgets import ilsca_form
+
+    form = ilsca_form.extract_form(sample_ws)
+    form.start.value = None
+    assert form.checked() is None
+    assert "Must Enter A Start Date for Course Assignment." in form.message.value
+
+
+@pytest.mark.parametrize("file_id", ["1", "0001", "abc", ""])
+def test_file_identifier_is_three_digits(file_id):
+    with pytest.raises(editor.EditorError, match="3 digits"):
+        ilsca.request(**CHOICES, file_id=file_id)
+
+
+def test_dates_are_entered_as_mmddyy():
+    req = ilsca.request(**CHOICES)
+    assert (req.start, req.end) == (date(2026, 8, 12), date(2026, 12, 18))
+
+
+def test_grades_accept_k_and_ranges():
+    assert editor.parse_grades("K,01,09-12") == (0, 1, 9, 10, 11, 12)
+    with pytest.raises(editor.EditorError):
+        editor.parse_grades("13")
+
+
+# --- file name and header ------------------------------------------------------------------
+
+def test_file_name_is_sca8_rcdts_date_file_id():
+    assert formats.file_name("500821040020000", TODAY, "001") == "SCA8_500821040020000_06222005_001.txt"
+
+
+def test_file_name_uses_district_name_without_rcdts():
+    sis = Sis(district_rcdts=None)
+    assert report.sender(sis.con) == ("LakeDistrict7", None)
+
+
+def test_header_record_type_total_name_date_sending_rcdts(tmp_path):
+    sis = Sis()
+    sis.simple()
+    _, result = produce(sis, tmp_path)
+    assert result.path.name == f"SCA8_{DISTRICT_RCDTS}_06222005_001.txt"
+    header = next(csv.reader(io.StringIO(lines(result.path)[0])))
+    assert header == ["Student Course Assignment", "2", result.path.name, "06/22/2005", DISTRICT_RCDTS]
+    assert result.records == 2 == len(lines(result.path)) - 1
+
+
+def test_every_record_has_29_fields_in_layout_order(tmp_path):
+    sis = Sis()
+    sis.simple()
+    _, result = produce(sis, tmp_path)
+    body = list(csv.reader(io.StringIO("\n".join(lines(result.path)[1:]))))
+    assert [len(r) for r in body] == [29, 29]
+    assert [f.title for f in report.fields()][:4] == ["Student ID", "SAP ID", "Last Name", "First Name"]
+    assert body[0] == ["123456789", "S1", "Doe", "Jan", "03/04/2011", "340490250260001", "340490250260001", "2027",
+                       "01", "01001A000", "C100", "Course C100", "08/12/2026", "SEC1", "", "1.00", "02", "02", "01",
+                       "", "", "02", "02", "", "", "", "", "000", "N"]
+
+
+def test_fields_are_cut_to_their_widths(tmp_path):
+    sis = Sis()
+    sis.course(title="Advanced Placement Calculus BC")
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", last_name="X" * 60, first_name="Y" * 40)
+    sis.take("S1", "SEC1")
+    _, result = produce(sis, tmp_path)
+    record = next(csv.reader(io.StringIO(lines(result.path)[1])))
+    assert (len(record[2]), len(record[3]), record[11]) == (50, 30, "Advanced Placem")
+
+
+def test_comma_and_quote_in_a_field_are_quoted_rfc4180(tmp_path):
+    sis = Sis()
+    sis.course(title='Art, "Studio"')
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", last_name="O'Neil, Jr")
+    sis.take("S1", "SEC1")
+    _, result = produce(sis, tmp_path)
+    raw = lines(result.path)[1]
+    assert '"O\'Neil, Jr"' in raw and '"Art, ""Studio"""' in raw
+    assert ',,' in raw and '""' not in raw.replace('"Art, ""Studio"""', "")  # blanks are bare
+    record = next(csv.reader(io.StringIO(raw)))
+    assert (len(record), record[2], record[11]) == (29, "O'Neil, Jr", 'Art, "Studio"')
+
+
+def test_tab_format_has_titles_and_tab_delimiters(tmp_path):
+    sis = Sis()
+    sis.simple()
+    _, result = produce(sis, tmp_path, format="tab")
+    assert result.path.name.endswith("_001.tsv")
+    rows = list(csv.reader(io.StringIO(result.path.read_text()), delimiter="\t"))
+    assert rows[0] == [f.title for f in report.fields()] and len(rows) == 3 and len(rows[1]) == 29
+
+
+def test_html_format_is_an_escaped_table(tmp_path):
+    sis = Sis()
+    sis.course(title="<b>Art</b>")
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    _, result = produce(sis, tmp_path, format="html")
+    text = result.path.read_text()
+    assert result.path.suffix == ".html" and "&lt;b&gt;Art&lt;/b&gt;" in text and "<b>Art" not in text
+    assert "Competency Based Education" in text and result.records == 1
+
+
+def test_files_are_owner_only_and_listed_with_user_and_record_count(tmp_path):
+    sis = Sis()
+    sis.simple()
+    ws, result = produce(sis, tmp_path)
+    for path in (result.path, result.preflight_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert result.path.parent == ws.reports and not list(ws.reports.glob(".*"))  # no temp file left
+    listed = ilsca.extracted_files(ws).iloc[0]
+    assert (listed.user_name, listed.record_count, listed.path) == ("coordinator", 2, str(result.path))
+    assert listed.created_at
+
+
+def test_cli_prints_the_path_written(tmp_path, capsys, monkeypatch):
+    sis = Sis()
+    sis.simple()
+    ws = sis.publish(tmp_path)
+    monkeypatch.setenv("SISLAB_REPORTS", str(ws.reports))
+    assert main(["--workspace", str(ws.root), "ilsca", "extract", "--start", "081226", "--end", "121826",
+                 "--calendar", "C1,C2", "--file-id", "002", "--format", "state"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.endswith("_002.txt") and (ws.reports / first.rsplit("/", 1)[1]).exists()
+
+
+# --- pre-flight ----------------------------------------------------------------------------
+
+def checks(sis: Sis, **choices) -> dict[str, list]:
+    ilsca.build(sis.con, ilsca.request(**{**CHOICES, **choices}))
+    found = preflight.findings(sis.con, report.sender(sis.con)[1])
+    return {c: found[found.check == c].to_dict("records") for c in found.check.unique()}
+
+
+def test_preflight_rcdts_shape_and_school_not_district():
+    sis = Sis()
+    sis.con.execute("UPDATE school SET rcdts = '340490250260000' WHERE school_id = '001'")  # a district code
+    sis.con.execute("UPDATE school SET rcdts = '990490250260002' WHERE school_id = '002'")  # region 99
+    sis.course()
+    for sid, cal in (("A", "C1"), ("B", "C2")):
+        sis.section(sid, calendar_id=cal, terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", "C1")
+    sis.enroll("S1", "C2", enrollment_type="partial")
+    sis.take("S1", "A")
+    sis.take("S1", "B")
+    values = {f["value"].split(" ")[0] for f in checks(sis)["rcdts"]}
+    assert values == {"340490250260000", "990490250260002"}
+
+
+def test_preflight_rcdts_school_part_may_end_in_a_letter():
+    sis = Sis()
+    sis.con.execute("UPDATE school SET rcdts = '34049025026001A'")
+    sis.simple()
+    assert "rcdts" not in checks(sis)
+
+
+def test_preflight_student_id_missing():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", state_id=None)
+    sis.take("S1", "SEC1")
+    assert [f["student_id"] for f in checks(sis, include_no_state_id=True)["student_id_missing"]] == ["S1"]
+
+
+@pytest.mark.parametrize(("credit", "flagged"), [(None, True), (0.25, False), (3.5, True)])
+def test_preflight_credit_outside_range(credit, flagged):
+    sis = Sis()
+    sis.course(credit=credit, mask=("S1",))
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", grade=10)
+    sis.take("S1", "SEC1")
+    assert ("credit_range" in checks(sis)) is flagged
+
+
+def test_preflight_start_date_outside_enrollment():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", start="2026-09-01")
+    sis.take("S1", "SEC1", start="2026-08-12")
+    assert checks(sis)["start_outside_enrollment"][0]["value"] == "08/12/2026"
+
+
+def test_preflight_duplicate_student_course_section_term():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", end="2026-10-01")
+    sis.enroll("S1", start="2026-10-02", single_parent=True)
+    sis.take("S1", "SEC1")
+    assert checks(sis)["duplicate"][0]["value"] == "01001A000 x2"
+
+
+def test_preflight_course_code_shape_and_course_list():
+    sis = Sis()
+    sis.course("BAD", state_course_code="2130")
+    sis.course("OK")
+    for course in ("BAD", "OK"):
+        sis.section(course, course_id=course, terms=("S1",))
+    sis.student("S1")
+    sis.take("S1", "BAD")
+    sis.take("S1", "OK")
+    assert [f["local_course_id"] for f in checks(sis)["course_code_shape"]] == ["BAD"]
+    assert "course_code_not_listed" not in checks(sis)  # no course list loaded: no check
+    sis.insert("state_course", state_course_code="99999A999")
+    assert {f["local_course_id"] for f in checks(sis)["course_code_not_listed"]} == {"BAD", "OK"}
+
+
+def test_preflight_names_other_than_letters_spaces_hyphens():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", last_name="O'Brien-Núñez", first_name="Ana Maria")
+    sis.take("S1", "SEC1")
+    assert [f["field"] for f in checks(sis)["name_characters"]] == ["Last Name"]
+    assert "name_characters" not in checks(sis, strip_apostrophes=True)
+
+
+@pytest.mark.parametrize(("course_kw", "reason"), [
+    (dict(state_course_code=None), "no state course code"),
+    (dict(state_exclude=True), "state-excluded"),
+    (dict(dual_credit=True), "dual credit"),
+    (dict(task=False), "no state-reported grading task"),
+])
+def test_preflight_explains_why_a_scheduled_student_is_missing(course_kw, reason):
+    sis = Sis()
+    sis.simple(**course_kw)
+    missing = checks(sis)["not_reported"]
+    assert [(m["student_id"], m["section_number"]) for m in missing] == [("S1", "SEC1")]
+    assert reason in missing[0]["value"]
+
+
+def test_preflight_missing_student_without_posted_grade_or_state_id():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", state_id=None)
+    sis.take("S1", "SEC1", posted=())
+    why = checks(sis)["not_reported"][0]["value"]
+    assert "no state id" in why and "no grade is posted" in why
+
+
+def test_preflight_is_saved_beside_the_file(tmp_path):
+    sis = Sis()
+    sis.simple(state_course_code="2130")
+    _, result = produce(sis, tmp_path)
+    assert result.preflight_path == result.path.with_name(result.path.stem + "_preflight.csv")
+    saved = list(csv.DictReader(io.StringIO(result.preflight_path.read_text())))
+    assert [r["check"] for r in saved] == ["course_code_shape"] == result.findings.check.tolist()
+
+
+def test_sample_district_produces_an_illinois_file(sample_ws, tmp_path):
+    """What `make demo` runs: the newest year of the sample district, with its pre-flight."""
+    result = ilsca.extract_newest_year(sample_ws, user="demo", today=TODAY, out_dir=tmp_path)
+    assert result.path.name == "SCA8_340490250260000_06222005_001.txt" and result.records > 1000
+    assert len(lines(result.path)) == result.records + 1
+    assert {"not_reported", "course_code_shape"} <= set(result.findings.check)
+
+
+def test_school_preview_shows_only_that_schools_records_and_findings():
+    sis = Sis()
+    sis.course()
+    sis.course("NOCODE", state_course_code=None)
+    for sid, cal, course in (("A", "C1", "C100"), ("B", "C2", "C100"), ("BX", "C2", "NOCODE")):
+        sis.section(sid, course_id=course, calendar_id=cal, terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", "C1")
+    sis.enroll("S1", "C2", enrollment_type="partial")
+    for section in ("A", "B", "BX"):
+        sis.take("S1", section)
+    sis.rows()
+    assert ilsca.records(sis.con, "001")["Section Number"].tolist() == ["A"]
+    assert set(preflight.findings(sis.con, DISTRICT_RCDTS, "001").check) == set()
+    assert preflight.findings(sis.con, DISTRICT_RCDTS, "002").section_number.tolist() == ["BX"]
+
+
+def test_extract_notebook_runs_headless_with_papermill_and_produces_the_file(tmp_path):
+    """A scheduled run: parameters as text (file id "007" keeps its zeros), produce = true."""
+    from sislab.core import runner
+
+    sis = Sis()
+    sis.simple()
+    ws = sis.publish(tmp_path)
+    run = runner.run_notebook("il_sca_extract", {"start": "081226", "end": "121826", "calendars": "C1,C2",
+                                                 "file_id": "007", "produce": "true"}, ws=ws, user="cron")
+    assert run.ok, run.error
+    assert [p.name for p in run.produced_files if p.suffix == ".txt"] == [
+        f"SCA8_{DISTRICT_RCDTS}_{date.today():%m%d%Y}_007.txt"]

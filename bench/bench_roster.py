@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> None:
             rows.append(_row(f"build feed ({profile})", built, built.result["rows"], built.result["zip_mib"]))
             rows.append(_row(f"check feed ({profile})", checked, checked.result["rows"], built.result["zip_mib"],
                              f"{checked.result['errors']} errors, {checked.result['warnings']} warnings"))
+            print(f"{profile} feed findings by rule: {checked.result['findings_by_rule']}")
     report("roster", {"students": args.students, "seed": args.seed, "import_seconds": round(imported.seconds, 1)}, rows)
 
 
@@ -71,7 +72,9 @@ def check(feed: str, homeroom_profile: bool) -> dict:
     from sislab.roster import check_feed
 
     result = check_feed(feed, homeroom_profile=homeroom_profile)
-    return {"rows": sum(result.rows.values()), "errors": result.errors, "warnings": result.warnings}
+    by_rule = result.findings.groupby("rule").size().to_dict()
+    return {"rows": sum(result.rows.values()), "errors": result.errors, "warnings": result.warnings,
+            "findings_by_rule": {k: int(v) for k, v in by_rule.items()}}
 
 
 bench.register(bench.Benchmark("roster", "OneRoster feed for a large district and the checker on it",

@@ -1,0 +1,204 @@
+"""The A-G alignment check: which in-district A-G courses match the school's UC A-G list.
+
+Set-based SQL over the snapshot (`sql/*.sql`) builds the courses each school offered in the
+year (`ag_offered`) and their key matches with the list (`ag_hit`); the course results, the
+rates and the worklist are computed from those. Every knob is in `rule.toml`. Rates use exact
+integer arithmetic: tenths of a percent rounded half up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sislab.core.store import sql_text
+
+PACKAGE = "sislab.ag"
+NOT_AVAILABLE = "n/a"
+SCRATCH = ("ag_hit", "ag_offered")
+
+
+@dataclass(frozen=True)
+class AgRule:
+    """The alignment rule's parameters (rule.toml); `replace` gives variants for tests."""
+
+    areas: tuple[str, ...]
+    in_district_only: bool
+    exclude_dual_enrollment: bool
+    dual_levels: tuple[str, ...]
+    offered_by_section: bool
+    offered_by_mark: bool
+    sis_keys: tuple[str, ...]
+    code_types: tuple[str, ...]
+    current_status: tuple[str, ...]
+    same_area: bool
+    same_honors: bool
+    pass_tenths: int
+    suggestion_cutoff: float
+    suggestion_limit: int
+    suggest_for: tuple[str, ...]
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def sql_params(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()
+                if k not in ("reasons", "suggestion_cutoff", "suggestion_limit", "suggest_for", "pass_tenths")}
+
+    def replace(self, **changes) -> AgRule:
+        return AgRule(**{**vars(self), **changes})
+
+
+def load_rule(path: str | Path | None = None) -> AgRule:
+    """The rule from `path`, or the shipped defaults (sislab/ag/rule.toml)."""
+    text = Path(path).read_text(encoding="utf-8") if path else \
+        resources.files(PACKAGE).joinpath("rule.toml").read_text(encoding="utf-8")
+    d = tomllib.loads(text)
+    u, m = d["universe"], d["match"]
+    return AgRule(
+        areas=tuple(u["areas"]), in_district_only=u["in_district_only"],
+        exclude_dual_enrollment=u["exclude_dual_enrollment"], dual_levels=tuple(u["dual_levels"]),
+        offered_by_section=u["offered_by_section"], offered_by_mark=u["offered_by_mark"],
+        sis_keys=tuple(m["sis_keys"]), code_types=tuple(m["code_types"]), current_status=tuple(m["current_status"]),
+        same_area=d["aligned"]["same_area"], same_honors=d["aligned"]["same_honors"],
+        pass_tenths=d["rate"]["pass_tenths"], suggestion_cutoff=d["suggestions"]["cutoff"],
+        suggestion_limit=d["suggestions"]["limit"], suggest_for=tuple(d["suggestions"]["for_reasons"]),
+        reasons=dict(d["reasons"]),
+    )
+
+
+# ---- rate arithmetic -------------------------------------------------------------------------
+
+def rate_tenths(aligned: int, universe: int) -> int | None:
+    """aligned / universe in tenths of a percent, rounded half up; None for an empty universe."""
+    if universe == 0:
+        return None
+    return (2000 * aligned + universe) // (2 * universe)
+
+
+def rate_text(tenths: int | None) -> str:
+    """'89.9', '100.0', or 'n/a' (an empty universe is not 100 %)."""
+    return NOT_AVAILABLE if tenths is None else f"{tenths // 10}.{tenths % 10}"
+
+
+def passes(tenths: int | None, rule: AgRule) -> bool | None:
+    """Pass iff the rounded rate reaches the cut (90.0 by default); None when there is no rate."""
+    return None if tenths is None else tenths >= rule.pass_tenths
+
+
+# ---- the check -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgReport:
+    school_year: int
+    rule: AgRule
+    courses: pd.DataFrame  # every course of the universe, aligned or with its reason
+    schools: pd.DataFrame  # per school: universe, aligned, rate, pass, marks, weighted rate
+    district: pd.DataFrame  # one row, same columns: Σ aligned ÷ Σ universe
+    not_taught: pd.DataFrame  # list entries no offered course matches
+    missing_flags: pd.DataFrame  # offered courses on the list but not flagged A-G
+
+    @property
+    def worklist(self) -> pd.DataFrame:
+        """Courses not aligned: one reason each, what to fix, fuzzy title suggestions."""
+        return self.courses[self.courses["reason"].notna()].reset_index(drop=True)
+
+
+def check(con: duckdb.DuckDBPyConnection, school_year: int | None = None, schools=None,
+          rule: AgRule | None = None) -> AgReport:
+    """The A-G alignment report for a school year (default: the newest year with marks)."""
+    rule = rule or load_rule()
+    year = int(school_year or default_year(con))
+    params = {**rule.sql_params(), "school_year": year,
+              "schools": None if schools is None else [str(s) for s in schools]}
+    with _matches(con, params):
+        courses = _query(con, "course_result.sql", params)
+        courses["what_to_fix"] = courses["reason"].map(rule.reasons)
+        courses["suggestions"] = _suggestions(courses, _query(con, "list_titles.sql", params), rule)
+        school_rows = _query(con, "schools.sql", params)
+        not_taught = _query(con, "not_taught.sql", params)
+        missing = _query(con, "missing_flag.sql", params)
+    per_school = _school_rates(school_rows, courses, rule)
+    return AgReport(year, rule, courses, per_school, _district_rate(per_school, rule), not_taught, missing)
+
+
+def default_year(con: duckdb.DuckDBPyConnection) -> int:
+    """The newest school year with in-district marks (what transcripts report)."""
+    return int(con.execute(sql_text(PACKAGE, "default_year.sql")).fetchone()[0])
+
+
+@contextmanager
+def _matches(con, params: dict):
+    try:
+        for name in ("offered.sql", "hits.sql"):
+            run_query(con, sql_text(PACKAGE, name), params)
+        yield
+    finally:
+        for table in SCRATCH:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _query(con, name: str, params: dict) -> pd.DataFrame:
+    return run_query(con, sql_text(PACKAGE, name), params).df()
+
+
+def run_query(con, query: str, params: dict):
+    """Execute `query` with the named parameters it uses (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", query))
+    return con.execute(query, {k: v for k, v in params.items() if k in used})
+
+
+def _school_rates(schools: pd.DataFrame, courses: pd.DataFrame, rule: AgRule) -> pd.DataFrame:
+    rows = []
+    for s in schools.itertuples():
+        mine = courses[courses["school_id"] == s.school_id]
+        rows.append({"school_id": s.school_id, "name": s.name, **_counts(mine)})
+    return _with_rates(pd.DataFrame(rows, columns=["school_id", "name", *_COUNTS]), rule)
+
+
+_COUNTS = ("universe", "aligned", "marks", "aligned_marks")
+
+
+def _counts(courses: pd.DataFrame) -> dict[str, int]:
+    ok = courses["reason"].isna()
+    return {"universe": int(len(courses)), "aligned": int(ok.sum()),
+            "marks": int(courses["marks"].sum()), "aligned_marks": int(courses.loc[ok, "marks"].sum())}
+
+
+def _district_rate(schools: pd.DataFrame, rule: AgRule) -> pd.DataFrame:
+    """Σ aligned ÷ Σ universe over the schools (not an average of school rates)."""
+    totals = {c: int(schools[c].sum()) for c in _COUNTS}
+    return _with_rates(pd.DataFrame([{"school_id": "", "name": "District", **totals}]), rule)
+
+
+def _with_rates(df: pd.DataFrame, rule: AgRule) -> pd.DataFrame:
+    tenths = [rate_tenths(a, u) for a, u in zip(df["aligned"], df["universe"])]
+    weighted = [rate_tenths(a, u) for a, u in zip(df["aligned_marks"], df["marks"])]
+    df["rate"] = [rate_text(t) for t in tenths]
+    df["passed"] = [passes(t, rule) for t in tenths]
+    df["result"] = ["n/a" if p is None else "pass" if p else "fail" for p in df["passed"]]
+    df["weighted_rate"] = [rate_text(t) for t in weighted]
+    return df
+
+
+def _suggestions(courses: pd.DataFrame, titles: pd.DataFrame, rule: AgRule) -> list[str]:
+    """Up to `limit` list entries of the school whose title resembles the course title."""
+    by_school = {sid: g for sid, g in titles.groupby("school_id")}
+    out = []
+    for c in courses.itertuples():
+        entries = by_school.get(c.school_id)
+        if c.reason not in rule.suggest_for or entries is None:
+            out.append("")
+            continue
+        labels = {t.upper(): f"{t} [{a}; {codes or 'no codes'}]"
+                  for t, a, codes in zip(entries["title"], entries["ag_area"], entries["codes"])}
+        close = difflib.get_close_matches(str(c.title).upper(), list(labels), n=rule.suggestion_limit,
+                                          cutoff=rule.suggestion_cutoff)
+        out.append(" | ".join(labels[t] for t in close))
+    return out

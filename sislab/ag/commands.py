@@ -1,0 +1,61 @@
+"""`sislab ag check` (alignment rates and worklist) and `sislab ag transcripts` (the
+CaliforniaColleges.edu upload files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sislab.core import store
+from sislab.core.workspace import Workspace
+
+from . import job
+
+
+def add_commands(sub) -> None:
+    ag = sub.add_parser("ag", help="A-G alignment with the UC A-G lists; CaliforniaColleges.edu transcript files")
+    commands = ag.add_subparsers(dest="ag_command", required=True, metavar="COMMAND")
+    p = commands.add_parser("check", help="alignment rate per school and district, worklist, list entries not taught")
+    _common(p)
+    p.set_defaults(func=check_command)
+    p = commands.add_parser("transcripts", help="write Student.csv, CourseGrade.csv and CourseCatalog.csv")
+    _common(p)
+    p.set_defaults(func=transcripts_command)
+
+
+def _common(p) -> None:
+    p.add_argument("--year", type=int, help="school year as its end year (2025-26 = 2026); default: newest with marks")
+    p.add_argument("--schools", metavar="A,B", help="comma-separated school ids (default: all)")
+    p.add_argument("--out", required=True, help="folder to write the files into")
+
+
+def check_command(args) -> int:
+    ws = Workspace.locate()
+    report = _guard(lambda: job.alignment_report(ws, args.year, _schools(args)))
+    for row in job.rates_table(report).itertuples():
+        print(f"{row.school_id or '-':>5} {row.name}: {row.aligned}/{row.universe} aligned = {row.rate}"
+              f" ({row.result}); A-G marks on aligned courses {row.weighted_rate}")
+    print(f"{len(report.worklist)} courses to fix, {len(report.not_taught)} list entries not taught, "
+          f"{len(report.missing_flags)} courses missing their A-G flag")
+    for path in job.write_report(report, Path(args.out)):
+        print(path)
+    return 0
+
+
+def transcripts_command(args) -> int:
+    ws = Workspace.locate()
+    for path in _guard(lambda: job.write_transcript_files(ws, Path(args.out), args.year, _schools(args))):
+        print(path)
+    return 0
+
+
+def _schools(args):
+    return args.schools.split(",") if args.schools else None
+
+
+def _guard(action):
+    from sislab.cli import UserError
+
+    try:
+        return action()
+    except store.NoSnapshot as e:
+        raise UserError(str(e)) from None

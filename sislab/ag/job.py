@@ -1,0 +1,77 @@
+"""The A-G job at its edges: open the snapshot, run the check, write the report files.
+
+Used the same way by `sislab ag check|transcripts`, notebooks/ag_alignment.ipynb (scheduled
+with papermill, `output_dir` set by the runner) and `make demo`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sislab.core import store
+from sislab.core.workspace import Workspace, write_atomic
+
+from . import transcripts
+from .alignment import AgReport, check, default_year
+
+REPORT_FILES = {  # file name -> AgReport attribute
+    "ag_school_rates.csv": "rates",
+    "ag_worklist.csv": "worklist",
+    "ag_not_taught.csv": "not_taught",
+    "ag_missing_flags.csv": "missing_flags",
+}
+
+
+def alignment_report(ws: Workspace | None = None, school_year: int | None = None, schools=None) -> AgReport:
+    """The A-G check on the current snapshot."""
+    with store.snapshot(ws) as con:
+        return check(con, school_year, schools)
+
+
+def rates_table(report: AgReport) -> pd.DataFrame:
+    """Per-school rates followed by the district row."""
+    return pd.concat([report.schools, report.district], ignore_index=True)
+
+
+def write_report(report: AgReport, out_dir: str | Path) -> list[Path]:
+    """The report's CSV files in `out_dir` (owner-only, atomic)."""
+    tables = {"rates": rates_table(report), "worklist": report.worklist,
+              "not_taught": report.not_taught, "missing_flags": report.missing_flags}
+    return [write_atomic(Path(out_dir) / name, tables[part].to_csv(index=False))
+            for name, part in REPORT_FILES.items()]
+
+
+def write_transcript_files(ws: Workspace | None, out_dir: str | Path, school_year: int | None = None,
+                           schools=None) -> list[Path]:
+    """The three CaliforniaColleges.edu files for the school year (default: newest with marks)."""
+    with store.snapshot(ws) as con:
+        year = school_year or default_year(con)
+        return transcripts.write_transcripts(transcripts.transcript_frames(con, year, schools), out_dir)
+
+
+def demo(ws: Workspace | None, out_dir: str | Path) -> list[Path]:
+    """What `make demo` produces for A-G: the report files and the transcript files."""
+    report = alignment_report(ws)
+    return write_report(report, out_dir) + write_transcript_files(ws, out_dir, report.school_year)
+
+
+def rate_chart(report: AgReport):
+    """Bar per school (and the district) of the alignment rate, with the pass line."""
+    from matplotlib.figure import Figure
+
+    table = rates_table(report)
+    shown = table[table["rate"] != "n/a"]
+    fig = Figure(figsize=(max(6.0, 0.8 * len(shown) + 3), 4), layout="constrained")
+    ax = fig.subplots()
+    colours = ["#2f855a" if p else "#c53030" for p in shown["passed"]]
+    ax.bar(shown["name"].astype(str), shown["rate"].astype(float), color=colours)
+    cut = report.rule.pass_tenths / 10
+    ax.axhline(cut, color="black", linestyle="--", linewidth=1, label=f"{cut:.1f} % required")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("A-G courses aligned (%)")
+    ax.set_title(f"A-G alignment {report.school_year - 1}-{report.school_year % 100:02d}")
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.legend(loc="lower right")
+    return fig

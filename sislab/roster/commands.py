@@ -1,0 +1,98 @@
+"""`sislab roster build|check|diff`: the OneRoster feed, its checker, and the feed diff."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+
+from sislab.core import store
+from sislab.core.workspace import Workspace
+
+from . import job
+from .checker import check_feed
+from .diff import diff_feeds
+from .writer import FeedOptions
+
+EXIT_ERRORS = 1  # the feed has errors: the receiver would reject files or drop rows
+
+
+def add_commands(sub) -> None:
+    roster = sub.add_parser("roster", help="OneRoster 1.1 rostering feed: build, check, diff")
+    commands = roster.add_subparsers(dest="roster_command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("build", help="write today's feed zip, check it, keep it as accepted if it has no errors")
+    p.add_argument("--out", required=True, help="folder for oneroster.zip and its check report")
+    p.add_argument("--year", type=int, help="school year as its end year (default: the newest calendar year)")
+    p.add_argument("--as-of", type=date.fromisoformat, help="leave out memberships ended before this day (default today)")
+    p.add_argument("--homeroom-only", action="store_true", help="only homeroom classes (CLI Engage profile)")
+    p.add_argument("--demographics", action="store_true", help="add demographics.csv")
+    p.add_argument("--schools", metavar="A,B", help="comma-separated school ids (default: every active school)")
+    p.add_argument("--no-accept", action="store_true", help="do not keep this feed as the accepted baseline")
+    p.set_defaults(func=build_command)
+
+    p = commands.add_parser("check", help="check any OneRoster 1.1 CSV zip; exit 1 when it has errors")
+    p.add_argument("zip")
+    p.add_argument("--previous", help="the previous accepted feed, to catch mass drops and changed ids")
+    p.add_argument("--homeroom-profile", action="store_true", help="students must be in a homeroom")
+    p.add_argument("--out", help="write the findings to this CSV file")
+    p.set_defaults(func=check_command)
+
+    p = commands.add_parser("diff", help="who was added, dropped or moved class between two feeds")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--out", help="write the changes to this CSV file")
+    p.set_defaults(func=diff_command)
+
+
+def build_command(args) -> int:
+    from sislab.cli import UserError
+
+    options = FeedOptions(school_year=args.year, as_of=args.as_of, homeroom_only=args.homeroom_only,
+                          demographics=args.demographics, schools=tuple(args.schools.split(",")) if args.schools else None)
+    try:
+        run = job.build_and_check(Workspace.locate(), args.out, options, accept=not args.no_accept)
+    except store.NoSnapshot as e:
+        raise UserError(str(e)) from None
+    print(f"{run.feed}: " + ", ".join(f"{n} {k}" for k, n in run.rows.items()))
+    _print_report(run.report, run.check_file)
+    if run.diff is not None:
+        counts = run.diff["change"].value_counts().to_dict()
+        print("since the accepted feed: " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "no changes"))
+    print("accepted as the new baseline" if run.accepted else "not accepted as the baseline")
+    return EXIT_ERRORS if not run.report.passed else 0
+
+
+def check_command(args) -> int:
+    report = check_feed(_existing(args.zip), _existing(args.previous) if args.previous else None,
+                        homeroom_profile=args.homeroom_profile)
+    _print_report(report, job.write_report(report, args.out) if args.out else None)
+    return EXIT_ERRORS if not report.passed else 0
+
+
+def diff_command(args) -> int:
+    changes = diff_feeds(_existing(args.old), _existing(args.new))
+    if args.out:
+        changes.to_csv(args.out, index=False)
+    for change, n in changes["change"].value_counts().items():
+        print(f"{change}: {n}")
+    print(f"{len(changes)} users changed" + (f"; list in {args.out}" if args.out else ""))
+    return 0
+
+
+def _print_report(report, path) -> None:
+    print(f"check: {report.errors} errors, {report.warnings} warnings" + (f" (findings in {path})" if path else ""))
+    for row in report.summary().itertuples():
+        print(f"  {row.severity:7} {row.rule}: {row.findings}")
+
+
+def _existing(path: str) -> Path:
+    """The path of a zip file, or a UserError that says what is wrong with it."""
+    from sislab.cli import UserError
+
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"{path}: no such file (give the path of a OneRoster .zip)")
+    if not zipfile.is_zipfile(p):
+        raise UserError(f"{path}: not a zip file (a OneRoster feed is the CSV files zipped with manifest.csv)")
+    return p

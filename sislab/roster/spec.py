@@ -1,0 +1,52 @@
+"""The OneRoster 1.1 CSV binding as data (oneroster.toml): files, columns, enumerations.
+
+Both the feed writer and the checker read it, so the columns we write are the columns we check.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+PACKAGE = "sislab.roster"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    kind: str  # text, id, ref, refs, enum, enums, date, datetime, year, email
+    target: str | None = None  # the file a ref points at, or the enumeration's name
+
+
+@dataclass(frozen=True)
+class Binding:
+    manifest_version: str
+    oneroster_version: str
+    manifest_files: tuple[str, ...]
+    manifest_modes: tuple[str, ...]
+    enumerations: dict[str, tuple[str, ...]]
+    files: dict[str, tuple[Column, ...]]
+    patterns: dict[str, re.Pattern]
+
+    def columns(self, file: str) -> list[str]:
+        return [c.name for c in self.files[file]]
+
+
+@cache
+def binding() -> Binding:
+    d = tomllib.loads(resources.files(PACKAGE).joinpath("oneroster.toml").read_text(encoding="utf-8"))
+    return Binding(
+        manifest_version=d["manifest_version"], oneroster_version=d["oneroster_version"],
+        manifest_files=tuple(d["manifest_files"]), manifest_modes=tuple(d["manifest_modes"]),
+        enumerations={k: tuple(v) for k, v in d["enumerations"].items()},
+        files={name: tuple(Column(*c) for c in cols) for name, cols in d["files"].items()},
+        patterns={k.removesuffix("_pattern"): re.compile(v) for k, v in d.items() if k.endswith("_pattern")},
+    )
+
+
+def feed_settings() -> dict:
+    return tomllib.loads(resources.files(PACKAGE).joinpath("feed.toml").read_text(encoding="utf-8"))

@@ -1,0 +1,127 @@
+-- Cross-file checks of a loaded feed (tables t_<file>, one column per binding column plus
+-- `line`; '' and NULL both mean empty). Every statement returns findings:
+-- rule, file, line, sourcedId, column, value, message. Statements are separated by ';'.
+
+-- A school reference pointing at an org that is not a school.
+SELECT 'REF_NOT_SCHOOL' AS rule, 'classes' AS file, c.line, c.sourcedId, 'schoolSourcedId' AS "column",
+       c.schoolSourcedId AS value, 'org type is ' || o.type AS message
+FROM t_classes c JOIN t_orgs o ON o.sourcedId = c.schoolSourcedId WHERE o.type IS DISTINCT FROM 'school'
+UNION ALL
+SELECT 'REF_NOT_SCHOOL', 'enrollments', e.line, e.sourcedId, 'schoolSourcedId', e.schoolSourcedId, 'org type is ' || o.type
+FROM t_enrollments e JOIN t_orgs o ON o.sourcedId = e.schoolSourcedId WHERE o.type IS DISTINCT FROM 'school';
+
+-- Org parent cycles: an org whose chain of parents reaches itself.
+WITH RECURSIVE chain(start, current, depth) AS (
+    SELECT sourcedId, parentSourcedId, 1 FROM t_orgs WHERE coalesce(parentSourcedId, '') <> ''
+    UNION ALL
+    SELECT c.start, o.parentSourcedId, c.depth + 1
+    FROM chain c JOIN t_orgs o ON o.sourcedId = c.current
+    WHERE c.current <> c.start AND coalesce(o.parentSourcedId, '') <> '' AND c.depth < 64
+)
+SELECT DISTINCT 'ORG_PARENT_CYCLE', 'orgs', o.line, o.sourcedId, 'parentSourcedId', o.parentSourcedId,
+       'the parent chain returns to this org'
+FROM chain c JOIN t_orgs o ON o.sourcedId = c.start WHERE c.current = c.start;
+
+-- End before start.
+SELECT 'END_BEFORE_START', 'academicSessions', line, sourcedId, 'endDate', endDate, 'starts ' || startDate
+FROM t_academicSessions WHERE try_cast(endDate AS DATE) < try_cast(startDate AS DATE)
+UNION ALL
+SELECT 'END_BEFORE_START', 'enrollments', line, sourcedId, 'endDate', endDate, 'begins ' || beginDate
+FROM t_enrollments WHERE try_cast(endDate AS DATE) < try_cast(beginDate AS DATE);
+
+-- A child session outside its parent.
+SELECT 'SESSION_OUTSIDE_PARENT', 'academicSessions', c.line, c.sourcedId, 'startDate', c.startDate || '..' || c.endDate,
+       'parent ' || p.sourcedId || ' runs ' || p.startDate || '..' || p.endDate
+FROM t_academicSessions c JOIN t_academicSessions p ON p.sourcedId = c.parentSourcedId
+WHERE try_cast(c.startDate AS DATE) < try_cast(p.startDate AS DATE)
+   OR try_cast(c.endDate AS DATE) > try_cast(p.endDate AS DATE);
+
+-- An enrollment whose dates overlap none of its class's terms.
+WITH class_term AS (
+    SELECT c.sourcedId AS class_id, try_cast(s.startDate AS DATE) AS s, try_cast(s.endDate AS DATE) AS e
+    FROM t_classes c, unnest(string_split(coalesce(c.termSourcedIds, ''), ',')) AS u(term)
+    JOIN t_academicSessions s ON s.sourcedId = trim(u.term)
+)
+SELECT 'ENROLLMENT_OUTSIDE_TERMS', 'enrollments', e.line, e.sourcedId, 'beginDate',
+       coalesce(e.beginDate, '') || '..' || coalesce(e.endDate, ''), 'class ' || e.classSourcedId
+FROM t_enrollments e
+WHERE (coalesce(e.beginDate, '') <> '' OR coalesce(e.endDate, '') <> '')
+  AND EXISTS (SELECT 1 FROM class_term t WHERE t.class_id = e.classSourcedId)
+  AND NOT EXISTS (SELECT 1 FROM class_term t WHERE t.class_id = e.classSourcedId
+                  AND coalesce(try_cast(e.beginDate AS DATE), t.s) <= t.e
+                  AND coalesce(try_cast(e.endDate AS DATE), t.e) >= t.s);
+
+-- Enrollment role differs from the user's role.
+SELECT 'ENROLLMENT_ROLE_MISMATCH', 'enrollments', e.line, e.sourcedId, 'role', e.role, 'user ' || u.sourcedId || ' is a ' || u.role
+FROM t_enrollments e JOIN t_users u ON u.sourcedId = e.userSourcedId
+WHERE e.role IS DISTINCT FROM u.role;
+
+-- Classes without an active teacher, or without exactly one primary teacher.
+WITH teacher AS (
+    SELECT e.classSourcedId, e."primary"
+    FROM t_enrollments e JOIN t_users u ON u.sourcedId = e.userSourcedId
+    WHERE e.role = 'teacher' AND coalesce(e.status, '') <> 'tobedeleted' AND coalesce(u.status, '') <> 'tobedeleted'
+      AND u.enabledUser = 'true'
+)
+SELECT 'CLASS_NO_TEACHER', 'classes', c.line, c.sourcedId, NULL, NULL, c.title
+FROM t_classes c WHERE NOT EXISTS (SELECT 1 FROM teacher t WHERE t.classSourcedId = c.sourcedId)
+UNION ALL
+SELECT 'CLASS_PRIMARY_TEACHER', 'classes', c.line, c.sourcedId, NULL, CAST(n AS VARCHAR), n || ' primary teachers'
+FROM t_classes c
+JOIN (SELECT classSourcedId, count(*) FILTER ("primary" = 'true') AS n FROM teacher GROUP BY ALL) t
+  ON t.classSourcedId = c.sourcedId
+WHERE n <> 1;
+
+-- Teachers' e-mail: missing, malformed, or shared with another user.
+SELECT 'TEACHER_EMAIL_MISSING', 'users', line, sourcedId, 'email', NULL, username
+FROM t_users WHERE role = 'teacher' AND coalesce(trim(email), '') = ''
+UNION ALL
+SELECT 'TEACHER_EMAIL_MALFORMED', 'users', line, sourcedId, 'email', email, username
+FROM t_users WHERE role = 'teacher' AND coalesce(trim(email), '') <> '' AND NOT regexp_full_match(email, $email_pattern)
+UNION ALL
+SELECT 'TEACHER_EMAIL_SHARED', 'users', u.line, u.sourcedId, 'email', u.email, 'also on line ' || o.line
+FROM t_users u JOIN t_users o ON lower(trim(o.email)) = lower(trim(u.email)) AND o.line <> u.line
+WHERE u.role = 'teacher' AND coalesce(trim(u.email), '') <> '';
+
+-- Students who will not appear: no enrollment at all, or (homeroom profile) no homeroom.
+SELECT CASE WHEN $homeroom_profile THEN 'STUDENT_NO_HOMEROOM' ELSE 'STUDENT_NO_ENROLLMENT' END,
+       'users', u.line, u.sourcedId, NULL, NULL, u.username
+FROM t_users u
+WHERE u.role = 'student' AND NOT EXISTS (
+    SELECT 1 FROM t_enrollments e JOIN t_classes c ON c.sourcedId = e.classSourcedId
+    WHERE e.userSourcedId = u.sourcedId AND (NOT $homeroom_profile OR c.classType = 'homeroom'));
+
+-- Two homerooms at once; two classes in the same period at once.
+WITH member AS (
+    SELECT e.line, e.sourcedId, e.userSourcedId AS user_id, c.sourcedId AS class_id, c.classType, c.periods,
+           coalesce(try_cast(e.beginDate AS DATE), DATE '0001-01-01') AS b,
+           coalesce(try_cast(e.endDate AS DATE), DATE '9999-12-31') AS f,
+           t.s, t.e
+    FROM t_enrollments e
+    JOIN t_classes c ON c.sourcedId = e.classSourcedId
+    LEFT JOIN (
+        SELECT c2.sourcedId AS class_id, min(try_cast(s.startDate AS DATE)) AS s, max(try_cast(s.endDate AS DATE)) AS e
+        FROM t_classes c2, unnest(string_split(coalesce(c2.termSourcedIds, ''), ',')) AS u(term)
+        JOIN t_academicSessions s ON s.sourcedId = trim(u.term) GROUP BY ALL
+    ) t ON t.class_id = c.sourcedId
+    WHERE e.role = 'student'
+)
+SELECT CASE WHEN a.classType = 'homeroom' THEN 'HOMEROOM_OVERLAP' ELSE 'SCHEDULE_CONFLICT' END,
+       'enrollments', b.line, b.sourcedId, 'classSourcedId', b.class_id,
+       'overlaps line ' || a.line || ' (class ' || a.class_id || ')'
+FROM member a JOIN member b ON a.user_id = b.user_id AND a.line < b.line AND a.class_id <> b.class_id
+WHERE a.b <= b.f AND b.b <= a.f
+  AND coalesce(a.s <= b.e AND b.s <= a.e, true)
+  AND ((a.classType = 'homeroom' AND b.classType = 'homeroom')
+       OR (a.classType = 'scheduled' AND b.classType = 'scheduled'
+           AND coalesce(a.periods, '') <> '' AND a.periods = b.periods));
+
+-- A student's grade not among the class's grades.
+SELECT 'GRADE_NOT_IN_CLASS', 'enrollments', e.line, e.sourcedId, 'userSourcedId', u.grades,
+       'class grades ' || c.grades
+FROM t_enrollments e
+JOIN t_users u ON u.sourcedId = e.userSourcedId
+JOIN t_classes c ON c.sourcedId = e.classSourcedId
+WHERE e.role = 'student' AND coalesce(u.grades, '') <> '' AND coalesce(c.grades, '') <> ''
+  AND NOT list_has_any(list_transform(string_split(u.grades, ','), lambda x: trim(x)),
+                       list_transform(string_split(c.grades, ','), lambda x: trim(x)));

@@ -1,0 +1,50 @@
+-- The people, classes and memberships of the feed, as temp tables the file queries read.
+-- Parameters: $school_year, $as_of (memberships ended before it are left out),
+-- $homeroom_only, $schools (NULL = every active school), $grade_from/$grade_to.
+-- A stable sourcedId: a UUID-shaped md5 of district id, kind and local id (same input, same id).
+SET VARIABLE rf_district = (SELECT district_id FROM district);
+CREATE OR REPLACE TEMP MACRO rf_id(kind, local_id) AS md5(getvariable('rf_district') || '|' || kind || '|' || local_id)::UUID::VARCHAR;
+CREATE OR REPLACE TEMP MACRO rf_org(school_id) AS rf_id('org', getvariable('rf_district') || '/' || school_id);
+SET VARIABLE rf_grade_from = $grade_from;
+SET VARIABLE rf_grade_to = $grade_to;
+CREATE OR REPLACE TEMP MACRO rf_grade(g) AS getvariable('rf_grade_to')[list_position(getvariable('rf_grade_from'), g)];
+
+CREATE OR REPLACE TEMP TABLE rf_school AS
+SELECT school_id, name, coalesce(cds_code, school_id) AS identifier
+FROM school
+WHERE coalesce(active, true) AND ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], school_id));
+
+CREATE OR REPLACE TEMP TABLE rf_class AS
+SELECT s.section_id, s.school_id, s.course_id, s.calendar_id, s.period, coalesce(s.homeroom, false) AS homeroom
+FROM section s
+JOIN calendar k ON k.calendar_id = s.calendar_id
+JOIN rf_school f ON f.school_id = s.school_id
+WHERE k.school_year = $school_year AND (NOT $homeroom_only OR coalesce(s.homeroom, false));
+
+CREATE OR REPLACE TEMP TABLE rf_member AS
+SELECT r.section_id, r.student_id, r.start_date, r.end_date
+FROM roster r
+JOIN rf_class USING (section_id)
+WHERE r.end_date IS NULL OR r.end_date >= $as_of;
+
+CREATE OR REPLACE TEMP TABLE rf_teaching AS
+SELECT t.section_id, t.staff_id, coalesce(t.primary_teacher, false) AS primary_teacher, t.start_date, t.end_date
+FROM section_staff t
+JOIN rf_class USING (section_id)
+JOIN staff st USING (staff_id)
+WHERE coalesce(st.active, true) AND (t.end_date IS NULL OR t.end_date >= $as_of);
+
+-- Students enrolled in a school of the feed on the day, or in one of its classes.
+CREATE OR REPLACE TEMP TABLE rf_student AS
+WITH school_of AS (
+    SELECT e.student_id, e.school_id FROM enrollment e JOIN rf_school USING (school_id)
+    WHERE e.start_date <= $as_of AND (e.end_date IS NULL OR e.end_date >= $as_of)
+    UNION
+    SELECT m.student_id, c.school_id FROM rf_member m JOIN rf_class c USING (section_id)
+)
+SELECT student_id, list(DISTINCT school_id ORDER BY school_id) AS schools FROM school_of GROUP BY student_id;
+
+CREATE OR REPLACE TEMP TABLE rf_teacher AS
+SELECT t.staff_id, list(DISTINCT c.school_id ORDER BY c.school_id) AS schools
+FROM rf_teaching t JOIN rf_class c USING (section_id)
+GROUP BY t.staff_id;

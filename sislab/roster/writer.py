@@ -1,0 +1,114 @@
+"""The OneRoster 1.1 bulk feed from the SIS snapshot: CSV files zipped with manifest.csv at the root.
+
+Rows come from `sql/feed_*.sql` over temp tables built by `sql/feed_prepare.sql`; the columns
+and their order come from the binding (oneroster.toml), so a query cannot drift from it.
+Files are UTF-8 without BOM, dates YYYY-MM-DD, bulk mode (status and dateLastModified blank).
+SourcedIds are md5-UUIDs of district id + kind + local id: the same student keeps the same id
+in every run, with nothing to store.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from sislab.core.store import sql_text
+from sislab.core.workspace import write_atomic
+
+from .spec import PACKAGE, binding, feed_settings
+
+FEED_FILES = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+SCRATCH = ("rf_school", "rf_class", "rf_member", "rf_teaching", "rf_student", "rf_teacher")
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    school_year: int | None = None  # default: the newest calendar year
+    as_of: date | None = None  # memberships ended before this day are left out; default today
+    homeroom_only: bool = False  # CLI Engage profile: homeroom classes only
+    demographics: bool = False
+    schools: tuple[str, ...] | None = None
+
+
+def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: FeedOptions = FeedOptions()) -> dict[str, int]:
+    """Write the feed zip to `target` (owner-only, atomically); return rows per file."""
+    files = FEED_FILES + (("demographics",) if options.demographics else ())
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="sislab-roster-") as scratch, _prepared(con, options) as params:
+        folder = Path(scratch)
+        for name in files:
+            counts[name] = _write_file(con, name, params, folder / f"{name}.csv")
+        (folder / "manifest.csv").write_text(manifest_text(files), encoding="utf-8")
+        write_atomic(Path(target), lambda tmp: _zip(folder, ("manifest",) + files, tmp))
+    return counts
+
+
+def manifest_text(present: tuple[str, ...]) -> str:
+    b, s = binding(), feed_settings()
+    rows = [("manifest.version", b.manifest_version), ("oneroster.version", b.oneroster_version)]
+    rows += [(f"file.{f}", "bulk" if f in present else "absent") for f in b.manifest_files]
+    rows += [("source.systemName", s["source_system_name"]), ("source.systemCode", s["source_system_code"])]
+    return "propertyName,value\n" + "".join(f"{k},{v}\n" for k, v in rows)
+
+
+class _prepared:
+    """Builds the rf_* temp tables for one run and drops them afterwards; yields the parameters."""
+
+    def __init__(self, con, options: FeedOptions):
+        self.con, self.options = con, options
+
+    def __enter__(self) -> dict:
+        o, con = self.options, self.con
+        year = o.school_year or con.execute("SELECT max(school_year) FROM calendar").fetchone()[0]
+        settings = {k: v for k, v in feed_settings().items() if isinstance(v, list)}
+        self.params = {**settings, "school_year": int(year), "as_of": o.as_of or date.today(),
+                       "homeroom_only": bool(o.homeroom_only),
+                       "schools": None if o.schools is None else [str(s) for s in o.schools]}
+        for statement in statements(sql_text(PACKAGE, "feed_prepare.sql")):
+            run_query(con, statement, self.params)
+        return self.params
+
+    def __exit__(self, *exc) -> None:
+        for table in SCRATCH:
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _write_file(con, name: str, params: dict, path: Path) -> int:
+    """COPY one file in the binding's column order; columns the query lacks are left blank."""
+    body = sql_text(PACKAGE, f"feed_{name}.sql")
+    used = bound(body, params)
+    have = [d[0] for d in con.execute(f"SELECT * FROM ({body}) LIMIT 0", used).description]
+    wanted = binding().columns(name)
+    if unknown := set(have) - set(wanted):
+        raise ValueError(f"feed_{name}.sql has columns not in the OneRoster binding: {sorted(unknown)}")
+    columns = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in wanted)
+    target = str(path).replace("'", "''")  # a scratch path of ours, not user text
+    return con.execute(f"COPY (SELECT {columns} FROM ({body})) TO '{target}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
+                       used).fetchone()[0]
+
+
+def _zip(folder: Path, names: tuple[str, ...], target: Path) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name in names:
+            z.write(folder / f"{name}.csv", arcname=f"{name}.csv")
+
+
+def statements(script: str) -> list[str]:
+    """A script's statements (each may take bound parameters; DuckDB binds only the last of a batch)."""
+    body = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def bound(query: str, params: dict) -> dict:
+    names = set(re.findall(r"\$([A-Za-z_]\w*)", query))
+    return {k: v for k, v in params.items() if k in names}
+
+
+def run_query(con, query: str, params: dict):
+    return con.execute(query, bound(query, params))

@@ -1,0 +1,206 @@
+"""The A-G alignment rule (docs/ag.md, sislab/ag/rule.toml): one test per rule and reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from sislab.ag import check, load_rule, passes, rate_tenths, rate_text
+
+from ag_fixtures import YEAR, empty_sis, insert, listed, marks, taught
+
+
+def result(con, course_id: str, school: str = "1", rule=None):
+    report = check(con, YEAR, rule=rule)
+    rows = report.courses[(report.courses["course_id"] == course_id) & (report.courses["school_id"] == school)]
+    assert len(rows) == 1, f"course {course_id} not in the universe"
+    return rows.iloc[0]
+
+
+def in_universe(con, course_id: str, rule=None) -> bool:
+    return course_id in set(check(con, YEAR, rule=rule).courses["course_id"])
+
+
+@pytest.fixture
+def con():
+    return empty_sis()
+
+
+# ---- match and reasons -----------------------------------------------------------------------
+
+def test_aligned_when_abbreviation_area_and_honors_agree(con):
+    taught(con, "E9", "English 9", "ENG 9", "b")
+    listed(con, "U1", "English 9", "b", ["ENG 9"])
+    assert result(con, "E9")["reason"] is None
+
+
+def test_match_ignores_case_outer_spaces_and_repeated_spaces(con):
+    taught(con, "A1", "Algebra I", "ALG 1", "c")
+    listed(con, "U1", "Algebra 1", "c", ["  alg   1 "])
+    assert result(con, "A1")["reason"] is None
+
+
+def test_match_on_local_course_code(con):
+    taught(con, "2001", "Algebra I", "NO SUCH ABBREV", "c")
+    listed(con, "U1", "Algebra 1", "c", ["2001"], code_type="course_code")
+    assert result(con, "2001")["reason"] is None
+
+
+def test_no_match(con):
+    taught(con, "ES", "Earth and Space Science", "EARTH SCI", "d")
+    listed(con, "U1", "Earth & Space Sciences", "d", ["EARTH/SPACE"])
+    assert result(con, "ES")["reason"] == "NO_MATCH"
+
+
+def test_fuzzy_title_is_a_suggestion_never_a_match(con):
+    taught(con, "ES", "Earth and Space Science", "EARTH SCI", "d")
+    listed(con, "U1", "Earth & Space Sciences", "d", ["EARTH/SPACE"])
+    row = result(con, "ES")
+    assert row["reason"] == "NO_MATCH"
+    assert "Earth & Space Sciences" in row["suggestions"]
+    assert check(con, YEAR).schools.iloc[0]["aligned"] == 0
+
+
+def test_not_on_list_this_year_when_only_valid_in_another_year(con):
+    taught(con, "CE", "Ceramics", "CERAMICS", "f")
+    listed(con, "U1", "Ceramics", "f", ["CERAMICS"], last_year=YEAR - 1)
+    assert result(con, "CE")["reason"] == "NOT_ON_LIST_THIS_YEAR"
+
+
+def test_not_on_list_this_year_when_valid_only_later(con):
+    taught(con, "CE", "Ceramics", "CERAMICS", "f")
+    listed(con, "U1", "Ceramics", "f", ["CERAMICS"], first_year=YEAR + 1)
+    assert result(con, "CE")["reason"] == "NOT_ON_LIST_THIS_YEAR"
+
+
+def test_not_on_list_this_year_when_archived(con):
+    taught(con, "DR", "Drama", "DRAMA", "f")
+    listed(con, "U1", "Drama", "f", ["DRAMA"], status="archived")
+    assert result(con, "DR")["reason"] == "NOT_ON_LIST_THIS_YEAR"
+
+
+def test_subject_mismatch(con):
+    taught(con, "POE", "Principles of Engineering", "POE", "d")
+    listed(con, "U1", "Principles of Engineering", "g", ["POE"])
+    assert result(con, "POE")["reason"] == "SUBJECT_MISMATCH"
+
+
+def test_honors_mismatch(con):
+    taught(con, "E9H", "English 9 Honors", "ENG 9 H", "b", honors=True)
+    listed(con, "U1", "English 9 Honors", "b", ["ENG 9 H"], honors=False)
+    assert result(con, "E9H")["reason"] == "HONORS_MISMATCH"
+
+
+def test_ambiguous_when_key_matches_entries_with_different_areas(con):
+    taught(con, "EC", "Economics", "ECON", "g")
+    listed(con, "U1", "Economics", "g", ["ECON"])
+    listed(con, "U2", "Economics (History/Social Science)", "a", ["ECON"])
+    assert result(con, "EC")["reason"] == "AMBIGUOUS"
+
+
+def test_a_school_is_matched_only_against_its_own_list(con):
+    taught(con, "E9", "English 9", "ENG 9", "b", school="2")
+    listed(con, "U1", "English 9", "b", ["ENG 9"], school="1")
+    assert result(con, "E9", school="2")["reason"] == "NO_MATCH"
+
+
+def test_each_knob_is_a_parameter_same_honors_off(con):
+    taught(con, "E9H", "English 9 Honors", "ENG 9 H", "b", honors=True)
+    listed(con, "U1", "English 9 Honors", "b", ["ENG 9 H"], honors=False)
+    assert result(con, "E9H", rule=load_rule().replace(same_honors=False))["reason"] is None
+
+
+# ---- universe --------------------------------------------------------------------------------
+
+def test_universe_leaves_out_courses_not_flagged_a_g(con):
+    taught(con, "PE", "Physical Education", "PE", None)
+    assert not in_universe(con, "PE")
+
+
+def test_universe_leaves_out_dual_enrollment(con):
+    taught(con, "DE1", "College Composition", "ENGL 1A", "b", dual_credit=True)
+    taught(con, "DE2", "College Psych", "PSYC 1", "g", nonstandard_level="24")
+    assert not in_universe(con, "DE1") and not in_universe(con, "DE2")
+
+
+def test_universe_leaves_out_transfer_and_private_school_marks(con):
+    insert(con, "course", [{"course_id": "TR", "title": "Biology", "transcript_abbrev": "BIO", "ag_area": "d"}])
+    marks(con, "TR", 1, in_district=False)
+    assert not in_universe(con, "TR")
+
+
+def test_universe_takes_a_course_with_only_a_mark_that_year(con):
+    insert(con, "course", [{"course_id": "BI", "title": "Biology", "transcript_abbrev": "BIO", "ag_area": "d"}])
+    marks(con, "BI", 1)
+    assert in_universe(con, "BI")
+
+
+def test_universe_leaves_out_a_section_without_students(con):
+    insert(con, "course", [{"course_id": "BI", "title": "Biology", "transcript_abbrev": "BIO", "ag_area": "d"}])
+    insert(con, "section", [{"section_id": "x", "school_id": "1", "course_id": "BI", "calendar_id": "C1"}])
+    assert not in_universe(con, "BI")
+
+
+# ---- also reported ---------------------------------------------------------------------------
+
+def test_list_entry_not_taught(con):
+    taught(con, "E9", "English 9", "ENG 9", "b")
+    listed(con, "U1", "English 9", "b", ["ENG 9"])
+    listed(con, "U2", "Latin 1", "e", ["LATIN 1"])
+    assert list(check(con, YEAR).not_taught["uc_course_id"]) == ["U2"]
+
+
+def test_missing_a_g_flag(con):
+    taught(con, "HC", "Historia de California", "HIST CA", None)
+    listed(con, "U1", "Historia de California", "a", ["HIST CA"])
+    report = check(con, YEAR)
+    assert list(report.missing_flags["course_id"]) == ["HC"]
+    assert report.not_taught.empty
+
+
+def test_enrolment_weighted_rate_is_share_of_marks_on_aligned_courses(con):
+    taught(con, "E9", "English 9", "ENG 9", "b")
+    taught(con, "ES", "Earth Science", "ES", "d")
+    listed(con, "U1", "English 9", "b", ["ENG 9"])
+    marks(con, "E9", 3)
+    marks(con, "ES", 1)
+    school = check(con, YEAR).schools.iloc[0]
+    assert (school["rate"], school["weighted_rate"]) == ("50.0", "75.0")
+
+
+# ---- rates -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("aligned, universe, text, passed", [
+    (1799, 2000, "90.0", True),   # 89.95 rounds half up to 90.0: pass
+    (17989, 20000, "89.9", False),  # 89.945 -> 89.9: fail
+    (9, 10, "90.0", True),
+    (2, 3, "66.7", False),
+    (1, 8, "12.5", False),  # exactly representable halves round up
+    (10, 10, "100.0", True),
+])
+def test_rate_half_up_to_one_decimal_and_pass_at_90(aligned, universe, text, passed):
+    tenths = rate_tenths(aligned, universe)
+    assert rate_text(tenths) == text
+    assert passes(tenths, load_rule()) is passed
+
+
+def test_empty_universe_is_not_applicable_not_100(con):
+    listed(con, "U1", "English 9", "b", ["ENG 9"])
+    school = check(con, YEAR).schools.iloc[0]
+    assert (school["rate"], school["result"]) == ("n/a", "n/a")
+    assert rate_text(rate_tenths(0, 0)) == "n/a" and passes(None, load_rule()) is None
+
+
+def test_district_rate_is_sum_aligned_over_sum_universe_not_mean_of_school_rates(con):
+    taught(con, "E9", "English 9", "ENG 9", "b", school="1")
+    listed(con, "U1", "English 9", "b", ["ENG 9"], school="1")  # school 1: 1/1 = 100 %
+    for i in range(3):  # school 2: 1/4 = 25 %
+        taught(con, f"X{i}", f"Course {i}", f"X{i}", "g", school="2")
+    taught(con, "E9", "English 9", "ENG 9", "b", school="2")
+    listed(con, "U2", "English 9", "b", ["ENG 9"], school="2")
+    district = check(con, YEAR).district.iloc[0]
+    assert (district["aligned"], district["universe"], district["rate"]) == (2, 5, "40.0")  # not 62.5
+
+
+def test_every_reason_has_a_text_for_the_worklist():
+    assert set(load_rule().reasons) == {"NO_MATCH", "NOT_ON_LIST_THIS_YEAR", "SUBJECT_MISMATCH",
+                                        "HONORS_MISMATCH", "AMBIGUOUS"}

@@ -1,0 +1,320 @@
+"""The OneRoster checker: each defect the spec lists, found in a hand-made broken zip (one
+test per rule, named after it; `test_every_rule_has_a_test` keeps that true)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from roster_fixtures import csv_text, feed, make_zip
+
+from sislab.roster.checker import FINDING_COLUMNS, check_feed, rules
+from sislab.roster.writer import manifest_text
+
+
+@pytest.fixture
+def zpath(tmp_path):
+    return tmp_path / "feed.zip"
+
+
+def findings(path, rule, **kw):
+    report = check_feed(path, **kw)
+    return report.findings[report.findings["rule"] == rule]
+
+
+def only(path, rule, **kw):
+    """The findings of `rule`, asserting there is at least one and that the severity is the rule's."""
+    rows = findings(path, rule, **kw)
+    assert len(rows), f"{rule} not found"
+    assert set(rows["severity"]) == {rules()[rule][0]}
+    return rows
+
+
+def test_good_feed_has_no_findings(zpath):
+    report = check_feed(make_zip(zpath))
+    assert report.findings.empty, report.findings.to_string()
+    assert list(report.findings.columns) == FINDING_COLUMNS
+
+
+def test_every_rule_has_a_test():
+    names = set(vars(sys.modules[__name__]))
+    assert not [r for r in rules() if f"test_{r.lower()}" not in names]
+
+
+# ---- package ---------------------------------------------------------------------------------
+
+def test_manifest_missing(zpath):
+    only(make_zip(zpath, raw={"manifest.csv": None}), "MANIFEST_MISSING")
+
+
+def test_manifest_not_at_root(zpath):
+    only(make_zip(zpath, folder="export/"), "MANIFEST_NOT_AT_ROOT")
+
+
+def test_manifest_version(zpath):
+    text = manifest_text(tuple(feed())).replace("oneroster.version,1.1", "oneroster.version,1.0")
+    rows = only(make_zip(zpath, manifest=text), "MANIFEST_VERSION")
+    assert list(rows["column"]) == ["oneroster.version"]
+
+
+def test_manifest_property_missing(zpath):
+    text = manifest_text(tuple(feed())).replace("file.lineItems,absent\n", "")
+    assert list(only(make_zip(zpath, manifest=text), "MANIFEST_PROPERTY_MISSING")["column"]) == ["file.lineItems"]
+
+
+def test_manifest_mode(zpath):
+    text = manifest_text(tuple(feed())).replace("file.users,bulk", "file.users,full")
+    only(make_zip(zpath, manifest=text), "MANIFEST_MODE")
+
+
+def test_file_missing(zpath):
+    rows = only(make_zip(zpath, raw={"courses.csv": None}), "FILE_MISSING")
+    assert list(rows["file"]) == ["courses.csv"]
+
+
+def test_file_not_declared(zpath):
+    text = manifest_text(tuple(feed())).replace("file.courses,bulk", "file.courses,absent")
+    assert list(only(make_zip(zpath, manifest=text), "FILE_NOT_DECLARED")["file"]) == ["courses.csv"]
+
+
+def test_bom(zpath):
+    rows = only(make_zip(zpath, raw={"users.csv": "\ufeff" + csv_text("users", feed()["users"])}), "BOM")
+    assert list(rows["file"]) == ["users.csv"]
+    assert findings(zpath, "COLUMN_MISSING").empty  # the header is still read
+
+
+def test_invalid_utf8(zpath):
+    text = csv_text("users", feed()["users"]).encode("utf-8").replace("Zoë".encode(), b"Zo\xeb")
+    rows = only(make_zip(zpath, raw={"users.csv": text}), "INVALID_UTF8")
+    assert list(rows["line"]) == [4]
+
+
+# ---- header and rows -------------------------------------------------------------------------
+
+def header_zip(zpath, header):
+    return make_zip(zpath, raw={"orgs.csv": csv_text("orgs", feed()["orgs"], header=header)})
+
+
+ORG_COLUMNS = ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"]
+
+
+def test_column_missing(zpath):
+    rows = only(header_zip(zpath, [c for c in ORG_COLUMNS if c != "identifier"]), "COLUMN_MISSING")
+    assert list(rows["column"]) == ["identifier"]
+
+
+def test_column_extra(zpath):
+    rows = only(header_zip(zpath, ORG_COLUMNS + ["notes"]), "COLUMN_EXTRA")
+    assert list(rows["column"]) == ["notes"]
+    assert findings(header_zip(zpath, ORG_COLUMNS + ["metadata.notes"]), "COLUMN_EXTRA").empty
+
+
+def test_column_order(zpath):
+    swapped = ORG_COLUMNS[:3] + ["type", "name"] + ORG_COLUMNS[5:]
+    only(header_zip(zpath, swapped), "COLUMN_ORDER")
+
+
+def test_column_miscased(zpath):
+    rows = only(header_zip(zpath, [c if c != "parentSourcedId" else "parentsourcedid" for c in ORG_COLUMNS]),
+                "COLUMN_MISCASED")
+    assert list(rows["column"]) == ["parentSourcedId"]
+
+
+def test_cell_count(zpath):
+    text = csv_text("users", feed()["users"]).replace('"Smith, Jr."', "Smith, Jr.")
+    rows = only(make_zip(zpath, raw={"users.csv": text}), "CELL_COUNT")
+    assert (list(rows["line"]), list(rows["sourcedId"])) == ([5], ["u-s2"])
+
+
+def test_required_empty(zpath):
+    f = feed()
+    f["users"][2]["familyName"] = ""
+    rows = only(make_zip(zpath, f), "REQUIRED_EMPTY")
+    assert (list(rows["line"]), list(rows["column"]), list(rows["sourcedId"])) == ([4], ["familyName"], ["u-s1"])
+
+
+def test_enum_invalid(zpath):
+    f = feed()
+    f["classes"][0]["classType"] = "Homeroom"  # enumerations are case-sensitive
+    f["classes"][1]["grades"] = "09,9"
+    rows = only(make_zip(zpath, f), "ENUM_INVALID")
+    assert sorted(zip(rows["column"], rows["value"])) == [("classType", "Homeroom"), ("grades", "09,9")]
+
+
+def test_date_format(zpath):
+    f = feed()
+    f["academicSessions"][1]["startDate"] = "08/01/2026"
+    f["enrollments"][1]["beginDate"] = "2026-02-30"
+    rows = only(make_zip(zpath, f), "DATE_FORMAT")
+    assert sorted(rows["value"]) == ["08/01/2026", "2026-02-30"]
+
+
+def test_bulk_has_status(zpath):
+    f = feed()
+    f["users"][0].update(status="active", dateLastModified="2026-11-25T00:00:00Z")
+    assert list(only(make_zip(zpath, f), "BULK_HAS_STATUS")["sourcedId"]) == ["u-t1"]
+
+
+def test_delta_missing_status(zpath):
+    f = feed()
+    text = manifest_text(tuple(f)).replace("file.users,bulk", "file.users,delta")
+    for u in f["users"][1:]:
+        u.update(status="active", dateLastModified="2026-11-25T00:00:00Z")
+    assert list(only(make_zip(zpath, f, manifest=text), "DELTA_MISSING_STATUS")["sourcedId"]) == ["u-t1"]
+
+
+# ---- keys and references ---------------------------------------------------------------------
+
+def test_duplicate_id(zpath):
+    f = feed()
+    f["users"].append(dict(f["users"][3], identifier="1003"))
+    rows = only(make_zip(zpath, f), "DUPLICATE_ID")
+    assert list(rows["line"]) == [5, 6]  # every line
+
+
+@pytest.mark.parametrize("file, row, column", [
+    ("enrollments", 1, "userSourcedId"), ("enrollments", 1, "classSourcedId"), ("enrollments", 1, "schoolSourcedId"),
+    ("classes", 0, "courseSourcedId"), ("classes", 0, "schoolSourcedId"), ("classes", 0, "termSourcedIds"),
+    ("courses", 0, "orgSourcedId"), ("courses", 0, "schoolYearSourcedId"), ("users", 0, "orgSourcedIds"),
+    ("orgs", 1, "parentSourcedId"), ("academicSessions", 1, "parentSourcedId"), ("users", 2, "agentSourcedIds"),
+])
+def test_ref_unresolved(zpath, file, row, column):
+    f = feed()
+    f[file][row][column] = (f[file][row].get(column) or "x") + "-gone"
+    rows = only(make_zip(zpath, f), "REF_UNRESOLVED")
+    assert (file + ".csv", column) in set(zip(rows["file"], rows["column"]))
+
+
+def test_ref_not_school(zpath):
+    f = feed()
+    f["classes"][0]["schoolSourcedId"] = "d1"
+    rows = only(make_zip(zpath, f), "REF_NOT_SCHOOL")
+    assert (list(rows["file"]), list(rows["sourcedId"])) == (["classes.csv"], ["k1"])
+
+
+def test_org_parent_cycle(zpath):
+    f = feed()
+    f["orgs"][0]["parentSourcedId"] = "s1"
+    assert sorted(only(make_zip(zpath, f), "ORG_PARENT_CYCLE")["sourcedId"]) == ["d1", "s1"]
+
+
+# ---- meaning ---------------------------------------------------------------------------------
+
+def test_end_before_start(zpath):
+    f = feed()
+    f["enrollments"][1].update(beginDate="2026-10-01", endDate="2026-09-01")
+    assert list(only(make_zip(zpath, f), "END_BEFORE_START")["sourcedId"]) == ["e2"]
+
+
+def test_session_outside_parent(zpath):
+    f = feed()
+    f["academicSessions"][2]["endDate"] = "2027-07-31"
+    assert list(only(make_zip(zpath, f), "SESSION_OUTSIDE_PARENT")["sourcedId"]) == ["t2"]
+
+
+def test_enrollment_outside_terms(zpath):
+    f = feed()
+    f["enrollments"][4].update(beginDate="2027-02-01")  # k2 meets in t1 (fall) only
+    assert list(only(make_zip(zpath, f), "ENROLLMENT_OUTSIDE_TERMS")["sourcedId"]) == ["e5"]
+
+
+def test_enrollment_role_mismatch(zpath):
+    f = feed()
+    f["enrollments"][1]["role"] = "teacher"
+    assert list(only(make_zip(zpath, f), "ENROLLMENT_ROLE_MISMATCH")["sourcedId"]) == ["e2"]
+
+
+def test_class_no_teacher(zpath):
+    f = feed()
+    f["users"][0]["enabledUser"] = "false"  # k1's only teacher is disabled
+    assert list(only(make_zip(zpath, f), "CLASS_NO_TEACHER")["sourcedId"]) == ["k1"]
+
+
+def test_class_primary_teacher(zpath):
+    f = feed()
+    f["enrollments"].append({"sourcedId": "e9", "classSourcedId": "k1", "schoolSourcedId": "s1", "userSourcedId": "u-t2",
+                             "role": "teacher", "primary": "true"})
+    assert list(only(make_zip(zpath, f), "CLASS_PRIMARY_TEACHER")["sourcedId"]) == ["k1"]
+
+
+def test_teacher_email_missing(zpath):
+    f = feed()
+    f["users"][0]["email"] = ""
+    assert list(only(make_zip(zpath, f), "TEACHER_EMAIL_MISSING")["sourcedId"]) == ["u-t1"]
+
+
+def test_teacher_email_malformed(zpath):
+    f = feed()
+    f["users"][0]["email"] = "ann.example.org"
+    assert list(only(make_zip(zpath, f), "TEACHER_EMAIL_MALFORMED")["sourcedId"]) == ["u-t1"]
+
+
+def test_email_format(zpath):
+    f = feed()
+    f["users"][2]["email"] = "zoe@@example"
+    assert list(only(make_zip(zpath, f), "EMAIL_FORMAT")["sourcedId"]) == ["u-s1"]
+
+
+def test_teacher_email_shared(zpath):
+    f = feed()
+    f["users"][1]["email"] = "Ann@example.org"
+    assert sorted(only(make_zip(zpath, f), "TEACHER_EMAIL_SHARED")["sourcedId"]) == ["u-t1", "u-t2"]
+
+
+def test_student_no_enrollment(zpath):
+    f = feed()
+    f["enrollments"] = [e for e in f["enrollments"] if e["userSourcedId"] != "u-s2"]
+    assert list(only(make_zip(zpath, f), "STUDENT_NO_ENROLLMENT")["sourcedId"]) == ["u-s2"]
+
+
+def test_student_no_homeroom(zpath):
+    f = feed()
+    f["enrollments"] = [e for e in f["enrollments"] if e["sourcedId"] != "e3"]  # u-s2 keeps only Art
+    assert findings(make_zip(zpath, f), "STUDENT_NO_ENROLLMENT").empty
+    assert list(only(zpath, "STUDENT_NO_HOMEROOM", homeroom_profile=True)["sourcedId"]) == ["u-s2"]
+
+
+def test_homeroom_overlap(zpath):
+    f = feed()
+    f["classes"].append(dict(f["classes"][0], sourcedId="k4", title="Homeroom 2"))
+    f["enrollments"] += [{"sourcedId": "e8", "classSourcedId": "k4", "schoolSourcedId": "s1", "userSourcedId": "u-t1",
+                          "role": "teacher", "primary": "true"},
+                         {"sourcedId": "e9", "classSourcedId": "k4", "schoolSourcedId": "s1", "userSourcedId": "u-s1",
+                          "role": "student", "primary": "false"}]
+    assert list(only(make_zip(zpath, f), "HOMEROOM_OVERLAP")["sourcedId"]) == ["e9"]
+
+
+def test_schedule_conflict(zpath):
+    f = feed()
+    f["classes"][2]["periods"] = "1"  # Art now meets in Biology's period, both in the fall
+    f["enrollments"].append({"sourcedId": "e9", "classSourcedId": "k3", "schoolSourcedId": "s1", "userSourcedId": "u-s1",
+                             "role": "student", "primary": "false"})
+    assert list(only(make_zip(zpath, f), "SCHEDULE_CONFLICT")["sourcedId"]) == ["e9"]
+
+
+def test_grade_not_in_class(zpath):
+    f = feed()
+    f["users"][3]["grades"] = "11"
+    assert sorted(only(make_zip(zpath, f), "GRADE_NOT_IN_CLASS")["sourcedId"]) == ["e3", "e7"]
+
+
+# ---- against the previous accepted feed ------------------------------------------------------
+
+def test_share_gone(tmp_path):
+    previous = make_zip(tmp_path / "previous.zip")
+    f = feed()
+    f["enrollments"] = f["enrollments"][:5]  # 2 of 7 enrollments gone: 28.6 % > 10 %
+    rows = only(make_zip(tmp_path / "today.zip", f), "SHARE_GONE", previous=previous)
+    assert list(rows["file"]) == ["enrollments.csv"]
+    assert findings(tmp_path / "today.zip", "SHARE_GONE", previous=previous, max_gone_share=0.5).empty
+
+
+def test_sourcedid_changed(tmp_path):
+    previous = make_zip(tmp_path / "previous.zip")
+    f = feed()
+    f["users"][2]["sourcedId"] = "u-s1-new"
+    for e in f["enrollments"]:
+        if e["userSourcedId"] == "u-s1":
+            e["userSourcedId"] = "u-s1-new"
+    rows = only(make_zip(tmp_path / "today.zip", f), "SOURCEDID_CHANGED", previous=previous)
+    assert list(rows["sourcedId"]) == ["u-s1-new"]

@@ -1,0 +1,127 @@
+"""The OneRoster feed made from the sample district: it passes our own checker, its ids are
+stable, the package follows the binding, and the CLI builds, checks and compares feeds."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from roster_fixtures import feed, make_zip
+
+from sislab.cli import main
+from sislab.core import store
+from sislab.roster import FeedOptions, build_and_check, build_feed, check_feed
+from sislab.roster.job import accepted_feed
+from sislab.roster.spec import binding
+
+AS_OF = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def feeds(sample_ws, tmp_path_factory):
+    """The full feed with demographics, and the homeroom-only feed, built once."""
+    folder = tmp_path_factory.mktemp("feeds")
+    paths = {}
+    with store.snapshot(sample_ws) as con:
+        for name, options in {"full": FeedOptions(as_of=AS_OF, demographics=True),
+                              "homeroom": FeedOptions(as_of=AS_OF, homeroom_only=True)}.items():
+            paths[name] = folder / f"{name}.zip"
+            build_feed(con, paths[name], options)
+    return paths
+
+
+def read(path, name) -> list[dict]:
+    with zipfile.ZipFile(path) as z:
+        return list(csv.DictReader(io.StringIO(z.read(f"{name}.csv").decode("utf-8"))))
+
+
+def test_our_feed_passes_our_checker(feeds):
+    report = check_feed(feeds["full"])
+    assert report.passed, report.summary().to_string()
+    assert report.rows["users"] > 3000 and report.rows["demographics"] > 0
+
+
+def test_our_homeroom_feed_passes_our_checker_with_the_homeroom_profile(feeds):
+    report = check_feed(feeds["homeroom"], homeroom_profile=True)
+    assert report.passed, report.summary().to_string()
+
+
+def test_homeroom_profile_has_only_homeroom_classes(feeds):
+    assert {c["classType"] for c in read(feeds["homeroom"], "classes")} == {"homeroom"}
+    assert {c["classType"] for c in read(feeds["full"], "classes")} == {"homeroom", "scheduled"}
+
+
+def test_zip_has_manifest_at_root_and_every_file_utf8_without_bom(feeds):
+    with zipfile.ZipFile(feeds["full"]) as z:
+        names = z.namelist()
+        assert names[0] == "manifest.csv" and all("/" not in n for n in names)
+        for n in names:
+            data = z.read(n)
+            assert not data.startswith(b"\xef\xbb\xbf")
+            data.decode("utf-8")
+
+
+def test_headers_are_the_binding_columns_in_order(feeds):
+    with zipfile.ZipFile(feeds["full"]) as z:
+        for name in binding().files:
+            header = z.read(f"{name}.csv").decode("utf-8").splitlines()[0].split(",")
+            assert header == binding().columns(name)
+
+
+def test_demographics_only_when_asked(feeds):
+    with zipfile.ZipFile(feeds["homeroom"]) as z:
+        assert "demographics.csv" not in z.namelist()
+        assert "file.demographics,absent" in z.read("manifest.csv").decode()
+
+
+def test_sourced_ids_are_stable_across_runs(sample_ws, feeds, tmp_path):
+    with store.snapshot(sample_ws) as con:
+        build_feed(con, tmp_path / "again.zip", FeedOptions(as_of=AS_OF, demographics=True))
+    for name in ("orgs", "academicSessions", "courses", "classes", "users", "enrollments"):
+        assert read(tmp_path / "again.zip", name) == read(feeds["full"], name)
+
+
+def test_same_student_keeps_the_same_id_in_both_profiles(feeds):
+    full = {u["identifier"]: u["sourcedId"] for u in read(feeds["full"], "users")}
+    homeroom = {u["identifier"]: u["sourcedId"] for u in read(feeds["homeroom"], "users")}
+    assert all(full[k] == v for k, v in homeroom.items() if k in full)
+
+
+def test_build_and_check_keeps_a_passing_feed_as_the_baseline(sample_ws, tmp_path):
+    accepted_feed(sample_ws).unlink(missing_ok=True)
+    first = build_and_check(sample_ws, tmp_path / "one", FeedOptions(as_of=AS_OF))
+    assert first.accepted and first.diff is None and accepted_feed(sample_ws).exists()
+    second = build_and_check(sample_ws, tmp_path / "two", FeedOptions(as_of=AS_OF))
+    assert second.report.passed and second.diff.empty
+    assert (tmp_path / "two" / "oneroster_check.csv").stat().st_mode & 0o077 == 0
+    accepted_feed(sample_ws).unlink()
+
+
+def test_cli_roster_check_exits_1_on_errors_and_names_the_rule(tmp_path, capsys):
+    f = feed()
+    f["users"][0]["role"] = "Teacher"
+    assert main(["roster", "check", str(make_zip(tmp_path / "bad.zip", f)), "--out", str(tmp_path / "f.csv")]) == 1
+    assert "ENUM_INVALID" in capsys.readouterr().out
+    assert main(["roster", "check", str(make_zip(tmp_path / "good.zip"))]) == 0
+
+
+def test_cli_roster_check_names_a_missing_file(tmp_path, capsys):
+    assert main(["roster", "check", str(tmp_path / "nope.zip")]) == 2
+    assert "nope.zip: no such file" in capsys.readouterr().err
+
+
+def test_cli_roster_build_and_diff(sample_ws, tmp_path, capsys):
+    assert main(["roster", "build", "--out", str(tmp_path), "--homeroom-only", "--as-of", "2026-11-25",
+                 "--no-accept"]) == 0
+    assert (tmp_path / "oneroster.zip").exists() and (tmp_path / "oneroster_check.csv").exists()
+    assert main(["roster", "diff", str(tmp_path / "oneroster.zip"), str(tmp_path / "oneroster.zip")]) == 0
+    assert "0 users changed" in capsys.readouterr().out
+
+
+def test_cli_roster_check_names_a_file_that_is_not_a_zip(tmp_path, capsys):
+    (tmp_path / "users.csv").write_text("sourcedId\n")
+    assert main(["roster", "check", str(tmp_path / "users.csv")]) == 2
+    assert "not a zip file" in capsys.readouterr().err

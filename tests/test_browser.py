@@ -55,7 +55,7 @@ def test_principal_signs_in_and_sees_their_cci_dashboard_rendered(page, server):
     page.wait_for_selector(WIDGETS, timeout=90_000)
     text = page.inner_text("#rendered_cells")
     assert "North High" in text and "South High" not in text
-    assert page.locator("#rendered_cells img").count() >= 1  # the % Prepared chart
+    assert page.locator("#rendered_cells svg.sislab-chart rect").count() >= 1  # the % Prepared chart
     assert page.locator("#rendered_cells table.sislab-cci-status").is_visible()
     assert page.locator("#rendered_cells table.sislab-table").count() >= 2
     assert "from sislab" not in page.content()

@@ -125,7 +125,7 @@ def test_principal_sees_their_school_with_chart_and_tables_only(server, students
     close_kernel(browser, reply.text)
     assert reply.status == 200
     assert "North High" in reply.text and "South High" not in reply.text
-    assert "image/png" in reply.text and "sislab-cci-status" in reply.text
+    assert "sislab-chart" in reply.text and "sislab-cci-status" in reply.text
     assert not [code for code in ("from sislab", "load_dashboard", 'school = "001"') if code in reply.text]
     assert shows_students(reply.text, students["001"])
     assert not shows_students(reply.text, students["002"])

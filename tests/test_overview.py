@@ -137,3 +137,24 @@ def test_enrollment_csv_written_owner_only_and_only_when_asked(con, tmp_path):
     assert path.name == "enrollment_by_school_grade.csv"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert path.read_text().splitlines()[:2] == ["school_id,school_name,9,total", "0123,Zero High,1,1"]
+
+
+def test_stacked_bar_is_inline_svg_with_one_segment_per_nonzero_value():
+    import pandas as pd
+
+    from sislab.widgets import Chart, stacked_bar
+
+    df = pd.DataFrame({"school": ["North <High>", "South"], "P1": [20.0, 0.0], "P2": [10.0, 5.0]})
+    chart = stacked_bar(df, "school", ["P1", "P2"], "% Prepared", "%", legend="measure")
+    assert isinstance(chart, Chart) and chart.svg.startswith("<svg")
+    assert chart.svg.count("<rect x=") - 2 == 3  # three bar segments (South's P1 is 0), two legend keys
+    assert "North &lt;High&gt; · P1: 20" in chart.svg  # labels escaped
+    assert ">30<" in chart.svg  # the axis reaches the tallest bar on a round tick
+
+
+def test_chart_axis_steps_are_round():
+    from sislab.widgets import _axis
+
+    assert _axis(72.5) == (80, 20)
+    assert _axis(0) == (1.0, 1.0)
+    assert _axis(1234) == (1500, 500)

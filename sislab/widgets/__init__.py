@@ -9,13 +9,10 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import TYPE_CHECKING
+import math
 
 import pandas as pd
 from IPython.display import HTML, Image, display
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 from ..core import store
 
@@ -51,32 +48,86 @@ def csv_download_link(df: pd.DataFrame, filename: str, label: str | None = None)
     display(HTML(f'<a download="{name}" href="data:text/csv;base64,{payload}">{text}</a>'))
 
 
+# tab20, the palette the charts used when they were drawn with matplotlib
+PALETTE = ("#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896",
+           "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7",
+           "#bcbd22", "#dbdb8d", "#17becf", "#9edae5")
+
+
+class Chart:
+    """An SVG chart; a notebook or Voila page shows it inline (no image library, no file)."""
+
+    def __init__(self, svg: str):
+        self.svg = svg
+
+    def _repr_html_(self) -> str:
+        return self.svg
+
+
 def stacked_bar(df: pd.DataFrame, index: str, columns: list[str], title: str, ylabel: str,
-                legend: str | None = None) -> Figure:
-    """One bar per row of `df` (labelled by `index`), stacked by `columns`."""
-    import matplotlib  # imported here: half a second a dashboard only pays when it draws
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+                legend: str | None = None) -> Chart:
+    """One bar per row of `df` (labelled by `index`), stacked by `columns`, as inline SVG.
 
-    fig = Figure(figsize=(max(6.0, 0.6 * len(df) + 3), 4.5), layout="constrained")
-    ax = fig.subplots()
-    colours = matplotlib.colormaps["tab20"]
+    Drawn by hand rather than with matplotlib: importing and rendering matplotlib cost a
+    dashboard half a second of its first paint.
+    """
     labels = df[index].astype(str).tolist()
-    bottom = [0] * len(df)
-    for i, column in enumerate(columns):
-        heights = df[column].tolist()
-        ax.bar(labels, heights, bottom=bottom, label=column, color=colours(i % colours.N), width=0.8)
-        bottom = [b + h for b, h in zip(bottom, heights)]
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.tick_params(axis="x", labelrotation=45)
-    ax.legend(title=legend, ncols=2, fontsize="small", bbox_to_anchor=(1.01, 1), loc="upper left")
-    return fig
+    values = df[columns].fillna(0).astype(float).to_numpy().tolist() if columns else [[] for _ in labels]
+    top, step = _axis(max((sum(v) for v in values), default=0))
+    left, right, upper, lower, plot_h = 80, 170, 34, 100, 240
+    slot = 46
+    width, height = left + slot * max(1, len(labels)) + right, upper + plot_h + lower
+    y = lambda v: upper + plot_h - plot_h * v / top  # noqa: E731 (a scale, read once)
+    esc = html.escape
+    parts = [f'<svg class="sislab-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11" role="img">',
+             f'<title>{esc(title)}</title>',
+             f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" font-size="13">{esc(title)}</text>',
+             f'<text transform="translate(20 {upper + plot_h / 2:.0f}) rotate(-90)" text-anchor="middle">'
+             f'{esc(ylabel)}</text>']
+    tick = 0.0
+    while tick <= top + 1e-9:
+        parts.append(f'<line x1="{left}" x2="{left + slot * len(labels)}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+                     f'stroke="#ddd"/><text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g}</text>')
+        tick += step
+    for i, (label, row) in enumerate(zip(labels, values)):
+        x, base = left + slot * i + 5, 0.0
+        for j, (column, value) in enumerate(zip(columns, row)):
+            if value > 0:
+                parts.append(f'<rect x="{x}" y="{y(base + value):.1f}" width="{slot - 10}" '
+                             f'height="{y(base) - y(base + value):.1f}" fill="{PALETTE[j % len(PALETTE)]}">'
+                             f'<title>{esc(label)} · {esc(str(column))}: {value:g}</title></rect>')
+                base += value
+        cx = x + (slot - 10) / 2
+        short = label if len(label) <= 18 else label[:17] + "…"
+        parts.append(f'<text transform="translate({cx:.0f} {upper + plot_h + 12}) rotate(-40)" '
+                     f'text-anchor="end"><title>{esc(label)}</title>{esc(short)}</text>')
+    lx = left + slot * len(labels) + 16
+    if legend:
+        parts.append(f'<text x="{lx}" y="{upper}" font-weight="bold">{esc(legend)}</text>')
+    for j, column in enumerate(columns):
+        ly = upper + 14 + 16 * j
+        parts.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{PALETTE[j % len(PALETTE)]}"/>'
+                     f'<text x="{lx + 15}" y="{ly}">{esc(str(column))}</text>')
+    parts.append("</svg>")
+    return Chart("".join(parts))
 
 
-def show_figure(fig: Figure) -> None:
-    """A figure as a PNG image: works in any kernel, whatever matplotlib backend is set."""
+def _axis(highest: float) -> tuple[float, float]:
+    """(axis top, tick step): a round step of 1, 2 or 5 x 10^k giving about five ticks."""
+    if highest <= 0:
+        return 1.0, 1.0
+    raw = highest / 5
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return math.ceil(highest / step) * step, step
+
+
+def show_figure(fig) -> None:
+    """A chart: an SVG `Chart` inline, a matplotlib figure as a PNG (whatever the backend)."""
+    if isinstance(fig, Chart):
+        display(HTML(fig.svg))
+        return
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     display(Image(data=buffer.getvalue(), format="png"))

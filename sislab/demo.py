@@ -11,7 +11,10 @@ from pathlib import Path
 from .core.workspace import Workspace
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
-DEMO_USER = "demo"
+DEMO_USER = "admin"  # the sample's demo admin (data/sample/app_users.csv)
+# Notebooks run headless into reports/, as a scheduled run would, with their parameters.
+NOTEBOOKS = (("district_overview", {}), ("cci_status", {}), ("ag_alignment", {"transcripts": True}),
+             ("roster_check", {"homeroom_only": True}))
 
 
 def add_commands(sub) -> None:
@@ -25,6 +28,7 @@ def add_commands(sub) -> None:
 
 def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
     """Every demo step in order; returns the files each step produced."""
+    from . import cers, ilsca
     from .cci import mass_update
     from .core import access, store
     from .core.importer import import_sis
@@ -40,9 +44,13 @@ def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
     cci = mass_update.run(high_schools, ws=ws, user=DEMO_USER, notify_to=None, progress=cli_progress())
     say(f"CCI mass update ({cci.status}): " + ", ".join(f"{s.school_id} {s.status}" for s in cci.schools))
 
-    produced: dict[str, list[Path]] = {}
-    for notebook in ("district_overview", "cci_status"):
-        result = run_notebook(notebook, {}, ws, user=DEMO_USER)
+    produced: dict[str, list[Path]] = {"cers": cers.demo(ws, user=DEMO_USER)}
+    say(f"CERS student groups: consolidated file and pre-flight report {produced['cers'][0].parent}")
+    extract = ilsca.extract_newest_year(ws, user=DEMO_USER)
+    produced["ilsca"] = [extract.path, extract.preflight_path]
+    say(f"Illinois course assignment: {extract.records:,} records in {extract.path}")
+    for notebook, parameters in NOTEBOOKS:
+        result = run_notebook(notebook, parameters, ws, user=DEMO_USER)
         if not result.ok:
             raise RuntimeError(f"{notebook} failed: {result.error} (see {result.executed_path})")
         produced[notebook] = list(result.produced_files)

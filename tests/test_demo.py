@@ -17,4 +17,8 @@ def test_demo_imports_sample_runs_every_job_and_writes_reports(tmp_path):
     reports = tmp_path / "reports"
     assert list(reports.glob("district_overview/*/enrollment_by_school_grade.csv"))
     assert list(reports.glob("cci_status/*/student_results.csv"))
+    assert list(reports.glob("cers/*.csv"))
+    assert list(reports.glob("**/SCA8_*_001.txt"))
+    assert list(reports.glob("ag_alignment/*/*.csv"))
+    assert list(reports.glob("roster_check/*/oneroster.zip"))
     assert not (tmp_path / "workspace" / "outbox").exists() or not list((tmp_path / "workspace" / "outbox").iterdir())

@@ -166,7 +166,7 @@ def test_files_are_owner_only_and_listed_with_user_and_record_count(tmp_path):
     ws, result = produce(sis, tmp_path)
     for path in (result.path, result.preflight_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert result.path.parent == ws.reports and not list(ws.reports.glob(".*"))  # no temp file left
+    assert result.path.parent == ws.reports / "ilsca" and not list((ws.reports / "ilsca").glob(".*"))  # no temp file left
     listed = ilsca.extracted_files(ws).iloc[0]
     assert (listed.user_name, listed.record_count, listed.path) == ("coordinator", 2, str(result.path))
     assert listed.created_at
@@ -180,7 +180,7 @@ def test_cli_prints_the_path_written(tmp_path, capsys, monkeypatch):
     assert main(["--workspace", str(ws.root), "ilsca", "extract", "--start", "081226", "--end", "121826",
                  "--calendar", "C1,C2", "--file-id", "002", "--format", "state"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
-    assert first.endswith("_002.txt") and (ws.reports / first.rsplit("/", 1)[1]).exists()
+    assert first.endswith("_002.txt") and (ws.reports / "ilsca" / first.rsplit("/", 1)[1]).exists()
 
 
 # --- pre-flight ----------------------------------------------------------------------------

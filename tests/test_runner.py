@@ -148,6 +148,8 @@ def test_every_notebook_has_a_parameters_cell_papermill_and_voila_can_fill(noteb
     assert all("tags" in c.metadata for c in nb.cells)
     assert "papermill" in nb.metadata
     assert runner.declared_parameters(notebook)["output_dir"] is None
+    assigned = {line.split("=")[0].strip() for line in first_code.source.splitlines() if "=" in line.split("#")[0]}
+    assert assigned == set(runner.declared_parameters(notebook)), "papermill could not parse a parameter line"
     filled = parameterize_notebook(nb, {"output_dir": "/x"})
     after = nb.cells.index(first_code) + 1
     assert "injected-parameters" in filled.cells[after].metadata.tags

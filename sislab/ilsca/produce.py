@@ -35,12 +35,12 @@ def extract(ws: Workspace | None = None, request: Request | None = None, *, user
     """Produce the file chosen by `request` (or by editor values: start, end, calendars, ...).
 
     Raises editor.EditorError (before any work) for a bad choice, store.NoSnapshot before the
-    first import. Writes into `out_dir` (default the workspace's reports folder).
+    first import. Writes into `out_dir` (default reports/ilsca/).
     """
     req = request or check_editor(**editor)
     ws = ws or Workspace.locate()
     produced = today or date.today()
-    folder = private_dir(Path(out_dir) if out_dir else ws.reports)
+    folder = private_dir(Path(out_dir) if out_dir else ws.reports / "ilsca")
     with store.snapshot(ws) as con:
         report.build(con, req)
         name_part, sending_rcdts = report.sender(con)

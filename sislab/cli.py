@@ -32,17 +32,12 @@ class UserError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sislab", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="sislab", description="SIS exports in; state indicators, state files and rosters out.")
     parser.add_argument("--workspace", help="workspace directory (default $SISLAB_WORKSPACE or ./workspace)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if not name.startswith(e.name or "?"):
-                raise
-            continue
-        module.add_commands(sub)
+        importlib.import_module(name).add_commands(sub)
     return parser
 
 

@@ -1,8 +1,9 @@
 """The CCI engine: per-student results, near misses and seniors' potential.
 
 Everything is set-based SQL in DuckDB (`sql/*.sql`), run over the SIS tables of the
-connection given: the population is chosen once, marks are aggregated per student once, every
-measure is evaluated for every student at once. Rule-set values and schools are bound
+connection given: the population is chosen once, marks are filtered to it and aggregated per
+student once, every measure is evaluated for every student at once, and the words of what a
+student is missing are built only where a result shows them. Rule-set values and schools are bound
 parameters. Results are temp tables of the connection, returned as DuckDB relations.
 """
 
@@ -22,6 +23,7 @@ from .rules import RuleSet, load_rule_set
 
 PACKAGE = "sislab.cci"
 SCRATCH = ("cci_evidence", "cci_population")
+MAX_MEASURES = 63  # student_result.sql holds sets of measures and of rules as bits of a UBIGINT
 _result_numbers = itertools.count(1)
 
 
@@ -102,15 +104,18 @@ def _evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
 
 
 def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:
+    if max(len(rule_set.measures), len(rule_set.data["uncertain"])) > MAX_MEASURES:
+        raise ValueError(f"CCI rule set {rule_set.name}: more than {MAX_MEASURES} measures or uncertain rules.")
     name = f"cci_student_result_{next(_result_numbers)}"
     run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql"), rule_set.sql_params())
     return con.table(name)
 
 
 def _with_measures(name: str) -> str:
-    """A query file that reads `cci_measure`, with measures.sql put in front as that CTE."""
+    """A query file that reads `cci_measure`, with measures.sql put in front as that CTE; not
+    materialized, so each use computes only the columns and rows it reads (words are costly)."""
     body = sql_text(PACKAGE, name)
-    measures = f"WITH cci_measure AS (\n{sql_text(PACKAGE, 'measures.sql')}\n)"
+    measures = f"WITH cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)"
     head, *rest = re.split(r"^WITH ", body, maxsplit=1, flags=re.MULTILINE)
     return f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
 

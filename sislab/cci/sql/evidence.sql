@@ -1,6 +1,8 @@
 -- Evidence for the CCI measures, one row per student of cci_population, into cci_evidence.
 -- Marks are read once, joined to the (small) course table: only passing marks of college and
 -- AP courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
+-- Every input is filtered to the population's students before it is aggregated, so a run for
+-- one school aggregates that school's rows only.
 CREATE OR REPLACE TEMP TABLE cci_evidence AS
 WITH course_kind AS (
     SELECT course_id,
@@ -28,8 +30,9 @@ passed AS MATERIALIZED (
            OR (k.college AND list_contains($college_pass_marks, m.mark)))
 ),
 college AS (
-    -- terms are counted, not units, in thirds of a semester (a quarter or trimester = 2/3)
-    SELECT student_id, sum(thirds) AS college_thirds, count(DISTINCT calendar) > 1 AS mixed_calendar
+    -- terms are counted, not units, in thirds of a semester (a quarter or trimester = 2/3);
+    -- more than one calendar: min <> max (cheaper than a distinct count)
+    SELECT student_id, sum(thirds) AS college_thirds, coalesce(min(calendar) <> max(calendar), false) AS mixed_calendar
     FROM passed
     WHERE college
     GROUP BY student_id
@@ -60,14 +63,25 @@ cte AS (
       AND t.student_id IN (SELECT student_id FROM cci_population)
     GROUP BY t.student_id
 ),
-tests AS (
+scores AS (
+    -- grade-11 SBAC levels; exams (distinct subjects at the minimum score) apart, so that the
+    -- distinct count only sees qualifying exam rows
     SELECT student_id,
-           max(level) FILTER (WHERE test = 'CAASPP_ELA' AND grade = $sbac_grade) AS ela,
-           max(level) FILTER (WHERE test = 'CAASPP_MATH' AND grade = $sbac_grade) AS math,
-           count(DISTINCT coalesce(subject, '')) FILTER (WHERE test = 'AP' AND level >= $ap_min) AS ap_exams,
-           count(DISTINCT coalesce(subject, '')) FILTER (WHERE test = 'IB' AND level >= $ib_min) AS ib_exams
+           max(level) FILTER (WHERE test = 'CAASPP_ELA') AS ela,
+           max(level) FILTER (WHERE test = 'CAASPP_MATH') AS math
     FROM test_score
     WHERE school_year <= $cohort_year
+      AND test IN ('CAASPP_ELA', 'CAASPP_MATH') AND grade = $sbac_grade
+      AND student_id IN (SELECT student_id FROM cci_population)
+    GROUP BY student_id
+),
+exams AS (
+    SELECT student_id,
+           count(DISTINCT coalesce(subject, '')) FILTER (WHERE test = 'AP') AS ap_exams,
+           count(DISTINCT coalesce(subject, '')) FILTER (WHERE test = 'IB') AS ib_exams
+    FROM test_score
+    WHERE school_year <= $cohort_year
+      AND ((test = 'AP' AND level >= $ap_min) OR (test = 'IB' AND level >= $ib_min))
       AND student_id IN (SELECT student_id FROM cci_population)
     GROUP BY student_id
 ),
@@ -86,20 +100,21 @@ joined AS (
     SELECT p.*,
            t.ela,
            t.math,
-           coalesce(t.ap_exams, 0) AS ap_exams,
-           coalesce(t.ib_exams, 0) AS ib_exams,
+           coalesce(x.ap_exams, 0) AS ap_exams,
+           coalesce(x.ib_exams, 0) AS ib_exams,
            coalesce(a.ap_courses, 0) AS ap_courses,
            coalesce(c.college_thirds, 0) AS college_thirds,
            coalesce(c.mixed_calendar, false) AS mixed_calendar,
-           x.student_id IS NOT NULL AS cte_done,
-           coalesce(x.cte_college, false) AS cte_college,
+           v.student_id IS NOT NULL AS cte_done,
+           coalesce(v.cte_college, false) AS cte_college,
            coalesce(w.awards, []) AS awards,
            coalesce(w.lms_years, 0) AS lms_years
     FROM cci_population AS p
-    LEFT JOIN tests AS t USING (student_id)
+    LEFT JOIN scores AS t USING (student_id)
+    LEFT JOIN exams AS x USING (student_id)
     LEFT JOIN ap_courses AS a USING (student_id)
     LEFT JOIN college AS c USING (student_id)
-    LEFT JOIN cte AS x USING (student_id)
+    LEFT JOIN cte AS v USING (student_id)
     LEFT JOIN awards AS w USING (student_id)
 ),
 derived AS (

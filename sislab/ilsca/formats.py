@@ -14,8 +14,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -49,42 +47,26 @@ def write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, produced: date, 
     return WRITERS[fmt](con, Path(path), produced, sending_rcdts)
 
 
-def _copy(con, tmp: Path, delimiter: str, titles: bool) -> int:
+def _copy(con, tmp: Path, delimiter: str, titles: bool, header: str | None = None) -> int:
+    """COPY the records to `tmp`; `header` (a whole line) goes first. DuckDB ends each record
+    with LF and puts SUFFIX in place of the last one, so SUFFIX LF keeps every line ended."""
     query = f"SELECT {file_columns(titles)} FROM ilsca_record"  # a scan keeps the stored file order
+    framing = ", PREFIX $header, SUFFIX $suffix" if header else ""
+    params = {"header": header, "suffix": "\n"} if header else {}
     copied = con.execute(f"COPY ({query}) TO {_sql_path(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "
-                         f"DELIMITER {_sql_path(delimiter)}, QUOTE '\"', ESCAPE '\"')").fetchone()
+                         f"DELIMITER {_sql_path(delimiter)}, QUOTE '\"', ESCAPE '\"'{framing})", params).fetchone()
     return int(copied[0])
 
 
 def _state(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
-    body = path.with_name(f".{path.name}.body")
-    try:
-        total = _copy(con, body, layout()["file"]["delimiters"]["state"], titles=False)
-
-        def assemble(tmp: Path) -> None:
-            with open(tmp, "wb") as out, open(body, "rb") as src:
-                out.write(header_record(total, path.name, produced, sending_rcdts).encode("utf-8"))
-                out.flush()
-                _append(src, out)
-                os.fsync(out.fileno())
-
-        write_atomic(path, assemble)
-    finally:
-        body.unlink(missing_ok=True)
+    """The header record, then the records: one COPY (no second pass over the file)."""
+    total = con.execute("SELECT count(*) FROM ilsca_record").fetchone()[0]
+    header = header_record(total, path.name, produced, sending_rcdts)
+    if not total:  # PREFIX + SUFFIX of an empty COPY would leave a blank line
+        write_atomic(path, header)
+        return 0
+    write_atomic(path, lambda tmp: _copy(con, tmp, layout()["file"]["delimiters"]["state"], False, header))
     return total
-
-
-def _append(src, out) -> None:
-    """Copy the body after the header, in the kernel where it can."""
-    size = os.fstat(src.fileno()).st_size
-    try:
-        offset = 0
-        while offset < size:
-            offset += os.copy_file_range(src.fileno(), out.fileno(), size - offset, offset)
-    except (AttributeError, OSError):
-        src.seek(0)
-        out.seek(0, os.SEEK_END)
-        shutil.copyfileobj(src, out, 1 << 20)
 
 
 def _tab(con, path: Path, produced: date, sending_rcdts: str | None) -> int:

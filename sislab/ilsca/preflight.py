@@ -9,13 +9,15 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from .report import PACKAGE, run_sql
+from sislab.core.store import _sql_path
+from sislab.core.workspace import write_atomic
 
-COLUMNS = ["check", "problem", "student_id", "section_number", "local_course_id", "term", "field", "value"]
+from .report import PACKAGE, run_sql
 
 
 @lru_cache
@@ -23,23 +25,34 @@ def rules() -> dict:
     return tomllib.loads(resources.files(PACKAGE).joinpath("preflight.toml").read_text(encoding="utf-8"))
 
 
-def findings(con: duckdb.DuckDBPyConnection, sending_rcdts: str | None, school: str | None = None) -> pd.DataFrame:
-    """Every finding over the built extract (see `report.build`), in the checks' order; only
-    one serving school's when `school` is given."""
+def build(con: duckdb.DuckDBPyConnection, sending_rcdts: str | None,
+          school: str | None = None) -> duckdb.DuckDBPyRelation:
+    """Every finding over the built extract (see `report.build`) into the temp table
+    `ilsca_finding`, in list order; only one serving school's when `school` is given."""
     r = rules()
     params = {k: v for k, v in r.items() if not isinstance(v, dict)}  # patterns and bounds
-    df = run_sql(con, "preflight.sql", {**params, "sending_rcdts": sending_rcdts, "school": school}).df()
-    order = list(r["checks"])
-    df["problem"] = df["check"].map(r["checks"])
-    why = df["check"] == "not_reported"
-    df.loc[why, "value"] = df.loc[why, "value"].map(_reasons)
-    df["_order"] = df["check"].map(order.index)
-    df = df.sort_values(["_order", "student_id", "local_course_id", "section_number", "term"], na_position="first")
-    return df[COLUMNS].reset_index(drop=True)
+    params |= {"check_names": list(r["checks"]), "check_problems": list(r["checks"].values()),
+               **{f"reason_{code}": text for code, text in r["reasons"].items()}}
+    run_sql(con, "preflight.sql", {**params, "sending_rcdts": sending_rcdts, "school": school})
+    return con.table("ilsca_finding")
 
 
-def _reasons(codes: str) -> str:
-    return "; ".join(rules()["reasons"][c] for c in codes.split(","))
+def findings(con: duckdb.DuckDBPyConnection, sending_rcdts: str | None, school: str | None = None) -> pd.DataFrame:
+    """Every finding over the built extract, in the checks' order (see `build`)."""
+    build(con, sending_rcdts, school)
+    return built(con)
+
+
+def built(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The findings of the last `build` as a DataFrame (through Arrow: ~10x faster than .df()
+    for the million findings a large district can have)."""
+    return con.table("ilsca_finding").to_arrow_table().to_pandas()
+
+
+def write_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Save the built findings (`build`) as CSV with a title row, atomically, owner-only."""
+    write_atomic(path, lambda tmp: con.execute(
+        f"COPY ilsca_finding TO {_sql_path(tmp)} (FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"')"))
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sislab.core import store
-from sislab.core.workspace import Workspace, private_dir, write_atomic
+from sislab.core.workspace import Workspace, private_dir
 
 from . import formats, preflight, report
 from .editor import Request, request as check_editor
@@ -44,10 +44,11 @@ def extract(ws: Workspace | None = None, request: Request | None = None, *, user
     with store.snapshot(ws) as con:
         report.build(con, req)
         name_part, sending_rcdts = report.sender(con)
-        found = preflight.findings(con, sending_rcdts)
+        preflight.build(con, sending_rcdts)
         path = folder / formats.file_name(name_part, produced, req.file_id, req.format)
         preflight_path = path.with_name(path.stem + "_preflight.csv")
-        write_atomic(preflight_path, found.to_csv(index=False))
+        preflight.write_csv(con, preflight_path)
+        found = preflight.built(con)
         total = formats.write(con, req.format, path, produced, sending_rcdts)
     record_file(ws, path, user or getpass.getuser(), total)
     return ExtractResult(path, preflight_path, total, found)

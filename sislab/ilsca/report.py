@@ -1,8 +1,8 @@
 """The Illinois Student Course Assignment extract (K-12 In Progress V2): who and what reports.
 
-`build(con, request)` runs the report logic set-based in DuckDB (sql/*.sql) into the temp
-table `ilsca_row` (keys, one row per record of the file) and `ilsca_record` (its fields as
-written, in file order); everything else reads that table. Field values, codes and widths come
+`build(con, request)` runs the report logic set-based in DuckDB (sql/*.sql): the temp view
+`ilsca_row` (keys, one row per record of the file) feeds the temp table `ilsca_record` (its
+fields as written, in file order); everything else reads that table. Field values, codes and widths come
 from layout.toml.
 """
 
@@ -78,7 +78,7 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.D
 
 
 def build(con: duckdb.DuckDBPyConnection, request: Request) -> duckdb.DuckDBPyRelation:
-    """Compute the extract (temp tables ilsca_scheduled, ilsca_row, ilsca_record)."""
+    """Compute the extract (temp tables ilsca_scheduled and ilsca_record, view ilsca_row)."""
     params = sql_params(request)
     for step in STEPS:
         run_sql(con, step, params)

@@ -43,9 +43,9 @@ SELECT
     NULL::VARCHAR AS course_final_grade,
     coalesce(c.language_code, $no_language) AS language_code,
     CASE WHEN c.competency_based THEN $competency_yes ELSE $competency_no END AS competency_based,
-    -- helpers (not written)
-    r.school_id, r.course_id, r.calendar_id, r.term_code, r.grade, r.home_school_id, r.course_start,
-    r.credit
+    -- helpers (not written): the serving school (one school's preview), the start as a date
+    -- (pre-flight). Only these: every column is carried through the sort and stored.
+    r.school_id, r.course_start
 FROM ilsca_row AS r
 JOIN named AS n ON n.student_id = r.student_id
 JOIN course AS c ON c.course_id = r.course_id

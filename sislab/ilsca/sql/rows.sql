@@ -1,7 +1,8 @@
 -- ilsca_row: the file's records, one per student, course/section, term and distinct
 -- enrollment context (Home RCDTS, Serving RCDTS, Single Parent, Displaced Homemaker); keys
--- and computed values only. record.sql formats them as fields, in file order.
-CREATE OR REPLACE TEMP TABLE ilsca_row AS
+-- and computed values only. A view: record.sql formats them as fields, in file order, in the
+-- same query (no table of 2 M rows in between).
+CREATE OR REPLACE TEMP VIEW ilsca_row AS
 WITH reporting AS (
     SELECT * FROM ilsca_scheduled
     WHERE NOT (no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id)

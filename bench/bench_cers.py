@@ -3,18 +3,22 @@
 Measures `sislab.cers.create` (rosters, merge, 200-split, pre-flight, atomic write, record)
 against DuckDB writing the same rows with one plain `COPY (query) TO` on the same snapshot,
 and against `COPY` of the finished rows already in a table (the bare write cost).
+Other work may share the cores, so with --repeat N (default 5) sislab and the plain COPY run
+alternately N times; the medians are reported, with the median of each pair's ratio, CPU
+seconds, and the load average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 from datetime import date
 from pathlib import Path
 
 import bench
-from bench.common import OUT, in_child, report
+from bench.common import OUT, Measurement, in_child, report
 
 AS_OF = "2026-11-25"  # the sample district's "today": semester 1 of 2026-27
 SECONDARY = ("HS", "MS", "ALT")
@@ -101,11 +105,11 @@ def step_sislab(base: str) -> dict:
     for subject in ("ELA", "Math"):
         cers.save(ws, "bench", cers.Profile(f"bench {subject}", "secondary", schools, subject=subject,
                                             subject_areas=(subject,), pattern="section"))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     [made] = cers.create(ws, "bench", ["bench ELA", "bench Math"], consolidate=True, as_of=date.fromisoformat(AS_OF))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"rows": made.build.counts["rows"], "groups": made.build.counts["groups"], "file": str(made.path),
-            "errors": len(made.build.errors), "seconds": seconds, "schools": len(schools)}
+            "errors": len(made.build.errors), "seconds": seconds, "cpu_seconds": cpu, "schools": len(schools)}
 
 
 def step_plain(base: str, target: str) -> dict:
@@ -114,11 +118,11 @@ def step_plain(base: str, target: str) -> dict:
     ws = _workspace(base)
     schools = _schools(ws)
     con = duckdb.connect(str(ws.current_snapshot()), read_only=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     con.execute(PLAIN.replace("{target}", target.replace("'", "''")),
                 {"year": 2027, "schools": schools, "as_of": date.fromisoformat(AS_OF)})
-    seconds = time.perf_counter() - start
-    return {"rows": sum(1 for _ in open(target)) - 1, "seconds": seconds}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"rows": sum(1 for _ in open(target)) - 1, "seconds": seconds, "cpu_seconds": cpu}
 
 
 def step_copy_rows(source: str, target: str) -> dict:
@@ -126,30 +130,55 @@ def step_copy_rows(source: str, target: str) -> dict:
 
     con = duckdb.connect()
     con.execute("CREATE TABLE r AS SELECT * FROM read_csv(?, all_varchar = true)", [source])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     con.execute(f"COPY r TO '{target}' (HEADER, DELIMITER ',')")
-    return {"rows": con.execute("SELECT count(*) FROM r").fetchone()[0], "seconds": time.perf_counter() - start}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"rows": con.execute("SELECT count(*) FROM r").fetchone()[0], "seconds": seconds, "cpu_seconds": cpu}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--students", type=int, default=500_000)
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="run sislab and the plain COPY alternately N times (medians)")
 
 
 def run(args: argparse.Namespace) -> None:
     base = prepare(args.students)
-    ours = in_child("bench.bench_cers:step_sislab", str(base))
-    plain = in_child("bench.bench_cers:step_plain", str(base), str(base / "plain.csv"))
+    load_before = os.getloadavg()
+    runs, plains = [], []
+    for _ in range(args.repeat):
+        runs.append(in_child("bench.bench_cers:step_sislab", str(base)))
+        plains.append(in_child("bench.bench_cers:step_plain", str(base), str(base / "plain.csv")))
+    ours, plain = _median(runs), _median(plains)
     bare = in_child("bench.bench_cers:step_copy_rows", ours.result["file"], str(base / "copy.csv"))
-    rows = [
-        {"step": "sislab cers create (consolidated)", "rows": ours.result["rows"],
-         "seconds": ours.result["seconds"], "peak_rss_mib": ours.peak_rss_mib, "ratio": 1.0},
-        {"step": "DuckDB plain COPY (query) TO", "rows": plain.result["rows"], "seconds": plain.result["seconds"],
-         "peak_rss_mib": plain.peak_rss_mib, "ratio": ours.result["seconds"] / plain.result["seconds"]},
-        {"step": "DuckDB COPY of the finished rows", "rows": bare.result["rows"], "seconds": bare.result["seconds"],
-         "peak_rss_mib": bare.peak_rss_mib, "ratio": ours.result["seconds"] / bare.result["seconds"]},
-    ]
+    load_after = os.getloadavg()
+    rows = [_row("sislab cers create (consolidated)", ours, ours), _row("DuckDB plain COPY (query) TO", plain, ours),
+            _row("DuckDB COPY of the finished rows", bare, ours)]
     report("cers", {"students": args.students, "as_of": AS_OF, "schools": ours.result["schools"],
-                    "groups": ours.result["groups"], "target_ratio": 2}, rows)
+                    "groups": ours.result["groups"], "target_ratio": 2, "repeat": args.repeat,
+                    "paired_ratio_median": round(statistics.median(
+                        r.result["seconds"] / p.result["seconds"] for r, p in zip(runs, plains)), 2),
+                    "load_before": _load(load_before), "load_after": _load(load_after)}, rows,
+           {"runs": {"sislab_seconds": [m.result["seconds"] for m in runs],
+                     "sislab_cpu_seconds": [m.result["cpu_seconds"] for m in runs],
+                     "plain_seconds": [m.result["seconds"] for m in plains],
+                     "plain_cpu_seconds": [m.result["cpu_seconds"] for m in plains]}})
+
+
+def _row(label: str, m: Measurement, ours: Measurement) -> dict:
+    """A step's figures; `ratio` is sislab's time over this step's (the target is <= 2 for the plain COPY)."""
+    return {"step": label, "rows": m.result["rows"], "seconds": m.result["seconds"],
+            "cpu_seconds": m.result["cpu_seconds"], "peak_rss_mib": m.peak_rss_mib,
+            "ratio": ours.result["seconds"] / m.result["seconds"]}
+
+
+def _median(runs: list[Measurement]) -> Measurement:
+    """The run of median step time (the step's own timer, as in the table)."""
+    return sorted(runs, key=lambda m: m.result["seconds"])[(len(runs) - 1) // 2]
+
+
+def _load(load: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
 
 
 bench.register(bench.Benchmark("cers", __doc__.splitlines()[0], add_arguments, run))

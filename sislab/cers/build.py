@@ -2,8 +2,9 @@
 
 The rows are made in DuckDB (temp tables on the read-only snapshot connection): each profile's
 roster query adds candidate (group, student or staff) rows, `assemble.sql` merges, splits at
-200 and sorts them into `cers_row`, and `preflight.sql` checks the result. Python only
-collects the findings: what was left out and why, and what CERS would reject.
+200 and sorts them into `cers_sorted` (numbered in the view `cers_row`), and `preflight.sql`
+checks the result. Python only collects the findings: what was left out and why, and what
+CERS would reject.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Finding:
 
 @dataclass
 class Build:
-    """One file's worth of rows (left in the connection's `cers_row` table) and what was found."""
+    """One file's worth of rows (left in the connection's `cers_row` view) and what was found."""
 
     profiles: tuple[Profile, ...]
     school_year: int
@@ -83,14 +84,15 @@ def build(con: duckdb.DuckDBPyConnection, profiles: list[Profile] | tuple[Profil
     result.findings += _left_out(con) + _subject_conflicts(con)
     run(con, sql_text(PACKAGE, "assemble.sql"), max_students=MAX_STUDENTS, email=LOGIN_PATTERN,
         school_year=result.school_year)
-    # A table keeps its insertion order, so the sorted rows are numbered without a second sort.
-    con.execute("CREATE OR REPLACE TEMP TABLE cers_row AS SELECT rowid + 1 AS row_no, * FROM cers_sorted")
-    con.execute("DROP TABLE cers_sorted")
+    # A table keeps its insertion order, so the sorted rows are numbered by their rowid: no second
+    # sort and no second copy of the rows.
+    con.execute("CREATE OR REPLACE TEMP VIEW cers_row AS SELECT rowid + 1 AS row_no, * FROM cers_sorted")
     result.findings += preflight(con) + _overlaps(con)
-    result.counts = dict(zip(("rows", "groups", "students", "users"), con.execute(
-        "SELECT count(*), count(DISTINCT group_name), count(student_ssid), count(group_user_login)"
-        " FROM cers_row").fetchone()))
-    result.group_names = frozenset(r[0] for r in con.execute("SELECT DISTINCT group_name FROM cers_row").fetchall())
+    per_group = con.execute("SELECT group_name, count(*), count(student_ssid), count(group_user_login)"
+                            " FROM cers_row GROUP BY group_name").fetchall()  # one scan for counts and names
+    result.group_names = frozenset(name for name, *_ in per_group)
+    result.counts = {"rows": sum(g[1] for g in per_group), "groups": len(result.group_names - {None}),
+                     "students": sum(g[2] for g in per_group), "users": sum(g[3] for g in per_group)}
     return result
 
 

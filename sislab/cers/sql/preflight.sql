@@ -14,7 +14,7 @@ WITH r AS (
 ),
 grp AS (  -- one line per group (school, name, year): where its rows are, students, subjects
     SELECT cds, g, yr, min(row_no) AS first_row, max(row_no) AS last_row, count(*) AS n,
-           count(*) FILTER (WHERE ssid <> '') AS students, count(DISTINCT subj) AS subjects,
+           count(*) FILTER (WHERE ssid <> '') AS students, min(subj) <> max(subj) AS mixed_subjects,
            arg_min(subj, row_no) AS group_subj
     FROM r GROUP BY cds, g, yr
 ),
@@ -32,15 +32,19 @@ odd_group AS (  -- rows of the few groups that break a group rule, with their or
            lag(r.row_no) OVER (PARTITION BY r.cds, r.g, r.yr ORDER BY r.row_no) AS previous_row,
            count(*) FILTER (WHERE r.ssid <> '') OVER (PARTITION BY r.cds, r.g, r.yr ORDER BY r.row_no) AS students_so_far
     FROM r JOIN grp USING (cds, g, yr)
-    WHERE grp.last_row - grp.first_row + 1 <> grp.n OR grp.students > $max_students OR grp.subjects > 1
+    WHERE grp.last_row - grp.first_row + 1 <> grp.n OR grp.students > $max_students OR grp.mixed_subjects
 ),
 odd_school AS (
     SELECT r.row_no, r.g, r.cds, lag(r.row_no) OVER (PARTITION BY r.cds ORDER BY r.row_no) AS previous_row
     FROM r JOIN school USING (cds) WHERE school.last_row - school.first_row + 1 <> school.n
 ),
+twice AS (  -- a hash seen twice: a cheap sieve, so only those few rows are grouped exactly
+    SELECT hash(cds, g, yr, ssid) AS h FROM r WHERE ssid <> '' GROUP BY h HAVING count(*) > 1
+),
 duplicate AS (
     SELECT 'student' AS kind, g, ssid AS who, list(row_no ORDER BY row_no) AS rows
-    FROM r WHERE ssid <> '' GROUP BY cds, g, yr, ssid HAVING count(*) > 1
+    FROM r WHERE ssid <> '' AND hash(cds, g, yr, ssid) IN (SELECT h FROM twice)
+    GROUP BY cds, g, yr, ssid HAVING count(*) > 1
     UNION ALL
     SELECT 'user', g, min(login), list(row_no ORDER BY row_no)
     FROM r WHERE login <> '' GROUP BY cds, g, yr, lower(login) HAVING count(*) > 1
@@ -54,7 +58,8 @@ SELECT row_no, 'error' AS severity, 'required' AS rule, g AS group_name,
        || concat_ws(', ', CASE WHEN trim(g) = '' THEN 'group_name' END,
                     CASE WHEN trim(cds) = '' THEN 'school_natural_id' END,
                     CASE WHEN trim(yr) = '' THEN 'school_year' END) AS message
-FROM r WHERE trim(g) = '' OR trim(cds) = '' OR trim(yr) = ''
+FROM r WHERE (cds, g, yr) IN (  -- trimmed once per group, not per row
+    SELECT (cds, g, yr) FROM grp WHERE trim(g) = '' OR trim(cds) = '' OR trim(yr) = '')
 UNION ALL
 SELECT row_no, 'error', 'group_name_length', g,
        'group name is ' || length(g) || ' characters; CERS allows ' || $max_name || rows_text

@@ -2,6 +2,9 @@
 
 import json
 import sys
+import time
+
+from shared import PAUSE
 
 from sislab.core.importer import import_sis
 from sislab.core.workspace import Workspace
@@ -9,7 +12,10 @@ from sislab.core.workspace import Workspace
 
 def main(root: str, *folders: str) -> int:
     ws = Workspace.locate(root)
-    published = [import_sis(folder, ws, user="writer").snapshot.name for folder in folders]
+    published = []
+    for folder in folders:
+        published.append(import_sis(folder, ws, user="writer").snapshot.name)
+        time.sleep(2 * PAUSE)  # stay current long enough for polling readers to see each snapshot
     print(json.dumps({"published": published}), flush=True)
     return 0
 

@@ -5,9 +5,10 @@ Run k publishes version FIRST_VERSION + k for every school (see shared.publish_s
 
 import json
 import sys
+import time
 
 import duckdb
-from shared import SCHOOLS, publish_scores
+from shared import PAUSE, SCHOOLS, publish_scores
 
 from sislab.core import jobs
 from sislab.core.workspace import Workspace
@@ -23,6 +24,9 @@ def main(root: str, first: str, runs: str) -> int:
             return {"rows": 1}
 
         statuses.append(jobs.run_per_school(ws, "conc", "writer", SCHOOLS, work).status)
+        # Readers poll every PAUSE seconds: a run must stay current longer than that for the
+        # test to see the versions in between, not just the first and the last.
+        time.sleep(2 * PAUSE)
     print(json.dumps({"statuses": statuses}), flush=True)
     return 0
 

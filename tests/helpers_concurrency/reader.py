@@ -14,13 +14,12 @@ import traceback
 from contextlib import closing
 from pathlib import Path
 
-from shared import SCHOOLS, VIEW, result_rows
+from shared import PAUSE, SCHOOLS, VIEW, result_rows
 
 from sislab.core import store
 from sislab.core.workspace import Workspace
 
 DEADLINE = 90  # seconds: a reader never outlives a broken test by much
-PAUSE = 0.3  # between polls, as a dashboard would; leaves the two cores to the writers too
 
 SIS_COUNTS = """SELECT (SELECT count(*) FROM student), (SELECT count(*) FROM enrollment),
                        (SELECT count(*) FROM student JOIN enrollment USING (student_id)),

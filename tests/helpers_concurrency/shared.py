@@ -6,6 +6,7 @@ JOB = "conc"
 RESULT = "score"
 VIEW = f"{JOB}_{RESULT}"
 SCHOOLS = ("1", "2")
+PAUSE = 0.3  # readers' seconds between polls, as a dashboard would; leaves the cores to the writers
 
 
 def result_rows(version: int) -> int:

@@ -112,10 +112,12 @@ def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:
 
 
 def _with_measures(name: str) -> str:
-    """A query file that reads `cci_measure`, with measures.sql put in front as that CTE; not
-    materialized, so each use computes only the columns and rows it reads (words are costly)."""
+    """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql and
+    measures.sql put in front as those CTEs; not materialized, so each use computes only the
+    columns and rows it reads (words are costly)."""
     body = sql_text(PACKAGE, name)
-    measures = f"WITH cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)"
+    measures = (f"WITH cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n),\n"
+                f"cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)")
     head, *rest = re.split(r"^WITH ", body, maxsplit=1, flags=re.MULTILINE)
     return f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
 

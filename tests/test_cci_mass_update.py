@@ -237,7 +237,7 @@ def test_status_notebook_headless_writes_only_the_schools_tables(ws):
 
 
 def test_drilldown_finds_a_student_and_shows_what_is_missing(ws):
-    from sislab.widgets import cci_dashboard, cci_forms
+    from sislab.widgets import cci_dashboard
 
     mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
     with store.snapshot(ws) as con:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures import MINIMAL_EXPORT, write_export
+from fixtures import write_export
 from sislab.cci import mass_update
 from sislab.cli import main
 from sislab.core import school_groups, store

@@ -3,7 +3,7 @@ each school last ran)."""
 
 from __future__ import annotations
 
-from sislab.core import notify, store
+from sislab.core import access, notify, store
 from sislab.core.progress import cli_progress
 from sislab.core.workspace import Workspace
 
@@ -45,7 +45,7 @@ def run_command(args) -> int:
             chosen = mass_update.select_schools(
                 con, school=args.school, school_ids=args.schools.split(",") if args.schools else None,
                 group=args.group, all_schools=args.all, ws=ws)
-        user = args.user or mass_update.current_user()
+        user = args.user or access.current_user()
         recipients = None if args.no_notify else args.notify or mass_update.default_recipient(ws, user)
         report = mass_update.run(chosen, ws=ws, user=user, rule_set=args.rule_set, notify_to=recipients,
                                  progress=cli_progress())

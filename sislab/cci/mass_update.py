@@ -21,8 +21,6 @@ Published result sets (views `cci_<name>` inside `store.snapshot()`), every row 
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -141,7 +139,7 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
     app_user, if any (None sends nothing).
     """
     ws = ws or Workspace.locate()
-    user = user or current_user()
+    user = user or access.current_user()
     rules = load_rule_set(rule_set) if not isinstance(rule_set, RuleSet) else rule_set
     recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
 
@@ -223,9 +221,6 @@ def _counts(results: dict) -> dict:
 
 # --- who, and what the page shows ------------------------------------------------------------
 
-def current_user() -> str:
-    """The signed-in user: JupyterHub's name when sislab runs under it, else the login name."""
-    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
 def default_recipient(ws: Workspace, user: str) -> str | None:

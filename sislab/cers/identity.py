@@ -7,16 +7,11 @@ install driven from the command line) act as non-admins on their own profiles.
 
 from __future__ import annotations
 
-import getpass
-import os
-
 from sislab.core import access
 from sislab.core.workspace import Workspace
 
 
-def current_user() -> str:
-    """The signed-in user of a notebook (JupyterHub) or the login name."""
-    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+current_user = access.current_user
 
 
 def is_admin(ws: Workspace, user: str) -> bool:

@@ -95,6 +95,11 @@ class User:
 
 # --- passwords ---------------------------------------------------------------------------
 
+
+def current_user() -> str:
+    """Who is acting: the JupyterHub user of a notebook, else the login name (CLI, cron)."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
 def hash_password(password: str) -> str:
     """`scrypt$n=..,r=..,p=..$salt$key` (base64), with a fresh random salt."""
     salt = os.urandom(16)

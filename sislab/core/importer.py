@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import getpass
 import json
 import os
 import uuid
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import locks, model, store
+from . import access, locks, model, store
 from .model import Column, Table
 from .workspace import Workspace
 
@@ -77,7 +76,7 @@ def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user:
                progress=None) -> ImportReport:
     """Validate every export in `source_dir` and publish them as the new SIS snapshot."""
     ws = ws or Workspace.locate()
-    user = user or getpass.getuser()
+    user = user or access.current_user()
     source = Path(source_dir)
     if not source.is_dir():
         raise ImportRejected([Finding(str(source), "is not a folder of CSV exports")])
@@ -440,13 +439,8 @@ def _publish_tables(con) -> None:
 
 
 def _sql_list(values) -> str:
-    return "[" + ", ".join(_sql_str(v) for v in values) + "]"
+    return "[" + ", ".join(store.sql_literal(v) for v in values) + "]"
 
 
 def _sql_tuple(values) -> str:
-    return "(" + ", ".join(_sql_str(v) for v in values) + ")"
-
-
-def _sql_str(value: str) -> str:
-    # Only for constants from model.py, never for user text.
-    return "'" + str(value).replace("'", "''") + "'"
+    return "(" + ", ".join(store.sql_literal(v) for v in values) + ")"

@@ -14,7 +14,6 @@ logged (they hold student data); a failure is summarised as the failing cell's e
 from __future__ import annotations
 
 import ast
-import getpass
 import json
 import re
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from . import access
 from .workspace import ENV_REPORTS, ENV_WORKSPACE, FILE_MODE, Workspace, private_dir, write_atomic
 
 ENV_NOTEBOOKS = "SISLAB_NOTEBOOKS"
@@ -112,7 +112,7 @@ def run_notebook(notebook: str | os.PathLike, parameters: dict[str, object] | No
     notebook = find_notebook(notebook)
     output_dir = _new_run_dir(ws.reports / notebook.stem)
     executed = output_dir / notebook.name
-    manifest = {"notebook": str(notebook), "user": user or getpass.getuser(),
+    manifest = {"notebook": str(notebook), "user": user or access.current_user(),
                 "parameters": parameters or {}, "started_at": _now()}
     error = "the run stopped unexpectedly"  # what run.json says if an unforeseen error escapes
     try:

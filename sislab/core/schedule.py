@@ -20,7 +20,6 @@ never started again beside itself.
 from __future__ import annotations
 
 import csv
-import getpass
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from . import config, locks, notify, runner
+from . import access, config, locks, notify, runner
 from .store import app_state, transaction
 from .workspace import Workspace
 
@@ -240,7 +239,7 @@ def add(ws: Workspace, notebook: str, *, days: str, time_of_day: str, time_zone:
     check_parameters(path, raw)
     values = [ref, json.dumps(raw), ",".join(DAYS[d] for d in sorted(parse_days(days))),
               f"{parse_time(time_of_day):%H:%M}", parse_zone(time_zone), int(enabled),
-              ", ".join(parse_addresses(notify_to)), owner or getpass.getuser(), _iso(_now(now))]
+              ", ".join(parse_addresses(notify_to)), owner or access.current_user(), _iso(_now(now))]
     with closing(app_state(ws)) as con, transaction(con):
         schedule_id = con.execute(
             "INSERT INTO schedule (notebook, parameters, days, time_of_day, time_zone, enabled, notify_to,"

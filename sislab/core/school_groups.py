@@ -11,7 +11,7 @@ from contextlib import closing
 
 import duckdb
 
-from . import store
+from . import access, store
 from .workspace import Workspace
 
 
@@ -95,12 +95,10 @@ def _list(args) -> int:
 
 
 def _save(args) -> int:
-    import getpass
-
     from ..cli import UserError
 
     try:
-        ids = save(Workspace.locate(), args.name, args.schools.split(","), args.user or getpass.getuser())
+        ids = save(Workspace.locate(), args.name, args.schools.split(","), args.user or access.current_user())
     except (GroupError, store.NoSnapshot) as e:
         raise UserError(str(e)) from None
     print(f"saved {args.name}: {', '.join(ids)}")

@@ -59,7 +59,7 @@ def snapshot(ws: Workspace | None = None):
         con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
         for view, files in result_views(ws).items():
             # A view cannot hold a bound parameter, so the file list is spelled out (our paths).
-            listed = ", ".join(_sql_path(f) for f in files)
+            listed = ", ".join(sql_literal(f) for f in files)
             con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
         yield con
     finally:
@@ -93,7 +93,7 @@ def publish_result(ws: Workspace, job: str, name: str, part: str, con: duckdb.Du
     target = part_dir / f"{_stamp()}-{os.getpid()}.parquet"
 
     def write(tmp: Path) -> None:
-        con.execute(f"COPY ({query}) TO {_sql_path(tmp)} (FORMAT parquet)", params or [])
+        con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT parquet)", params or [])
 
     write_atomic(target, write)
     _prune_results(part_dir)
@@ -125,12 +125,12 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def _sql_path(path: Path | str) -> str:
-    """A path as an SQL string literal, where DuckDB takes no bound parameter (COPY ... TO, views).
+def sql_literal(value: Path | str) -> str:
+    """A string literal where DuckDB takes no bound parameter (COPY ... TO, views, code lists).
 
-    Only for paths sislab makes (workspace files), never for user text.
+    Only for values sislab makes (its own paths, constants of the model), never for user text.
     """
-    return "'" + str(path).replace("'", "''") + "'"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def build_connection(path: Path) -> duckdb.DuckDBPyConnection:

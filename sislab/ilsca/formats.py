@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from sislab.core.store import _sql_path
+from sislab.core.store import sql_literal
 from sislab.core.workspace import write_atomic
 
 from .report import file_columns, layout, records
@@ -53,8 +53,8 @@ def _copy(con, tmp: Path, delimiter: str, titles: bool, header: str | None = Non
     query = f"SELECT {file_columns(titles)} FROM ilsca_record"  # a scan keeps the stored file order
     framing = ", PREFIX $header, SUFFIX $suffix" if header else ""
     params = {"header": header, "suffix": "\n"} if header else {}
-    copied = con.execute(f"COPY ({query}) TO {_sql_path(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "
-                         f"DELIMITER {_sql_path(delimiter)}, QUOTE '\"', ESCAPE '\"'{framing})", params).fetchone()
+    copied = con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "
+                         f"DELIMITER {sql_literal(delimiter)}, QUOTE '\"', ESCAPE '\"'{framing})", params).fetchone()
     return int(copied[0])
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sislab.core.store import _sql_path
+from sislab.core.store import sql_literal
 from sislab.core.workspace import write_atomic
 
 from .report import PACKAGE, run_sql
@@ -52,7 +52,7 @@ def built(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def write_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Save the built findings (`build`) as CSV with a title row, atomically, owner-only."""
     write_atomic(path, lambda tmp: con.execute(
-        f"COPY ilsca_finding TO {_sql_path(tmp)} (FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"')"))
+        f"COPY ilsca_finding TO {sql_literal(tmp)} (FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"')"))
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:

@@ -6,14 +6,13 @@ snapshot is opened; the file and its pre-flight CSV are written atomically, owne
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from sislab.core import store
+from sislab.core import access, store
 from sislab.core.workspace import Workspace, private_dir
 
 from . import formats, preflight, report
@@ -50,7 +49,7 @@ def extract(ws: Workspace | None = None, request: Request | None = None, *, user
         preflight.write_csv(con, preflight_path)
         found = preflight.built(con)
         total = formats.write(con, req.format, path, produced, sending_rcdts)
-    record_file(ws, path, user or getpass.getuser(), total)
+    record_file(ws, path, user or access.current_user(), total)
     return ExtractResult(path, preflight_path, total, found)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from sislab.core.store import sql_text
+from sislab.core.store import sql_literal, sql_text
 from sislab.core.workspace import write_atomic
 
 from .spec import PACKAGE, binding, feed_settings
@@ -88,8 +88,7 @@ def _write_file(con, name: str, params: dict, path: Path) -> int:
     if unknown := set(have) - set(wanted):
         raise ValueError(f"feed_{name}.sql has columns not in the OneRoster binding: {sorted(unknown)}")
     columns = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in wanted)
-    target = str(path).replace("'", "''")  # a scratch path of ours, not user text
-    return con.execute(f"COPY (SELECT {columns} FROM ({body})) TO '{target}' (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
+    return con.execute(f"COPY (SELECT {columns} FROM ({body})) TO {sql_literal(path)} (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
                        used).fetchone()[0]
 
 

@@ -12,12 +12,11 @@ import threading
 
 import ipywidgets as w
 import pandas as pd
-from IPython.display import HTML, display
 
 from sislab.cci import mass_update
 from sislab.cci.published import local_time
 from sislab.cci.rules import rule_set_names
-from sislab.core import notify, school_groups, store
+from sislab.core import access, notify, school_groups, store
 from sislab.core.progress import widget_progress
 from sislab.core.workspace import Workspace
 
@@ -30,7 +29,7 @@ ALL = "__all__"
 def mass_update_form(ws: Workspace | None = None, user: str | None = None) -> w.Widget:
     """The mass-update form as one widget (a notice instead before the first import)."""
     try:
-        return MassUpdateForm(ws or Workspace.locate(), user or mass_update.current_user()).widget
+        return MassUpdateForm(ws or Workspace.locate(), user or access.current_user()).widget
     except store.NoSnapshot as e:
         return w.HTML(_notice(str(e), "warning"))
 

@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from contextlib import contextmanager
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -24,6 +25,9 @@ from .rules import RuleSet, load_rule_set
 PACKAGE = "sislab.cci"
 SCRATCH = ("cci_evidence", "cci_population")
 MAX_MEASURES = 63  # student_result.sql holds sets of measures and of rules as bits of a UBIGINT
+# The measure columns of measures_wide.sql, in bit order (bit i of a set = MEASURES[i]).
+MEASURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11",
+            "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
 _result_numbers = itertools.count(1)
 
 
@@ -68,7 +72,7 @@ def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None =
     """
     rule_set = _resolve(rule_set)
     with _evidence(con, rule_set, _class(con, rule_set, seniors), seniors, schools):
-        return run_query(con, _with_measures("near_miss.sql"), rule_set.sql_params()).df()
+        return run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
 
 
 def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
@@ -80,7 +84,7 @@ def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | N
     """
     rule_set = _resolve(rule_set)
     with _evidence(con, rule_set, _class(con, rule_set, seniors), seniors, schools):
-        query = _with_measures("measure_detail.sql")
+        query = _with_measures("measure_detail.sql", rule_set)
         return run_query(con, query, rule_set.sql_params()).df()
 
 
@@ -107,17 +111,61 @@ def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:
     if max(len(rule_set.measures), len(rule_set.data["uncertain"])) > MAX_MEASURES:
         raise ValueError(f"CCI rule set {rule_set.name}: more than {MAX_MEASURES} measures or uncertain rules.")
     name = f"cci_student_result_{next(_result_numbers)}"
-    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql"), rule_set.sql_params())
+    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql", rule_set),
+              _measure_params(rule_set))
     return con.table(name)
 
 
-def _with_measures(name: str) -> str:
-    """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql and
-    measures.sql put in front as those CTEs; not materialized, so each use computes only the
-    columns and rows it reads (words are costly)."""
-    body = sql_text(PACKAGE, name)
-    measures = (f"WITH cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n),\n"
-                f"cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)")
+def _measure_params(rule_set: RuleSet) -> dict:
+    """The rule set's parameters, with its sets of measures as bit masks over MEASURES."""
+    def mask(ids) -> int:
+        return sum(1 << i for i, m in enumerate(MEASURES) if m in ids)
+
+    params = rule_set.sql_params()
+    return {**params, "measure_ids": list(MEASURES), "enabled_bits": mask(params["enabled"]),
+            "prepared_bits": mask(params["prepared_measures"]), "uncertain_bits": mask(params["uncertain"]),
+            "order_bits": [MEASURES.index(m) for m in params["measure_order"]]}
+
+
+@lru_cache
+def measure_words() -> dict[str, dict[str, str]]:
+    """measure_words.sql as {measure: {"requirement": expr, "missing": expr, "rule": expr}}."""
+    words: dict[str, dict[str, str]] = {}
+    for measure, part, expr in re.findall(r"^-- (\w+)\.(\w+)\n(.*?)(?=^-- \w+\.\w+$|\Z)",
+                                          sql_text(PACKAGE, "measure_words.sql"), flags=re.MULTILINE | re.DOTALL):
+        words.setdefault(measure, {})[part] = expr.strip()
+    if set(words) != set(MEASURES):
+        raise ValueError(f"measure_words.sql describes {sorted(words)}, the engine {sorted(MEASURES)}.")
+    return words
+
+
+def _measure_rows() -> str:
+    """cci_measure_row: one branch per measure of the wide row, with its words."""
+    return "\nUNION ALL\n".join(
+        f"SELECT student_id, '{m}' AS measure, {w.get('rule', repr(m))} AS rule, {m}_met AS met, {m}_gap AS gap, "
+        f"{m}_started AS started,\n({w['requirement']}) AS requirement,\n({w['missing']}) AS missing\n"
+        f"FROM cci_measure_wide" for m, w in measure_words().items())
+
+
+def _nearest_missing(rule_set: RuleSet) -> str:
+    """The words of the open Prepared measures at the nearest gap, in reporting order, '; '-joined
+    (columns open_bits and nearest_gap of student_result.sql)."""
+    words = measure_words()
+    parts = [f"CASE WHEN (open_bits >> {MEASURES.index(m)}) & 1 = 1 AND {m}_gap = nearest_gap "
+             f"THEN {words[m]['missing']} END" for m in rule_set.measures if m in MEASURES]
+    return "concat_ws('; ',\n" + ",\n".join(parts) + ")"
+
+
+def _with_measures(name: str, rule_set: RuleSet) -> str:
+    """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql (and,
+    when read, the per-measure rows) put in front as CTEs; not materialized, so each use computes
+    only the columns and rows it reads (words are costly)."""
+    body = sql_text(PACKAGE, name).replace("{nearest_missing}", _nearest_missing(rule_set))
+    ctes = [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
+    if re.search(r"\bcci_measure\b", body):
+        ctes += [f"cci_measure_row AS NOT MATERIALIZED (\n{_measure_rows()}\n)",
+                 f"cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)"]
+    measures = "WITH " + ",\n".join(ctes)
     head, *rest = re.split(r"^WITH ", body, maxsplit=1, flags=re.MULTILINE)
     return f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
 

@@ -1,46 +1,42 @@
 -- Every measure for every student of cci_evidence in ONE row per student (the CTE cci_measure_wide):
 -- the evidence columns, p4_rule (the rule that meets P4: P4_AP_COURSES when AP courses were
--- needed; every other measure's rule is the measure) and one column per measure (P1..A8,
--- enabled or not), a struct of
---   met      its rule holds and a diploma lets it count (regular; A7 in 2025 also alternative)
---   gap      requirements still missing; started: some evidence toward the measure exists
--- Numbers only, so that per-student results need no row per measure; the words are in measures.sql.
+-- needed; every other measure's rule is the measure) and three plain columns per measure
+-- (P1..A8, enabled or not; their order is engine.MEASURES):
+--   <m>_met      its rule holds and a diploma lets it count (regular; A7 in 2025 also alternative)
+--   <m>_gap      requirements still missing;  <m>_started: some evidence toward the measure exists
+-- Numbers only, never NULL, so that per-student results need no row per measure and no struct;
+-- the words are in measure_words.sql.
 SELECT *,
        CASE WHEN ap_exams >= $exams_needed THEN 'P4' ELSE 'P4_AP_COURSES' END AS p4_rule,
-       {'met': cte_done AND (sbac_mixed OR cte_college) AND regular_diploma,
-         'gap': (NOT cte_done)::BIGINT + (NOT (sbac_mixed OR cte_college))::BIGINT,
-         'started': cte_done OR sbac_mixed OR cte_college} AS P1,
-       {'met': sbac_prepared AND regular_diploma,
-         'gap': (NOT ela_prepared)::BIGINT + (NOT coalesce(math >= $sbac_prepared, false))::BIGINT,
-         'started': ela IS NOT NULL OR math IS NOT NULL} AS P2,
-       {'met': college_full AND regular_diploma, 'gap': 1::BIGINT,
-         'started': college_thirds > 0} AS P3,
-       {'met': ap_count >= $exams_needed AND regular_diploma,
-         'gap': greatest($exams_needed - ap_count, 0)::BIGINT, 'started': ap_count > 0} AS P4,
-       {'met': ib_exams >= $exams_needed AND regular_diploma,
-         'gap': greatest($exams_needed - ib_exams, 0)::BIGINT, 'started': ib_exams > 0} AS P5,
-       {'met': ag_met AND p6_extra AND regular_diploma,
-         'gap': (NOT ag_met)::BIGINT + (NOT p6_extra)::BIGINT, 'started': ag_met OR p6_extra} AS P6,
-       {'met': seal AND ela_prepared AND regular_diploma,
-         'gap': (NOT seal)::BIGINT + (NOT ela_prepared)::BIGINT, 'started': seal OR ela_prepared} AS P7,
-       {'met': lms_done AND sbac_mixed AND regular_diploma,
-         'gap': (NOT lms_done)::BIGINT + (NOT sbac_mixed)::BIGINT, 'started': lms_years > 0 OR sbac_mixed} AS P8,
-       {'met': list_contains(awards, 'PRE_APPRENTICESHIP') AND regular_diploma,
-         'gap': 1::BIGINT, 'started': false} AS P9,
-       {'met': list_has_any(awards, $p10_awards) AND regular_diploma,
-         'gap': 1::BIGINT, 'started': false} AS P10,
-       {'met': len(p11_missing) = 0 AND regular_diploma,
-         'gap': len(p11_missing)::BIGINT, 'started': len(p11_missing) < len($p11_awards)} AS P11,
-       {'met': cte_done AND regular_diploma, 'gap': 1::BIGINT, 'started': false} AS A1,
-       {'met': sbac_approaching AND regular_diploma, 'gap': 1::BIGINT, 'started': false} AS A2,
-       {'met': college_short AND regular_diploma, 'gap': 1::BIGINT, 'started': false} AS A3,
-       {'met': ag_met AND regular_diploma, 'gap': 1::BIGINT, 'started': false} AS A4,
-       {'met': lms_done AND regular_diploma, 'gap': 1::BIGINT, 'started': false} AS A5,
-       {'met': list_has_any(awards, $a6_awards) AND regular_diploma,
-         'gap': 1::BIGINT, 'started': false} AS A6,
-       {'met': (swd OR ($a7_alternative_diploma AND alternative_diploma)) AND list_has_all(awards, $a7_awards)
-         AND (regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)),
-         'gap': 1::BIGINT, 'started': false} AS A7,
-       {'met': ap_courses >= $a8_courses AND regular_diploma,
-         'gap': 1::BIGINT, 'started': false} AS A8
+       cte_done AND (sbac_mixed OR cte_college) AND regular_diploma AS P1_met,
+       (NOT cte_done)::INTEGER + (NOT (sbac_mixed OR cte_college))::INTEGER AS P1_gap,
+       cte_done OR sbac_mixed OR cte_college AS P1_started,
+       sbac_prepared AND regular_diploma AS P2_met,
+       (NOT ela_prepared)::INTEGER + (NOT coalesce(math >= $sbac_prepared, false))::INTEGER AS P2_gap,
+       ela IS NOT NULL OR math IS NOT NULL AS P2_started,
+       college_full AND regular_diploma AS P3_met, 1 AS P3_gap, college_thirds > 0 AS P3_started,
+       ap_count >= $exams_needed AND regular_diploma AS P4_met,
+       greatest($exams_needed - ap_count, 0)::INTEGER AS P4_gap, ap_count > 0 AS P4_started,
+       ib_exams >= $exams_needed AND regular_diploma AS P5_met,
+       greatest($exams_needed - ib_exams, 0)::INTEGER AS P5_gap, ib_exams > 0 AS P5_started,
+       ag_met AND p6_extra AND regular_diploma AS P6_met,
+       (NOT ag_met)::INTEGER + (NOT p6_extra)::INTEGER AS P6_gap, ag_met OR p6_extra AS P6_started,
+       seal AND ela_prepared AND regular_diploma AS P7_met,
+       (NOT seal)::INTEGER + (NOT ela_prepared)::INTEGER AS P7_gap, seal OR ela_prepared AS P7_started,
+       lms_done AND sbac_mixed AND regular_diploma AS P8_met,
+       (NOT lms_done)::INTEGER + (NOT sbac_mixed)::INTEGER AS P8_gap, lms_years > 0 OR sbac_mixed AS P8_started,
+       list_contains(awards, 'PRE_APPRENTICESHIP') AND regular_diploma AS P9_met, 1 AS P9_gap, false AS P9_started,
+       list_has_any(awards, $p10_awards) AND regular_diploma AS P10_met, 1 AS P10_gap, false AS P10_started,
+       len(p11_missing) = 0 AND regular_diploma AS P11_met,
+       len(p11_missing)::INTEGER AS P11_gap, len(p11_missing) < len($p11_awards) AS P11_started,
+       cte_done AND regular_diploma AS A1_met, 1 AS A1_gap, false AS A1_started,
+       sbac_approaching AND regular_diploma AS A2_met, 1 AS A2_gap, false AS A2_started,
+       college_short AND regular_diploma AS A3_met, 1 AS A3_gap, false AS A3_started,
+       ag_met AND regular_diploma AS A4_met, 1 AS A4_gap, false AS A4_started,
+       lms_done AND regular_diploma AS A5_met, 1 AS A5_gap, false AS A5_started,
+       list_has_any(awards, $a6_awards) AND regular_diploma AS A6_met, 1 AS A6_gap, false AS A6_started,
+       (swd OR ($a7_alternative_diploma AND alternative_diploma)) AND list_has_all(awards, $a7_awards)
+           AND (regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)) AS A7_met,
+       1 AS A7_gap, false AS A7_started,
+       ap_courses >= $a8_courses AND regular_diploma AS A8_met, 1 AS A8_gap, false AS A8_started
 FROM (SELECT *, list_filter($p11_awards, lambda a: NOT list_contains(awards, a)) AS p11_missing FROM cci_evidence)

@@ -28,7 +28,7 @@ passed AS MATERIALIZED (
       AND (list_contains($passing_marks, m.mark)
            OR (k.college AND list_contains($college_pass_marks, m.mark)))
 ),
-courses AS (
+courses AS MATERIALIZED (  -- read by cte and joined
     -- college credit: terms are counted, not units, in thirds of a semester (a quarter or
     -- trimester = 2/3); more than one calendar: min <> max (cheaper than a distinct count).
     -- Distinct values are counted as len(list_distinct(list(...))): several times faster than

@@ -92,9 +92,9 @@ concat_ws('; ',
 'no state or federal job program for P10'
 
 -- P11.requirement
-cci_award(p11_missing[1])
+cci_award(list_filter($p11_awards, lambda a: NOT list_contains(awards, a))[1])
 -- P11.missing
-'no ' || array_to_string(list_transform(p11_missing, lambda a: cci_award(a)), ' or ') || ' for P11'
+'no ' || array_to_string(list_transform(list_filter($p11_awards, lambda a: NOT list_contains(awards, a)), lambda a: cci_award(a)), ' or ') || ' for P11'
 
 -- A1.requirement
 NULL

@@ -12,9 +12,9 @@ SELECT c.student_id,
        $seniors OR c.outcome = 'regular_diploma' AS regular_diploma,
        NOT $seniors AND c.outcome = 'alternative_diploma' AS alternative_diploma,
        coalesce(c.ag_met, false) AS ag_met,
-       coalesce(s.swd, false) AS swd
+       s.student_id IS NOT NULL AS swd
 FROM cohort AS c
-LEFT JOIN student AS s USING (student_id)
+LEFT JOIN (SELECT student_id FROM student WHERE swd) AS s USING (student_id)  -- a join with few rows
 WHERE ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], c.school_id))
   AND (c.cohort_year = $cohort_year
        OR (NOT $seniors AND $fifth_year_graduates

@@ -11,24 +11,24 @@
 CASE WHEN cte_done THEN 'mixed SBAC or one college semester' ELSE 'CTE pathway completion' END
 -- P1.missing
 CASE WHEN NOT cte_done AND NOT (sbac_mixed OR cte_college)
-             THEN 'no CTE pathway completion, and needs mixed SBAC or one college semester for P1'
-         WHEN NOT cte_done THEN 'needs a CTE pathway completion for P1'
-         WHEN college_short
-             THEN 'CTE pathway completed; its college credit is in the capstone''s pathway and year, '
-                  || 'needs mixed SBAC or college credit in another pathway or year for P1'
-         ELSE 'CTE pathway completed; ' || cci_score('ELA', ela) || ', ' || cci_score('math', math) || ' and '
-              || cci_semesters(college_thirds) || ', needs mixed SBAC or one college semester for P1'
-    END
+          THEN 'no CTE pathway completion, and needs mixed SBAC or one college semester for P1'
+     WHEN NOT cte_done THEN 'needs a CTE pathway completion for P1'
+     WHEN college_short
+          THEN 'CTE pathway completed; its college credit is in the capstone''s pathway and year, '
+               || 'needs mixed SBAC or college credit in another pathway or year for P1'
+     ELSE 'CTE pathway completed; ' || cci_score('ELA', ela) || ', ' || cci_score('math', math) || ' and '
+          || cci_semesters(college_thirds) || ', needs mixed SBAC or one college semester for P1'
+END
 
 -- P2.requirement
 CASE WHEN ela_prepared THEN 'SBAC math level ' || $sbac_prepared
-    WHEN math >= $sbac_prepared THEN 'SBAC ELA level ' || $sbac_prepared
-    ELSE 'SBAC ELA and math level ' || $sbac_prepared END
+     WHEN math >= $sbac_prepared THEN 'SBAC ELA level ' || $sbac_prepared
+     ELSE 'SBAC ELA and math level ' || $sbac_prepared END
 -- P2.missing
 CASE WHEN ela_prepared THEN cci_score('math', math) || ', needs ' || $sbac_prepared
-         WHEN math >= $sbac_prepared THEN cci_score('ELA', ela) || ', needs ' || $sbac_prepared
-         ELSE cci_score('ELA', ela) || ' and ' || cci_score('math', math) || ', need ' || $sbac_prepared
-    END || ' for P2'
+     WHEN math >= $sbac_prepared THEN cci_score('ELA', ela) || ', needs ' || $sbac_prepared
+     ELSE cci_score('ELA', ela) || ' and ' || cci_score('math', math) || ', need ' || $sbac_prepared
+END || ' for P2'
 
 -- P3.requirement
 'more college credit'
@@ -52,28 +52,28 @@ cci_plural(ib_exams, 'IB exam') || ' ≥ ' || $ib_min || ', needs ' || cci_count
 
 -- P6.requirement
 CASE WHEN ag_met THEN 'CTE completion, mixed SBAC, college semester, AP or IB exam'
-    ELSE 'a-g requirements' END
+     ELSE 'a-g requirements' END
 -- P6.missing
 CASE WHEN NOT ag_met AND NOT p6_extra
-             THEN 'a-g not met, and none of CTE pathway completion, mixed SBAC, one college semester, '
-                  || 'an AP or IB exam for P6'
-         WHEN NOT ag_met THEN 'a-g not met for P6'
-         ELSE 'a-g met; needs one of CTE pathway completion, mixed SBAC, one college semester, '
-              || 'one AP exam ≥ ' || $ap_min || ' or one IB exam ≥ ' || $ib_min || ' for P6'
-    END
+          THEN 'a-g not met, and none of CTE pathway completion, mixed SBAC, one college semester, '
+               || 'an AP or IB exam for P6'
+     WHEN NOT ag_met THEN 'a-g not met for P6'
+     ELSE 'a-g met; needs one of CTE pathway completion, mixed SBAC, one college semester, '
+          || 'one AP exam ≥ ' || $ap_min || ' or one IB exam ≥ ' || $ib_min || ' for P6'
+END
 
 -- P7.requirement
 CASE WHEN seal THEN 'SBAC ELA level ' || $sbac_prepared ELSE 'State Seal of Biliteracy' END
 -- P7.missing
 CASE WHEN NOT seal AND NOT ela_prepared
-             THEN 'no State Seal of Biliteracy, and ' || cci_score('ELA', ela) || ', needs ' || $sbac_prepared
-         WHEN NOT seal THEN 'no State Seal of Biliteracy'
-         ELSE 'State Seal of Biliteracy; ' || cci_score('ELA', ela) || ', needs ' || $sbac_prepared
-    END || ' for P7'
+          THEN 'no State Seal of Biliteracy, and ' || cci_score('ELA', ela) || ', needs ' || $sbac_prepared
+     WHEN NOT seal THEN 'no State Seal of Biliteracy'
+     ELSE 'State Seal of Biliteracy; ' || cci_score('ELA', ela) || ', needs ' || $sbac_prepared
+END || ' for P7'
 
 -- P8.requirement
 CASE WHEN lms_done THEN 'mixed SBAC'
-    ELSE cci_count($lms_years) || ' years of leadership / military science' END
+     ELSE cci_count($lms_years) || ' years of leadership / military science' END
 -- P8.missing
 concat_ws('; ',
     CASE WHEN NOT lms_done THEN cci_plural(lms_years, 'year')
@@ -94,7 +94,9 @@ concat_ws('; ',
 -- P11.requirement
 cci_award(list_filter($p11_awards, lambda a: NOT list_contains(awards, a))[1])
 -- P11.missing
-'no ' || array_to_string(list_transform(list_filter($p11_awards, lambda a: NOT list_contains(awards, a)), lambda a: cci_award(a)), ' or ') || ' for P11'
+'no ' || array_to_string(list_transform(list_filter($p11_awards, lambda a: NOT list_contains(awards, a)),
+                                         lambda a: cci_award(a)), ' or ')
+    || ' for P11'
 
 -- A1.requirement
 NULL
@@ -131,8 +133,8 @@ NULL
 NULL
 -- A7.missing
 CASE WHEN swd OR ($a7_alternative_diploma AND alternative_diploma)
-                   THEN 'needs ' || array_to_string(list_transform($a7_awards, lambda a: cci_award(a)), ' and ')
-    ELSE 'only for students with an IEP' END || ' for A7'
+          THEN 'needs ' || array_to_string(list_transform($a7_awards, lambda a: cci_award(a)), ' and ')
+     ELSE 'only for students with an IEP' END || ' for A7'
 
 -- A8.requirement
 NULL

@@ -53,16 +53,18 @@ leveled AS MATERIALIZED (
     FROM bits
 ),
 met_set AS (  -- each distinct set of measures met, listed once: a lambda per student is costly
-    SELECT met_bits, list_filter($measure_order, lambda _, i: (met_bits >> $order_bits[i]) & 1 = 1) AS measures_met
-    FROM (SELECT DISTINCT met_bits FROM leveled)
+    SELECT met_bits, measures_met, measures_met[1] AS best_measure
+    FROM (SELECT met_bits, list_filter($measure_order, lambda _, i: (met_bits >> $order_bits[i]) & 1 = 1) AS measures_met
+          FROM (SELECT DISTINCT met_bits FROM leveled))
 ),
-rule_flag AS (  -- likewise each distinct set of deciding rules: flagged when all are uncertain
-    SELECT deciding_bits, uncertain_bits, p4_rule,
+flag_set AS (  -- likewise each distinct set of flags: the deciding rules when all are uncertain
+    SELECT deciding_bits, uncertain_bits, p4_rule, mixed_calendar,
            CASE WHEN deciding_bits <> 0 AND deciding_bits & ~uncertain_bits = 0
                 THEN list_sort(list_transform(list_filter($measure_ids, lambda _, i: (deciding_bits >> (i - 1)) & 1 = 1),
                                               lambda id: CASE WHEN id = 'P4' THEN p4_rule ELSE id END))
-                ELSE [] END AS flags
-    FROM (SELECT DISTINCT deciding_bits, uncertain_bits, p4_rule FROM leveled)
+                ELSE [] END
+               || CASE WHEN mixed_calendar THEN ['mixed_calendar'] ELSE [] END AS flags
+    FROM (SELECT DISTINCT deciding_bits, uncertain_bits, p4_rule, mixed_calendar FROM leveled)
 )
 SELECT student_id,
        school_id,
@@ -71,15 +73,15 @@ SELECT student_id,
        outcome,
        level,
        measures_met,
-       measures_met[1] AS best_measure,
+       best_measure,
        CASE WHEN level = 'Prepared' THEN NULL
             WHEN NOT regular_diploma THEN 'no regular high-school diploma (' || outcome || ')'
             WHEN nearest_gap IS NULL THEN 'no evidence toward a Prepared measure'
             ELSE {nearest_missing}
        END AS missing,
-       flags || CASE WHEN mixed_calendar THEN ['mixed_calendar'] ELSE [] END AS flags,
+       flags,
        $rule_set AS rule_set
 FROM leveled
 JOIN met_set USING (met_bits)
-JOIN rule_flag USING (deciding_bits, uncertain_bits, p4_rule)
+JOIN flag_set USING (deciding_bits, uncertain_bits, p4_rule, mixed_calendar)
 WHERE NOT fifth_year OR level = 'Prepared'

@@ -1,8 +1,8 @@
 -- Evidence for the CCI measures, one row per student of cci_population, into cci_evidence.
 -- Marks are read once, joined to the (small) course table: only passing marks of college and
 -- AP courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
--- Each input is read once and aggregated per student, then joined to the population (a
--- semi-join before aggregating cost more than it saved, even for one school).
+-- Each input is read once and aggregated per student. Per-student inputs are read as cci_<table>
+-- (engine.SCOPED_INPUTS): for a run of some schools, only their population's rows.
 CREATE OR REPLACE TEMP TABLE cci_evidence AS
 WITH course_kind AS (
     SELECT course_id,
@@ -22,7 +22,7 @@ passed AS MATERIALIZED (
            k.college AND coalesce(m.credits_earned, 0) > 0 AS college,
            $term_thirds[list_position($term_types, m.term_type)] AS thirds,
            $term_calendars[list_position($term_types, m.term_type)] AS calendar
-    FROM mark AS m
+    FROM cci_mark AS m
     JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap)
     WHERE m.school_year <= $cohort_year
       AND (list_contains($passing_marks, m.mark)
@@ -51,7 +51,7 @@ cte AS (
     -- completion year in a course of the same pathway does not count with that completion.
     SELECT t.student_id,
            bool_or(coalesce(c.college_thirds, 0) - coalesce(y.thirds, 0) >= $short_thirds) AS cte_college
-    FROM cte_completion AS t
+    FROM cci_cte_completion AS t
     LEFT JOIN courses AS c ON c.student_id = t.student_id
     LEFT JOIN college_in_pathway_year AS y
            ON y.student_id = t.student_id AND y.school_year = t.school_year AND y.cte_pathway = t.pathway_code
@@ -66,7 +66,7 @@ scores AS (
            max(level) FILTER (WHERE test = 'CAASPP_MATH') AS math,
            len(list_distinct(list(coalesce(subject, '')) FILTER (WHERE test = 'AP'))) AS ap_exams,
            len(list_distinct(list(coalesce(subject, '')) FILTER (WHERE test = 'IB'))) AS ib_exams
-    FROM test_score
+    FROM cci_test_score
     WHERE school_year <= $cohort_year
       AND ((test IN ('CAASPP_ELA', 'CAASPP_MATH') AND grade = $sbac_grade)
            OR (test = 'AP' AND level >= $ap_min) OR (test = 'IB' AND level >= $ib_min))
@@ -79,7 +79,7 @@ awards AS (
            greatest(max(years) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'),
                     len(list_distinct(list(school_year) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'))))
                AS lms_years
-    FROM award
+    FROM cci_award
     WHERE school_year <= $cohort_year
     GROUP BY student_id
 ),

@@ -4,6 +4,22 @@
 -- keeps them only when Prepared). Seniors ($seniors = true): the cohort of $cohort_year as if
 -- every member graduated now with a regular diploma. Cohort and school are inputs.
 CREATE OR REPLACE TEMP TABLE cci_population AS
+WITH candidate AS (
+    SELECT *
+    FROM cohort
+    WHERE ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], school_id))
+      AND cohort_year IN ($cohort_year, $cohort_year - 1)
+),
+counted AS (  -- a union, so that only fifth-year candidates are looked up in the class
+    SELECT * FROM candidate WHERE cohort_year = $cohort_year
+    UNION ALL
+    SELECT * FROM candidate
+    WHERE NOT $seniors AND $fifth_year_graduates
+      AND cohort_year = $cohort_year - 1
+      AND outcome = 'regular_diploma'
+      AND completion_year = $cohort_year
+      AND student_id NOT IN (SELECT student_id FROM cohort WHERE cohort_year = $cohort_year)
+)
 SELECT c.student_id,
        c.school_id,
        c.cohort_year,
@@ -13,12 +29,5 @@ SELECT c.student_id,
        NOT $seniors AND c.outcome = 'alternative_diploma' AS alternative_diploma,
        coalesce(c.ag_met, false) AS ag_met,
        s.student_id IS NOT NULL AS swd
-FROM cohort AS c
+FROM counted AS c
 LEFT JOIN (SELECT student_id FROM student WHERE swd) AS s USING (student_id)  -- a join with few rows
-WHERE ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], c.school_id))
-  AND (c.cohort_year = $cohort_year
-       OR (NOT $seniors AND $fifth_year_graduates
-           AND c.cohort_year = $cohort_year - 1
-           AND c.outcome = 'regular_diploma'
-           AND c.completion_year = $cohort_year
-           AND c.student_id NOT IN (SELECT student_id FROM cohort WHERE cohort_year = $cohort_year)))

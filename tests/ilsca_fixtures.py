@@ -100,9 +100,10 @@ class Sis:
                         term_code=term, score="A")
 
     def rows(self, calendars=("C1", "C2", "SU"), start="081226", end="121826", **choices):
-        """The extract's records (file fields in layout order plus helper columns)."""
+        """The extract's records in file order (file fields in layout order, as written, plus
+        helper columns)."""
         ilsca.build(self.con, ilsca.request(start=start, end=end, calendars=calendars, **choices))
-        return self.con.execute("SELECT * FROM ilsca_record").df()
+        return self.con.execute("SELECT * FROM ilsca_record ORDER BY line").df()
 
     def simple(self, student_id: str = "S1", section_id: str = "SEC1", **course_kw) -> None:
         """One student in one year-long section of one course (the base of most cases)."""

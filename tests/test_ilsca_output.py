@@ -349,3 +349,13 @@ def test_extract_notebook_runs_headless_with_papermill_and_produces_the_file(tmp
     assert run.ok, run.error
     assert [p.name for p in run.produced_files if p.suffix == ".txt"] == [
         f"SCA8_{DISTRICT_RCDTS}_{date.today():%m%d%Y}_007.txt"]
+
+
+def test_every_width_in_the_layout_is_cut_by_the_sql(monkeypatch):
+    """The writers take the fields as the SQL made them: a width no sql/ step applies fails the
+    build instead of leaving a field uncut."""
+    report.check_widths.__wrapped__()  # the shipped layout and SQL agree
+    wider = [report.Field(f.name, f.title, 2 if f.name == "sap_id" else f.width) for f in report.fields()]
+    monkeypatch.setattr(report, "fields", lambda: wider)
+    with pytest.raises(AssertionError, match="sap_id"):
+        report.check_widths.__wrapped__()

@@ -1,4 +1,4 @@
-"""Writers of the three formats, each from the built table `ilsca_record`, in file order.
+"""Writers of the three formats, each from the built records (the view `ilsca_record`), in file order.
 
 - state: the ISBE upload; a header record, then one record per row, comma delimited.
 - tab: tab delimited, a title line, for review in a spreadsheet.
@@ -22,7 +22,7 @@ import duckdb
 from sislab.core.store import sql_literal
 from sislab.core.workspace import write_atomic
 
-from .report import file_columns, layout, records
+from .report import layout, record_query, records
 
 
 def file_name(sender: str, produced: date, file_id: str, fmt: str = "state") -> str:
@@ -50,7 +50,7 @@ def write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, produced: date, 
 def _copy(con, tmp: Path, delimiter: str, titles: bool, header: str | None = None) -> int:
     """COPY the records to `tmp`; `header` (a whole line) goes first. DuckDB ends each record
     with LF and puts SUFFIX in place of the last one, so SUFFIX LF keeps every line ended."""
-    query = f"SELECT {file_columns(titles)} FROM ilsca_record"  # a scan keeps the stored file order
+    query = record_query(titles)
     framing = ", PREFIX $header, SUFFIX $suffix" if header else ""
     params = {"header": header, "suffix": "\n"} if header else {}
     copied = con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "
@@ -60,7 +60,7 @@ def _copy(con, tmp: Path, delimiter: str, titles: bool, header: str | None = Non
 
 def _state(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
     """The header record, then the records: one COPY (no second pass over the file)."""
-    total = con.execute("SELECT count(*) FROM ilsca_record").fetchone()[0]
+    total = con.execute("SELECT count(*) FROM ilsca_row").fetchone()[0]  # one row per record
     header = header_record(total, path.name, produced, sending_rcdts)
     if not total:  # PREFIX + SUFFIX of an empty COPY would leave a blank line
         write_atomic(path, header)

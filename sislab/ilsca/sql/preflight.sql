@@ -1,20 +1,34 @@
--- ilsca_finding: pre-flight findings over ilsca_record / ilsca_scheduled, one row per problem,
--- never changing the file. Stored in list order: the checks' order (preflight.toml), then
--- student, course, section, term (blanks first), field, value; a plain scan keeps it.
+-- ilsca_finding: pre-flight findings over the built extract, one row per problem, never
+-- changing the file. Stored in list order: the checks' order (preflight.toml), then student,
+-- course, section, term (blanks first), field, value; a plain scan keeps it.
+-- Reads the narrow records (ilsca_row) and checks each fact where it lives: names and state
+-- ids once per student (ilsca_student), course codes once per course, RCDTS once per school;
+-- only credit, start date and duplicates look at records. Values are the fields as written
+-- before the cut to width (as ISBE's messages name them).
 -- $school (when not null) keeps one serving school's rows: a principal's preview.
 CREATE OR REPLACE TEMP TABLE ilsca_finding AS
 WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2 M rows
-    SELECT * FROM ilsca_record WHERE $school::VARCHAR IS NULL OR school_id = $school::VARCHAR
+    SELECT * FROM ilsca_row WHERE $school::VARCHAR IS NULL OR school_id = $school::VARCHAR
 ), k AS NOT MATERIALIZED (
     SELECT * FROM ilsca_scheduled WHERE $school::VARCHAR IS NULL OR school_id = $school::VARCHAR
-), rcdts AS (
-    SELECT 'Home RCDTS' AS field, home_rcdts AS value, min(sap_id) AS student_id, count(*) AS n
-    FROM r GROUP BY home_rcdts
+), students AS (  -- the students on the records, with their number of records
+    SELECT st.*, n.records
+    FROM (SELECT student_id, count(*) AS records FROM r GROUP BY student_id) AS n
+    JOIN ilsca_student AS st USING (student_id)
+), person AS (  -- whom ISBE sees: the state id, else the local one; shared by several students?
+    SELECT student_id, person, count(*) OVER (PARTITION BY person) > 1 AS shared
+    FROM (SELECT student_id, coalesce(state_id, student_id) AS person FROM students)
+), schools AS (  -- records per home / serving school, then per RCDTS as written
+    SELECT 'Home RCDTS' AS field, home_school_id AS school_id, count(*) AS n FROM r GROUP BY home_school_id
     UNION ALL
-    SELECT 'Serving School RCDTS', serving_rcdts, min(sap_id), count(*)
-    FROM r GROUP BY serving_rcdts
+    SELECT 'Serving School RCDTS', school_id, count(*) FROM r GROUP BY school_id
+), rcdts AS (
+    SELECT s.field, nullif(sc.rcdts, '') AS value, sum(s.n)::BIGINT AS n
+    FROM schools AS s LEFT JOIN school AS sc USING (school_id)
+    GROUP BY ALL
 ), code AS (
-    SELECT DISTINCT state_course_code, local_course_id FROM r
+    SELECT c.state_course_code, c.course_id AS local_course_id
+    FROM (SELECT DISTINCT course_id FROM r) AS u JOIN ilsca_course AS c USING (course_id)
 ), checks AS (
     SELECT unnest($check_names) AS "check", unnest($check_problems) AS problem,
            generate_subscripts($check_names, 1) AS position
@@ -27,27 +41,30 @@ SELECT 'rcdts', NULL, NULL, NULL, NULL, field, coalesce(value, '(blank)') || ' o
 FROM rcdts
 WHERE value IS NULL OR NOT regexp_full_match(value, $rcdts_pattern) OR right(value, 4) = '0000'
 UNION ALL
-SELECT 'student_id_missing', sap_id, NULL, NULL, NULL, 'Student ID', count(*) || ' rows'
-FROM r WHERE student_state_id IS NULL GROUP BY sap_id
+SELECT 'student_id_missing', student_id, NULL, NULL, NULL, 'Student ID', records || ' rows'
+FROM students WHERE state_id IS NULL
 UNION ALL
-SELECT 'student_id_width', sap_id, NULL, NULL, NULL, 'Student ID', student_state_id
-FROM r WHERE NOT regexp_full_match(student_state_id, $student_id_pattern) GROUP BY sap_id, student_state_id
+SELECT 'student_id_width', student_id, NULL, NULL, NULL, 'Student ID', state_id
+FROM students WHERE NOT regexp_full_match(state_id, $student_id_pattern)
 UNION ALL
-SELECT 'credit_range', sap_id, section_number, local_course_id, term, 'Course Credit', course_credit
+SELECT 'credit_range', student_id, section_id, course_id, state_term, 'Course Credit', course_credit
 FROM r WHERE course_credit::DECIMAL(9,3) NOT BETWEEN $credit_min::DECIMAL(9,3) AND $credit_max::DECIMAL(9,3)
 UNION ALL
-SELECT 'start_outside_enrollment', r.sap_id, r.section_number, r.local_course_id, r.term,
-       'Student Course Start Date', r.course_start_date
+SELECT 'start_outside_enrollment', r.student_id, r.section_id, r.course_id, r.state_term,
+       'Student Course Start Date', strftime(r.course_start, '%m/%d/%Y')
 FROM r
 WHERE NOT EXISTS (SELECT 1 FROM enrollment AS e
-                  WHERE e.student_id = r.sap_id AND e.start_date <= r.course_start
+                  WHERE e.student_id = r.student_id AND e.start_date <= r.course_start
                     AND (e.end_date IS NULL OR e.end_date >= r.course_start))
 UNION ALL
-SELECT 'duplicate', min(sap_id), section_number, min(local_course_id), term, 'State Course Code',
-       state_course_code || ' x' || count(*)
-FROM r
-GROUP BY coalesce(student_state_id, sap_id), state_course_code, section_number, term
-HAVING count(*) > 1
+SELECT 'duplicate', min(d.student_id), d.section_id, min(d.course_id), d.state_term, 'State Course Code',
+       c.state_course_code || ' x' || sum(d.n)::BIGINT
+FROM (SELECT student_id, section_id, course_id, state_term, count(*) AS n FROM r GROUP BY ALL) AS d
+JOIN person AS p USING (student_id)
+JOIN ilsca_course AS c USING (course_id)
+WHERE d.n > 1 OR p.shared  -- any other (student, section, term) is alone in its group
+GROUP BY p.person, c.state_course_code, d.section_id, d.state_term
+HAVING sum(d.n) > 1
 UNION ALL
 SELECT 'course_code_shape', NULL, NULL, local_course_id, NULL, 'State Course Code', state_course_code
 FROM code WHERE NOT regexp_full_match(state_course_code, $course_code_pattern)
@@ -57,9 +74,9 @@ FROM code
 WHERE EXISTS (SELECT 1 FROM state_course)
   AND state_course_code NOT IN (SELECT trim(state_course_code) FROM state_course)
 UNION ALL
-SELECT DISTINCT 'name_characters', sap_id, NULL, NULL, NULL, f.field, f.value
-FROM (SELECT DISTINCT sap_id, last_name, first_name FROM r) AS n,  -- names once per student
-     LATERAL (VALUES ('Last Name', last_name), ('First Name', first_name)) AS f(field, value)
+SELECT 'name_characters', student_id, NULL, NULL, NULL, f.field, f.value
+FROM students,
+     LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
 WHERE NOT regexp_full_match(coalesce(f.value, ''), $name_pattern)
 UNION ALL
 SELECT 'not_reported', student_id, section_id, course_id, NULL, 'why',

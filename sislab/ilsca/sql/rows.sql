@@ -1,59 +1,39 @@
--- ilsca_row: the file's records, one per student, course/section, term and distinct
--- enrollment context (Home RCDTS, Serving RCDTS, Single Parent, Displaced Homemaker); keys
--- and computed values only. A view: record.sql formats them as fields, in file order, in the
--- same query (no table of 2 M rows in between).
-CREATE OR REPLACE TEMP VIEW ilsca_row AS
+-- ilsca_row: the file's records, narrow (keys, and the few fields made per record, as written
+-- and cut to width; `state_term` and `course_start` are term and start before formatting, for
+-- pre-flight), stored sorted in file order (school, student, course, section, term, home
+-- school, single parent, displaced homemaker): its rowid is the record's line. One per
+-- reporting student and section, per term its posted state-reported task covers and the
+-- section meets in (none in common: one, blank term), per distinct enrollment context
+-- (ilsca_context; none in the section's calendar: the home enrollment's). Fields as written
+-- come from the view ilsca_record (record.sql).
+CREATE OR REPLACE TEMP TABLE ilsca_row AS
 WITH reporting AS (
-    SELECT * FROM ilsca_scheduled
+    SELECT k.*, list_filter(s.terms, lambda t, i: (k.term_mask >> (i - 1)) & 1 = 1) AS terms
+    FROM ilsca_scheduled AS k
+    JOIN ilsca_section AS s USING (section_id)
     WHERE NOT (no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id)
-), report_term AS (
-    -- one row per term the student's posted state-reported task covers and the section meets in
-    SELECT DISTINCT k.student_id, k.section_id, m.term_code
+), termed AS (  -- one row per term (none: one row, blank term)
+    SELECT k.*, unnest(CASE WHEN len(k.terms) > 0 THEN k.terms ELSE [NULL] END) AS t
     FROM reporting AS k
-    JOIN ilsca_posted AS p ON p.student_id = k.student_id AND p.section_id = k.section_id
-    JOIN grading_task_term AS m ON m.course_id = p.course_id AND m.task_id = p.task_id
-    JOIN section_term AS x ON x.section_id = k.section_id AND x.term_code = m.term_code
-), section_credit AS (
-    -- per state-reported task with a credit and a term mask: overlapping scheduled terms x credit
-    SELECT s.section_id, sum(CASE WHEN x.term_code IS NOT NULL THEN t.credit ELSE 0 END) AS credit
-    FROM (SELECT DISTINCT section_id, course_id FROM reporting) AS s
-    JOIN grading_task AS t ON t.course_id = s.course_id AND t.state_reported AND t.credit IS NOT NULL
-    JOIN grading_task_term AS m ON m.course_id = t.course_id AND m.task_id = t.task_id
-    LEFT JOIN section_term AS x ON x.section_id = s.section_id AND x.term_code = m.term_code
-    GROUP BY s.section_id
-), first_term AS (
-    SELECT x.section_id, min(tm.start_date) AS start_date
-    FROM (SELECT DISTINCT section_id, calendar_id FROM reporting) AS s
-    JOIN section_term AS x ON x.section_id = s.section_id
-    JOIN term AS tm ON tm.calendar_id = s.calendar_id AND tm.term_code = x.term_code
-    GROUP BY x.section_id
-), home AS (
-    -- the most recent primary enrollment in the selected calendars, else the most recent one
-    SELECT student_id,
-           arg_max({'school_id': school_id, 'single_parent': single_parent,
-                    'displaced_homemaker': displaced_homemaker, 'grade': grade},
-                   (enrollment_type = 'primary', start_date, school_id, calendar_id)) AS e
-    FROM ilsca_enrollment
-    GROUP BY student_id
 ), context AS (
-    -- a primary enrollment in the section's calendar brings its own values; otherwise the
-    -- student's home enrollment (rule above) gives them. Distinct combinations each report.
-    SELECT k.student_id, k.section_id,
-           CASE WHEN e.enrollment_type = 'primary' THEN e.school_id ELSE h.e.school_id END AS home_school_id,
-           CASE WHEN e.enrollment_type = 'primary' THEN e.single_parent ELSE h.e.single_parent END AS single_parent,
-           CASE WHEN e.enrollment_type = 'primary' THEN e.displaced_homemaker ELSE h.e.displaced_homemaker END
+    SELECT k.*,
+           CASE WHEN x.student_id IS NULL THEN k.home_school_id ELSE x.home_school_id END AS home,
+           CASE WHEN x.student_id IS NULL THEN k.home_single_parent ELSE x.single_parent END AS single_parent,
+           CASE WHEN x.student_id IS NULL THEN k.home_displaced_homemaker ELSE x.displaced_homemaker END
                AS displaced_homemaker,
-           max(coalesce(e.grade, h.e.grade)) AS grade
-    FROM reporting AS k
-    JOIN home AS h USING (student_id)
-    LEFT JOIN ilsca_enrollment AS e ON e.student_id = k.student_id AND e.calendar_id = k.calendar_id
-    GROUP BY ALL
+           CASE WHEN x.student_id IS NULL THEN k.home_grade ELSE x.grade END AS grade
+    FROM termed AS k
+    LEFT JOIN ilsca_context AS x ON x.student_id = k.student_id AND x.calendar_id = k.calendar_id
 )
-SELECT k.student_id, k.section_id, k.course_id, k.school_id, k.calendar_id, rt.term_code, x.grade,
-       x.home_school_id, x.single_parent, x.displaced_homemaker,
-       coalesce(k.roster_start, ft.start_date) AS course_start, sc.credit
-FROM reporting AS k
-JOIN context AS x ON x.student_id = k.student_id AND x.section_id = k.section_id
-LEFT JOIN report_term AS rt ON rt.student_id = k.student_id AND rt.section_id = k.section_id
-LEFT JOIN section_credit AS sc ON sc.section_id = k.section_id
-LEFT JOIN first_term AS ft ON ft.section_id = k.section_id;
+SELECT student_id, section_id, course_id, school_id, calendar_id, home AS home_school_id,
+       CASE WHEN summer THEN $summer_term ELSE nullif(t.state_term_code, '') END AS state_term,
+       left(state_term, $width_term) AS term,
+       coalesce(roster_start, first_term_start) AS course_start,
+       left(strftime(course_start, '%m/%d/%Y'), $width_course_start_date) AS course_start_date,
+       coalesce(printf('%.2f', credit::DOUBLE), CASE WHEN grade <= 8 THEN $credit_default_k8 ELSE $credit_default_912 END)
+           AS course_credit,  -- no width
+       left(CASE WHEN single_parent THEN $yes ELSE $no END, $width_single_parent) AS single_parent,
+       left(CASE WHEN displaced_homemaker THEN $yes ELSE $no END, $width_displaced_homemaker) AS displaced_homemaker
+FROM context
+ORDER BY school_id, student_id, course_id, section_id, t.term_code, home,
+         context.single_parent, context.displaced_homemaker;  -- the flags (false first), not their codes

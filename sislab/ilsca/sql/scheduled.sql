@@ -1,29 +1,42 @@
--- ilsca_scheduled: every (student, section) the run looks at: a student of ilsca_enrollment
--- active on the section's roster inside the window, the section in a selected calendar;
--- with each reason the course/section would not report (all false = it reports).
+-- ilsca_scheduled: every (student, section) the run looks at: a student of ilsca_student
+-- (ilsca_enrollment) active on the section's roster inside the window, the section in a
+-- selected calendar (ilsca_section); with each reason the course/section would not report
+-- (all false = it reports), and what its records need: the roster start, the terms its
+-- posted state-reported grades report in (a bit mask over ilsca_section.terms, from
+-- ilsca_section_task), the student's home enrollment. Roster stints and posted grades are
+-- grouped by (student, section) in one pass: no second grouping, no join between the two.
 CREATE OR REPLACE TEMP TABLE ilsca_scheduled AS
-WITH on_roster AS (
+WITH seen AS (
     -- the student's schedule start date if set, else the roster start (earliest stint in the
     -- window); a roster without a start (the model requires one) counts from the section's start
-    SELECT r.student_id, r.section_id, min(coalesce(r.schedule_start_date, r.start_date)) AS roster_start
+    SELECT r.student_id, r.section_id, coalesce(r.schedule_start_date, r.start_date) AS start_date,
+           NULL::UBIGINT AS term_mask, true AS on_roster
     FROM roster AS r
-    JOIN section AS s ON s.section_id = r.section_id AND list_contains($calendars, s.calendar_id)
+    JOIN ilsca_section AS s USING (section_id)
     WHERE (r.start_date IS NULL OR r.start_date <= $end) AND (r.end_date IS NULL OR r.end_date >= $start)
-      AND r.student_id IN (SELECT student_id FROM ilsca_enrollment)
-    GROUP BY r.student_id, r.section_id
-), posted AS (
-    SELECT DISTINCT student_id, section_id FROM ilsca_posted
+    UNION ALL
+    SELECT p.student_id, p.section_id, NULL, t.term_mask, false
+    FROM posted_grade AS p
+    JOIN ilsca_section_task AS t ON t.section_id = p.section_id AND t.task_id = p.task_id
+), pair AS (
+    SELECT student_id, section_id,
+           min(start_date) FILTER (WHERE on_roster) AS roster_start,
+           bool_or(NOT on_roster) AS posted,
+           bit_or(term_mask) AS term_mask  -- roster rows: NULL, ignored
+    FROM seen
+    GROUP BY student_id, section_id
+    HAVING bool_or(on_roster)
 )
-SELECT o.student_id, o.section_id, s.course_id, s.school_id, s.calendar_id, o.roster_start,
+SELECT p.student_id, p.section_id, s.course_id, s.school_id, s.calendar_id, p.roster_start,
        nullif(trim(c.state_course_code), '') IS NULL AS no_state_code,
        coalesce(c.state_exclude, false) AS state_excluded,
        coalesce(c.dual_credit, false) AS dual_credit,
        s.course_id NOT IN (SELECT course_id FROM ilsca_state_task) AS no_state_task,
-       p.student_id IS NULL AS no_posted_grade,
-       nullif(trim(st.state_id), '') IS NULL AND NOT $include_no_state_id AS no_state_id
-FROM on_roster AS o
-JOIN section AS s USING (section_id)
+       NOT p.posted AS no_posted_grade,
+       st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id,
+       s.summer, s.credit, s.first_term_start, p.term_mask,
+       st.home_school_id, st.home_single_parent, st.home_displaced_homemaker, st.home_grade
+FROM pair AS p
+JOIN ilsca_section AS s USING (section_id)
 JOIN course AS c ON c.course_id = s.course_id
-JOIN student AS st ON st.student_id = o.student_id
-LEFT JOIN posted AS p ON p.student_id = o.student_id AND p.section_id = o.section_id
-WHERE list_contains($calendars, s.calendar_id);
+JOIN ilsca_student AS st ON st.student_id = p.student_id;

@@ -1,0 +1,15 @@
+-- ilsca_course: the file's per-course fields as written (codes from layout.toml), cut to
+-- their widths, once per course rather than once per record.
+CREATE OR REPLACE TEMP TABLE ilsca_course AS
+SELECT c.course_id,
+       trim(c.state_course_code) AS state_course_code,
+       left(nullif(c.title, ''), $width_local_course_title) AS local_course_title,
+       left(CASE WHEN list_contains($blank_levels, c.course_level) THEN NULL ELSE c.course_level END,
+            $width_course_level) AS course_level,
+       left(CASE WHEN c.articulated_credit THEN $yes ELSE $no END, $width_articulated_credit) AS articulated_credit,
+       left(CASE WHEN c.dual_credit THEN $yes ELSE $no END, $width_dual_credit) AS dual_credit,
+       left(coalesce(c.course_setting, $default_setting), $width_course_setting) AS course_setting,
+       left(coalesce(c.language_code, $no_language), $width_language_code) AS language_code,
+       left(CASE WHEN c.competency_based THEN $competency_yes ELSE $competency_no END, $width_competency_based)
+           AS competency_based
+FROM course AS c;

@@ -1,0 +1,7 @@
+-- ilsca_school: the fields a record takes from its schools (Home and Serving School RCDTS)
+-- as written, cut to their widths: once per school rather than once per record.
+CREATE OR REPLACE TEMP TABLE ilsca_school AS
+SELECT school_id,
+       left(nullif(rcdts, ''), $width_home_rcdts) AS home_rcdts,
+       left(nullif(rcdts, ''), $width_serving_rcdts) AS serving_rcdts
+FROM school;

@@ -505,6 +505,27 @@ def test_schools_are_a_bound_filter(sis):
     assert student_results(sis.con, "2025", schools=["1' OR '1'='1"]).df().empty
 
 
+def test_a_run_for_some_schools_gives_its_students_what_the_district_run_gives(sample_ws):
+    """A run for some schools reads only its population's marks, scores, awards and CTE
+    completions (engine.SCOPED_INPUTS); every result must be the district run's."""
+    from sislab.core import store
+
+    def rows(frame):
+        return frame.sort_values("student_id").reset_index(drop=True).astype(str)
+
+    with store.snapshot(sample_ws) as con:
+        for compute in (student_results, potential):
+            district = compute(con, "2025").df()
+            assert district.level.nunique() == 3 and district.missing.notna().any()  # evidence of all kinds
+            for school in sorted(district.school_id.unique()):
+                one = compute(con, "2025", [school]).df()
+                assert rows(one).equals(rows(district[district.school_id == school])), (compute.__name__, school)
+        seniors = near_misses(con, "2025")
+        for school in sorted(seniors.school_id.unique()):
+            one = near_misses(con, "2025", [school]).reset_index(drop=True).astype(str)
+            assert one.equals(seniors[seniors.school_id == school].reset_index(drop=True).astype(str))
+
+
 def test_evidence_after_the_class_year_is_ignored(sis):
     sis.graduate("a")
     sis.college("a", terms=2, school_year=CLASS + 1)

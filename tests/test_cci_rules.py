@@ -279,6 +279,21 @@ def test_p4_ap_courses_count_with_exams_in_2025_and_are_flagged_uncertain(sis):
     assert (r["level"], list(r["flags"])) == ("Prepared", ["P4_AP_COURSES"])
 
 
+def test_p4_counts_distinct_ap_courses_not_marks(sis):
+    # an AP course over two terms is one course; two AP courses are two, wherever other courses sort
+    sis.course("AP-BIO-LAB")  # not AP: sorts between the AP courses
+    for student in ("a", "b"):
+        sis.graduate(student)
+    sis.ap_course("a", "AP-BIO")
+    sis.ap_course("a", "AP-BIO")
+    sis.ap_course("b", "AP-BIO")
+    sis.ap_course("b", "AP-CHEM")
+    sis.mark("b", "AP-BIO-LAB", "A")
+    assert level(sis, "a") == "Not Prepared"
+    assert "one AP" in result(sis, "a")["missing"]
+    assert (level(sis, "b"), met(sis, "b")) == ("Prepared", ["P4"])
+
+
 def test_p4_ap_courses_do_not_count_in_2024(sis):
     sis.graduate("a", cohort_year=2024)
     sis.exam("a", "AP", "BIO", 3, school_year=2024)

@@ -100,7 +100,8 @@ def _resolve(rule_set: RuleSet | str | None) -> RuleSet:
 def _evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
     """Builds cci_population and cci_evidence for one run, and drops them afterwards."""
     params = {**rule_set.sql_params(), "cohort_year": cohort_year, "seniors": bool(seniors),
-              "schools": None if schools is None else [str(s) for s in schools]}
+              "schools": None if schools is None else [str(s) for s in schools],
+              "last_ap_bit": max(_ap_course_count(con) - 1, 0)}
     con.execute(sql_text(PACKAGE, "macros.sql"))
     try:
         run_query(con, sql_text(PACKAGE, "population.sql"), params)
@@ -114,6 +115,11 @@ def _evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
             con.execute(f"DROP VIEW IF EXISTS cci_{table}")
         for table in SCRATCH:
             con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _ap_course_count(con) -> int:
+    """How many AP courses there are (evidence.sql counts a student's AP courses as bits)."""
+    return con.execute("SELECT count(*) FROM course WHERE ap").fetchone()[0]
 
 
 def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:
@@ -131,7 +137,7 @@ def _measure_params(rule_set: RuleSet) -> dict:
         return sum(1 << i for i, m in enumerate(MEASURES) if m in ids)
 
     params = rule_set.sql_params()
-    return {**params, "measure_ids": list(MEASURES), "enabled_bits": mask(params["enabled"]),
+    return {**params, "measure_ids": list(MEASURES),
             "prepared_bits": mask(params["prepared_measures"]), "uncertain_bits": mask(params["uncertain"]),
             "order_bits": [MEASURES.index(m) for m in params["measure_order"]]}
 
@@ -148,31 +154,48 @@ def measure_words() -> dict[str, dict[str, str]]:
     return words
 
 
-def _measure_rows() -> str:
-    """cci_measure_row: one branch per measure of the wide row, with its words."""
+def _measure_rows(rule_set: RuleSet) -> str:
+    """cci_measure_row: one branch per enabled measure of the wide row, with its words."""
+    words = measure_words()
     return "\nUNION ALL\n".join(
         f"SELECT student_id, '{m}' AS measure, {w.get('rule', repr(m))} AS rule, {m}_met AS met, {m}_gap AS gap, "
         f"{m}_started AS started,\n({w['requirement']}) AS requirement,\n({w['missing']}) AS missing\n"
-        f"FROM cci_measure_wide" for m, w in measure_words().items())
+        f"FROM cci_measure_wide" for m, w in ((m, words[m]) for m in rule_set.enabled() if m in words))
 
 
-def _nearest_missing(rule_set: RuleSet) -> str:
-    """The words of the open Prepared measures at the nearest gap, in reporting order, '; '-joined
-    (columns open_bits and nearest_gap of student_result.sql)."""
-    words = measure_words()
-    parts = [f"CASE WHEN (open_bits >> {MEASURES.index(m)}) & 1 = 1 AND {m}_gap = nearest_gap "
-             f"THEN {words[m]['missing']} END" for m in rule_set.measures if m in MEASURES]
-    return "concat_ws('; ',\n" + ",\n".join(parts) + ")"
+def _generated(rule_set: RuleSet) -> dict[str, str]:
+    """What student_result.sql has in braces, over the rule set's enabled measures only (a measure
+    switched off costs nothing): met_bits, open_bits (started Prepared measures not met),
+    nearest_gap (the fewest requirements open among those) and nearest_missing (the words of the
+    open measures at that gap, in reporting order, '; '-joined)."""
+    words, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
+    enabled = [(m, MEASURES.index(m)) for m in rule_set.enabled() if m in MEASURES]
+    open_ = [(m, i) for m, i in enabled if m in prepared]
+
+    def bit_set(terms: list[str]) -> str:
+        return "(" + "\n | ".join(terms or ["0"]) + ")::UBIGINT"
+
+    return {
+        "met_bits": bit_set([f"({m}_met::UBIGINT << {i})" for m, i in enabled]),
+        "open_bits": bit_set([f"(({m}_started AND NOT {m}_met)::UBIGINT << {i})" for m, i in open_]),
+        "nearest_gap": "least(" + ",\n ".join([f"CASE WHEN (open_bits >> {i}) & 1 = 1 THEN {m}_gap END"
+                                                 for m, i in open_] or ["NULL"]) + ")",
+        "nearest_missing": "concat_ws('; ',\n" + ",\n".join(
+            [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {words[m]['missing']} END"
+             for m, i in open_] or ["NULL"]) + ")",
+    }
 
 
 def _with_measures(name: str, rule_set: RuleSet) -> str:
     """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql (and,
     when read, the per-measure rows) put in front as CTEs; not materialized, so each use computes
     only the columns and rows it reads (words are costly)."""
-    body = sql_text(PACKAGE, name).replace("{nearest_missing}", _nearest_missing(rule_set))
+    body = sql_text(PACKAGE, name)
+    for key, expr in _generated(rule_set).items():
+        body = body.replace("{" + key + "}", expr)
     ctes = [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
     if re.search(r"\bcci_measure\b", body):
-        ctes += [f"cci_measure_row AS NOT MATERIALIZED (\n{_measure_rows()}\n)",
+        ctes += [f"cci_measure_row AS NOT MATERIALIZED (\n{_measure_rows(rule_set)}\n)",
                  f"cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)"]
     measures = "WITH " + ",\n".join(ctes)
     head, *rest = re.split(r"^WITH ", body, maxsplit=1, flags=re.MULTILINE)

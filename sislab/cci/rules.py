@@ -73,7 +73,6 @@ class RuleSet:
             "a7_awards": m["A7"]["awards"],
             "a7_alternative_diploma": m["A7"].get("alternative_diploma", False),
             "a8_courses": m["A8"]["courses"],
-            "enabled": self.enabled(),
             "measure_order": list(m),
             "prepared_measures": [k for k, v in m.items() if v["tier"] == PREPARED],
             "uncertain": d["uncertain"],

@@ -9,21 +9,29 @@ WITH course_kind AS (
            cte_pathway,
            coalesce(list_contains($college_levels, nonstandard_level), false)
                OR coalesce(list_contains($college_course_codes, state_course_code), false) AS college,
-           coalesce(ap, false) AS ap
+           coalesce(ap, false) AS ap,
+           -- AP course i is bit i of a bit string per student (0 .. $last_ap_bit, the engine counts
+           -- them first): a distinct count of bits is about twice as fast as one of course ids
+           CASE WHEN ap THEN row_number() OVER (PARTITION BY coalesce(ap, false) ORDER BY course_id) - 1 END AS ap_bit
     FROM course
+),
+term AS (  -- a join, cheaper than looking each mark's term type up in a list
+    SELECT term_type, thirds, list_position($term_calendars, calendar) AS calendar  -- compared as numbers
+    FROM (SELECT unnest($term_types) AS term_type, unnest($term_thirds) AS thirds, unnest($term_calendars) AS calendar)
 ),
 passed AS MATERIALIZED (
     -- C- or better (Pass too, for college courses); college courses also need credit earned.
     SELECT m.student_id,
            m.school_year,
-           m.course_id,
+           k.ap_bit,
            k.cte_pathway,
            k.ap,
            k.college AND coalesce(m.credits_earned, 0) > 0 AS college,
-           $term_thirds[list_position($term_types, m.term_type)] AS thirds,
-           $term_calendars[list_position($term_types, m.term_type)] AS calendar
+           t.thirds,
+           t.calendar
     FROM cci_mark AS m
     JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap)
+    LEFT JOIN term AS t ON t.term_type = m.term_type
     WHERE m.school_year <= $cohort_year
       AND (list_contains($passing_marks, m.mark)
            OR (k.college AND list_contains($college_pass_marks, m.mark)))
@@ -36,7 +44,7 @@ courses AS MATERIALIZED (  -- read by cte and joined
     SELECT student_id,
            sum(thirds) FILTER (WHERE college) AS college_thirds,
            min(calendar) FILTER (WHERE college) <> max(calendar) FILTER (WHERE college) AS mixed_calendar,
-           len(list_distinct(list(course_id) FILTER (WHERE ap))) AS ap_courses
+           bit_count(bitstring_agg(ap_bit, 0, $last_ap_bit) FILTER (WHERE ap)) AS ap_courses
     FROM passed
     GROUP BY student_id
 ),

@@ -1,7 +1,8 @@
 -- Every enabled measure for every student, one row each (the CTE cci_measure), from
 -- cci_measure_row: the measure columns of cci_measure_wide one below the other with their words
--- (a UNION ALL the engine writes from measure_words.sql; a union rather than UNPIVOT, so that
--- filters on a measure's numbers reach each branch and words are built only for the rows kept).
+-- (a UNION ALL the engine writes from measure_words.sql over the enabled measures; a union rather
+-- than UNPIVOT, so that filters on a measure's numbers reach each branch and words are built only
+-- for the rows kept).
 SELECT student_id,
        measure,
        list_position($measure_order, measure) AS ordinal,
@@ -13,4 +14,3 @@ SELECT student_id,
        requirement,
        missing
 FROM cci_measure_row
-WHERE list_contains($enabled, measure)

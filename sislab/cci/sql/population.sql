@@ -28,6 +28,5 @@ SELECT c.student_id,
        $seniors OR c.outcome = 'regular_diploma' AS regular_diploma,
        NOT $seniors AND c.outcome = 'alternative_diploma' AS alternative_diploma,
        coalesce(c.ag_met, false) AS ag_met,
-       s.student_id IS NOT NULL AS swd
+       c.student_id IN (SELECT student_id FROM student WHERE swd) AS swd  -- half the time of a LEFT JOIN
 FROM counted AS c
-LEFT JOIN (SELECT student_id FROM student WHERE swd) AS s USING (student_id)  -- a join with few rows

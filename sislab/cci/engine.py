@@ -101,7 +101,7 @@ def _evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
     """Builds cci_population and cci_evidence for one run, and drops them afterwards."""
     params = {**rule_set.sql_params(), "cohort_year": cohort_year, "seniors": bool(seniors),
               "schools": None if schools is None else [str(s) for s in schools],
-              "last_ap_bit": max(_ap_course_count(con) - 1, 0)}
+              **_evidence_domains(con)}
     con.execute(sql_text(PACKAGE, "macros.sql"))
     try:
         run_query(con, sql_text(PACKAGE, "population.sql"), params)
@@ -117,9 +117,10 @@ def _evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
             con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _ap_course_count(con) -> int:
-    """How many AP courses there are (evidence.sql counts a student's AP courses as bits)."""
-    return con.execute("SELECT count(*) FROM course WHERE ap").fetchone()[0]
+def _evidence_domains(con) -> dict:
+    """The values evidence.sql counts as bits (evidence_domains.sql): ap_course_ids, exam_subjects."""
+    row = con.execute(sql_text(PACKAGE, "evidence_domains.sql"))
+    return dict(zip([d[0] for d in row.description], row.fetchone()))
 
 
 def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:

@@ -4,16 +4,21 @@
 -- Each input is read once and aggregated per student. Per-student inputs are read as cci_<table>
 -- (engine.SCOPED_INPUTS): for a run of some schools, only their population's rows.
 CREATE OR REPLACE TEMP TABLE cci_evidence AS
-WITH course_kind AS (
-    SELECT course_id,
-           cte_pathway,
-           coalesce(list_contains($college_levels, nonstandard_level), false)
-               OR coalesce(list_contains($college_course_codes, state_course_code), false) AS college,
-           coalesce(ap, false) AS ap,
-           -- AP course i is bit i of a bit string per student (0 .. $last_ap_bit, the engine counts
-           -- them first): a distinct count of bits is about twice as fast as one of course ids
-           CASE WHEN ap THEN row_number() OVER (PARTITION BY coalesce(ap, false) ORDER BY course_id) - 1 END AS ap_bit
-    FROM course
+WITH ap_course AS (  -- bit i = the i-th AP course (evidence_domains.sql)
+    SELECT unnest($ap_course_ids) AS course_id, generate_subscripts($ap_course_ids, 1) - 1 AS bit
+),
+exam_subject AS (  -- bit i = the i-th AP / IB exam subject
+    SELECT unnest($exam_subjects) AS subject, generate_subscripts($exam_subjects, 1) - 1 AS bit
+),
+course_kind AS (
+    SELECT c.course_id,
+           c.cte_pathway,
+           coalesce(list_contains($college_levels, c.nonstandard_level), false)
+               OR coalesce(list_contains($college_course_codes, c.state_course_code), false) AS college,
+           coalesce(c.ap, false) AS ap,
+           a.bit AS ap_bit
+    FROM course AS c
+    LEFT JOIN ap_course AS a USING (course_id)
 ),
 term AS (  -- a join, cheaper than looking each mark's term type up in a list
     SELECT term_type, thirds, list_position($term_calendars, calendar) AS calendar  -- compared as numbers
@@ -39,12 +44,12 @@ passed AS MATERIALIZED (
 courses AS MATERIALIZED (  -- read by cte and joined
     -- college credit: terms are counted, not units, in thirds of a semester (a quarter or
     -- trimester = 2/3); more than one calendar: min <> max (cheaper than a distinct count).
-    -- Distinct values are counted as len(list_distinct(list(...))): several times faster than
-    -- count(DISTINCT ...) FILTER, which DuckDB plans as extra aggregates joined back.
+    -- Distinct values are counted as bits (see evidence_domains.sql): count(DISTINCT ...) FILTER
+    -- is planned as extra aggregates joined back, several times slower.
     SELECT student_id,
            sum(thirds) FILTER (WHERE college) AS college_thirds,
            min(calendar) FILTER (WHERE college) <> max(calendar) FILTER (WHERE college) AS mixed_calendar,
-           bit_count(bitstring_agg(ap_bit, 0, $last_ap_bit) FILTER (WHERE ap)) AS ap_courses
+           bit_count(bitstring_agg(ap_bit, 0, greatest(len($ap_course_ids) - 1, 0)) FILTER (WHERE ap)) AS ap_courses
     FROM passed
     GROUP BY student_id
 ),
@@ -69,16 +74,17 @@ cte AS (
 ),
 scores AS (
     -- grade-11 SBAC levels, and AP / IB exams: distinct subjects at the minimum score
-    SELECT student_id,
-           max(level) FILTER (WHERE test = 'CAASPP_ELA') AS ela,
-           max(level) FILTER (WHERE test = 'CAASPP_MATH') AS math,
-           len(list_distinct(list(coalesce(subject, '')) FILTER (WHERE test = 'AP'))) AS ap_exams,
-           len(list_distinct(list(coalesce(subject, '')) FILTER (WHERE test = 'IB'))) AS ib_exams
-    FROM cci_test_score
-    WHERE school_year <= $cohort_year
-      AND ((test IN ('CAASPP_ELA', 'CAASPP_MATH') AND grade = $sbac_grade)
-           OR (test = 'AP' AND level >= $ap_min) OR (test = 'IB' AND level >= $ib_min))
-    GROUP BY student_id
+    SELECT t.student_id,
+           max(t.level) FILTER (WHERE t.test = 'CAASPP_ELA') AS ela,
+           max(t.level) FILTER (WHERE t.test = 'CAASPP_MATH') AS math,
+           bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'AP')) AS ap_exams,
+           bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'IB')) AS ib_exams
+    FROM cci_test_score AS t
+    LEFT JOIN exam_subject AS s ON s.subject = coalesce(t.subject, '')
+    WHERE t.school_year <= $cohort_year
+      AND ((t.test IN ('CAASPP_ELA', 'CAASPP_MATH') AND t.grade = $sbac_grade)
+           OR (t.test = 'AP' AND t.level >= $ap_min) OR (t.test = 'IB' AND t.level >= $ib_min))
+    GROUP BY t.student_id
 ),
 awards AS (
     -- leadership / military science years: the years recorded, or one per school year listed

@@ -3,9 +3,10 @@
 -- (every rule met at that tier is uncertain), and mixed_calendar. Missing: for a student not
 -- Prepared, what is missing for the nearest started Prepared measures (fewest requirements).
 -- Fifth-year graduates are kept only when Prepared.
--- Everything is scalar arithmetic in the student's own row (no row per measure, no grouping, no
--- join): sets of measures are bits of a UBIGINT, bit i the i-th measure of engine.MEASURES, the
--- rule set's sets given as masks ($prepared_bits, ...). The engine writes in what is in braces,
+-- Everything is scalar arithmetic in the student's own row (no row per measure, no grouping):
+-- sets of measures are bits of a UBIGINT, bit i the i-th measure of engine.MEASURES, the rule
+-- set's sets given as masks ($prepared_bits, ...); only the lists shown (measures met, flags) are
+-- made once per distinct set and joined back. The engine writes in what is in braces,
 -- over the rule set's enabled measures only (engine._generated): the sets of measures met and of
 -- started Prepared measures not met, the nearest gap among the latter, and the words of what is
 -- missing there (from measure_words.sql). A CASE evaluates the words only for the rows that reach
@@ -27,30 +28,28 @@ ranked AS (
            {nearest_gap} AS nearest_gap
     FROM bits
 ),
-leveled AS MATERIALIZED (  -- read three times: only what the result shows, words included
+leveled AS MATERIALIZED (  -- read twice: only what the result shows, words included
     SELECT student_id, school_id, cohort_year, fifth_year, outcome, level,
            met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar,
            CASE WHEN level = 'Prepared' THEN NULL
-                WHEN NOT regular_diploma THEN 'no regular high-school diploma (' || outcome || ')'
+                WHEN NOT regular_diploma THEN concat('no regular high-school diploma (', outcome, ')')
                 WHEN nearest_gap IS NULL THEN 'no evidence toward a Prepared measure'
                 ELSE {nearest_missing}
            END AS missing
     FROM ranked
     WHERE NOT fifth_year OR level = 'Prepared'
 ),
-met_set AS (  -- each distinct set of measures met, listed once: a lambda per student is costly
-    SELECT met_bits, measures_met, measures_met[1] AS best_measure
-    FROM (SELECT met_bits, list_filter($measure_order, lambda _, i: (met_bits >> $order_bits[i]) & 1 = 1) AS measures_met
-          FROM (SELECT DISTINCT met_bits FROM leveled))
-),
-flag_set AS (  -- likewise each distinct set of flags: the deciding rules when all are uncertain
-    SELECT deciding_bits, uncertain_bits, p4_rule, mixed_calendar,
+lists AS (  -- each distinct set of measures met and of flags (deciding_bits follows from met_bits),
+           -- listed once: a lambda per student is costly
+    SELECT met_bits, uncertain_bits, p4_rule, mixed_calendar,
+           list_filter($measure_order, lambda _, i: (met_bits >> $order_bits[i]) & 1 = 1) AS measures_met,
+           -- flags: the deciding rules when all of them are uncertain, and a mixed calendar
            CASE WHEN deciding_bits <> 0 AND deciding_bits & ~uncertain_bits = 0
                 THEN list_sort(list_transform(list_filter($measure_ids, lambda _, i: (deciding_bits >> (i - 1)) & 1 = 1),
                                               lambda id: CASE WHEN id = 'P4' THEN p4_rule ELSE id END))
                 ELSE [] END
                || CASE WHEN mixed_calendar THEN ['mixed_calendar'] ELSE [] END AS flags
-    FROM (SELECT DISTINCT deciding_bits, uncertain_bits, p4_rule, mixed_calendar FROM leveled)
+    FROM (SELECT DISTINCT met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar FROM leveled)
 )
 SELECT student_id,
        school_id,
@@ -59,10 +58,9 @@ SELECT student_id,
        outcome,
        level,
        measures_met,
-       best_measure,
+       measures_met[1] AS best_measure,
        missing,
        flags,
        $rule_set AS rule_set
 FROM leveled
-JOIN met_set USING (met_bits)
-JOIN flag_set USING (deciding_bits, uncertain_bits, p4_rule, mixed_calendar)
+JOIN lists USING (met_bits, uncertain_bits, p4_rule, mixed_calendar)

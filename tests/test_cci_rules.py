@@ -336,6 +336,25 @@ def test_p5_one_ib_exam_has_no_approaching_tier(sis):
     assert level(sis, "a") == "Not Prepared"
 
 
+def test_ap_and_ib_exams_in_one_subject_count_once_each(sis):
+    # exam subjects are counted per test: AP and IB biology are one AP and one IB exam, and an
+    # IB exam does not make a second AP exam
+    for student in ("a", "b", "c"):
+        sis.graduate(student)
+    sis.exam("a", "AP", "BIO", 3)
+    sis.exam("a", "IB", "BIO", 4)
+    sis.exam("b", "AP", "BIO", 3)
+    sis.exam("b", "IB", "BIO", 4)
+    sis.exam("b", "AP", "CHEM", 4)
+    sis.exam("b", "IB", "HIST", 5)
+    sis.exam("c", "AP", "BIO", 3)
+    sis.exam("c", "IB", "HIST", 5)
+    for student in ("a", "c"):
+        assert level(sis, student) == "Not Prepared"
+        assert "one AP exam ≥ 3" in result(sis, student)["missing"]
+    assert met(sis, "b") == ["P4", "P5"]
+
+
 # --- P6 / A4: a-g ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("plus", ["cte", "mixed_sbac", "college_semester", "one_ap_exam", "one_ib_exam"])

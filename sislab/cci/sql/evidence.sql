@@ -25,21 +25,23 @@ term AS (  -- a join, cheaper than looking each mark's term type up in a list
     FROM (SELECT unnest($term_types) AS term_type, unnest($term_thirds) AS thirds, unnest($term_calendars) AS calendar)
 ),
 passed AS MATERIALIZED (
-    -- C- or better (Pass too, for college courses); college courses also need credit earned.
-    SELECT m.student_id,
-           m.school_year,
-           k.ap_bit,
-           k.cte_pathway,
-           k.ap,
-           k.college AND coalesce(m.credits_earned, 0) > 0 AS college,
-           t.thirds,
-           t.calendar
-    FROM cci_mark AS m
-    JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap)
-    LEFT JOIN term AS t ON t.term_type = m.term_type
-    WHERE m.school_year <= $cohort_year
-      AND (list_contains($passing_marks, m.mark)
-           OR (k.college AND list_contains($college_pass_marks, m.mark)))
+    -- C- or better (Pass too, for college courses); college credit also needs credit earned.
+    -- Narrow, as every consumer reads it whole: what only college credit needs is NULL on other
+    -- rows, so aggregates need no FILTER (they skip NULLs); about 0.1 s less on a statewide class.
+    SELECT student_id,
+           school_year,
+           ap_bit,
+           CASE WHEN college_credit THEN cte_pathway END AS college_pathway,
+           CASE WHEN college_credit THEN thirds END AS college_thirds,
+           CASE WHEN college_credit THEN calendar END AS college_calendar
+    FROM (SELECT m.student_id, m.school_year, k.ap_bit, k.cte_pathway, t.thirds, t.calendar,
+                 k.college AND coalesce(m.credits_earned, 0) > 0 AS college_credit
+          FROM cci_mark AS m
+          JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap)
+          LEFT JOIN term AS t ON t.term_type = m.term_type
+          WHERE m.school_year <= $cohort_year
+            AND (list_contains($passing_marks, m.mark)
+                 OR (k.college AND list_contains($college_pass_marks, m.mark))))
 ),
 courses AS MATERIALIZED (  -- read by cte and joined
     -- college credit: terms are counted, not units, in thirds of a semester (a quarter or
@@ -47,16 +49,16 @@ courses AS MATERIALIZED (  -- read by cte and joined
     -- Distinct values are counted as bits (see evidence_domains.sql): count(DISTINCT ...) FILTER
     -- is planned as extra aggregates joined back, several times slower.
     SELECT student_id,
-           sum(thirds) FILTER (WHERE college) AS college_thirds,
-           min(calendar) FILTER (WHERE college) <> max(calendar) FILTER (WHERE college) AS mixed_calendar,
-           bit_count(bitstring_agg(ap_bit, 0, greatest(len($ap_course_ids) - 1, 0)) FILTER (WHERE ap)) AS ap_courses
+           sum(college_thirds) AS college_thirds,
+           min(college_calendar) <> max(college_calendar) AS mixed_calendar,
+           bit_count(bitstring_agg(ap_bit, 0, greatest(len($ap_course_ids) - 1, 0))) AS ap_courses
     FROM passed
     GROUP BY student_id
 ),
 college_in_pathway_year AS (
-    SELECT student_id, school_year, cte_pathway, sum(thirds) AS thirds
+    SELECT student_id, school_year, college_pathway AS cte_pathway, sum(college_thirds) AS thirds
     FROM passed
-    WHERE college AND cte_pathway IS NOT NULL
+    WHERE college_pathway IS NOT NULL
     GROUP BY ALL
 ),
 cte AS (

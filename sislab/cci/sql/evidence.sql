@@ -1,4 +1,5 @@
--- Evidence for the CCI measures, one row per student of cci_population, into cci_evidence.
+-- Evidence for the CCI measures, one row per student of cci_population, into cci_evidence:
+-- facts only (levels, counts, awards); the rule set's thresholds are applied in measures_wide.sql.
 -- Marks are read once, joined to the (small) course table: only passing marks of college and
 -- AP courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
 -- Each input is read once and aggregated per student. Per-student inputs are read as cci_<table>
@@ -98,40 +99,21 @@ awards AS (
     FROM cci_award
     WHERE school_year <= $cohort_year
     GROUP BY student_id
-),
-joined AS (
-    SELECT p.*,
-           t.ela,
-           t.math,
-           coalesce(t.ap_exams, 0) AS ap_exams,
-           coalesce(t.ib_exams, 0) AS ib_exams,
-           coalesce(c.ap_courses, 0) AS ap_courses,
-           coalesce(c.college_thirds, 0) AS college_thirds,
-           coalesce(c.mixed_calendar, false) AS mixed_calendar,
-           v.student_id IS NOT NULL AS cte_done,
-           coalesce(v.cte_college, false) AS cte_college,
-           coalesce(w.awards, []) AS awards,
-           coalesce(w.lms_years, 0) AS lms_years
-    FROM cci_population AS p
-    LEFT JOIN scores AS t USING (student_id)
-    LEFT JOIN courses AS c USING (student_id)
-    LEFT JOIN cte AS v USING (student_id)
-    LEFT JOIN awards AS w USING (student_id)
-),
-derived AS (
-    SELECT *,
-           coalesce(ela >= $sbac_prepared AND math >= $sbac_prepared, false) AS sbac_prepared,
-           coalesce(ela >= $sbac_approaching AND math >= $sbac_approaching, false) AS sbac_approaching,
-           coalesce((ela >= $sbac_prepared AND math >= $sbac_approaching)
-                    OR (math >= $sbac_prepared AND ela >= $sbac_approaching), false) AS sbac_mixed,
-           college_thirds >= $short_thirds AS college_short,
-           college_thirds >= $full_thirds AS college_full,
-           coalesce(ela >= $sbac_prepared, false) AS ela_prepared,
-           ap_exams + CASE WHEN $p4_ap_courses THEN ap_courses ELSE 0 END AS ap_count,
-           list_contains(awards, 'SEAL_OF_BILITERACY') AS seal,
-           lms_years >= $lms_years AS lms_done
-    FROM joined
 )
-SELECT *,
-       cte_done OR sbac_mixed OR college_short OR ap_exams > 0 OR ib_exams > 0 AS p6_extra  -- P6's "plus"
-FROM derived
+SELECT p.*,
+       t.ela,
+       t.math,
+       coalesce(t.ap_exams, 0) AS ap_exams,
+       coalesce(t.ib_exams, 0) AS ib_exams,
+       coalesce(c.ap_courses, 0) AS ap_courses,
+       coalesce(c.college_thirds, 0) AS college_thirds,
+       coalesce(c.mixed_calendar, false) AS mixed_calendar,
+       v.student_id IS NOT NULL AS cte_done,
+       coalesce(v.cte_college, false) AS cte_college,
+       coalesce(w.awards, []) AS awards,
+       coalesce(w.lms_years, 0) AS lms_years
+FROM cci_population AS p
+LEFT JOIN scores AS t USING (student_id)
+LEFT JOIN courses AS c USING (student_id)
+LEFT JOIN cte AS v USING (student_id)
+LEFT JOIN awards AS w USING (student_id)

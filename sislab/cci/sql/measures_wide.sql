@@ -1,7 +1,8 @@
 -- Every measure for every student of cci_evidence in ONE row per student (the CTE cci_measure_wide):
--- the evidence columns, p4_rule (the rule that meets P4: P4_AP_COURSES when AP courses were
--- needed; every other measure's rule is the measure) and three plain columns per measure
--- (P1..A8, enabled or not; their order is engine.MEASURES):
+-- the evidence columns; the rule set's thresholds applied to them (sbac_mixed, college_short, ...:
+-- computed here, cheaper than storing them with the evidence); p4_rule (the rule that meets P4:
+-- P4_AP_COURSES when AP courses were needed; every other measure's rule is the measure); and
+-- three plain columns per measure (P1..A8, enabled or not; their order is engine.MEASURES):
 --   <m>_met      its rule holds and a diploma lets it count (regular; A7 in 2025 also alternative)
 --   <m>_gap      requirements still missing;  <m>_started: some evidence toward the measure exists
 -- Numbers only, never NULL, so that per-student results need no row per measure and no struct;
@@ -39,4 +40,17 @@ SELECT *,
            AND (regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)) AS A7_met,
        1 AS A7_gap, false AS A7_started,
        ap_courses >= $a8_courses AND regular_diploma AS A8_met, 1 AS A8_gap, false AS A8_started
-FROM (SELECT *, len(list_intersect($p11_awards, awards)) AS p11_held FROM cci_evidence)  -- no lambda per row
+FROM (SELECT *, cte_done OR sbac_mixed OR college_short OR ap_exams > 0 OR ib_exams > 0 AS p6_extra  -- P6's "plus"
+      FROM (SELECT *,
+                   coalesce(ela >= $sbac_prepared AND math >= $sbac_prepared, false) AS sbac_prepared,
+                   coalesce(ela >= $sbac_approaching AND math >= $sbac_approaching, false) AS sbac_approaching,
+                   coalesce((ela >= $sbac_prepared AND math >= $sbac_approaching)
+                            OR (math >= $sbac_prepared AND ela >= $sbac_approaching), false) AS sbac_mixed,
+                   college_thirds >= $short_thirds AS college_short,
+                   college_thirds >= $full_thirds AS college_full,
+                   coalesce(ela >= $sbac_prepared, false) AS ela_prepared,
+                   ap_exams + CASE WHEN $p4_ap_courses THEN ap_courses ELSE 0 END AS ap_count,
+                   list_contains(awards, 'SEAL_OF_BILITERACY') AS seal,
+                   lms_years >= $lms_years AS lms_done,
+                   len(list_intersect($p11_awards, awards)) AS p11_held  -- no lambda per row
+            FROM cci_evidence))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 from cci_fixtures import CLASS, Sis
 
@@ -539,25 +540,30 @@ def test_schools_are_a_bound_filter(sis):
     assert student_results(sis.con, "2025", schools=["1' OR '1'='1"]).df().empty
 
 
-def test_a_run_for_some_schools_gives_its_students_what_the_district_run_gives(sample_ws):
-    """A run for some schools reads only its population's marks, scores, awards and CTE
-    completions (engine.SCOPED_INPUTS); every result must be the district run's."""
+def test_inputs_read_for_the_population_only_give_what_whole_tables_give(sample_ws, monkeypatch):
+    """When the population is a small share of the cohort (a school; one class of several) the
+    engine reads only its marks, scores, awards and CTE completions (engine.SCOPED_INPUTS);
+    every result must be what whole tables give, for the district and for each school."""
+    from sislab.cci import engine
     from sislab.core import store
 
     def rows(frame):
-        return frame.sort_values("student_id").reset_index(drop=True).astype(str)
+        text = frame.astype(str)
+        return text.sort_values(list(text.columns)).reset_index(drop=True)
+
+    def run(compute, share, *args):
+        monkeypatch.setattr(engine, "SCOPE_SHARE", share)  # -1: whole tables; 1: the population's rows
+        result = compute(con, "2025", *args)
+        return rows(result if isinstance(result, pd.DataFrame) else result.df())
 
     with store.snapshot(sample_ws) as con:
-        for compute in (student_results, potential):
-            district = compute(con, "2025").df()
-            assert district.level.nunique() == 3 and district.missing.notna().any()  # evidence of all kinds
+        for compute in (student_results, potential, near_misses):
+            district = run(compute, -1.0)
+            assert district.level.nunique() >= 2 and district.missing.notna().any()  # evidence of all kinds
+            assert run(compute, 1.0).equals(district), compute.__name__
             for school in sorted(district.school_id.unique()):
-                one = compute(con, "2025", [school]).df()
-                assert rows(one).equals(rows(district[district.school_id == school])), (compute.__name__, school)
-        seniors = near_misses(con, "2025")
-        for school in sorted(seniors.school_id.unique()):
-            one = near_misses(con, "2025", [school]).reset_index(drop=True).astype(str)
-            assert one.equals(seniors[seniors.school_id == school].reset_index(drop=True).astype(str))
+                one = run(compute, 1.0, [school])
+                assert one.equals(district[district.school_id == school].reset_index(drop=True)), (compute.__name__, school)
 
 
 def test_evidence_after_the_class_year_is_ignored(sis):

@@ -119,6 +119,18 @@ def test_p1_same_pathway_other_year_college_credit_counts(sis):
     assert "P1" in met(sis, "a")
 
 
+def test_p1_counts_the_completion_whose_pathway_and_year_hold_the_least_college_credit(sis):
+    # a's college semester is in the HLT completion's pathway and year, but not in the ENG one's:
+    # with the ENG completion it counts. b's is in the pathway and year of its only completion.
+    for student in ("a", "b"):
+        sis.graduate(student)
+        sis.cte(student, pathway="HLT", school_year=CLASS)
+        sis.college(student, terms=1, pathway="HLT", school_year=CLASS)
+    sis.cte("a", pathway="ENG", school_year=CLASS - 1)
+    assert "P1" in met(sis, "a")
+    assert "P1" not in met(sis, "b")
+
+
 def test_a1_cte_completion_alone_is_approaching(sis):
     sis.graduate("a")
     sis.cte("a")

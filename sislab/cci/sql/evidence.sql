@@ -44,7 +44,7 @@ passed AS MATERIALIZED (
             AND (list_contains($passing_marks, m.mark)
                  OR (k.college AND list_contains($college_pass_marks, m.mark))))
 ),
-courses AS MATERIALIZED (  -- read by cte and joined
+courses AS (
     -- college credit: terms are counted, not units, in thirds of a semester (a quarter or
     -- trimester = 2/3); more than one calendar: min <> max (cheaper than a distinct count).
     -- Distinct values are counted as bits (see evidence_domains.sql): count(DISTINCT ...) FILTER
@@ -64,11 +64,10 @@ college_in_pathway_year AS (
 ),
 cte AS (
     -- Completions with C- or better in the capstone. For P1, college credit earned in the
-    -- completion year in a course of the same pathway does not count with that completion.
-    SELECT t.student_id,
-           bool_or(coalesce(c.college_thirds, 0) - coalesce(y.thirds, 0) >= $short_thirds) AS cte_college
+    -- completion year in a course of the same pathway does not count with that completion:
+    -- the fewest college thirds in a completion's pathway and year (the best completion for P1).
+    SELECT t.student_id, min(coalesce(y.thirds, 0)) AS pathway_year_thirds
     FROM cci_cte_completion AS t
-    LEFT JOIN courses AS c ON c.student_id = t.student_id
     LEFT JOIN college_in_pathway_year AS y
            ON y.student_id = t.student_id AND y.school_year = t.school_year AND y.cte_pathway = t.pathway_code
     WHERE t.school_year <= $cohort_year
@@ -109,7 +108,7 @@ SELECT p.*,
        coalesce(c.college_thirds, 0) AS college_thirds,
        coalesce(c.mixed_calendar, false) AS mixed_calendar,
        v.student_id IS NOT NULL AS cte_done,
-       coalesce(v.cte_college, false) AS cte_college,
+       coalesce(c.college_thirds, 0) - v.pathway_year_thirds AS cte_other_thirds,  -- NULL: no completion
        coalesce(w.awards, []) AS awards,
        coalesce(w.lms_years, 0) AS lms_years
 FROM cci_population AS p

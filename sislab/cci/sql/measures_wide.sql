@@ -47,6 +47,7 @@ FROM (SELECT *, cte_done OR sbac_mixed OR college_short OR ap_exams > 0 OR ib_ex
                    coalesce((ela >= $sbac_prepared AND math >= $sbac_approaching)
                             OR (math >= $sbac_prepared AND ela >= $sbac_approaching), false) AS sbac_mixed,
                    college_thirds >= $short_thirds AS college_short,
+                   coalesce(cte_other_thirds >= $short_thirds, false) AS cte_college,
                    college_thirds >= $full_thirds AS college_full,
                    coalesce(ela >= $sbac_prepared, false) AS ela_prepared,
                    ap_exams + CASE WHEN $p4_ap_courses THEN ap_courses ELSE 0 END AS ap_count,

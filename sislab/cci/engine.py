@@ -166,22 +166,28 @@ def measure_words() -> dict[str, dict[str, str]]:
     return words
 
 
+def _enabled(rule_set: RuleSet) -> list[tuple[str, int]]:
+    """The rule set's enabled measures in reporting order, each with its bit (index in MEASURES).
+    The SQL the engine writes covers only these: a measure switched off costs nothing."""
+    return [(m, MEASURES.index(m)) for m in rule_set.enabled() if m in MEASURES]
+
+
 def _measure_rows(rule_set: RuleSet) -> str:
     """cci_measure_row: one branch per enabled measure of the wide row, with its words."""
     words = measure_words()
     return "\nUNION ALL\n".join(
-        f"SELECT student_id, '{m}' AS measure, {w.get('rule', repr(m))} AS rule, {m}_met AS met, {m}_gap AS gap, "
-        f"{m}_started AS started,\n({w['requirement']}) AS requirement,\n({w['missing']}) AS missing\n"
-        f"FROM cci_measure_wide" for m, w in ((m, words[m]) for m in rule_set.enabled() if m in words))
+        f"SELECT student_id, '{m}' AS measure, {words[m].get('rule', repr(m))} AS rule, {m}_met AS met, "
+        f"{m}_gap AS gap, {m}_started AS started,\n({words[m]['requirement']}) AS requirement,\n"
+        f"({words[m]['missing']}) AS missing\nFROM cci_measure_wide" for m, _ in _enabled(rule_set))
 
 
 def _generated(rule_set: RuleSet) -> dict[str, str]:
-    """What student_result.sql has in braces, over the rule set's enabled measures only (a measure
-    switched off costs nothing): met_bits, open_bits (started Prepared measures not met),
-    nearest_gap (the fewest requirements open among those) and nearest_missing (the words of the
-    open measures at that gap, in reporting order, '; '-joined)."""
+    """What student_result.sql has in braces, over the rule set's enabled measures: met_bits,
+    open_bits (started Prepared measures not met), nearest_gap (the fewest requirements open
+    among those) and nearest_missing (the words of the open measures at that gap, in reporting
+    order, '; '-joined)."""
     words, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
-    enabled = [(m, MEASURES.index(m)) for m in rule_set.enabled() if m in MEASURES]
+    enabled = _enabled(rule_set)
     open_ = [(m, i) for m, i in enabled if m in prepared]
 
     def bit_set(terms: list[str]) -> str:

@@ -3,7 +3,7 @@
 -- Marks are read once, joined to the (small) course table: only passing marks of college and
 -- AP courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
 -- Each input is read once and aggregated per student. Per-student inputs are read as cci_<table>
--- (engine.SCOPED_INPUTS): for a run of some schools, only their population's rows.
+-- (engine.SCOPED_INPUTS): only the population's rows when it is a small share of the cohort.
 CREATE OR REPLACE TEMP TABLE cci_evidence AS
 WITH ap_course AS (  -- bit i = the i-th AP course (evidence_domains.sql)
     SELECT unnest($ap_course_ids) AS course_id, generate_subscripts($ap_course_ids, 1) - 1 AS bit

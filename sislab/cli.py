@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = os.environ.get(ENV_WORKSPACE)
     if args.workspace:  # for this command only: main() may be called again in the same process
         os.environ[ENV_WORKSPACE] = args.workspace
+    umask = os.umask(0o077)  # student data: what a command writes is owner-only from its first byte
     try:
         return int(args.func(args) or 0)
     except UserError as e:
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
+        os.umask(umask)
         if previous is None:
             os.environ.pop(ENV_WORKSPACE, None)
         else:

@@ -130,8 +130,10 @@ def test_bytes_that_are_neither_utf8_nor_windows_1252(ws, tmp_path):
 
 def test_unquoted_comma_gives_wrong_field_count(ws, tmp_path):
     text = MINIMAL_EXPORT["student"].replace('"Smith, Jr.",Al,2015-01-02,4,2,', "Smith, Jr.,Al,2015-01-02,4,2,T1")
-    f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", line=4)
-    assert "expected 8, found 9" in f.message
+    findings = rejected(ws, tmp_path, {"student": text})
+    f = one(findings, file="student.csv", row=3)
+    assert "expected 8, found more" in f.message
+    assert len(findings) == 1, "the shifted row's values are not blamed again as references"
 
 
 def test_stray_quote(ws, tmp_path):
@@ -265,3 +267,83 @@ def test_published_tables_are_exactly_the_model_ddl(ws):
     fresh.execute(model.ddl())
     with store.snapshot(ws) as con:
         assert columns(con) == columns(fresh)
+
+
+# --- silent loss: shrink guard, empty and missing files -------------------------------------
+
+
+def test_shrinking_students_is_refused_with_counts_unless_accepted(ws, tmp_path):
+    two = {"student": MINIMAL_EXPORT["student"].rsplit("1003,", 1)[0],
+           "enrollment": MINIMAL_EXPORT["enrollment"].rsplit("1003,", 1)[0]}
+    findings = rejected(ws, tmp_path, two)
+    f = one(findings, file="student.csv")
+    assert "from 3 rows to 2 (33% fewer; at most 10% allowed)" in f.message and "--accept-shrink" in f.message
+    one(findings, file="enrollment.csv")
+    import_sis(write_export(tmp_path / "accepted", two), ws, accept_shrink=True)
+    assert [s[0] for s in students(ws)] == ["1001", "1002"]
+
+
+def test_shrink_within_the_allowed_share_is_published(ws, tmp_path):
+    two = {"student": MINIMAL_EXPORT["student"].rsplit("1003,", 1)[0],
+           "enrollment": MINIMAL_EXPORT["enrollment"].rsplit("1003,", 1)[0]}
+    import_sis(write_export(tmp_path / "src", two), ws, max_shrink=0.5)
+    assert len(students(ws)) == 2
+
+
+def test_header_only_required_file_is_an_error(ws, tmp_path):
+    f = one(rejected(ws, tmp_path, {"student": STUDENT_HEADER}), file="student.csv", line=2)
+    assert "required file holds only its header" in f.message
+
+
+def test_header_only_or_missing_optional_file_warns_what_is_missing_downstream(ws, tmp_path):
+    mark_header = "student_id,course_id,school_year,term_code,term_type,mark\n"
+    report = import_sis(write_export(tmp_path / "src", {"roster": "section_id,student_id,start_date\n",
+                                                        "mark": mark_header}), ws, accept_shrink=True)
+    roster = one(report.warnings, file="roster.csv", line=2)
+    assert "holds only its header" in roster.message and "CERS rosters" in roster.message
+    assert "CCI" in one(report.warnings, file="mark.csv").message
+    assert "missing from the import folder" in one(report.warnings, file="test_score.csv").message
+
+
+def test_snapshot_of_the_last_successful_job_is_never_pruned(ws, tmp_path):
+    from sislab.core import jobs
+
+    used = ws.current_snapshot()
+    assert jobs.run_per_school(ws, "test", "tester", ["1"], lambda school, progress: {}).status == "succeeded"
+    for i in range(4):
+        import_sis(write_export(tmp_path / f"src{i}"), ws)
+    kept = sorted(p.name for p in ws.snapshots.glob("sis-*.duckdb"))
+    assert used.name in kept and len(kept) == store.KEEP_SNAPSHOTS + 1
+
+
+def test_app_state_of_an_older_version_is_migrated(tmp_path):
+    import sqlite3
+
+    ws = Workspace.locate(tmp_path / "old")
+    old = sqlite3.connect(ws.app_db)
+    old.executescript(
+        "CREATE TABLE import_run (import_id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, "
+        "user_name TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN "
+        "('running', 'published', 'rejected', 'failed')), snapshot TEXT, row_counts TEXT, "
+        "error_count INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO import_run (started_at, user_name, source, status) VALUES ('t', 'u', 's', 'running');"
+        "CREATE TABLE job (job_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, user_name TEXT NOT NULL, "
+        "scope TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, pid INTEGER, "
+        "host TEXT, counts TEXT, error TEXT, notified TEXT);")
+    old.close()
+    con = store.app_state(ws)
+    con.execute("UPDATE import_run SET status = 'died'")
+    assert con.execute("SELECT status FROM import_run").fetchone()[0] == "died"
+    assert "snapshot" in {r[1] for r in con.execute("PRAGMA table_info(job)")}
+
+
+def test_concurrent_import_is_refused_in_one_line_with_exit_2(ws, tmp_path, capsys):
+    from sislab.cli import main
+    from sislab.core import locks
+
+    with locks.hold(ws, "import", user="alice"):
+        code = main(["--workspace", str(ws.root), "import", str(write_export(tmp_path / "src"))])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("sislab: an import is running since ") and " by alice " in err
+    assert len(err.splitlines()) == 1

@@ -3,11 +3,19 @@
 Every file is read as text by DuckDB, checked against the data model (`model.py`), typed,
 then cross-checked (keys, references, date order). Only when no file has an error is the new
 snapshot published; otherwise the previous snapshot stays current and untouched, and the
-user gets every problem found, each naming file, row and column.
+user gets every problem found, each naming file, row and column. A snapshot that would lose
+more than a tenth of its students, enrollments, marks or rosters is refused too, unless the
+user says the shrink is expected (`accept_shrink`): an export cut short looks valid.
 
 Row numbers count data rows from 1, header not counted, blank lines skipped (CERS's
-convention too). Problems with the text itself (a wrong number of fields, bad bytes) name
-the physical line instead, since there is no row to speak of.
+convention too). Problems with the text itself (bad bytes, a stray quote) name the physical
+line instead, since there is no row to speak of.
+
+Each file is read once: typing and every value rule run in the same scan, which only flags
+rows (`_bad`). Only when a file has flagged rows is it read again, those rows alone, to say
+what is wrong with each. The work happens in an owner-only folder `tmp/import-<run>/` (the
+snapshot being built, transcoded copies, DuckDB's spill files), removed when the import ends,
+or by the next import or `sislab import --recover` when the process was killed.
 """
 
 from __future__ import annotations
@@ -16,20 +24,30 @@ import codecs
 import csv
 import json
 import os
-import uuid
+import shutil
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from . import access, locks, model, store
+from . import access, jobs, locks, model, store
 from .model import Column, Table
-from .workspace import Workspace
+from .workspace import Workspace, owner_only, private_dir, private_tree
 
+IMPORT_LOCK = "import"
+MAX_SHRINK = 0.10  # share of rows a guarded table may lose against the current snapshot
+SHRINK_GUARDED = ("student", "enrollment", "mark", "roster")
+MEMORY_LIMIT = "2GB"  # DuckDB's buffers for the build; beyond that it spills into the work folder
 ROWS_LISTED = 20  # rows named per (column, rule); the rest are counted
 CHUNK = 16 << 20
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
 CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+# Read as NULL. No export holds it, so NULL in a column means the line had no field there
+# (DuckDB pads short lines); an empty field reads as ''.
+NO_FIELD = "\x1e\x1f"
+EXTRA = "_extra"  # one column past the header: a field there means the line is too long
+SHOWN = 60  # characters of a bad value quoted in a finding
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,14 @@ class ImportRejected(Exception):
         super().__init__(f"Import rejected, previous data kept: {len(errors)} problem(s)\n{head}{more}")
 
 
+class ImportBusy(Exception):
+    """Another import holds the workspace; says who and since when, in one line."""
+
+    def __init__(self, holder: locks.Holder):
+        self.holder = holder
+        super().__init__(f"an import is {holder}; try again when it has finished")
+
+
 @dataclass
 class ImportReport:
     snapshot: Path
@@ -72,38 +98,105 @@ class ImportReport:
     warnings: list[Finding] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Recovery:
+    """What `recover` cleaned up after killed imports and jobs (names only, no student data)."""
+
+    imports_died: list[int]
+    jobs_died: list[int]
+    removed: list[str]
+
+    def __str__(self) -> str:
+        return (f"imports marked died: {_ids(self.imports_died)}; jobs marked died: {_ids(self.jobs_died)}; "
+                f"leftover work files removed: {len(self.removed)}")
+
+
 def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user: str | None = None,
-               progress=None) -> ImportReport:
-    """Validate every export in `source_dir` and publish them as the new SIS snapshot."""
+               progress=None, *, accept_shrink: bool = False, max_shrink: float = MAX_SHRINK) -> ImportReport:
+    """Validate every export in `source_dir` and publish them as the new SIS snapshot.
+
+    Raises ImportRejected (nothing published) or ImportBusy (another import is running).
+    """
     ws = ws or Workspace.locate()
     user = user or access.current_user()
     source = Path(source_dir)
     if not source.is_dir():
         raise ImportRejected([Finding(str(source), "is not a folder of CSV exports")])
-    with locks.hold(ws, "import", user=user):
-        app = store.app_state(ws)
-        run_id = app.execute(
-            "INSERT INTO import_run (started_at, user_name, source, status) VALUES (?, ?, ?, 'running')",
-            [store.utcnow(), user, str(source.resolve())]).lastrowid
-        built = ws.tmp / f"building-{uuid.uuid4().hex}.duckdb"
-        try:
-            findings, counts = _build(source, built, ws, progress)
-            errors = [f for f in findings if f.severity == "error"]
-            if errors:
-                _finish(app, run_id, "rejected", error_count=len(errors))
-                raise ImportRejected(findings)
-            final = store.publish_snapshot(ws, built)
-            _finish(app, run_id, "published", snapshot=final.name, counts=counts)
-            return ImportReport(final, counts, findings)
-        except ImportRejected:
-            raise
-        except BaseException:
-            _finish(app, run_id, "failed")
-            raise
-        finally:
-            for leftover in (built, built.with_suffix(".duckdb.wal")):
+    with _import_lock(ws, user), owner_only():
+        _recover_locked(ws)
+        return _import(source, ws, user, progress, None if accept_shrink else max_shrink)
+
+
+def recover(ws: Workspace | None = None, user: str | None = None) -> Recovery:
+    """Clean up after imports and jobs that were killed: mark their runs died, remove their
+    work files (snapshots half built, transcoded copies, spill files) and stale lock files."""
+    ws = ws or Workspace.locate()
+    with _import_lock(ws, user or access.current_user()):
+        return _recover_locked(ws)
+
+
+def _import_lock(ws: Workspace, user: str) -> ExitStack:
+    stack = ExitStack()
+    try:
+        stack.enter_context(locks.hold(ws, IMPORT_LOCK, user=user))
+    except locks.Busy as busy:
+        raise ImportBusy(busy.holder) from None
+    return stack
+
+
+def _recover_locked(ws: Workspace) -> Recovery:
+    """Called holding the import lock: no import is alive, so whatever one left is garbage."""
+    with owner_only():
+        removed = []
+        # tmp/import-<run>/ now; building-*.duckdb(.wal) and utf8-* copies from older versions
+        for leftover in (*ws.tmp.glob("import-*"), *ws.tmp.glob("building-*"), *ws.tmp.glob("utf8-*")):
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
                 leftover.unlink(missing_ok=True)
+            removed.append(leftover.name)
+        app = store.app_state(ws)
+        try:
+            with store.transaction(app):
+                died = [r[0] for r in app.execute("SELECT import_id FROM import_run WHERE status = 'running'")]
+                app.execute("UPDATE import_run SET status = 'died', finished_at = ? WHERE status = 'running'",
+                            [store.utcnow()])
+        finally:
             app.close()
+        private_tree(ws.results)
+        return Recovery(died, jobs.recover(ws), removed)
+
+
+def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float | None) -> ImportReport:
+    app = store.app_state(ws)
+    run_id = app.execute(
+        "INSERT INTO import_run (started_at, user_name, source, status) VALUES (?, ?, ?, 'running')",
+        [store.utcnow(), user, str(source.resolve())]).lastrowid
+    work = private_dir(ws.tmp / f"import-{run_id}")
+    built = work / "building.duckdb"
+    try:
+        findings, counts = _build(source, built, work, progress)
+        if max_shrink is not None and not _errors(findings):
+            findings += _shrink_findings(ws, counts, max_shrink)
+        errors = _errors(findings)
+        if errors:
+            _finish(app, run_id, "rejected", error_count=len(errors))
+            raise ImportRejected(findings)
+        final = store.publish_snapshot(ws, built)
+        _finish(app, run_id, "published", snapshot=final.name, counts=counts)
+        return ImportReport(final, counts, findings)
+    except ImportRejected:
+        raise
+    except BaseException:
+        _finish(app, run_id, "failed")
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        app.close()
+
+
+def _errors(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]
 
 
 def _finish(app, run_id, status, snapshot=None, counts=None, error_count=0) -> None:
@@ -113,24 +206,45 @@ def _finish(app, run_id, status, snapshot=None, counts=None, error_count=0) -> N
         [store.utcnow(), status, snapshot, json.dumps(counts) if counts else None, error_count, run_id])
 
 
-def _build(source: Path, built: Path, ws: Workspace, progress) -> tuple[list[Finding], dict[str, int]]:
+def _shrink_findings(ws: Workspace, counts: dict[str, int], max_shrink: float) -> list[Finding]:
+    """Guarded tables that lose more than `max_shrink` of their rows against the current snapshot."""
+    if ws.current_snapshot() is None:
+        return []
+    with store.snapshot(ws) as con:
+        before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SHRINK_GUARDED}
+    findings = []
+    for t in SHRINK_GUARDED:
+        old, new = before[t], counts[t]
+        if old and new < old * (1 - max_shrink):
+            findings.append(Finding(
+                model.table(t).file_name,
+                f"{t} would shrink from {old:,} rows to {new:,} ({(old - new) / old:.0%} fewer; at most "
+                f"{max_shrink:.0%} allowed): if this export is right, import it again with --accept-shrink"))
+    return findings
+
+
+def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Finding], dict[str, int]]:
     files = {p.name.lower(): p for p in source.iterdir() if p.is_file()}
     findings: list[Finding] = []
+    unusable: set[str] = set()
     con = store.build_connection(built)
     try:
-        con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
+        con.execute("SET temp_directory = ?", [str(work / "spill")])
+        con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
         con.execute("SET enable_progress_bar = false")
         _create_staging_tables(con)
         if progress:
             progress.start(len(model.TABLES) + 1, "import")
         for table in model.TABLES:
-            findings += _load_table(con, table, files.get(table.file_name), ws)
+            table_findings, usable = _load_table(con, table, files.get(table.file_name), work)
+            findings += table_findings
+            if not usable:
+                unusable.add(table.file_name)
             if progress:
                 progress.advance(1, table.name)
-        unusable = {f.file for f in findings if f.severity == "error" and f.row is None and f.line in (None, 1)}
         findings += _check_references(con, skip_targets=unusable)
         counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in model.TABLES}
-        if not any(f.severity == "error" for f in findings):
+        if not _errors(findings):
             _publish_tables(con)
         if progress:
             progress.advance(1, "checks")
@@ -144,59 +258,166 @@ def _build(source: Path, built: Path, ws: Workspace, progress) -> tuple[list[Fin
 # --- one file -------------------------------------------------------------------------
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, ws: Workspace) -> list[Finding]:
-    """Read one export into its snapshot table (typed, with `_row`); return what is wrong with it."""
+def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
+                work: Path) -> tuple[list[Finding], bool]:
+    """Read one export into its snapshot table (typed, with `_row`); return what is wrong with
+    it, and whether its rows can be used to check other files' references."""
     if path is None:
-        _stage_empty(con, table)
-        return [Finding(table.file_name, "required file is missing from the import folder")] if table.required else []
-    readable, findings = _as_utf8(path, ws)
-    if readable is None:
-        _stage_empty(con, table)
-        return findings
+        return [_no_rows(table, "is missing from the import folder")], False
     try:
+        readable, findings, quote_line = _readable(path, work)
+        if readable is None:
+            return findings, False
         header, header_findings = _read_header(readable, table)
-        findings += header_findings
-        if any(f.severity == "error" for f in header_findings):
-            _stage_empty(con, table)
-            return findings
-        present = {name: f"c{i}" for i, name in enumerate(header) if header.index(name) == i}
-        findings += _stage_raw(con, table, readable, header)
-        findings += _check_values(con, table, present)
-        _stage_typed(con, table, present)
-        findings += _check_keys(con, table)
-        findings += _check_one_row(con, table)
-        findings += _check_date_order(con, table)
-    finally:
-        if readable != path:
-            readable.unlink(missing_ok=True)
-    return findings
+    except OSError as e:
+        return [Finding(table.file_name, f"cannot be read: {e.strerror or e}")], False
+    findings += header_findings
+    if _errors(header_findings):
+        return findings, False
+    if quote_line:
+        line, index = quote_line
+        findings.append(Finding(table.file_name, "a quote inside a value: write it doubled (\"\") and put the "
+                                "whole value in quotes", line=line, column=_column_at(header, index)))
+    present = {name: f"c{i}" for i, name in enumerate(header) if name and header.index(name) == i}
+    try:
+        rows, flagged = _stage_typed(con, table, readable, header, present)
+    except duckdb.Error as e:
+        return findings + [_unreadable(table, e)], False
+    findings += _rejects(con, table, len(header))
+    if flagged:
+        findings += _flagged_rows(con, table, readable, header, present)
+    if rows == 0:
+        findings.append(_no_rows(table, "holds only its header, no rows", line=2))
+        return findings, False
+    findings += _check_keys(con, table)
+    findings += _check_one_row(con, table)
+    findings += _check_date_order(con, table)
+    return findings, True
 
 
-def _as_utf8(path: Path, ws: Workspace) -> tuple[Path | None, list[Finding]]:
-    """The file itself when it is UTF-8 (BOM or not); else a UTF-8 copy of it.
+def _no_rows(table: Table, what: str, line: int | None = None) -> Finding:
+    """A file without rows: an error for a required table; for an optional one a warning that
+    says what will be missing downstream."""
+    if table.required:
+        return Finding(table.file_name, f"required file {what}", line=line)
+    return Finding(table.file_name, f"{what}: the snapshot will have no {table.feeds}", line=line,
+                   severity="warning")
 
-    Windows exports come as Windows-1252 (or UTF-16 from Excel's "Unicode text"): they are
-    transcoded, not guessed at row by row.
-    """
+
+def _unreadable(table: Table, error: duckdb.Error) -> Finding:
+    """A file DuckDB could not read at all (a case the checks above did not foresee)."""
+    text = str(error)
+    line = None
+    if "CSV Error on Line:" in text:
+        digits = text.split("CSV Error on Line:")[1].split()[0]
+        line = int(digits) if digits.isdigit() else None
+    return Finding(table.file_name, "cannot be read as CSV: " + text.splitlines()[0][:200], line=line)
+
+
+def _column_at(header: list[str], index: int | None) -> str | None:
+    if index is None:
+        return None
+    return header[index] if index < len(header) else f"field {index + 1} (beyond the header)"
+
+
+# --- the bytes: encoding, line endings, stray quotes -------------------------------------
+
+
+@dataclass
+class _Scan:
+    utf8: bool = True
+    lf: int = 0
+    crlf: int = 0
+    quote_line: tuple[int, int | None] | None = None  # (line, field index) of the first stray quote
+
+
+def _readable(path: Path, work: Path) -> tuple[Path | None, list[Finding], tuple[int, int | None] | None]:
+    """A UTF-8 file DuckDB can read strictly: the export itself when it is one, else a copy in
+    the work folder (transcoded, or with one kind of line ending); the file's findings; where its
+    first stray quote is."""
     with open(path, "rb") as fh:
         head = fh.read(4)
+    findings: list[Finding] = []
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _transcode(path, "utf-16", ws), []
+        readable, findings = _transcode(path, "utf-16", work)
+        if readable is None:
+            return None, findings, None
+        scan = _scan(readable)
+    else:
+        readable, scan = path, _scan(path)
+        if not scan.utf8:
+            bad = _cp1252_undefined(path)
+            if bad is not None:
+                return None, [Finding(path.name, f"byte 0x{bad[1]:02X} is neither UTF-8 nor Windows-1252 text; "
+                                                 "export the file again as UTF-8", line=bad[0])], None
+            readable, findings = _transcode(path, "cp1252", work)
+            findings.append(Finding(path.name, "file is Windows-1252 text, not UTF-8; read as Windows-1252",
+                                    severity="warning"))
+            scan = _scan(readable)
+    if scan.crlf and scan.crlf != scan.lf:  # some lines end CR LF, others LF: DuckDB wants one kind
+        readable = _one_line_ending(readable, work)
+    return readable, findings, scan.quote_line
+
+
+def _scan(path: Path) -> _Scan:
+    """One pass over the bytes: valid UTF-8?, line endings, and the first stray quote.
+
+    A stray quote is a `"` between two characters that are neither a delimiter, a line end nor
+    a quote: `O"Brien`, or text after a closing quote. Quotes that open, close or are doubled
+    inside a quoted value always touch one of those. DuckDB reads such a value as it stands.
+    """
+    scan = _Scan()
     decoder = codecs.getincrementaldecoder("utf-8")()
+    tail = b""
+    lines_before = 0  # line ends before `tail`
     with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            if scan.utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    scan.utf8 = False
+                    return scan
+            buf = tail + chunk
+            scan.lf += chunk.count(b"\n")
+            scan.crlf += buf.count(b"\r\n") - tail.count(b"\r\n")
+            if scan.quote_line is None and b'"' in chunk:
+                scan.quote_line = _stray_quote(buf, lines_before)
+            tail = buf[-2:]
+            lines_before += buf.count(b"\n") - tail.count(b"\n")
+    if scan.utf8:
         try:
-            while chunk := fh.read(CHUNK):
-                decoder.decode(chunk)
             decoder.decode(b"", final=True)
-            return path, []
         except UnicodeDecodeError:
-            pass
-    bad = _cp1252_undefined(path)
-    if bad is not None:
-        return None, [Finding(path.name, f"byte 0x{bad[1]:02X} is neither UTF-8 nor Windows-1252 text; "
-                                         "export the file again as UTF-8", line=bad[0])]
-    return _transcode(path, "cp1252", ws), [
-        Finding(path.name, "file is Windows-1252 text, not UTF-8; read as Windows-1252", severity="warning")]
+            scan.utf8 = False
+    return scan
+
+
+QUOTE_NEIGHBOURS = b',"\r\n'
+
+
+def _stray_quote(buf: bytes, lines_before: int) -> tuple[int, int | None] | None:
+    """(line, field index) of the first stray quote in `buf`, whose first byte starts line
+    `lines_before` + 1 or continues it; positions 0 and the last one are checked with the next buffer."""
+    i = buf.find(b'"', 1)
+    while 0 < i < len(buf) - 1:
+        if buf[i - 1] not in QUOTE_NEIGHBOURS and buf[i + 1] not in QUOTE_NEIGHBOURS:
+            start = buf.rfind(b"\n", 0, i) + 1
+            index = _field_index(buf[start:i]) if start else None  # a line begun in the last buffer
+            return lines_before + buf.count(b"\n", 0, i) + 1, index
+        i = buf.find(b'"', i + 1)
+    return None
+
+
+def _field_index(before: bytes) -> int:
+    """Which field of its line a position is in, given the line's bytes before it."""
+    quoted, commas = False, 0
+    for b in before:
+        if b == 0x22:
+            quoted = not quoted
+        elif b == 0x2C and not quoted:
+            commas += 1
+    return commas
 
 
 def _cp1252_undefined(path: Path) -> tuple[int, int] | None:
@@ -210,20 +431,52 @@ def _cp1252_undefined(path: Path) -> tuple[int, int] | None:
     return None
 
 
-def _transcode(path: Path, encoding: str, ws: Workspace) -> Path:
-    out = ws.tmp / f"utf8-{uuid.uuid4().hex}-{path.name}"
-    with open(path, encoding=encoding, newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
-        os.chmod(out, 0o600)
+def _transcode(path: Path, encoding: str, work: Path) -> tuple[Path | None, list[Finding]]:
+    """A UTF-8 copy of the file in the work folder, or a finding naming the first line that
+    does not decode (e.g. UTF-16 with an unpaired surrogate); no partial copy is left."""
+    out = work / f"utf8-{path.name}"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    line = 1
+    with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        while True:
+            chunk = src.read(CHUNK)
+            text = decoder.decode(chunk, final=not chunk)
+            bad = text.find("\ufffd")
+            if bad >= 0:
+                break
+            dst.write(text)
+            line += text.count("\n")
+            if not chunk:
+                return out, []
+    out.unlink()
+    return None, [Finding(path.name, f"is not valid {encoding.upper()} text (a broken character, e.g. half of a "
+                                     "surrogate pair); export the file again as UTF-8",
+                          line=line + text.count("\n", 0, bad))]
+
+
+def _one_line_ending(path: Path, work: Path) -> Path:
+    """A copy whose lines all end LF (exports edited by hand mix CR LF and LF)."""
+    out = work / f"lf-{path.name}"
+    with open(path, "rb") as src, open(out, "wb") as dst:
+        carry = b""
         while chunk := src.read(CHUNK):
-            dst.write(chunk)
+            buf = carry + chunk
+            carry = b"\r" if buf.endswith(b"\r") else b""
+            dst.write(buf[: len(buf) - len(carry)].replace(b"\r\n", b"\n"))
+        dst.write(carry)
+    if path.parent == work:
+        path.unlink()
     return out
 
 
 def _read_header(path: Path, table: Table) -> tuple[list[str], list[Finding]]:
     """Column names of the file, normalised; the file's header problems."""
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        first = next(csv.reader(fh), None)
     name = table.file_name
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        try:
+            first = next(csv.reader(fh), None)
+        except csv.Error as e:
+            return [], [Finding(name, f"header cannot be read: {e}", line=1)]
     if not first or not any(c.strip() for c in first):
         return [], [Finding(name, "file is empty: the first line must be the header", line=1)]
     header = [c.strip().lower() for c in first]
@@ -239,37 +492,121 @@ def _read_header(path: Path, table: Table) -> tuple[list[str], list[Finding]]:
     return header, findings
 
 
-def _stage_raw(con, table: Table, path: Path, header: list[str]) -> list[Finding]:
-    """Read the rows as text into `_raw_<table>`; lines that do not parse become findings."""
-    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _raw_{table.name} AS
-            SELECT * FROM read_csv(?, header = false, skip = 1, columns = ?, delim = ',', quote = '"',
-                                   escape = '"', auto_detect = false, strict_mode = true,
-                                   store_rejects = true, rejects_table = '_rej_{table.name}',
-                                   rejects_scan = '_rejscan_{table.name}')""",
-        [str(path), columns])
-    # Spreadsheet exports end with rows of empty cells: they are blank lines, not records.
-    blank = " AND ".join(f"nullif(trim(c{i}), '') IS NULL" for i in range(len(header)))
-    con.execute(f"DELETE FROM _raw_{table.name} WHERE {blank}")
-    # One finding per bad line: a stray quote also shows as a wrong field count on the same line.
+# --- rows: one typing scan that flags, details only for flagged rows ----------------------
+
+
+def _read_csv(rejects: str, parallel: bool = True) -> str:
+    """The text of a file as columns c0..c<width-1> and one more, `_extra`, numbered `_row`."""
+    return ("SELECT row_number() OVER () AS _row, * FROM read_csv(?, header = false, skip = 1, columns = ?, "
+            "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
+            f"null_padding = true, nullstr = {store.sql_literal(NO_FIELD)}, parallel = {str(parallel).lower()}, "
+            f"{rejects})")
+
+
+def _raw_columns(header: list[str]) -> dict[str, str]:
+    return {**{f"c{i}": "VARCHAR" for i in range(len(header))}, EXTRA: "VARCHAR"}
+
+
+def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict[str, str]) -> tuple[int, int]:
+    """Read and type the file straight into the snapshot's table in one scan, each row with its
+    number `_row` and `_bad` when any rule fails; returns (rows, flagged rows)."""
+    cols = ", ".join(c.name for c in table.columns)
+    exprs = ", ".join(_typed_expr(c, present.get(c.name)) for c in table.columns)
+    bad = " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in _row_rules(table, header, present))
+    rejects = (f"store_rejects = true, rejects_table = '_rej_{table.name}', "
+               f"rejects_scan = '_rejscan_{table.name}'")
+    params = [str(path), _raw_columns(header)]
+    for parallel in (True, False):
+        sql = (f"INSERT INTO {table.name} ({cols}, _row, _bad) SELECT {exprs}, _row, {bad} "
+               f"FROM ({_read_csv(rejects, parallel)}) WHERE NOT ({_blank(header)})")
+        try:
+            con.execute(sql, params)
+            break
+        except duckdb.Error as e:
+            # DuckDB pads short lines only in a serial read when a quoted value spans lines.
+            if not parallel or "parallel=false" not in str(e):
+                raise
+    return con.execute(f"SELECT count(*), count_if(_bad) FROM {table.name}").fetchone()
+
+
+def _blank(header: list[str]) -> str:
+    """Spreadsheet exports end with rows of empty cells: they are blank lines, not records."""
+    return " AND ".join(f"nullif(trim(c{i}), '') IS NULL" for i in range(len(header))) + \
+        f" AND nullif(trim({EXTRA}), '') IS NULL"
+
+
+def _row_rules(table: Table, header: list[str], present: dict[str, str]) -> list[tuple[str, str, str | None]]:
+    """(SQL condition true for a bad row, what to tell the user, column) for every rule of the file."""
+    last = f"c{len(header) - 1}"
+    rules = [(f"{last} IS NULL", "short", None), (f"{EXTRA} IS NOT NULL", "long", None)]
+    for col in table.columns:
+        raw = present.get(col.name)
+        if raw:
+            rules += [(cond, text, col.name) for cond, text in _problem_expr(col, raw)]
+    return rules
+
+
+def _flagged_rows(con, table: Table, path: Path, header: list[str], present: dict[str, str]) -> list[Finding]:
+    """Read the flagged rows again as text and say, per rule, which rows break it."""
+    raw = f"_raw_{table.name}"
+    for parallel in (True, False):
+        sql = (f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM ({_read_csv('ignore_errors = true', parallel)}) "
+               f"WHERE _row IN (SELECT _row FROM {table.name} WHERE _bad)")
+        try:
+            con.execute(sql, [str(path), _raw_columns(header)])
+            break
+        except duckdb.Error as e:
+            if not parallel or "parallel=false" not in str(e):
+                raise
+    findings = _field_counts(con, table, raw, header)
+    rules = _row_rules(table, header, present)[2:]
+    if rules:
+        counts = con.execute("SELECT " + ", ".join(f"count_if(coalesce({cond}, false))" for cond, _, _ in rules)
+                             + f" FROM {raw} WHERE c{len(header) - 1} IS NOT NULL AND {EXTRA} IS NULL").fetchone()
+        for (cond, text, column), n in zip(rules, counts):
+            if n:
+                findings += _rule_findings(con, table, raw, cond, text, column, present[column], n)
+    con.execute(f"DROP TABLE {raw}")
+    return findings
+
+
+def _field_counts(con, table: Table, raw: str, header: list[str]) -> list[Finding]:
+    """Rows with fewer or more fields than the header (a value with an unquoted comma, a cut line)."""
+    width = len(header)
+    found = " + ".join(f"(c{i} IS NOT NULL)::INT" for i in range(width))
+    rows = con.execute(f"SELECT _row, {found}, {EXTRA} IS NOT NULL FROM {raw} "
+                       f"WHERE c{width - 1} IS NULL OR {EXTRA} IS NOT NULL ORDER BY _row").fetchall()
+    findings = []
+    for row, n, long in rows[:ROWS_LISTED]:
+        if long:
+            findings.append(Finding(table.file_name, f"wrong number of fields (expected {width}, found more); "
+                                    "a value with a comma must be in double quotes", row=row))
+        else:
+            findings.append(Finding(table.file_name, f"wrong number of fields (expected {width}, found {n})",
+                                    row=row, column=_column_at(header, n)))
+    if len(rows) > ROWS_LISTED:
+        findings.append(Finding(table.file_name, f"... and {len(rows) - ROWS_LISTED} more rows with a wrong "
+                                "number of fields"))
+    return findings
+
+
+def _rejects(con, table: Table, width: int) -> list[Finding]:
+    """Lines DuckDB could not split into fields (an unclosed quote, far too many fields)."""
     rejects = con.execute(
         f"SELECT line, arg_max(error_type, error_type = 'UNQUOTED VALUE'), arg_max(error_message, "
         f"error_type = 'UNQUOTED VALUE') FROM _rej_{table.name} GROUP BY line ORDER BY line").fetchall()
-    return [Finding(table.file_name, _reject_text(kind, message), line=int(line)) for line, kind, message in rejects]
+    return [Finding(table.file_name, _reject_text(kind, message, width), line=int(line))
+            for line, kind, message in rejects]
 
 
-def _reject_text(kind: str, message: str) -> str:
+def _reject_text(kind: str, message: str, width: int) -> str:
     if kind in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
-        expected, _, found = message.split("Expected Number of Columns:")[-1].partition("Found:")
-        return (f"wrong number of fields (expected {expected.strip()}, found {found.strip()}); "
+        found = message.split("Found:")[-1].strip()
+        return (f"wrong number of fields (expected {width}, found {found}); "
                 "a value with a comma must be in double quotes")
     if kind == "UNQUOTED VALUE":
         return "a quote inside a value must be doubled (\"\"), and a quoted value must end with a quote"
     return message.splitlines()[0]
-
-
-
 
 
 def _text(col: str) -> str:
@@ -299,7 +636,8 @@ def _problem_expr(column: Column, raw: str) -> list[tuple[str, str]]:
     """(SQL condition that is true for a bad value, what to tell the user) for one column."""
     v = _text(raw)
     typed = _typed_expr(column, raw)
-    rules = []
+    rules = [(f"contains({raw}, chr(0))", "holds a NUL byte: the export is damaged"),
+             (f"length({raw}) > {column.length_limit}", f"is longer than {column.length_limit} characters")]
     if column.required:
         rules.append((f"{v} IS NULL", "value is required"))
     what = {"int": "a whole number", "decimal": "a number", "date": "a date (use YYYY-MM-DD or MM/DD/YYYY)",
@@ -327,56 +665,33 @@ def _pattern_text(column: Column) -> str:
 
 
 
-def _check_values(con, table: Table, present: dict[str, str]) -> list[Finding]:
-    checks = [(col, raw, cond, text) for col in table.columns if (raw := present.get(col.name))
-              for cond, text in _problem_expr(col, raw)]
-    if not checks:
-        return []
-    counts = con.execute(
-        "SELECT " + ", ".join(f"count_if(coalesce({cond}, false))" for _, _, cond, _ in checks)
-        + f" FROM _raw_{table.name}").fetchone()
-    findings = []
-    for (col, raw, cond, text), n in zip(checks, counts):
-        if not n:
-            continue
-        rows = con.execute(
-            f"SELECT rowid + 1, {raw} FROM _raw_{table.name} WHERE coalesce({cond}, false) "
-            f"ORDER BY rowid LIMIT {ROWS_LISTED}").fetchall()
-        findings += [Finding(table.file_name, f"{value!r} {text}" if value is not None and value.strip() else text,
-                             row=row, column=col.name) for row, value in rows]
-        if n > ROWS_LISTED:
-            findings.append(Finding(table.file_name, f"... and {n - ROWS_LISTED} more rows: {text}",
-                                    column=col.name))
+def _rule_findings(con, table: Table, raw: str, cond: str, text: str, column: str, field: str,
+                   n: int) -> list[Finding]:
+    rows = con.execute(f"SELECT _row, {field} FROM {raw} WHERE coalesce({cond}, false) "
+                       f"ORDER BY _row LIMIT {ROWS_LISTED}").fetchall()
+    findings = [Finding(table.file_name, f"{_shown(value)} {text}" if value and value.strip() else text,
+                        row=row, column=column) for row, value in rows]
+    if n > ROWS_LISTED:
+        findings.append(Finding(table.file_name, f"... and {n - ROWS_LISTED} more rows: {text}", column=column))
     return findings
 
 
-
+def _shown(value: str) -> str:
+    """A bad value as quoted in a finding: cut short, so a pasted document stays one line."""
+    return repr(value if len(value) <= SHOWN else value[:SHOWN] + "...")
 
 
 def _create_staging_tables(con) -> None:
     """The snapshot's tables as the model declares them, opened up for staging: each gets the
-    source row number `_row`, and required columns accept NULL until the checks are done (a
-    bad value is typed as NULL and reported, not refused mid-insert)."""
+    source row number `_row` and the flag `_bad`, and required columns accept NULL until the
+    checks are done (a bad value is typed as NULL and reported, not refused mid-insert)."""
     con.execute(model.ddl())
     for table in model.TABLES:
         con.execute(f"ALTER TABLE {table.name} ADD COLUMN _row BIGINT")
+        con.execute(f"ALTER TABLE {table.name} ADD COLUMN _bad BOOLEAN")
         for c in table.columns:
             if c.required:
                 con.execute(f"ALTER TABLE {table.name} ALTER COLUMN {c.name} DROP NOT NULL")
-
-
-def _stage_empty(con, table: Table) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _raw_{table.name} (c0 VARCHAR)")
-    _stage_typed(con, table, {})
-
-
-def _stage_typed(con, table: Table, present: dict[str, str]) -> None:
-    """Type the text straight into the snapshot's table, with the source row number."""
-    cols = ", ".join(c.name for c in table.columns)
-    exprs = ", ".join(_typed_expr(c, present.get(c.name)) for c in table.columns)
-    con.execute(f"INSERT INTO {table.name} ({cols}, _row) SELECT {exprs}, rowid + 1 FROM _raw_{table.name}")
-    # Nothing reads the text once it is typed; dropping it now cuts peak memory by a third.
-    con.execute(f"DROP TABLE _raw_{table.name}")
 
 
 def _check_keys(con, table: Table) -> list[Finding]:
@@ -420,7 +735,7 @@ def _check_references(con, skip_targets: set[str]) -> list[Finding]:
                 continue
             rows = con.execute(
                 f"SELECT t._row, t.{col.name} FROM {table.name} t "
-                f"WHERE t.{col.name} IS NOT NULL AND NOT EXISTS "
+                f"WHERE t.{col.name} IS NOT NULL AND NOT t._bad AND NOT EXISTS "
                 f"(SELECT 1 FROM {target} r WHERE r.{target_col} = t.{col.name}) "
                 f"ORDER BY t._row LIMIT {ROWS_LISTED}").fetchall()
             findings += [Finding(table.file_name, f"{value!r} is not a {target_col} in {target}.csv",
@@ -430,12 +745,13 @@ def _check_references(con, skip_targets: set[str]) -> list[Finding]:
 
 def _publish_tables(con) -> None:
     """Close the staging: required columns NOT NULL again (checked once more by DuckDB), the
-    row numbers dropped, so the snapshot's tables are exactly the model's DDL."""
+    row numbers and flags dropped, so the snapshot's tables are exactly the model's DDL."""
     for table in model.TABLES:
         for c in table.columns:
             if c.required:
                 con.execute(f"ALTER TABLE {table.name} ALTER COLUMN {c.name} SET NOT NULL")
         con.execute(f"ALTER TABLE {table.name} DROP COLUMN _row")
+        con.execute(f"ALTER TABLE {table.name} DROP COLUMN _bad")
 
 
 def _sql_list(values) -> str:

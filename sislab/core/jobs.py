@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from . import locks, notify
 from .progress import Progress, null_progress
 from .store import app_state, transaction, utcnow
-from .workspace import Workspace
+from .workspace import Workspace, remove_orphans
 
 Work = Callable[[str, Progress], dict | None]
 
@@ -153,7 +153,10 @@ def run_per_school(ws: Workspace, kind: str, user: str, schools: Iterable[str], 
 
 
 def recover(ws: Workspace) -> list[int]:
-    """Mark jobs whose process died (still 'running' but their lock is free) as died."""
+    """Mark jobs whose process died (still 'running' but their lock is free) as died, and
+    remove what such a process left behind: its lock files and half-written result files."""
+    locks.clear_stale(ws)
+    remove_orphans(ws.results)
     with closing(app_state(ws)) as con:
         live = [r[0] for r in con.execute("SELECT job_id FROM job WHERE status IN (?, ?)", LIVE)]
         died = [job_id for job_id in live if locks.holder(ws, job_lock(job_id)) is None]
@@ -198,10 +201,12 @@ def _open_job(con: sqlite3.Connection, ws: Workspace, job_held: ExitStack, kind:
     """Record the job and take its lock before the record is visible, so `recover` never
     sees a live job without its lock."""
     with transaction(con):
+        snapshot = ws.current_snapshot()
         job_id = con.execute(
-            "INSERT INTO job (kind, user_name, scope, status, started_at, pid, host)"
-            " VALUES (?, ?, ?, 'running', ?, ?, ?)",
-            [kind, user, json.dumps({"schools": queue}), utcnow(), os.getpid(), socket.gethostname()],
+            "INSERT INTO job (kind, user_name, scope, status, started_at, pid, host, snapshot)"
+            " VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+            [kind, user, json.dumps({"schools": queue}), utcnow(), os.getpid(), socket.gethostname(),
+             snapshot.name if snapshot else None],
         ).lastrowid
         job_held.enter_context(locks.hold(ws, job_lock(job_id), user=user, job_id=job_id))
         con.executemany("INSERT INTO job_school (job_id, school_id, status) VALUES (?, ?, 'queued')",

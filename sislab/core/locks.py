@@ -89,6 +89,32 @@ def holder(ws: Workspace, resource: str) -> Holder | None:
         os.close(fd)
 
 
+def clear_stale(ws: Workspace) -> int:
+    """Remove the lock files that killed holders left behind; return how many.
+
+    A file is removed only while we hold its lock, the way `hold` removes its own, so a
+    process that opens it at the same moment sees it is no longer current and makes a new one.
+    """
+    cleared = 0
+    for path in ws.locks.glob("*.lock"):
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            if _is_current(fd, path):
+                path.unlink(missing_ok=True)
+                cleared += 1
+        finally:
+            os.close(fd)
+    return cleared
+
+
 def lock_path(ws: Workspace, resource: str) -> Path:
     """A safe file name for `resource`; the hash keeps names that sanitize alike apart."""
     readable = re.sub(r"[^A-Za-z0-9._-]+", "_", resource).strip("._")[:80]

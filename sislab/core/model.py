@@ -31,6 +31,9 @@ CDS_SCHOOL = r"\d{14}"  # California: county 2 + district 5 + school 7
 RCDTS = r"\d{11}[0-9A-Z]{4}"  # Illinois: region 2, county 3, district 4, type 2, school 4
 STATE_ID = r"\d{9,10}"  # CA SSID 10 digits, IL student id 9 digits; jobs check their state's width
 EMAIL = r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}"
+# Longest text a value may hold, by type, unless its column declares its own `max_length`:
+# a longer value is an export gone wrong (a shifted row, a pasted document), not data.
+MAX_LENGTH = {"text": 200, "int": 20, "date": 20, "bool": 10, "decimal": 20}
 MARKS = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",
          "P", "NP", "W", "I", "NM", "CR", "NC")
 TERM_TYPES = ("year", "semester", "trimester", "quarter", "summer")
@@ -47,10 +50,15 @@ class Column:
     min: int | None = None  # bounds for int columns
     max: int | None = None
     references: str | None = None  # "table.column" that must hold this value
+    max_length: int | None = None  # longest value in characters; default MAX_LENGTH[type]
 
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.type]
+
+    @property
+    def length_limit(self) -> int:
+        return self.max_length or MAX_LENGTH[self.type]
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ class Table:
     one_row: bool = False  # the file must hold exactly one row
     ordered: tuple[tuple[str, str], ...] = ()  # (earlier, later) date pairs: later >= earlier
     extra: dict = field(default_factory=dict)
+    feeds: str = ""  # what goes missing downstream when an optional file is left out or empty
 
     @property
     def file_name(self) -> str:
@@ -120,6 +129,7 @@ TABLES: tuple[Table, ...] = (
             _req("school_id", references="school.school_id"),
         ),
         key=("group_name", "school_id"), school_column="school_id",
+        feeds="the school groups offered when choosing schools for a run",
     ),
     Table(
         "calendar", "A school's calendar for one school year; summer school has its own.",
@@ -252,6 +262,7 @@ TABLES: tuple[Table, ...] = (
             _req("term_code"),
         ),
         key=("section_id", "term_code"),
+        feeds="the terms of sections: CERS rosters, IL SCA, OneRoster classes and A-G worklists",
     ),
     Table(
         "section_staff", "Teachers of a section; one is primary.",
@@ -263,6 +274,7 @@ TABLES: tuple[Table, ...] = (
             _c("end_date", "date"),
         ),
         key=("section_id", "staff_id"), ordered=(("start_date", "end_date"),),
+        feeds="teachers of sections: CERS teacher rosters, OneRoster teacher enrollments, IL SCA",
     ),
     Table(
         "roster", "Students in sections, with their dates.",
@@ -275,6 +287,7 @@ TABLES: tuple[Table, ...] = (
                doc="the student's schedule start date, when the schedule sets its own (IL course start date)"),
         ),
         key=("section_id", "student_id", "start_date"), ordered=(("start_date", "end_date"),),
+        feeds="class rosters: CERS rosters, IL SCA, OneRoster enrollments and A-G worklists",
     ),
     Table(
         "score_group", "Grading scales: each score and the state grade it maps to (blank = not mapped).",
@@ -284,6 +297,7 @@ TABLES: tuple[Table, ...] = (
             _c("state_grade", doc="state grade the score maps to; a group maps to state grades when any score has one"),
         ),
         key=("score_group_id", "score"),
+        feeds="the state grades of IL SCA",
     ),
     Table(
         "grading_task", "Grading tasks assigned to a course (semester grade, progress grade, ...).",
@@ -296,6 +310,7 @@ TABLES: tuple[Table, ...] = (
             _c("score_group_id", references="score_group.score_group_id"),
         ),
         key=("course_id", "task_id"),
+        feeds="grading tasks: IL SCA grades and credits",
     ),
     Table(
         "grading_task_term", "The task's term mask: terms of the course's calendars the task is graded in.",
@@ -305,6 +320,7 @@ TABLES: tuple[Table, ...] = (
             _req("term_code"),
         ),
         key=("course_id", "task_id", "term_code"),
+        feeds="grading-task terms: IL SCA grades",
     ),
     Table(
         "posted_grade", "Grades posted (in progress or final) per student, section, grading task and term.",
@@ -317,6 +333,7 @@ TABLES: tuple[Table, ...] = (
             _c("posted_date", "date"),
         ),
         key=("student_id", "section_id", "task_id", "term_code"),
+        feeds="posted grades: IL SCA grades",
     ),
     Table(
         "state_course", "The district's course list as the state holds it (IL: ISBE course codes); optional.",
@@ -325,6 +342,7 @@ TABLES: tuple[Table, ...] = (
             _c("title"),
         ),
         key=("state_course_code",),
+        feeds="the IL SCA check of state course codes",
     ),
     Table(
         "mark", "Course history: one final mark per student, course and term.",
@@ -343,6 +361,7 @@ TABLES: tuple[Table, ...] = (
             _c("in_district", "bool", "taken in the district (not transfer/private history)"),
         ),
         key=("student_id", "course_id", "school_year", "term_code"), school_column="school_id",
+        feeds="course history: the CCI A-G, dual-enrollment and CTE measures and A-G alignment",
     ),
     Table(
         "test_score", "Assessment results: CAASPP, AP, IB, SAT, ACT.",
@@ -358,6 +377,7 @@ TABLES: tuple[Table, ...] = (
                doc="CAASPP achievement level 1-4, AP score 1-5, IB score 1-7"),
         ),
         key=("student_id", "test", "subject", "school_year"),
+        feeds="test scores: the CCI CAASPP, AP and IB measures",
     ),
     Table(
         "cte_completion", "CTE pathway completions.",
@@ -369,6 +389,7 @@ TABLES: tuple[Table, ...] = (
             _c("capstone_mark", codes=MARKS),
         ),
         key=("student_id", "pathway_code"),
+        feeds="CTE completions: the CCI CTE measure",
     ),
     Table(
         "award", "Seals, programs and awards that count for indicators.",
@@ -380,6 +401,7 @@ TABLES: tuple[Table, ...] = (
             _c("years", "int", min=0, max=8, doc="years of participation (leadership / military science)"),
         ),
         key=("student_id", "award", "school_year"),
+        feeds="awards: the CCI seal, military-science and program measures",
     ),
     Table(
         "cohort", "Graduation-cohort membership and outcome, as the state attributes it (an input).",
@@ -393,6 +415,7 @@ TABLES: tuple[Table, ...] = (
             _c("ag_met", "bool", "UC/CSU a-g requirements met, as reported"),
         ),
         key=("student_id", "cohort_year"), school_column="school_id",
+        feeds="the graduation cohorts the CCI is computed for",
     ),
     Table(
         "student_group", "SIS student groups (programs, intervention groups, ...).",
@@ -402,6 +425,7 @@ TABLES: tuple[Table, ...] = (
             _c("school_id", references="school.school_id"),
         ),
         key=("group_code",), school_column="school_id",
+        feeds="SIS student groups: CERS student-group files",
     ),
     Table(
         "student_group_member", "Members of SIS student groups.",
@@ -410,6 +434,7 @@ TABLES: tuple[Table, ...] = (
             _req("student_id", references="student.student_id"),
         ),
         key=("group_code", "student_id"),
+        feeds="members of SIS student groups: CERS student-group files and IL SCA",
     ),
     Table(
         "ag_list", "A school's A-G course list as exported from the UC Course Management Portal.",
@@ -424,6 +449,7 @@ TABLES: tuple[Table, ...] = (
             _c("last_year", "int", min=2000, max=2100, doc="last valid school year; blank = still valid"),
         ),
         key=("school_id", "uc_course_id"), school_column="school_id",
+        feeds="the A-G lists: A-G alignment",
     ),
     Table(
         "ag_list_code", "Transcript abbreviations and local course codes of an A-G list entry.",
@@ -434,6 +460,7 @@ TABLES: tuple[Table, ...] = (
             _req("code_type", codes=("abbreviation", "course_code")),
         ),
         key=("school_id", "uc_course_id", "code"), school_column="school_id",
+        feeds="A-G list codes: A-G alignment",
     ),
 )
 
@@ -467,14 +494,19 @@ def docs() -> str:
         "",
     ]
     out += [line.strip() for line in (__doc__ or "").split("Conventions", 1)[1].strip().splitlines()]
-    out += ["", "Required files: " + ", ".join(f"`{t.file_name}`" for t in TABLES if t.required) + ".",
-            "Other files may be left out; the table is then empty.", ""]
+    out += ["", "Required files: " + ", ".join(f"`{t.file_name}`" for t in TABLES if t.required) + "; "
+            "an import without one of them, or with only its header, is refused.",
+            "Other files may be left out; the table is then empty and the import warns what is missing "
+            "downstream.",
+            "A text value longer than its column's limit (the rule `≤ N chars`) is refused.", ""]
     for t in TABLES:
         out += [f"## `{t.name}`", "", t.doc, "", f"Key: {', '.join(t.key)}."]
         if t.school_column:
             out.append(f"Scoped to a school by `{t.school_column}`.")
         if t.one_row:
             out.append("Exactly one row.")
+        if t.feeds:
+            out.append(f"Optional; without rows, missing downstream: {t.feeds}.")
         out += ["", "| column | type | required | rule | meaning |", "|---|---|---|---|---|"]
         for c in t.columns:
             out.append(f"| {c.name} | {c.type} | {'yes' if c.required else ''} | {_rule_text(c)} | {c.doc} |")
@@ -502,4 +534,5 @@ def _rule_text(c: Column) -> str:
         rules.append(f"{c.min}..{c.max}")
     if c.references:
         rules.append(f"→ {c.references}")
+    rules.append(f"≤ {c.length_limit} chars")
     return "; ".join(rules).replace("|", "\\|")

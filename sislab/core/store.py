@@ -149,10 +149,24 @@ def publish_snapshot(ws: Workspace, built: Path) -> Path:
 
 
 def _prune_snapshots(ws: Workspace, keep: Path) -> None:
-    """Keep the newest few snapshots: readers that opened an older one keep their inode."""
-    olds = sorted((p for p in ws.snapshots.glob("sis-*.duckdb") if p != keep), key=lambda p: p.stat().st_mtime)
+    """Keep the newest few snapshots (readers that opened an older one keep their inode), and
+    always the one the last successful job ran on: its results were computed from it."""
+    kept = {keep.name, last_job_snapshot(ws)}
+    olds = sorted((p for p in ws.snapshots.glob("sis-*.duckdb") if p.name not in kept),
+                  key=lambda p: p.stat().st_mtime)
     for old in olds[: max(0, len(olds) - (KEEP_SNAPSHOTS - 1))]:
         old.unlink(missing_ok=True)
+
+
+def last_job_snapshot(ws: Workspace) -> str | None:
+    """Name of the snapshot the last successful job started on, if any job recorded one."""
+    con = app_state(ws)
+    try:
+        row = con.execute("SELECT snapshot FROM job WHERE status = 'succeeded' AND snapshot IS NOT NULL"
+                          " ORDER BY job_id DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
 
 
 def app_state(ws: Workspace | None = None) -> sqlite3.Connection:
@@ -167,7 +181,29 @@ def app_state(ws: Workspace | None = None) -> sqlite3.Connection:
     _retry_locked(lambda: con.execute("PRAGMA journal_mode = WAL"))
     con.execute("PRAGMA foreign_keys = ON")
     _retry_locked(lambda: con.executescript(sql_text("sislab.core", "app_state.sql")))
+    _migrate(con)
     return con
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring an app state made by an older sislab up to app_state.sql (which only creates):
+    `job.snapshot` was added, and `import_run.status` learned 'died'."""
+    if "snapshot" not in {r[1] for r in con.execute("PRAGMA table_info(job)")}:
+        with transaction(con):
+            if "snapshot" not in {r[1] for r in con.execute("PRAGMA table_info(job)")}:
+                con.execute("ALTER TABLE job ADD COLUMN snapshot TEXT")
+    if "'died'" not in _table_sql(con, "import_run"):
+        with transaction(con):
+            old = _table_sql(con, "import_run")
+            if "'died'" not in old:
+                con.execute("ALTER TABLE import_run RENAME TO import_run_old")
+                con.execute(old.replace("'failed')", "'failed', 'died')"))
+                con.execute("INSERT INTO import_run SELECT * FROM import_run_old")
+                con.execute("DROP TABLE import_run_old")
+
+
+def _table_sql(con: sqlite3.Connection, name: str) -> str:
+    return con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [name]).fetchone()[0]
 
 
 @contextmanager

@@ -18,8 +18,10 @@ Student data lives here, so everything is created owner-only (0700 dirs, 0600 fi
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,9 +89,62 @@ class Workspace:
 
 
 def private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    os.chmod(path, DIR_MODE)
-    return path
+    """`path` as an owner-only folder; folders made on the way to it are owner-only too
+    (`mkdir(parents=True)` would make them with the umask's mode, e.g. 0755)."""
+    path = Path(path)
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    for d in reversed(missing):
+        d.mkdir(mode=DIR_MODE, exist_ok=True)
+        os.chmod(d, DIR_MODE)
+    target = missing[0] if missing else path
+    os.chmod(target, DIR_MODE)
+    return target
+
+
+@contextmanager
+def owner_only():
+    """Files that anything (DuckDB included) creates in the block are owner-only from their
+    first byte, not chmod-ed afterwards. The umask is per process: the block restores it."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def private_tree(root: Path) -> None:
+    """Make every folder under `root` owner-only again (folders an older sislab made 0755)."""
+    for folder, dirs, _ in os.walk(root):
+        for d in dirs:
+            os.chmod(os.path.join(folder, d), DIR_MODE)
+
+
+TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")  # write_atomic's ".<name>.<pid>.<random>.tmp"
+
+
+def remove_orphans(root: Path) -> list[Path]:
+    """Remove `write_atomic` temporary files under `root` whose writing process is gone
+    (killed mid-write); a live writer's file is left alone."""
+    removed = []
+    for tmp in root.rglob(".*.tmp"):
+        match = TEMP_NAME.match(tmp.name)
+        if match and not _alive(int(match.group(1))):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Path:
@@ -100,13 +155,14 @@ def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Pat
     """
     path = Path(path)
     private_dir(path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
         if callable(write):
             os.close(fd)
             tmp.unlink()
-            write(tmp)
+            with owner_only():
+                write(tmp)
         else:
             data = write.encode("utf-8") if isinstance(write, str) else write
             with os.fdopen(fd, "wb") as fh:

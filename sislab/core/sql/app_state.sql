@@ -7,7 +7,7 @@ CREATE TABLE IF NOT EXISTS import_run (
     finished_at   TEXT,
     user_name     TEXT NOT NULL,
     source        TEXT NOT NULL,          -- folder imported
-    status        TEXT NOT NULL CHECK (status IN ('running', 'published', 'rejected', 'failed')),
+    status        TEXT NOT NULL CHECK (status IN ('running', 'published', 'rejected', 'failed', 'died')),
     snapshot      TEXT,                   -- snapshot file published
     row_counts    TEXT,                   -- JSON {table: rows}
     error_count   INTEGER NOT NULL DEFAULT 0
@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS job (
     host          TEXT,
     counts        TEXT,                   -- JSON of what the job produced
     error         TEXT,                   -- message for the user; never student data
-    notified      TEXT                    -- where the completion e-mail went, or why it did not
+    notified      TEXT,                   -- where the completion e-mail went, or why it did not
+    snapshot      TEXT                    -- SIS snapshot current when the job started (kept by pruning)
 );
 
 CREATE INDEX IF NOT EXISTS job_by_status ON job (status, kind);

@@ -296,14 +296,21 @@ def test_students_who_left_the_class_are_not_in_the_group():
     assert sis.groups()["001 Smith Ann 1 1"][0] == 2
 
 
-def test_bad_cds_code_is_a_preflight_error():
+@pytest.mark.parametrize("cds", ["1975309000001", "", None])  # 13 digits, blank, missing
+def test_school_without_a_cds_code_is_left_out_once_per_school_naming_it(cds):
     sis = CersSis()
-    sis.school("001", cds="1975309000001")  # 13 digits
+    sis.school("001", cds="")
+    sis.school("002")
+    sis.con.execute("UPDATE school SET cds_code = ? WHERE school_id = '001'", [cds])
     sis.staff("T1")
-    sis.section("100")
-    sis.roster("100", sis.students(1))
-    built = run(sis, secondary())
-    assert "cds_code" in rules(built) and not built.ok
+    for section, school, period in (("100", "001", "1"), ("101", "001", "2"), ("200", "002", "1")):
+        sis.section(section, school, period=period)
+        sis.roster(section, sis.students(3, school))
+    built = run(sis, secondary(schools=("001", "002")))
+    [finding] = [f for f in built.findings if f.rule == "school_cds_code"]
+    assert finding.severity == "warning" and "school 001 School 001" in finding.message
+    assert "its 2 group(s) are left out" in finding.message
+    assert built.ok and {r[1] for r in sis.rows()} == {"19753090000002"}
 
 
 def test_file_is_written_in_row_order(tmp_path):

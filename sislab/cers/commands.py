@@ -49,8 +49,10 @@ def add_commands(sub) -> None:
     p.add_argument("--as-of", type=_date, help="roster date YYYY-MM-DD (default today)")
     p.set_defaults(func=create_command)
 
-    p = commands.add_parser("check", help="pre-flight an existing CERS file")
+    p = commands.add_parser("check", help="check a CERS file as CERS's upload (RDW) does, plus sislab's warnings")
     p.add_argument("file", type=Path)
+    p.add_argument("--as-of", type=_date, help="CERS takes the school year of this day and the two before "
+                   "(default today)")
     p.set_defaults(func=check_command)
 
     p = _user(commands.add_parser("scheduled-run", help="the scheduled process now: one consolidated file"))
@@ -121,7 +123,12 @@ def create_command(args) -> int:
 
 
 def check_command(args) -> int:
-    findings = extract.check_file(args.file)
+    from sislab.cli import UserError
+
+    try:
+        findings = extract.check_file(args.file, today=args.as_of)
+    except OSError as e:
+        raise UserError(f"Cannot read {args.file}: {e.strerror or e}") from None
     for f in findings:
         print(f.text())
     errors = sum(f.severity == "error" for f in findings)
@@ -141,7 +148,8 @@ def _print_extracts(made: list[extract.Extract]) -> int:
             print(e.path)
     for e in made:
         print(e.text())
-    failed = any(e.path is None or (e.upload and not e.upload.loaded) for e in made)
+    # A profile without rows is reported, not a failure: create refuses when no profile has any.
+    failed = any((e.path is None and not e.empty) or (e.upload and not e.upload.loaded) for e in made)
     return 1 if failed else 0
 
 

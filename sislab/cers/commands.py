@@ -38,6 +38,8 @@ def add_commands(sub) -> None:
     c.add_argument("--primary-only", action="store_true", help="include only primary classes")
     c.add_argument("--scheduled", action="store_true", help="include in the scheduled process")
     c.add_argument("--replace", action="store_true", help="change the profile of that name")
+    c.add_argument("--allow-unknown", action="store_true",
+                   help="keep schools, teachers, counselors, staff or SIS groups the SIS data does not have")
     c.set_defaults(func=create_profile_command)
 
     p = _user(commands.add_parser("create", help="make CERS files from profiles; prints each file written"))
@@ -89,6 +91,7 @@ def show_command(args) -> int:
     for key, value in {"name": p.name, "id": p.profile_id, "owner": p.owner, "scheduled": p.scheduled,
                        **p.settings()}.items():
         if value not in ((), [], "", None):
+            value = [profiles.grade_label(v) for v in value] if key == "grades" else value
             print(f"{key:>14}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     return 0
 
@@ -96,13 +99,13 @@ def show_command(args) -> int:
 def create_profile_command(args) -> int:
     ws, user = _who(args)
     lists = {o: [v for v in getattr(args, o).split(",") if v.strip()] for o in LIST_OPTIONS}
-    profile = profiles.Profile(args.name, args.roster_type, subject=args.subject, pattern=args.pattern,
-                               primary_only=args.primary_only, scheduled=args.scheduled, **lists)
+    profile = _errors(profiles.Profile, args.name, args.roster_type, subject=args.subject, pattern=args.pattern,
+                      primary_only=args.primary_only, scheduled=args.scheduled, **lists)
     if not args.replace and _exists(ws, args.name):
         from sislab.cli import UserError
 
         raise UserError(f"A profile named {args.name!r} exists; use --replace to change it (if it is yours).")
-    saved = _errors(profiles.save, ws, user, profile)
+    saved = _errors(profiles.save, ws, user, profile, allow_unknown=args.allow_unknown)
     print(f"saved profile {saved.profile_id} {saved.name} (owner {saved.owner})")
     return 0
 

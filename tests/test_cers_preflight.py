@@ -60,6 +60,12 @@ def test_group_names_that_fold_together_warn(tmp_path):
     assert collision.severity == "warning" and "CERS makes them one group" in collision.message
 
 
+@pytest.mark.parametrize("first", ["=", "+", "-", "@"])
+def test_group_name_read_as_a_spreadsheet_formula_warns(tmp_path, first):
+    findings = check(tmp_path, [row(group=first + "SUM(A1) 1"), row(group="A=B 1")])
+    assert found(findings, "group_name_formula") == [(1, "warning")]
+
+
 @pytest.mark.parametrize("ssid", ["123456789", "12345678901", "12345abcde"])
 def test_ssid_not_10_digits_is_a_warning_cers_does_not_check_it(tmp_path, ssid):
     assert found(check(tmp_path, [row(ssid=ssid)]), "ssid") == [(1, "warning")]

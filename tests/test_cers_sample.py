@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from sislab import cers
+from sislab import cers, cli
 from sislab.cers.process import DEMO_PROFILES
 from sislab.core import runner, store
 from sislab.core.workspace import Workspace
@@ -39,6 +39,7 @@ def test_demo_makes_a_consolidated_file_that_passes_preflight_and_its_report(ws)
     assert path.suffix == ".csv" and report.name.endswith(".preflight.txt")
     assert path.parent == ws.reports / "cers" and oct(path.stat().st_mode & 0o777) == "0o600"
     assert [f for f in cers.check_file(path) if f.severity == "error"] == []
+    assert cli.main(["cers", "check", str(path)]) == 0  # RDW's rules, as of today
     assert "0 error(s)" in report.read_text()
     [listed] = cers.extracted_files(ws, "demo").itertuples()
     assert listed.record_count == len(path.read_text().splitlines()) - 1
@@ -109,8 +110,6 @@ def test_preview_school_shows_only_that_school(ws):
 
 
 def test_cli_create_prints_each_file_written(ws, capsys):
-    from sislab import cli
-
     for profile in DEMO_PROFILES[4:]:
         cers.save(ws, "alice", profile)
     assert cli.main(["cers", "create", "--all", "--user", "alice", "--as-of", "2026-11-25"]) == 0
@@ -162,8 +161,6 @@ def test_a_consolidated_file_leaves_out_a_profile_without_rows_and_says_so(ws):
 
 @pytest.mark.parametrize("as_of", ["2026-11-25", "2027-06-29"])  # filters exclude all; after the terms end
 def test_when_no_profile_has_rows_nothing_is_written_and_the_cli_exits_2(ws, capsys, as_of):
-    from sislab import cli
-
     cers.save(ws, "alice", EMPTY if as_of == "2026-11-25" else DEMO_PROFILES[1])
     assert cli.main(["cers", "create", "--all", "--user", "alice", "--as-of", as_of]) == 2
     err = capsys.readouterr().err

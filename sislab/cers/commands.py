@@ -135,7 +135,8 @@ def check_command(args) -> int:
     for f in findings:
         print(f.text())
     errors = sum(f.severity == "error" for f in findings)
-    print(f"{args.file}: {errors} error(s), {len(findings) - errors} warning(s)")
+    verdict = "CERS would reject it" if errors else "CERS accepts it"
+    print(f"{args.file}: {verdict}: {errors} error(s), {len(findings) - errors} warning(s)")
     return 1 if errors else 0
 
 

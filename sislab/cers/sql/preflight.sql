@@ -86,6 +86,11 @@ SELECT row_no, 'warning', 'group_name_untrimmed', g,
        'group name has leading or trailing spaces; CERS trims them (' || n || ' rows)'
 FROM name WHERE g <> trim(g) AND trim(g) <> ''
 UNION ALL
+SELECT row_no, 'warning', 'group_name_formula', g,
+       'group name starts with ' || left(g, 1) || ': a spreadsheet opening the file reads it as a formula'
+       || ' (CERS takes it as text; the file is left as it is) (' || n || ' rows)'
+FROM name WHERE left(g, 1) IN ('=', '+', '-', '@')
+UNION ALL
 SELECT row_no, 'error', 'cds_code', g,
        'school_natural_id ' || cds || ' is not a 14-digit CDS code (' || n || ' rows)'
 FROM value WHERE trim(cds) <> '' AND NOT regexp_full_match(cds, '\d{14}')

@@ -347,6 +347,10 @@ def test_an_ssid_two_students_share_leaves_out_only_their_rows_and_names_both(tm
     assert "SSID 0000000001 is shared by students S000001 (LS000001 F) and S000004 (LS000004 F)" in shared.message
     assert shared.severity == "warning" and "group 001 Smith Ann 1" in shared.message
     assert rdw_verdict(sis, tmp_path) == []
+    sis.con.execute("UPDATE student SET state_id = '0000000001' WHERE student_id = 'S000002'")
+    sis.con.execute("DELETE FROM roster WHERE student_id = 'S000002'")
+    [shared] = [f for f in run(sis, secondary()).findings if f.rule == "ssid_shared"]
+    assert "S000002 (LS000002 F, in none of these rosters) and S000004" in shared.message
 
 
 def _sis_groups(*names: str) -> CersSis:

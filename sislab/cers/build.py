@@ -264,23 +264,19 @@ def _left_out(con) -> list[Finding]:
 def _shared_ssids(con) -> list[Finding]:
     """An SSID that two students of the SIS share: CERS cannot tell whose it is, so its rows are left out."""
     rows = con.execute(
-        "SELECT s.state_id, list(DISTINCT s.student_id || ' (' || concat_ws(' ', s.last_name, s.first_name) || ')'"
-        " ORDER BY s.student_id || ' (' || concat_ws(' ', s.last_name, s.first_name) || ')'),"
-        " count(DISTINCT c.group_base), min(c.group_base), list(DISTINCT c.profile ORDER BY c.profile)"
-        " FROM cers_candidate c JOIN student s ON s.student_id = c.student_id"
-        " WHERE s.state_id IN (SELECT state_id FROM cers_shared_ssid) GROUP BY s.state_id ORDER BY s.state_id"
-    ).fetchall()
-    found = []
-    for ssid, students, n, first, profiles in rows:
-        others = con.execute("SELECT list(student_id ORDER BY student_id) FROM student WHERE state_id = ?"
-                             " AND NOT list_contains(?, student_id)", [ssid, [s.split(" ")[0] for s in students]]
-                             ).fetchone()[0] or []
-        holders = students + [f"{sid} (not in these rosters)" for sid in others]
-        found.append(Finding("warning", "ssid_shared",
-                             f"SSID {ssid} is shared by students {' and '.join(holders)}: CERS cannot tell them "
-                             f"apart, so their rows are left out of {_groups_text(n, first)} (profile "
-                             f"{', '.join(profiles)}); correct the SSID in the SIS"))
-    return found
+        "WITH used AS (SELECT s.state_id, count(DISTINCT c.group_base) AS n, min(c.group_base) AS first,"
+        "  list(DISTINCT c.profile ORDER BY c.profile) AS profiles, list(DISTINCT c.student_id) AS rostered"
+        "  FROM cers_candidate c JOIN student s ON s.student_id = c.student_id"
+        "  WHERE s.state_id IN (SELECT state_id FROM cers_shared_ssid) GROUP BY s.state_id)"
+        " SELECT u.state_id, list(s.student_id || ' (' || concat_ws(' ', s.last_name, s.first_name)"
+        "  || CASE WHEN list_contains(u.rostered, s.student_id) THEN '' ELSE ', in none of these rosters' END || ')'"
+        "  ORDER BY s.student_id), any_value(u.n), any_value(u.first), any_value(u.profiles)"
+        " FROM used u JOIN student s ON s.state_id = u.state_id GROUP BY u.state_id ORDER BY u.state_id").fetchall()
+    return [Finding("warning", "ssid_shared",
+                    f"SSID {ssid} is shared by students {' and '.join(holders)}: CERS cannot tell them apart, so "
+                    f"their rows are left out of {_groups_text(n, first)} (profile {', '.join(profiles)}); correct "
+                    "the SSID in the SIS")
+            for ssid, holders, n, first, profiles in rows]
 
 
 def _schools_without_cds(con) -> list[Finding]:

@@ -166,3 +166,32 @@ def test_extracted_files_admins_see_all_others_their_own(ws):
 def test_profile_choices_are_checked(ws, profile, problem):
     with pytest.raises(ProfileError, match=problem):
         cers.save(ws, "alice", profile)
+
+
+def test_grades_k_and_tk_are_read_as_the_sis_stores_them(ws, capsys):
+    assert Profile("G", "grade_level", ("004",), grades=("K", "tk", "3", 3)).grades == (0, -1, 3)
+    with pytest.raises(ProfileError, match="Grade 'Q' is not a grade: use TK, K or 1-12"):
+        Profile("G", "grade_level", ("004",), grades=("Q",))
+    assert cli.main(["cers", "profiles", "create", "Kinder", "--type", "grade_level", "--schools", "004",
+                     "--grades", "K,TK", "--user", "alice"]) == 0
+    assert cers.get(ws, "alice", "Kinder").grades == (0, -1)
+    assert cli.main(["cers", "profiles", "show", "Kinder", "--user", "alice"]) == 0
+    assert "grades: K, TK" in capsys.readouterr().out
+    assert cli.main(["cers", "profiles", "create", "Bad", "--type", "grade_level", "--schools", "004",
+                     "--grades", "13", "--user", "alice"]) == 2
+    assert "Grade '13' is not a grade" in capsys.readouterr().err
+
+
+def test_unknown_ids_are_refused_when_a_profile_is_saved_unless_allowed(ws, capsys):
+    odd = Profile("Odd", "secondary", ("001", "999"), teachers=("NOPE",), staff=("GHOST",))
+    with pytest.raises(ProfileError) as refused:
+        cers.save(ws, "alice", odd)
+    assert "Unknown school 999; unknown teacher NOPE; unknown staff member GHOST in the SIS data" in str(refused.value)
+    with pytest.raises(ProfileError, match="Unknown SIS student group Chess Club in"):
+        cers.save(ws, "alice", Profile("Groups", "student_group", ("001",), groups=("avid (001)", "Chess Club")))
+    with pytest.raises(ProfileError, match="Unknown counselor C404 in"):
+        cers.save(ws, "alice", Profile("C", "counselor", ("001",), counselors=("C404",)))
+    assert cers.save(ws, "alice", odd, allow_unknown=True).schools == ("001", "999")
+    args = ["cers", "profiles", "create", "Odd2", "--type", "secondary", "--schools", "001,999", "--user", "alice"]
+    assert cli.main(args) == 2 and "--allow-unknown" in capsys.readouterr().err
+    assert cli.main(args + ["--allow-unknown"]) == 0

@@ -6,7 +6,7 @@ import pytest
 
 from cers_fixtures import AS_OF, CersSis, section_class
 from sislab.cers import Profile, build, school_year_of
-from sislab.cers.extract import write_rows
+from sislab.cers.extract import check_file, write_rows
 from sislab.cers.layout import HEADER
 
 
@@ -211,6 +211,9 @@ def test_grade_level_roster_one_group_per_grade_with_grade_filter():
     sis.students(1, "005", grade=4)
     run(sis, Profile("G", "grade_level", ("005",), grades=(0, 3)))
     assert sis.groups() == {"005 Grade 3 1": (3, []), "005 Grade K 1": (2, [])}
+    sis.students(4, "005", grade=-1)
+    run(sis, Profile("G", "grade_level", ("005",), grades=("K", "TK")))
+    assert sis.groups() == {"005 Grade K 1": (2, []), "005 Grade TK 1": (4, [])}
 
 
 def test_counselor_roster_gives_the_counselor_the_group():
@@ -296,14 +299,21 @@ def test_students_who_left_the_class_are_not_in_the_group():
     assert sis.groups()["001 Smith Ann 1 1"][0] == 2
 
 
-def test_bad_cds_code_is_a_preflight_error():
+@pytest.mark.parametrize("cds", ["1975309000001", "", None])  # 13 digits, blank, missing
+def test_school_without_a_cds_code_is_left_out_once_per_school_naming_it(cds):
     sis = CersSis()
-    sis.school("001", cds="1975309000001")  # 13 digits
+    sis.school("001", cds="")
+    sis.school("002")
+    sis.con.execute("UPDATE school SET cds_code = ? WHERE school_id = '001'", [cds])
     sis.staff("T1")
-    sis.section("100")
-    sis.roster("100", sis.students(1))
-    built = run(sis, secondary())
-    assert "cds_code" in rules(built) and not built.ok
+    for section, school, period in (("100", "001", "1"), ("101", "001", "2"), ("200", "002", "1")):
+        sis.section(section, school, period=period)
+        sis.roster(section, sis.students(3, school))
+    built = run(sis, secondary(schools=("001", "002")))
+    [finding] = [f for f in built.findings if f.rule == "school_cds_code"]
+    assert finding.severity == "warning" and "school 001 School 001" in finding.message
+    assert "its 2 group(s) are left out" in finding.message
+    assert built.ok and {r[1] for r in sis.rows()} == {"19753090000002"}
 
 
 def test_file_is_written_in_row_order(tmp_path):
@@ -318,3 +328,72 @@ def test_file_is_written_in_row_order(tmp_path):
     written = write_rows(sis.con, tmp_path / "x.csv").read_text().splitlines()[1:]
     expected = [",".join(v or "" for v in r) for r in sis.rows()]
     assert written == expected and len(written) == 4 * 232
+
+
+def rdw_verdict(sis: CersSis, tmp_path) -> list[str]:
+    """What RDW's validator says of the built file (test_cers_rdw.py checks the validator itself)."""
+    return [f.text() for f in check_file(write_rows(sis.con, tmp_path / "built.csv"), today=AS_OF)
+            if f.severity == "error"]
+
+
+def test_an_ssid_two_students_share_leaves_out_only_their_rows_and_names_both(tmp_path):
+    sis = section_class(3)
+    twin = sis.students(1)[0]
+    sis.con.execute("UPDATE student SET state_id = '0000000001' WHERE student_id = ?", [twin])
+    sis.roster("100", [twin])
+    built = run(sis, secondary())
+    assert built.ok and sis.groups()["001 Smith Ann 1 1"][0] == 2  # 4 students, the 2 sharing an SSID left out
+    [shared] = [f for f in built.findings if f.rule == "ssid_shared"]
+    assert "SSID 0000000001 is shared by students S000001 (LS000001 F) and S000004 (LS000004 F)" in shared.message
+    assert shared.severity == "warning" and "group 001 Smith Ann 1" in shared.message
+    assert rdw_verdict(sis, tmp_path) == []
+    sis.con.execute("UPDATE student SET state_id = '0000000001' WHERE student_id = 'S000002'")
+    sis.con.execute("DELETE FROM roster WHERE student_id = 'S000002'")
+    [shared] = [f for f in run(sis, secondary()).findings if f.rule == "ssid_shared"]
+    assert "S000002 (LS000002 F, in none of these rosters) and S000004" in shared.message
+
+
+def _sis_groups(*names: str) -> CersSis:
+    sis = CersSis()
+    sis.school("001")
+    for i, name in enumerate(names):
+        sis.insert("student_group", group_code=f"G{i}", name=name, school_id="001")
+        for sid in sis.students(120 if i < 2 else 1):
+            sis.insert("student_group_member", group_code=f"G{i}", student_id=sid)
+    return sis
+
+
+def test_group_names_equal_ignoring_case_get_a_suffix_so_cers_keeps_them_apart(tmp_path):
+    sis = _sis_groups("Reading Intervention", "READING INTERVENTION")
+    built = run(sis, Profile("A", "student_group", ("001",), subject="ELA"),
+                Profile("B", "student_group", ("001",), subject="ELA"))
+    assert {n: s for n, (s, _) in sis.groups().items()} == {"001 READING INTERVENTION 1": 120,
+                                                            "001 Reading Intervention (2) 1": 120}
+    [renamed] = [f for f in built.findings if f.rule == "group_name_renamed"]
+    assert renamed.severity == "warning" and "'001 Reading Intervention (2)'" in renamed.message
+    assert built.ok and rdw_verdict(sis, tmp_path) == []  # unrenamed, RDW counts 240 students in one group
+
+
+def test_group_names_a_suffix_cannot_tell_apart_are_an_error():
+    sis = _sis_groups("Reading Intervention", "READING INTERVENTION", "reading intervention (2)")
+    built = run(sis, Profile("A", "student_group", ("001",)))
+    [clash] = [f for f in built.findings if f.rule == "group_name_collision"]
+    assert clash.severity == "error" and "could not tell them apart" in clash.message and not built.ok
+
+
+def test_a_profile_without_rows_is_named_with_its_reasons():
+    sis = section_class(2)
+    built = run(sis, secondary("Full"), secondary("Science", subject_areas=("Science",)),
+                secondary("Nowhere", schools=("999",)))
+    assert built.empty_profiles == ("Science", "Nowhere")
+    messages = {f.profile: f.message for f in built.findings if f.rule == "empty_profile"}
+    assert "filters exclude every student (subject areas: Science)" in messages["Science"]
+    assert "no school 999 in the SIS data" in messages["Nowhere"]
+    assert built.ok and sis.groups()
+
+
+def test_a_school_year_cers_does_not_take_is_an_error():
+    sis = section_class(2)
+    built = build(sis.con, [secondary()], as_of=AS_OF, school_year=2019)
+    assert any(f.text().startswith("Row: 0 Failure: Invalid school year: 2019") for f in built.findings)
+    assert not built.ok

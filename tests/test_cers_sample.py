@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from sislab import cers
+from sislab import cers, cli
 from sislab.cers.process import DEMO_PROFILES
 from sislab.core import runner, store
 from sislab.core.workspace import Workspace
@@ -27,11 +27,19 @@ def ws(tmp_path, sample_ws, monkeypatch):
     return ws
 
 
+def upload_to(server_settings, monkeypatch) -> None:
+    """Turn the upload on, aimed at the local warehouse test server."""
+    for name in ("cers_upload_enabled", "cers_api_url", "cers_token_url", "cers_username", "cers_password",
+                 "cers_backoff_seconds", "cers_poll_seconds"):
+        monkeypatch.setenv("SISLAB_" + name.upper(), str(getattr(server_settings, name)))
+
+
 def test_demo_makes_a_consolidated_file_that_passes_preflight_and_its_report(ws):
     path, report = cers.demo(ws, user="demo")
     assert path.suffix == ".csv" and report.name.endswith(".preflight.txt")
     assert path.parent == ws.reports / "cers" and oct(path.stat().st_mode & 0o777) == "0o600"
     assert [f for f in cers.check_file(path) if f.severity == "error"] == []
+    assert cli.main(["cers", "check", str(path)]) == 0  # RDW's rules, as of today
     assert "0 error(s)" in report.read_text()
     [listed] = cers.extracted_files(ws, "demo").itertuples()
     assert listed.record_count == len(path.read_text().splitlines()) - 1
@@ -73,9 +81,7 @@ def test_scheduled_process_refuses_a_non_admin_running_others_profiles(ws):
 
 def test_create_uploads_when_the_flag_is_on(ws, server, monkeypatch):  # noqa: F811
     settings, state = server
-    for name in ("cers_upload_enabled", "cers_api_url", "cers_token_url", "cers_username", "cers_password",
-                 "cers_backoff_seconds", "cers_poll_seconds"):
-        monkeypatch.setenv("SISLAB_" + name.upper(), str(getattr(settings, name)))
+    upload_to(server_settings=settings, monkeypatch=monkeypatch)
     cers.save(ws, "alice", DEMO_PROFILES[4])
     [made] = cers.create(ws, "alice", ["Demo counselors"], upload=True, as_of=AS_OF)
     assert made.upload.loaded and b"group_name,school_natural_id" in state["uploaded"]
@@ -104,8 +110,6 @@ def test_preview_school_shows_only_that_school(ws):
 
 
 def test_cli_create_prints_each_file_written(ws, capsys):
-    from sislab import cli
-
     for profile in DEMO_PROFILES[4:]:
         cers.save(ws, "alice", profile)
     assert cli.main(["cers", "create", "--all", "--user", "alice", "--as-of", "2026-11-25"]) == 0
@@ -127,3 +131,39 @@ def test_scheduled_process_runs_the_notebook_on_the_scheduler(ws):
     result = runner.run_notebook(path, schedule.check_parameters(path, added.parameters), ws=ws, user="alice")
     assert result.ok, result.error
     assert [p.suffix for p in result.produced_files if p.suffix == ".csv"] == [".csv"]
+
+
+EMPTY = cers.Profile("Nothing taught", "secondary", ("001",), subject_areas=("Basket weaving",))
+
+
+def test_a_profile_without_rows_writes_no_file_records_nothing_and_uploads_nothing(ws, server, monkeypatch):  # noqa: F811
+    settings, state = server
+    upload_to(server_settings=settings, monkeypatch=monkeypatch)
+    cers.save(ws, "alice", DEMO_PROFILES[4])
+    cers.save(ws, "alice", EMPTY)
+    full, empty = cers.create(ws, "alice", ["Demo counselors", "Nothing taught"], upload=True, as_of=AS_OF)
+    assert full.path.exists() and full.upload.loaded
+    assert empty.path is None and empty.upload is None and empty.empty
+    assert "NOT WRITTEN: no rows (CERS rejects an empty file): Nothing taught gave none" in empty.text()
+    assert "filters exclude every student (subject areas: Basket weaving)" in empty.report_path.read_text()
+    assert list(cers.extracted_files(ws, "alice").path) == [str(full.path)]
+    assert len(list((ws.reports / "cers").glob("*.csv"))) == 1
+
+
+def test_a_consolidated_file_leaves_out_a_profile_without_rows_and_says_so(ws):
+    cers.save(ws, "alice", DEMO_PROFILES[4])
+    cers.save(ws, "alice", EMPTY)
+    [made] = cers.create(ws, "alice", ["Demo counselors", "Nothing taught"], consolidate=True, as_of=AS_OF)
+    assert made.path.exists() and made.build.empty_profiles == ("Nothing taught",)
+    [note] = [f for f in made.findings if f.rule == "empty_profile"]
+    assert note.text().startswith("Warning: profile Nothing taught gives no rows, so the file has none of its groups")
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-25", "2027-06-29"])  # filters exclude all; after the terms end
+def test_when_no_profile_has_rows_nothing_is_written_and_the_cli_exits_2(ws, capsys, as_of):
+    cers.save(ws, "alice", EMPTY if as_of == "2026-11-25" else DEMO_PROFILES[1])
+    assert cli.main(["cers", "create", "--all", "--user", "alice", "--as-of", as_of]) == 2
+    err = capsys.readouterr().err
+    assert "No CERS file written: no profile gives a row" in err
+    assert ("filters exclude every student" if as_of == "2026-11-25" else "terms of its classes ended") in err
+    assert list((ws.reports / "cers").glob("*.csv")) == [] and cers.extracted_files(ws, "alice").empty

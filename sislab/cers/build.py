@@ -10,7 +10,7 @@ CERS would reject.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
@@ -18,6 +18,7 @@ import pandas as pd
 
 from sislab.core.store import sql_text
 
+from . import rdw
 from .layout import HEADER, LAYOUT, LOGIN_PATTERN, MAX_NAME, MAX_STUDENTS
 from .profiles import Profile
 
@@ -26,6 +27,9 @@ PARAMETER = re.compile(r"\$([a-z_]+)")
 # Additional staff must be active, with a state educator id and an e-mail (SQL over `staff s`).
 ELIGIBLE = ("coalesce(s.active, false) AND s.state_educator_id IS NOT NULL"
             " AND regexp_full_match(coalesce(s.email, ''), $email)")
+# preflight.sql's rules that RDW's validator applies too: `cers check` takes RDW's own (rdw.py) instead.
+RDW_RULES = frozenset({"required", "cds_code", "school_year", "subject_code", "subject_conflict",
+                       "group_over_limit", "group_not_contiguous", "school_not_contiguous"})
 NO_FILTERS = {"departments": [], "subject_areas": [], "courses": [], "teachers": [], "primary_only": False,
               "grades": [], "counselors": [], "groups": []}
 
@@ -35,8 +39,9 @@ class Finding:
     severity: str  # error (CERS would reject the file, or sislab refuses to write it) | warning
     rule: str
     message: str
-    row: int | None = None  # CERS's numbering: data rows from 1
+    row: int | None = None  # CERS's numbering: data rows from 1 (0: the file as a whole)
     group: str | None = None
+    profile: str | None = None  # the profile a finding is about, when it is about one
 
     def text(self) -> str:
         """One line in CERS's style: `Row: 12 Failure: <group>: <message>`."""
@@ -56,6 +61,7 @@ class Build:
     findings: list[Finding] = field(default_factory=list)
     counts: dict = field(default_factory=dict)  # rows, groups, students, users
     group_names: frozenset[str] = frozenset()
+    empty_profiles: tuple[str, ...] = ()  # profiles that gave the file no row (each has a finding why)
 
     @property
     def errors(self) -> list[Finding]:
@@ -81,13 +87,23 @@ def build(con: duckdb.DuckDBPyConnection, profiles: list[Profile] | tuple[Profil
                 " school_id VARCHAR, group_base VARCHAR, student_id VARCHAR, staff_id VARCHAR, role VARCHAR)")
     for profile in profiles:
         result.findings += _add_profile(con, profile, result.school_year, as_of)
-    result.findings += _left_out(con) + _subject_conflicts(con)
+    con.execute("CREATE OR REPLACE TEMP TABLE cers_shared_ssid AS SELECT state_id FROM student"
+                " WHERE state_id IS NOT NULL GROUP BY state_id HAVING count(DISTINCT student_id) > 1")
+    result.findings += _left_out(con) + _shared_ssids(con) + _subject_conflicts(con)
+    con.execute(sql_text(PACKAGE, "groups.sql"))
+    result.findings += _schools_without_cds(con) + _renamed_groups(con)
     run(con, sql_text(PACKAGE, "assemble.sql"), max_students=MAX_STUDENTS, email=LOGIN_PATTERN,
         school_year=result.school_year)
     # A table keeps its insertion order, so the sorted rows are numbered by their rowid: no second
     # sort and no second copy of the rows.
     con.execute("CREATE OR REPLACE TEMP VIEW cers_row AS SELECT rowid + 1 AS row_no, * FROM cers_sorted")
-    result.findings += preflight(con) + _overlaps(con)
+    result.findings += [_in_built_file(f) for f in preflight(con)] + _overlaps(con)
+    if result.school_year not in rdw.school_years():
+        result.findings.append(Finding("error", "school_year", f"Invalid school year: {result.school_year} (CERS "
+                                       f"takes the years {_years_text(rdw.school_years())}; the roster date "
+                                       f"{as_of} is in school year {result.school_year})", row=0))
+    result.empty_profiles = _empty_profiles(con, profiles)
+    result.findings += [_empty_profile_finding(name, result.findings) for name in result.empty_profiles]
     per_group = con.execute("SELECT group_name, count(*), count(student_ssid), count(group_user_login)"
                             " FROM cers_row GROUP BY group_name").fetchall()  # one scan for counts and names
     result.group_names = frozenset(name for name, *_ in per_group)
@@ -176,8 +192,8 @@ def _ineligible_staff(con, profile: Profile) -> list[Finding]:
 def _unknown_schools(con, profile: Profile) -> list[Finding]:
     rows = run(con, "SELECT x.id FROM unnest($schools) AS x(id) WHERE x.id NOT IN (SELECT school_id FROM school)",
                schools=list(profile.schools)).fetchall()
-    return [Finding("warning", "unknown_school", f"profile {profile.name}: no school {sid} in the SIS data")
-            for (sid,) in rows]
+    return [Finding("warning", "unknown_school", f"profile {profile.name}: no school {sid} in the SIS data",
+                    profile=profile.name) for (sid,) in rows]
 
 
 def _primary_warnings(con, profile: Profile) -> list[Finding]:
@@ -191,7 +207,7 @@ def _primary_warnings(con, profile: Profile) -> list[Finding]:
            else "with no course or teacher filter")
     return [Finding("warning", "primary_classes_not_tracked",
                     f"profile {profile.name}: {sid} {name} does not track primary classes, so 'include only "
-                    f"primary classes' ({how}) gives it no rows") for sid, name in rows]
+                    f"primary classes' ({how}) gives it no rows", profile=profile.name) for sid, name in rows]
 
 
 def _empty_rosters(con, profile: Profile, roster_sql: str, values: dict) -> list[Finding]:
@@ -200,7 +216,7 @@ def _empty_rosters(con, profile: Profile, roster_sql: str, values: dict) -> list
                                     " school) AND x.id NOT IN (SELECT school_id FROM cers_candidate WHERE profile ="
                                     " $profile AND student_id IS NOT NULL)", **values).fetchall()]
     return [Finding("warning", "empty_roster", f"profile {profile.name}: school {school} has no rows: "
-                    + _why_empty(con, profile, roster_sql, {**values, "schools": [school]}))
+                    + _why_empty(con, profile, roster_sql, {**values, "schools": [school]}), profile=profile.name)
             for school in empty]
 
 
@@ -243,6 +259,77 @@ def _left_out(con) -> list[Finding]:
                       f"receive {_groups_text(n, first)}")
               for sid, name, role, email, n, first in staff]
     return found
+
+
+def _shared_ssids(con) -> list[Finding]:
+    """An SSID that two students of the SIS share: CERS cannot tell whose it is, so its rows are left out."""
+    rows = con.execute(
+        "WITH used AS (SELECT s.state_id, count(DISTINCT c.group_base) AS n, min(c.group_base) AS first,"
+        "  list(DISTINCT c.profile ORDER BY c.profile) AS profiles, list(DISTINCT c.student_id) AS rostered"
+        "  FROM cers_candidate c JOIN student s ON s.student_id = c.student_id"
+        "  WHERE s.state_id IN (SELECT state_id FROM cers_shared_ssid) GROUP BY s.state_id)"
+        " SELECT u.state_id, list(s.student_id || ' (' || concat_ws(' ', s.last_name, s.first_name)"
+        "  || CASE WHEN list_contains(u.rostered, s.student_id) THEN '' ELSE ', in none of these rosters' END || ')'"
+        "  ORDER BY s.student_id), any_value(u.n), any_value(u.first), any_value(u.profiles)"
+        " FROM used u JOIN student s ON s.state_id = u.state_id GROUP BY u.state_id ORDER BY u.state_id").fetchall()
+    return [Finding("warning", "ssid_shared",
+                    f"SSID {ssid} is shared by students {' and '.join(holders)}: CERS cannot tell them apart, so "
+                    f"their rows are left out of {_groups_text(n, first)} (profile {', '.join(profiles)}); correct "
+                    "the SSID in the SIS")
+            for ssid, holders, n, first, profiles in rows]
+
+
+def _schools_without_cds(con) -> list[Finding]:
+    """Schools of the rosters without a 14-digit CDS code: CERS cannot place their groups (one finding each)."""
+    rows = con.execute(
+        "SELECT c.school_id, any_value(sc.name), any_value(sc.cds_code), count(DISTINCT c.group_base),"
+        " list(DISTINCT c.profile ORDER BY c.profile) FROM cers_candidate c JOIN school sc USING (school_id)"
+        " WHERE NOT regexp_full_match(coalesce(sc.cds_code, ''), '\\d{14}') AND c.student_id IS NOT NULL"
+        " GROUP BY c.school_id ORDER BY c.school_id").fetchall()
+    return [Finding("warning", "school_cds_code",
+                    f"school {sid} {name} has {'CDS code ' + repr(cds) if cds else 'no CDS code'}, not a 14-digit "
+                    f"CDS code (CERS's school_natural_id): its {groups} group(s) are left out (profile "
+                    f"{', '.join(profiles)}); add the CDS code in the SIS")
+            for sid, name, cds, groups, profiles in rows]
+
+
+def _renamed_groups(con) -> list[Finding]:
+    """Groups whose names equal another's ignoring case, spaces and accents carry a suffix (groups.sql)."""
+    rows = con.execute("SELECT g.group_base, g.group_label, f.group_base FROM cers_group g JOIN cers_group f"
+                       " ON f.nth = 1 AND lower(strip_accents(trim(f.group_base)))"
+                       " = lower(strip_accents(trim(g.group_base))) WHERE g.nth > 1 ORDER BY g.group_label").fetchall()
+    return [Finding("warning", "group_name_renamed",
+                    f"group {base!r} has the name of group {first!r} but for case, spaces or accents (CERS would "
+                    f"make them one group): written as {label!r}", group=label)
+            for base, label, first in rows]
+
+
+def _in_built_file(finding: Finding) -> Finding:
+    """Names CERS would fold together cannot stay in a file sislab makes (groups.sql adds a suffix)."""
+    if finding.rule != "group_name_collision":
+        return finding
+    return replace(finding, severity="error", message=finding.message + "; a suffix could not tell them apart: "
+                   "rename one of the groups in the SIS")
+
+
+def _empty_profiles(con, profiles) -> tuple[str, ...]:
+    """Profiles none of whose students is in the file."""
+    names = [p.name for p in profiles]
+    rows = {name for (name,) in run(con, "SELECT DISTINCT c.profile FROM cers_candidate c JOIN cers_sorted r"
+                                         " USING (school_id, group_base, student_id)").fetchall()}
+    return tuple(name for name in names if name not in rows)
+
+
+def _empty_profile_finding(name: str, findings: list[Finding]) -> Finding:
+    prefix = f"profile {name}: "
+    why = [f.message.removeprefix(prefix) for f in findings if f.profile == name]
+    return Finding("warning", "empty_profile", f"profile {name} gives no rows, so the file has none of its groups: "
+                   + ("; ".join(why) if why else "its students have no usable SSID or its schools no CDS code "
+                      "(see the findings above)"), profile=name)
+
+
+def _years_text(years) -> str:
+    return ", ".join(map(str, sorted(years)))
 
 
 def _subject_conflicts(con) -> list[Finding]:

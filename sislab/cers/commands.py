@@ -38,6 +38,8 @@ def add_commands(sub) -> None:
     c.add_argument("--primary-only", action="store_true", help="include only primary classes")
     c.add_argument("--scheduled", action="store_true", help="include in the scheduled process")
     c.add_argument("--replace", action="store_true", help="change the profile of that name")
+    c.add_argument("--allow-unknown", action="store_true",
+                   help="keep schools, teachers, counselors, staff or SIS groups the SIS data does not have")
     c.set_defaults(func=create_profile_command)
 
     p = _user(commands.add_parser("create", help="make CERS files from profiles; prints each file written"))
@@ -49,8 +51,10 @@ def add_commands(sub) -> None:
     p.add_argument("--as-of", type=_date, help="roster date YYYY-MM-DD (default today)")
     p.set_defaults(func=create_command)
 
-    p = commands.add_parser("check", help="pre-flight an existing CERS file")
+    p = commands.add_parser("check", help="check a CERS file as CERS's upload (RDW) does, plus sislab's warnings")
     p.add_argument("file", type=Path)
+    p.add_argument("--as-of", type=_date, help="CERS takes the school year of this day and the two before "
+                   "(default today)")
     p.set_defaults(func=check_command)
 
     p = _user(commands.add_parser("scheduled-run", help="the scheduled process now: one consolidated file"))
@@ -87,6 +91,7 @@ def show_command(args) -> int:
     for key, value in {"name": p.name, "id": p.profile_id, "owner": p.owner, "scheduled": p.scheduled,
                        **p.settings()}.items():
         if value not in ((), [], "", None):
+            value = [profiles.grade_label(v) for v in value] if key == "grades" else value
             print(f"{key:>14}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     return 0
 
@@ -94,13 +99,13 @@ def show_command(args) -> int:
 def create_profile_command(args) -> int:
     ws, user = _who(args)
     lists = {o: [v for v in getattr(args, o).split(",") if v.strip()] for o in LIST_OPTIONS}
-    profile = profiles.Profile(args.name, args.roster_type, subject=args.subject, pattern=args.pattern,
-                               primary_only=args.primary_only, scheduled=args.scheduled, **lists)
+    profile = _errors(profiles.Profile, args.name, args.roster_type, subject=args.subject, pattern=args.pattern,
+                      primary_only=args.primary_only, scheduled=args.scheduled, **lists)
     if not args.replace and _exists(ws, args.name):
         from sislab.cli import UserError
 
         raise UserError(f"A profile named {args.name!r} exists; use --replace to change it (if it is yours).")
-    saved = _errors(profiles.save, ws, user, profile)
+    saved = _errors(profiles.save, ws, user, profile, allow_unknown=args.allow_unknown)
     print(f"saved profile {saved.profile_id} {saved.name} (owner {saved.owner})")
     return 0
 
@@ -121,11 +126,17 @@ def create_command(args) -> int:
 
 
 def check_command(args) -> int:
-    findings = extract.check_file(args.file)
+    from sislab.cli import UserError
+
+    try:
+        findings = extract.check_file(args.file, today=args.as_of)
+    except OSError as e:
+        raise UserError(f"Cannot read {args.file}: {e.strerror or e}") from None
     for f in findings:
         print(f.text())
     errors = sum(f.severity == "error" for f in findings)
-    print(f"{args.file}: {errors} error(s), {len(findings) - errors} warning(s)")
+    verdict = "CERS would reject it" if errors else "CERS accepts it"
+    print(f"{args.file}: {verdict}: {errors} error(s), {len(findings) - errors} warning(s)")
     return 1 if errors else 0
 
 
@@ -141,7 +152,8 @@ def _print_extracts(made: list[extract.Extract]) -> int:
             print(e.path)
     for e in made:
         print(e.text())
-    failed = any(e.path is None or (e.upload and not e.upload.loaded) for e in made)
+    # A profile without rows is reported, not a failure: create refuses when no profile has any.
+    failed = any((e.path is None and not e.empty) or (e.upload and not e.upload.loaded) for e in made)
     return 1 if failed else 0
 
 

@@ -1,13 +1,16 @@
 """Create CERS files from profiles: build, pre-flight, write atomically, record, upload.
 
-A file is written only when its pre-flight finds no error (CERS would reject it whole);
-its report (`<file>.preflight.txt`) is written either way. Each file is recorded in the
+A file is written only when it has rows and its pre-flight finds no error (CERS rejects
+an empty file, and a file with one error, whole); its report (`<file>.preflight.txt`) is
+written either way. A profile that gives no rows is named with its reasons; when no profile
+gives any, nothing is written and `create` raises ProfileError. Each file is recorded in the
 `extracted_file` list (kind 'cers') with the user and its record count.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from contextlib import closing
@@ -22,8 +25,8 @@ from sislab.core import config, store
 from sislab.core.store import app_state, transaction, utcnow
 from sislab.core.workspace import Workspace, write_atomic
 
-from . import identity, profiles as profile_store, upload as upload_client
-from .build import Build, Finding, build, preflight
+from . import identity, profiles as profile_store, rdw, upload as upload_client
+from .build import RDW_RULES, Build, Finding, build, preflight
 from .layout import HEADER
 from .profiles import Profile, ProfileError
 
@@ -37,7 +40,7 @@ class Extract:
 
     label: str
     build: Build
-    path: Path | None  # None when the pre-flight found errors
+    path: Path | None  # None when the pre-flight found errors or there are no rows
     report_path: Path
     upload: upload_client.UploadResult | None = None
     notes: list[str] = field(default_factory=list)
@@ -46,12 +49,22 @@ class Extract:
     def findings(self) -> list[Finding]:
         return self.build.findings
 
+    @property
+    def empty(self) -> bool:
+        return not self.build.counts.get("rows")
+
+    @property
+    def why_not_written(self) -> str:
+        if self.empty:
+            return "no rows (CERS rejects an empty file): " + ", ".join(self.build.empty_profiles) + " gave none"
+        return "the pre-flight found errors"
+
     def text(self) -> str:
         c = self.build.counts
         head = (f"{self.label}: {c.get('rows', 0):,} rows, {c.get('groups', 0):,} groups, "
                 f"{c.get('students', 0):,} students, {c.get('users', 0):,} user rows; "
                 f"{len(self.build.errors)} errors, {len(self.findings) - len(self.build.errors)} warnings")
-        lines = [head, f"  file: {self.path}" if self.path else "  NOT WRITTEN: the pre-flight found errors",
+        lines = [head, f"  file: {self.path}" if self.path else f"  NOT WRITTEN: {self.why_not_written}",
                  f"  pre-flight report: {self.report_path}"]
         lines += [f"  upload: {line}" for line in self.upload.text().splitlines()] if self.upload else []
         return "\n".join(lines + [f"  {n}" for n in self.notes])
@@ -88,11 +101,15 @@ def create(ws: Workspace, user: str, refs: list[str] | None = None, *, all_profi
         for label, batch in batches:
             built = build(con, batch, as_of=as_of)
             path = out_dir / f"cers-{_slug(label)}-{stamp}.csv"
-            written = write_rows(con, path) if built.ok else None
+            written = write_rows(con, path) if built.ok and built.counts["rows"] else None
             extracts.append(Extract(label, built, written, path.with_suffix(".preflight.txt")))
     _warn_groups_in_two_files(extracts)
     for extract in extracts:
         write_report(extract)
+    if all(e.empty for e in extracts):
+        raise ProfileError("No CERS file written: no profile gives a row. " + " ".join(
+            f.message + "." for e in extracts for f in e.findings if f.rule == "empty_profile"))
+    for extract in extracts:
         if extract.path:
             record(ws, extract.path, user, extract.build.counts["rows"])
         if upload and extract.path:
@@ -116,7 +133,8 @@ def write_report(extract: Extract) -> Path:
     names = ", ".join(p.name for p in b.profiles)
     lines = [f"CERS pre-flight: {extract.label} (profiles: {names}); school year {b.school_year}, as of {b.as_of}",
              f"{len(b.errors)} error(s), {len(b.findings) - len(b.errors)} warning(s); "
-             + (f"written: {extract.path.name}" if extract.path else "NOT WRITTEN: fix the errors (Failure lines)"),
+             + (f"written: {extract.path.name}" if extract.path else "NOT WRITTEN: " + (
+                 extract.why_not_written if extract.empty else "fix the errors (Failure lines)")),
              "Row numbers count data rows from 1, as CERS's messages do.", ""]
     return write_atomic(extract.report_path, "\n".join(lines + [f.text() for f in b.findings]) + "\n")
 
@@ -146,16 +164,30 @@ def extracted_file(ws: Workspace, user: str, file_id: int) -> Path:
     return Path(match.path.iloc[0])
 
 
-def check_file(path: Path) -> list[Finding]:
-    """The pre-flight of any CERS file (for example one made by another system)."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        return [Finding("error", "header", "the file is empty; it needs the header " + ",".join(HEADER))]
-    header = [h.strip().lower() for h in rows[0]]
-    if header != list(HEADER):
-        return [Finding("error", "header", f"header is {','.join(rows[0])}; CERS expects {','.join(HEADER)}")]
-    values = [[v if v.strip() else None for v in (r + [""] * len(HEADER))[:len(HEADER)]] for r in rows[1:] if r]
+def check_file(path: Path, today: date | None = None) -> list[Finding]:
+    """Any CERS file checked: RDW's verdict with RDW's messages (rule `rdw`, errors: CERS rejects
+    the file), then sislab's warnings about what CERS accepts but users rarely mean."""
+    data = Path(path).read_bytes()
+    found = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        found.append(Finding("error", "encoding", f"{Path(path).name} is not UTF-8: byte 0x{data[e.start]:02X} on "
+                             f"line {line} is not a character; CERS reads group files as UTF-8 and would store "
+                             "\ufffd in its place. Save the file as UTF-8 (Excel: CSV UTF-8)", row=0))
+        text = data.decode("utf-8", errors="replace")
+    results = rdw.validate(text, rdw.school_years(today))
+    found += [Finding("error", "rdw", r.message, r.row) for r in results if not r.ok]
+    if any(r.row == 0 and not r.ok for r in results):
+        return found  # no usable header or rows: nothing more to say about them
+    return found + [f for f in _file_preflight(text) if f.rule not in RDW_RULES]
+
+
+def _file_preflight(text: str) -> list[Finding]:
+    """preflight.sql over a file's rows (RDW has accepted its header and its CSV)."""
+    rows = [r for r in csv.reader(io.StringIO(text.removeprefix(rdw.BOM), newline="")) if r][1:]
+    values = [[v if v.strip() else None for v in (r + [""] * len(HEADER))[:len(HEADER)]] for r in rows]
     frame = pd.DataFrame(values, columns=list(HEADER), dtype=object)
     frame.insert(0, "row_no", range(1, len(frame) + 1))
     con = duckdb.connect()

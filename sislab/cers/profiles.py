@@ -11,6 +11,7 @@ import json
 from contextlib import closing
 from dataclasses import asdict, dataclass, fields, replace
 
+from sislab.core import store
 from sislab.core.store import app_state, transaction, utcnow
 from sislab.core.workspace import Workspace
 
@@ -22,6 +23,14 @@ LIST_FIELDS = ("schools", "departments", "subject_areas", "courses", "teachers",
 FILTER_FIELDS = ("departments", "subject_areas", "courses", "teachers", "primary_only", "grades",
                  "counselors", "groups")
 MAX_NAME = 100
+GRADE_CODES = {"TK": -1, "K": 0}  # as the SIS stores them; group names say "Grade TK", "Grade K"
+# Ids a profile names, and where the SIS keeps them (the ids must exist when a profile is saved).
+KNOWN_IDS = {"schools": ("school", "SELECT school_id FROM school"),
+             "teachers": ("teacher", "SELECT staff_id FROM staff"),
+             "counselors": ("counselor", "SELECT staff_id FROM staff"),
+             "staff": ("staff member", "SELECT staff_id FROM staff"),
+             "groups": ("SIS student group",
+                        "SELECT lower(group_code) FROM student_group UNION ALL SELECT lower(name) FROM student_group")}
 
 
 class ProfileError(ValueError):
@@ -44,7 +53,7 @@ class Profile:
     courses: tuple[str, ...] = ()
     teachers: tuple[str, ...] = ()  # staff ids
     primary_only: bool = False
-    grades: tuple[int, ...] = ()
+    grades: tuple[int, ...] = ()  # -1 TK, 0 K, 1-12; "TK" and "K" are read as those
     counselors: tuple[str, ...] = ()  # staff ids
     groups: tuple[str, ...] = ()  # SIS student group codes or names
     staff: tuple[str, ...] = ()  # additional staff ids who get every group of the profile
@@ -56,9 +65,8 @@ class Profile:
         for name in LIST_FIELDS:
             values = getattr(self, name) or ()
             values = (values,) if isinstance(values, (str, int)) else values
-            cast = int if name == "grades" else str
-            object.__setattr__(self, name, tuple(dict.fromkeys(cast(v).strip() if cast is str else int(v)
-                                                               for v in values if str(v).strip())))
+            cast = grade if name == "grades" else (lambda v: str(v).strip())
+            object.__setattr__(self, name, tuple(dict.fromkeys(cast(v) for v in values if str(v).strip())))
 
     def settings(self) -> dict:
         """The choices as stored (JSON), without identity and ownership."""
@@ -68,6 +76,40 @@ class Profile:
     @property
     def used_filters(self) -> dict:
         return {f: getattr(self, f) for f in FILTER_FIELDS if getattr(self, f)}
+
+
+def grade(value: str | int) -> int:
+    """A grade as the SIS stores it: "TK" -> -1, "K" -> 0, "3" -> 3."""
+    text = str(value).strip().upper()
+    if text in GRADE_CODES:
+        return GRADE_CODES[text]
+    if text.lstrip("-").isdigit() and -1 <= int(text) <= 12:
+        return int(text)
+    raise ProfileError(f"Grade {value!r} is not a grade: use TK, K or 1-12.")
+
+
+def grade_label(value: int) -> str:
+    return {v: k for k, v in GRADE_CODES.items()}.get(value, str(value))
+
+
+def unknown_ids(ws: Workspace, profile: Profile) -> list[str]:
+    """The schools, teachers, counselors, staff and SIS groups a profile names that the SIS snapshot
+    does not have (none when nothing is imported yet: there is nothing to compare with)."""
+    try:
+        snapshot = store.snapshot(ws)
+    except store.NoSnapshot:
+        return []
+    found = []
+    with snapshot as con:
+        for field_name, (what, query) in KNOWN_IDS.items():
+            chosen = list(getattr(profile, field_name))
+            if not chosen:
+                continue
+            compare = [c.lower() for c in chosen] if field_name == "groups" else chosen
+            rows = con.execute(f"SELECT x.id FROM unnest(?) AS x(id) WHERE x.id NOT IN ({query})", [compare]).fetchall()
+            missing = {r[0] for r in rows}
+            found += [f"unknown {what} {c}" for c, k in zip(chosen, compare) if k in missing]
+    return found
 
 
 def problems(profile: Profile) -> list[str]:
@@ -113,12 +155,17 @@ def get(ws: Workspace, user: str, ref: str | int) -> Profile:
     return _profile(row)
 
 
-def save(ws: Workspace, user: str, profile: Profile) -> Profile:
+def save(ws: Workspace, user: str, profile: Profile, *, allow_unknown: bool = False) -> Profile:
     """Create a profile owned by `user`, or change one `user` owns (admins: any) with the same id
-    or name. Raises ProfileError with every problem found."""
+    or name. Raises ProfileError with every problem found, ids the SIS does not have included
+    unless `allow_unknown` (a profile may name a school or teacher before the SIS has them)."""
     if identity.is_read_only(ws, user):
         raise NotAllowed(f"{user} may not change CERS profiles (read-only role).")
     found = problems(profile)
+    unknown = [] if allow_unknown or found else unknown_ids(ws, profile)
+    if unknown:
+        found.append("U" + "; ".join(unknown)[1:] + " in the SIS data (check the ids, or keep them with "
+                     "--allow-unknown).")
     if found:
         raise ProfileError(f"Profile {profile.name!r}: " + " ".join(found))
     now = utcnow()

@@ -21,6 +21,7 @@ from IPython.display import display
 from .. import cers
 from ..cers import identity
 from ..cers.layout import LAYOUT, filters_of
+from ..cers.profiles import grade_label
 from ..core import store
 from ..core.workspace import Workspace
 from . import show_message, show_table
@@ -281,7 +282,7 @@ def _choices(con) -> dict[str, tuple[str, list[tuple[str, object, bool]]]]:
         "courses": ("Courses", rows("SELECT course_id || ' ' || title, course_id, coalesce(active, true) FROM course"
                                     " ORDER BY course_id")),
         "teachers": ("Teachers", rows(staff + " WHERE staff_id IN (SELECT staff_id FROM section_staff) ORDER BY 1")),
-        "grades": ("Grades", [("TK" if g == -1 else "K" if g == 0 else str(g), g, True) for g in range(-1, 13)]),
+        "grades": ("Grades", [(grade_label(g), g, True) for g in range(-1, 13)]),
         "counselors": ("Counselors", rows(staff + " WHERE is_counselor ORDER BY 1")),
         "groups": ("Student groups", rows("SELECT group_code || ' ' || name, group_code, true FROM student_group"
                                           " ORDER BY 1")),

@@ -1,6 +1,12 @@
 -- Pre-flight checks of a CERS file's rows (temp table cers_row; row_no counts data rows from
 -- 1, as CERS's "Row: <n>" does). One row per finding: row_no, severity, rule, group_name,
 -- message. CERS rejects the whole file on any 'error'.
+-- The rules RDW's upload validator applies (rdw.py transcribes it; `sislab cers check` runs
+-- that) are here too, computed on aggregates, so that the build refuses such rows cheaply:
+-- required, cds_code, school_year, subject_code, subject_conflict, group_over_limit,
+-- group_not_contiguous, school_not_contiguous (build.RDW_RULES). The name rules are the
+-- warehouse's (a name fits its column); SSIDs, logins, duplicates and empty rows are
+-- warnings: RDW accepts them.
 -- Checks run on aggregates (per group, per name, per school), which is what keeps this fast
 -- on a district's file; only the rare groups that break a rule are looked at row by row.
 WITH r AS (
@@ -8,14 +14,13 @@ WITH r AS (
            coalesce(group_name, '') AS g, coalesce(school_natural_id, '') AS cds,
            coalesce(school_year, '') AS yr, trim(coalesce(student_ssid, '')) AS ssid,
            trim(coalesce(group_user_login, '')) AS login,
-           CASE lower(trim(coalesce(subject_code, ''))) WHEN '' THEN 'all'
-                ELSE lower(trim(subject_code)) END AS subj, subject_code
+           nullif(lower(trim(coalesce(subject_code, ''))), '') AS subj, subject_code  -- blank: no subject stated
     FROM cers_row
 ),
 grp AS (  -- one line per group (school, name, year): where its rows are, students, subjects
     SELECT cds, g, yr, min(row_no) AS first_row, max(row_no) AS last_row, count(*) AS n,
            count(*) FILTER (WHERE ssid <> '') AS students, min(subj) <> max(subj) AS mixed_subjects,
-           arg_min(subj, row_no) AS group_subj
+           arg_min(subj, row_no) FILTER (WHERE subj IS NOT NULL) AS group_subj
     FROM r GROUP BY cds, g, yr
 ),
 school AS (  -- the per-school, per-name and per-code lines come from the group lines (few)
@@ -81,6 +86,11 @@ SELECT row_no, 'warning', 'group_name_untrimmed', g,
        'group name has leading or trailing spaces; CERS trims them (' || n || ' rows)'
 FROM name WHERE g <> trim(g) AND trim(g) <> ''
 UNION ALL
+SELECT row_no, 'warning', 'group_name_formula', g,
+       'group name starts with ' || left(g, 1) || ': a spreadsheet opening the file reads it as a formula'
+       || ' (CERS takes it as text; the file is left as it is) (' || n || ' rows)'
+FROM name WHERE left(g, 1) IN ('=', '+', '-', '@')
+UNION ALL
 SELECT row_no, 'error', 'cds_code', g,
        'school_natural_id ' || cds || ' is not a 14-digit CDS code (' || n || ' rows)'
 FROM value WHERE trim(cds) <> '' AND NOT regexp_full_match(cds, '\d{14}')
@@ -96,17 +106,21 @@ SELECT row_no, 'error', 'subject_conflict', g,
        'group already has subject ' || group_subj || ' (Row: ' || first_row || '); a group has one subject'
 FROM odd_group WHERE subj <> group_subj AND subj IN ('ela', 'math', 'all')
 UNION ALL
-SELECT row_no, 'error', 'ssid', g, 'student_ssid ' || ssid || ' is not a 10-digit SSID'
+SELECT row_no, 'warning', 'ssid', g, 'student_ssid ' || ssid || ' is not a 10-digit SSID (CERS does not check:'
+       || ' it makes a placeholder student)'
 FROM r WHERE ssid <> '' AND NOT regexp_full_match(ssid, '\d{10}')
 UNION ALL
-SELECT row_no, 'error', 'empty_row', g, 'row has neither a student_ssid nor a group_user_login'
+SELECT row_no, 'warning', 'empty_row', g, 'row has neither a student_ssid nor a group_user_login (CERS accepts'
+       || ' it: it only names the group)'
 FROM r WHERE ssid = '' AND login = ''
 UNION ALL
-SELECT row_no, 'error', 'login', g, 'group_user_login ' || login || ' is not an e-mail address'
+SELECT row_no, 'warning', 'login', g, 'group_user_login ' || login || ' is not an e-mail address (CERS does'
+       || ' not check: no one can sign in with it)'
 FROM r WHERE login <> '' AND NOT regexp_full_match(login, $email)
 UNION ALL
-SELECT unnest(rows[2:]), 'error', 'duplicate_' || kind, g,
+SELECT unnest(rows[2:]), 'warning', 'duplicate_' || kind, g,
        kind || ' ' || who || ' is already in this group at Row: ' || rows[1]
+       || CASE kind WHEN 'student' THEN ' (CERS accepts it; the row counts toward the 200)' ELSE ' (CERS accepts it)' END
 FROM duplicate
 UNION ALL
 SELECT row_no, 'error', 'group_over_limit', g,

@@ -1,0 +1,270 @@
+"""RDW's group-file validator, rule for rule: the check CERS runs when a group file is uploaded.
+
+CERS is built on the Smarter Balanced reporting warehouse (RDW). Its upload runs
+`DefaultCsvValidationService.validate` (SmarterApp/RDW_Common,
+group/src/main/java/org/opentestsystem/rdw/group/DefaultCsvValidationService.java) on the
+file, read with Apache commons-csv 1.6 (`CSVFormat.DEFAULT.withFirstRecordAsHeader()
+.withIgnoreHeaderCase()`, UTF-8 after an optional BOM). One failure rejects the whole file.
+This module transcribes that code, quirks included, so that `sislab cers check` gives RDW's
+verdict and RDW's messages:
+
+- the header: the first six names must be the six CERS names in order, any case (a name
+  with a space is another name); a duplicate name, or a row shorter than the header, makes
+  "File does not appear to be a valid CSV with a header row";
+- no data row: "Empty file" (blank lines are skipped, as commons-csv does);
+- each row needs a non-blank school and group name and an integer school year
+  (`Integer.valueOf`: "+2025" and "02025" are integers, "2025 " is not); rows failing this
+  are not checked further;
+- the school year must be one of the warehouse's years (`SELECT year FROM school_year`);
+- the subject, stripped, must be a warehouse subject code or `All` (any case); blank is fine;
+- schools must be known (sislab cannot see CERS's list: it takes a 14-digit CDS code as
+  known) and contiguous; a group (school + name + year, compared ignoring case with the row
+  before) must be contiguous, and a later row of it may not state another subject (a blank
+  subject changes nothing);
+- at most 200 rows with a non-blank SSID per group, counted over adjacent rows whose
+  names match ignoring case.
+
+RDW reports a message once (the first row that has it), except the missing-key messages.
+SSIDs and logins are not checked by RDW at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import date
+
+from .layout import HEADER, MAX_STUDENTS
+
+# RDW's failure and success texts (DefaultCsvValidationService).
+FAILURE = "Row: {row} Failure: {message}"
+INVALID_CSV = "File does not appear to be a valid CSV with a header row"
+INVALID_HEADERS = "Invalid headers. Headers must be in order: [" + ",".join(HEADER) + "]"
+SUBJECTS = ("ELA", "Math")  # the warehouse's subject codes (RDW_Schema warehouse V1_0_0_1__dml.sql)
+BOM = "\ufeff"
+# java.lang.Character.isWhitespace: space separators except the no-break ones, and these controls.
+JAVA_SPACE_CONTROLS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
+NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
+INT_MAX = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of RDW's answer: a failure, or a school's success ("2 groups accepted for X.")."""
+
+    row: int  # data rows from 1; 0 for the file as a whole
+    message: str
+    ok: bool = False
+
+    def text(self) -> str:
+        return FAILURE.format(row=self.row, message=self.message) if not self.ok else self.message
+
+
+class _BadRecord(Exception):
+    """commons-csv's IllegalArgumentException from CSVRecord.get: a name missing or a short row."""
+
+
+def accepted(results: list[Result]) -> bool:
+    return all(r.ok for r in results)
+
+
+def school_years(today: date | None = None, back: int = 2) -> frozenset[int]:
+    """The years sislab takes as CERS's: the current school year (end year) and `back` before it.
+
+    RDW accepts the years of its warehouse table `school_year`, which the state fills; a group
+    file for an old year (or for next year, before the state opens it) is rejected."""
+    day = today or date.today()
+    current = day.year + 1 if day.month >= 7 else day.year
+    return frozenset(range(current - back, current + 1))
+
+
+def cds_code(school: str) -> bool:
+    """sislab's stand-in for CERS's list of schools: a 14-digit CDS code."""
+    return len(school) == 14 and school.isascii() and school.isdigit()
+
+
+def validate(text: str, years: Collection[int], subjects: Collection[str] = SUBJECTS,
+             known_school: Callable[[str], bool] = cds_code) -> list[Result]:
+    """RDW's answer for a group file's text (decoded): failures, or one success per school."""
+    results: list[Result] = []
+    try:
+        records = _records(text.removeprefix(BOM))
+        header = next(records, None) or []
+        index = _header_index(header)
+        rows = _numbered(records)
+        first = next(rows, None)
+        if first is None:
+            return [Result(0, "Empty file")]
+        results += _header_failures(header)
+        results += _validate_records(_chain(first, rows), index, frozenset(years),
+                                     {s.lower() for s in subjects} | {"all"}, known_school)
+    except csv.Error as e:  # commons-csv stops on a malformed quote; RDW then answers with an error
+        results.append(Result(0, f"Error reading file [{e}]"))
+    except _BadRecord:
+        results.append(Result(0, INVALID_CSV))
+    return results
+
+
+def _records(text: str):
+    """commons-csv DEFAULT: comma, double quotes, any line ending, blank lines skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    return (record for record in reader if record)
+
+
+def _numbered(records):
+    return ((n, record) for n, record in enumerate(records, start=1))
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _header_index(header: list[str]) -> dict[str, int]:
+    """Name -> column, names compared ignoring case; a name twice is commons-csv's IllegalArgumentException."""
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name.lower() in index:
+            raise _BadRecord(name)
+        index[name.lower()] = i
+    return index
+
+
+def _header_failures(header: list[str]) -> list[Result]:
+    # RDW compares the first six names; a shorter header ends in an exception there (no message of its own).
+    if len(header) < len(HEADER) or any(not _equals_ignore_case(want, got) for want, got in zip(HEADER, header)):
+        return [Result(0, INVALID_HEADERS)]
+    return []
+
+
+def _validate_records(rows, index: dict[str, int], years: frozenset[int], subjects: set[str],
+                      known_school: Callable[[str], bool]) -> list[Result]:
+    """DefaultCsvValidationService.validateRecords, line for line."""
+    failures: list[Result] = []
+    successes: list[Result] = []
+    seen: set[str] = set()  # messages already reported (addUniqueFailure)
+
+    def unique(row: int, message: str) -> None:
+        if message not in seen:
+            seen.add(message)
+            failures.append(Result(row, message))
+
+    def add(row: int, message: str) -> None:
+        seen.add(message)
+        failures.append(Result(row, message))
+
+    def count_students(school, group, count, row) -> None:
+        if count > MAX_STUDENTS:
+            unique(row, f"School [{school}] Group [{group}] contains {count} students.  "
+                        f"Maximum students allowed per group is {MAX_STUDENTS}")
+
+    completed_schools: set[str] = set()
+    completed_keys: set[str] = set()
+    school_now = group_now = key_now = subject_now = None
+    students = groups_in_school = 0
+    row = 0
+    for row, record in rows:
+        school = _get(record, index, "school_natural_id")
+        group = _get(record, index, "group_name")
+        year = _java_int(_get(record, index, "school_year"))
+        subject = _strip_to_none(_get(record, index, "subject_code"))
+        missing = [m for m, bad in (("a school", _blank(school)), ("a group name", _blank(group)),
+                                    ("a school year", year is None)) if bad]
+        for what in missing:
+            add(row, f"Record does not contain {what}")
+        if missing:
+            continue
+        if year not in years:
+            unique(row, f"Invalid school year: {year}")
+        if subject is not None and subject.lower() not in subjects:
+            unique(row, f"Invalid subject: {subject}")
+        if school_now is None or school_now != school:
+            if school_now is not None:
+                completed_schools.add(school_now)
+                successes.append(_success(groups_in_school, school_now))
+            completed_keys.clear()
+            key_now = school_now = None
+            groups_in_school = 0
+            valid = True
+            if not known_school(school):
+                unique(row, f"School [{school}] can not be found")
+                valid = False
+            if school in completed_schools:
+                unique(row, f"School [{school}] is out-of-order: sort CSV by school, group, year")
+                valid = False
+            if not valid:
+                continue
+            school_now = school
+        key = f"{school}{group}{year}"
+        if key_now is None or not _equals_ignore_case(key_now, key):
+            if key_now is not None:
+                completed_keys.add(key_now)
+            subject_now = None
+            key_now = key
+            count_students(school_now, group_now, students, row - 1)
+            students = 0
+            group_now = group
+            groups_in_school += 1
+            if key in completed_keys:  # exact case, as RDW's HashSet
+                unique(row, "Record is out-of-order: sort CSV by school, group, year")
+        if subject_now is None:
+            subject_now = subject
+        elif subject is not None and not _equals_ignore_case(subject, subject_now):
+            unique(row, f"Record is attempting to re-define group subject from [{subject_now}] to [{subject}]")
+            subject_now = subject
+        if not _blank(_get(record, index, "student_ssid")):
+            students += 1
+    count_students(school_now, group_now, students, row)
+    if failures:
+        return failures
+    return successes + [_success(groups_in_school, school_now)]
+
+
+def _success(groups: int, school) -> Result:
+    return Result(0, f"{groups} group{'' if groups == 1 else 's'} accepted for {school}.", ok=True)
+
+
+def _get(record: list[str], index: dict[str, int], name: str) -> str:
+    """CSVRecord.get(name): a missing name or a row too short is an IllegalArgumentException."""
+    i = index.get(name)
+    if i is None or i >= len(record):
+        raise _BadRecord(name)
+    return record[i]
+
+
+def _java_whitespace(ch: str) -> bool:
+    return ch in JAVA_SPACE_CONTROLS or (unicodedata.category(ch) in ("Zs", "Zl", "Zp")
+                                         and ch not in NO_BREAK_SPACES)
+
+
+def _blank(value: str) -> bool:
+    """StringUtils.isBlank."""
+    return all(_java_whitespace(ch) for ch in value)
+
+
+def _strip_to_none(value: str) -> str | None:
+    """StringUtils.stripToNull."""
+    start, end = 0, len(value)
+    while start < end and _java_whitespace(value[start]):
+        start += 1
+    while end > start and _java_whitespace(value[end - 1]):
+        end -= 1
+    return value[start:end] or None
+
+
+def _java_int(value: str) -> int | None:
+    """Integer.valueOf: an optional sign and decimal digits (any script), within 32 bits; else None."""
+    digits = value[1:] if value[:1] in ("+", "-") else value
+    if not digits or any(unicodedata.decimal(ch, None) is None for ch in digits):
+        return None
+    number = int(digits) * (-1 if value[:1] == "-" else 1)
+    return number if -INT_MAX - 1 <= number <= INT_MAX else None
+
+
+def _equals_ignore_case(a: str, b: str) -> bool:
+    """String.equalsIgnoreCase: same length, each pair of characters equal upper- or lower-cased."""
+    return len(a) == len(b) and all(x == y or x.upper() == y.upper() or x.lower() == y.lower()
+                                    for x, y in zip(a, b))

@@ -411,6 +411,19 @@ def test_strip_apostrophes_folds_accents_and_keeps_spaces_and_hyphens():
     assert row.first_name == "Zoe Nico Ça"  # cedilla is not one of the five marks: kept
 
 
+def test_strip_apostrophes_cleans_the_course_title_too():
+    """The vendor's editor strips the marks "from student names and other reported data"."""
+    sis = Sis()
+    sis.course(title="Women's Lit, I.")
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    assert one(sis.rows(), "local_course_title") == "Women's Lit, I."
+    assert one(sis.rows(strip_apostrophes=True), "local_course_title") == "Womens Lit I"
+    sis.con.execute("UPDATE course SET title = 'Español Avanzado'")
+    assert one(sis.rows(strip_apostrophes=True), "local_course_title") == "Espanol Avanzad"  # folded, then cut to 15
+
+
 def test_dates_are_mm_dd_yyyy_and_school_year_is_end_year():
     sis = Sis()
     sis.simple()

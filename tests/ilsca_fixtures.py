@@ -84,11 +84,12 @@ class Sis:
 
     def enroll(self, student_id: str, calendar_id: str = "C1", start: str = START, end: str | None = None,
                grade: int = 9, enrollment_type: str = "primary", single_parent: bool = False,
-               displaced_homemaker: bool = False) -> None:
+               displaced_homemaker: bool = False, home_rcdts: str | None = None,
+               serving_rcdts: str | None = None) -> None:
         self.insert("enrollment", student_id=student_id, school_id=CALENDAR_SCHOOL[calendar_id],
                     calendar_id=calendar_id, start_date=start, end_date=end, grade=grade,
                     enrollment_type=enrollment_type, single_parent=single_parent,
-                    displaced_homemaker=displaced_homemaker)
+                    displaced_homemaker=displaced_homemaker, home_rcdts=home_rcdts, serving_rcdts=serving_rcdts)
 
     def take(self, student_id: str, section_id: str, start: str = START, end: str | None = None,
              schedule_start: str | None = None, posted: tuple[str, ...] = ("S1",), task_id: str = "SEM") -> None:

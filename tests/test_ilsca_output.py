@@ -321,6 +321,17 @@ def test_preflight_rcdts_shape_and_school_not_district():
     assert values == {"340490250260000", "990490250260002"}
 
 
+def test_preflight_checks_an_rcdts_override_as_written():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", serving_rcdts="340490250260000")  # a district, not a school
+    sis.take("S1", "SEC1")
+    found = checks(sis, calendars=["C1"])["rcdts"]
+    assert [(f["field"], f["value"]) for f in found] == [("Serving School RCDTS", "340490250260000 on 1 rows")]
+
+
 def test_preflight_rcdts_school_part_may_end_in_a_letter():
     sis = Sis()
     sis.con.execute("UPDATE school SET rcdts = '34049025026001A'")

@@ -18,12 +18,13 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
 ), person AS (  -- whom ISBE sees: the state id, else the local one; shared by several students?
     SELECT student_id, person, count(*) OVER (PARTITION BY person) > 1 AS shared
     FROM (SELECT student_id, coalesce(state_id, student_id) AS person FROM students)
-), schools AS (  -- records per home / serving school, then per RCDTS as written
-    SELECT 'Home RCDTS' AS field, home_school_id AS school_id, count(*) AS n FROM r GROUP BY home_school_id
+), schools AS (  -- records per home / serving school and override, then per RCDTS as written
+    SELECT 'Home RCDTS' AS field, home_school_id AS school_id, home_rcdts_override AS override, count(*) AS n
+    FROM r GROUP BY ALL
     UNION ALL
-    SELECT 'Serving School RCDTS', school_id, count(*) FROM r GROUP BY school_id
+    SELECT 'Serving School RCDTS', school_id, serving_rcdts_override, count(*) FROM r GROUP BY ALL
 ), rcdts AS (
-    SELECT s.field, nullif(sc.rcdts, '') AS value, sum(s.n)::BIGINT AS n
+    SELECT s.field, coalesce(s.override, nullif(sc.rcdts, '')) AS value, sum(s.n)::BIGINT AS n
     FROM schools AS s LEFT JOIN school AS sc USING (school_id)
     GROUP BY ALL
 ), code AS (

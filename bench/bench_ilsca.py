@@ -125,7 +125,7 @@ def _choices(ws) -> dict:
 def extract_step(root: str, out: str) -> dict:
     """The whole extract as a user runs it, newest school year, every calendar."""
     ws = _workspace(root, out)
-    result = ilsca.extract(ws, user="bench", today=date(2026, 11, 25), **_choices(ws))
+    result = ilsca.extract(ws, user="bench", run_date=date(2026, 11, 25), replace=True, **_choices(ws))
     by_check = result.findings.check.value_counts(sort=False)
     return {"records": result.records, "findings": len(result.findings),
             "findings_by_check": {k: int(v) for k, v in by_check.items()}}
@@ -146,7 +146,7 @@ def copy_step(root: str, out: str) -> dict:
         preflight.built(con)
         timings["preflight_seconds"] = time.perf_counter() - t
         t = time.perf_counter()
-        formats.write(con, "state", Path(out) / "parts.txt", date(2026, 11, 25), None)
+        formats.write(con, "state", Path(out) / "parts.txt", date(2026, 11, 25), None, ilsca_report.record_count(con))
         timings["write_seconds"] = time.perf_counter() - t
         # the baseline's input: the very same records, already formatted, cut and in file order
         con.execute(f"CREATE TEMP TABLE plain AS {ilsca_report.record_query()}")

@@ -46,7 +46,7 @@ def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
 
     produced: dict[str, list[Path]] = {"cers": cers.demo(ws, user=DEMO_USER)}
     say(f"CERS student groups: consolidated file and pre-flight report {produced['cers'][0].parent}")
-    extract = ilsca.extract_newest_year(ws, user=DEMO_USER)
+    extract = ilsca.extract_newest_year(ws, user=DEMO_USER, replace=True)  # a demo rerun remakes its file
     produced["ilsca"] = [extract.path, extract.preflight_path]
     say(f"Illinois course assignment: {extract.records:,} records in {extract.path}")
     for notebook, parameters in NOTEBOOKS:

@@ -3,7 +3,7 @@
 Defaults: district RCDTS 340490250260000; schools 001 (HS) and 002 (HS) with RCDTS ...0001 /
 ...0002; calendars C1 (school 001) and C2 (school 002) for 2026-27 with semesters S1 (state
 term 01) and S2 (02), and SU (school 001's summer school, one term SU without a state code).
-A course gets a state-reported semester task SEM (credit 0.50, term mask S1+S2, score group
+A course is general level (02) and gets a state-reported semester task SEM (credit 0.50, term mask S1+S2, score group
 LET that maps to state grades) unless told otherwise.
 """
 
@@ -53,7 +53,7 @@ class Sis:
 
     def course(self, course_id: str = "C100", task: bool = True, credit: float | None = 0.5,
                mask: tuple[str, ...] = ("S1", "S2"), **kw) -> str:
-        values = {"title": f"Course {course_id}", "state_course_code": "01001A000", **kw}
+        values = {"title": f"Course {course_id}", "state_course_code": "01001A000", "course_level": "02", **kw}
         self.insert("course", course_id=course_id, **values)
         if task:
             self.task(course_id, "SEM", credit=credit, mask=mask)
@@ -84,11 +84,12 @@ class Sis:
 
     def enroll(self, student_id: str, calendar_id: str = "C1", start: str = START, end: str | None = None,
                grade: int = 9, enrollment_type: str = "primary", single_parent: bool = False,
-               displaced_homemaker: bool = False) -> None:
+               displaced_homemaker: bool = False, home_rcdts: str | None = None,
+               serving_rcdts: str | None = None) -> None:
         self.insert("enrollment", student_id=student_id, school_id=CALENDAR_SCHOOL[calendar_id],
                     calendar_id=calendar_id, start_date=start, end_date=end, grade=grade,
                     enrollment_type=enrollment_type, single_parent=single_parent,
-                    displaced_homemaker=displaced_homemaker)
+                    displaced_homemaker=displaced_homemaker, home_rcdts=home_rcdts, serving_rcdts=serving_rcdts)
 
     def take(self, student_id: str, section_id: str, start: str = START, end: str | None = None,
              schedule_start: str | None = None, posted: tuple[str, ...] = ("S1",), task_id: str = "SEM") -> None:

@@ -220,6 +220,56 @@ def test_several_rows_for_distinct_rcdts_combinations():
     assert (rows.loc["A", "displaced_homemaker"], rows.loc["B", "displaced_homemaker"]) == ("02", "01")
 
 
+OUT_OF_DISTRICT = "500821040020001"
+COOPERATIVE = "340490260262001"
+
+
+def test_enrollment_overrides_home_and_serving_rcdts():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", home_rcdts=OUT_OF_DISTRICT, serving_rcdts=COOPERATIVE)
+    sis.take("S1", "SEC1")
+    row = sis.rows().iloc[0]
+    assert (row.home_rcdts, row.serving_rcdts) == (OUT_OF_DISTRICT, COOPERATIVE)
+
+
+def test_without_overrides_home_is_the_enrollment_school_and_serving_the_section_school():
+    sis = Sis()
+    sis.course()
+    sis.section("B", calendar_id="C2", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", "C1")
+    sis.enroll("S1", "C2", enrollment_type="partial")
+    sis.take("S1", "B")
+    row = sis.rows().iloc[0]
+    assert (row.home_rcdts, row.serving_rcdts) == (RCDTS["001"], RCDTS["002"])
+
+
+def test_partial_enrollment_takes_the_home_enrollments_home_override_and_keeps_its_own_serving():
+    sis = Sis()
+    sis.course()
+    sis.section("B", calendar_id="C2", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", "C1", home_rcdts=OUT_OF_DISTRICT, serving_rcdts=COOPERATIVE)
+    sis.enroll("S1", "C2", enrollment_type="partial")
+    sis.take("S1", "B")
+    row = sis.rows().iloc[0]
+    assert (row.home_rcdts, row.serving_rcdts) == (OUT_OF_DISTRICT, RCDTS["002"])
+
+
+def test_enrollments_differing_only_in_an_rcdts_override_give_a_row_each():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", end="2026-10-01")
+    sis.enroll("S1", start="2026-10-02", serving_rcdts=COOPERATIVE)
+    sis.take("S1", "SEC1")
+    assert sorted(sis.rows().serving_rcdts) == [RCDTS["001"], COOPERATIVE]
+
+
 def test_same_grade_posted_in_several_terms_reports_in_each():
     sis = Sis()
     sis.course()
@@ -409,6 +459,19 @@ def test_strip_apostrophes_folds_accents_and_keeps_spaces_and_hyphens():
     row = sis.rows(strip_apostrophes=True).iloc[0]
     assert row.last_name == "OBrien-DAvila Jr"
     assert row.first_name == "Zoe Nico Ça"  # cedilla is not one of the five marks: kept
+
+
+def test_strip_apostrophes_cleans_the_course_title_too():
+    """The vendor's editor strips the marks "from student names and other reported data"."""
+    sis = Sis()
+    sis.course(title="Women's Lit, I.")
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    assert one(sis.rows(), "local_course_title") == "Women's Lit, I."
+    assert one(sis.rows(strip_apostrophes=True), "local_course_title") == "Womens Lit I"
+    sis.con.execute("UPDATE course SET title = 'Español Avanzado'")
+    assert one(sis.rows(strip_apostrophes=True), "local_course_title") == "Espanol Avanzad"  # folded, then cut to 15
 
 
 def test_dates_are_mm_dd_yyyy_and_school_year_is_end_year():

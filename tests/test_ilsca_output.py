@@ -21,7 +21,7 @@ CHOICES = dict(start="081226", end="121826", calendars=["C1", "C2", "SU"])
 
 def produce(sis: Sis, tmp_path, **choices):
     ws = sis.publish(tmp_path)
-    return ws, ilsca.extract(ws, user="coordinator", today=TODAY, **{**CHOICES, **choices})
+    return ws, ilsca.extract(ws, user="coordinator", run_date=TODAY, **{**CHOICES, **choices})
 
 
 def lines(path):
@@ -110,7 +110,7 @@ def test_every_record_has_29_fields_in_layout_order(tmp_path):
     assert [len(r) for r in body] == [29, 29]
     assert [f.title for f in report.fields()][:4] == ["Student ID", "SAP ID", "Last Name", "First Name"]
     assert body[0] == ["123456789", "S1", "Doe", "Jan", "03/04/2011", "340490250260001", "340490250260001", "2027",
-                       "01", "01001A000", "C100", "Course C100", "08/12/2026", "SEC1", "", "1.00", "02", "02", "01",
+                       "01", "01001A000", "C100", "Course C100", "08/12/2026", "SEC1", "02", "1.00", "02", "02", "01",
                        "", "", "02", "02", "", "", "", "", "000", "N"]
 
 
@@ -160,6 +160,32 @@ def test_html_format_is_an_escaped_table(tmp_path):
     assert "Competency Based Education" in text and result.records == 1
 
 
+def test_html_format_shows_blanks_as_blanks(tmp_path):
+    """Course Level (05), Term (no state code) and the never-populated fields are blank cells."""
+    sis = Sis()
+    sis.course(course_level="05")
+    sis.section("SEC1", calendar_id="SU", terms=("SU",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", "SU", start="2026-08-12")
+    sis.take("S1", "SEC1", posted=("SU",))
+    _, result = produce(sis, tmp_path, format="html", calendars=["SU"])
+    text = result.path.read_text()
+    assert "None" not in text and "NA&gt;" not in text and "nan" not in text
+    cells = text.split("<tbody>")[1].count("<td></td>")
+    assert cells == 1 + 2 + 4  # Course Level; Actual / Total Attendance; numeric grade .. final grade
+
+
+def test_tables_shown_in_notebooks_show_blanks_as_blanks():
+    import duckdb
+
+    from sislab.core.tables import html_table
+
+    df = duckdb.sql("SELECT NULL::VARCHAR AS a, NULL::INTEGER AS b, NULL::BOOLEAN AS c, 'x' AS d, "
+                    "DATE '2026-08-12' AS e").df()
+    text = html_table(df)
+    assert text.count("<td></td>") == 3 and "<td>x</td>" in text and "<td>2026-08-12</td>" in text
+
+
 def test_files_are_owner_only_and_listed_with_user_and_record_count(tmp_path):
     sis = Sis()
     sis.simple()
@@ -181,6 +207,94 @@ def test_cli_prints_the_path_written(tmp_path, capsys, monkeypatch):
                  "--calendar", "C1,C2", "--file-id", "002", "--format", "state"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.endswith("_002.txt") and (ws.reports / "ilsca" / first.rsplit("/", 1)[1]).exists()
+
+
+# --- refusals: nothing written, nothing recorded ---------------------------------------------
+
+def cli_extract(ws, monkeypatch, *args):
+    monkeypatch.setenv("SISLAB_REPORTS", str(ws.reports))
+    return main(["--workspace", str(ws.root), "ilsca", "extract", "--start", "081226", "--end", "121826", *args])
+
+
+def nothing_produced(ws):
+    folder = ws.reports / "ilsca"
+    return (not folder.exists() or not list(folder.iterdir())) and ilsca.extracted_files(ws).empty
+
+
+def test_unknown_calendar_is_refused_and_nothing_is_written(tmp_path, capsys, monkeypatch):
+    sis = Sis()
+    sis.simple()
+    ws = sis.publish(tmp_path)
+    assert cli_extract(ws, monkeypatch, "--calendar", "C1,NOPE-2027") == 2
+    assert capsys.readouterr().err.strip() == "sislab: Calendar NOPE-2027 is not in the SIS data: nothing was written."
+    assert nothing_produced(ws)
+
+
+def test_calendar_without_students_in_range_is_refused(tmp_path, capsys, monkeypatch):
+    sis = Sis()
+    sis.simple()  # enrolled in C1 only
+    ws = sis.publish(tmp_path)
+    assert cli_extract(ws, monkeypatch, "--calendar", "C2") == 2
+    assert capsys.readouterr().err.strip() == (
+        "sislab: No student is enrolled in calendar C2 between 08/12/2026 and 12/18/2026 in the selected grades: "
+        "nothing was written.")
+    assert nothing_produced(ws)
+    assert cli_extract(ws, monkeypatch, "--calendar", "C1", "--grades", "K") == 2  # no kindergartner
+    assert nothing_produced(ws)
+
+
+def test_an_empty_calendar_beside_others_is_a_preflight_finding(tmp_path):
+    sis = Sis()
+    sis.simple()
+    _, result = produce(sis, tmp_path, calendars=["C1", "SU"])
+    assert result.records == 2
+    assert result.findings[["check", "field", "value"]].values.tolist() == [["calendar_empty", "Calendar", "SU"]]
+
+
+def test_no_reporting_record_is_refused_with_the_reasons(tmp_path):
+    sis = Sis()
+    sis.simple(state_course_code=None)
+    ws = sis.publish(tmp_path)
+    with pytest.raises(editor.EditorError) as e:
+        ilsca.extract(ws, user="coordinator", run_date=TODAY, **CHOICES)
+    assert str(e.value) == ("No student reports with these choices: nothing was written. Scheduled course/sections "
+                            "that do not report: 1 x the course has no state course code.")
+    assert nothing_produced(ws)
+
+
+def test_an_existing_file_id_is_not_overwritten_without_replace(tmp_path, capsys, monkeypatch):
+    sis = Sis()
+    sis.simple()
+    ws, first = produce(sis, tmp_path, calendars=["C1"])
+    before = first.path.read_bytes()
+    first.path.write_bytes(before + b"uploaded copy")
+    with pytest.raises(editor.EditorError) as e:
+        ilsca.extract(ws, user="coordinator", run_date=TODAY, **{**CHOICES, "calendars": ["C1"]})
+    assert str(e.value) == f"{first.path.name} already exists: choose another File Identifier, or replace it (--replace)."
+    assert first.path.read_bytes() == before + b"uploaded copy" and len(ilsca.extracted_files(ws)) == 1
+    assert cli_extract(ws, monkeypatch, "--calendar", "C1", "--run-date", "062205") == 2
+    assert "already exists" in capsys.readouterr().err
+    assert cli_extract(ws, monkeypatch, "--calendar", "C1", "--run-date", "062205", "--replace") == 0
+    assert first.path.read_bytes() == before and len(ilsca.extracted_files(ws)) == 2
+
+
+def test_run_date_sets_file_name_and_header_and_a_rerun_reproduces_the_file(tmp_path, capsys, monkeypatch):
+    sis = Sis()
+    sis.simple()
+    ws = sis.publish(tmp_path)
+    assert cli_extract(ws, monkeypatch, "--calendar", "C1", "--run-date", "031527") == 0
+    path = ws.reports / "ilsca" / f"SCA8_{DISTRICT_RCDTS}_03152027_001.txt"
+    assert capsys.readouterr().out.splitlines()[0] == str(path)
+    assert lines(path)[0] == f"Student Course Assignment,2,{path.name},03/15/2027,{DISTRICT_RCDTS}"
+    first, first_preflight = path.read_bytes(), path.with_name(path.stem + "_preflight.csv").read_bytes()
+    assert cli_extract(ws, monkeypatch, "--calendar", "C1", "--run-date", "03/15/2027", "--replace") == 0
+    assert path.read_bytes() == first and path.with_name(path.stem + "_preflight.csv").read_bytes() == first_preflight
+
+
+def test_run_date_defaults_to_today():
+    assert ilsca.request(**CHOICES).run_date is None  # produce uses date.today()
+    with pytest.raises(editor.EditorError, match="Run Date must be a date"):
+        ilsca.request(**CHOICES, run_date="13/45/27")
 
 
 # --- pre-flight ----------------------------------------------------------------------------
@@ -205,6 +319,17 @@ def test_preflight_rcdts_shape_and_school_not_district():
     sis.take("S1", "B")
     values = {f["value"].split(" ")[0] for f in checks(sis)["rcdts"]}
     assert values == {"340490250260000", "990490250260002"}
+
+
+def test_preflight_checks_an_rcdts_override_as_written():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", enroll=False)
+    sis.enroll("S1", serving_rcdts="340490250260000")  # a district, not a school
+    sis.take("S1", "SEC1")
+    found = checks(sis, calendars=["C1"])["rcdts"]
+    assert [(f["field"], f["value"]) for f in found] == [("Serving School RCDTS", "340490250260000 on 1 rows")]
 
 
 def test_preflight_rcdts_school_part_may_end_in_a_letter():
@@ -269,6 +394,18 @@ def test_preflight_course_code_shape_and_course_list():
     assert {f["local_course_id"] for f in checks(sis)["course_code_not_listed"]} == {"BAD", "OK"}
 
 
+@pytest.mark.parametrize(("level", "value"), [(None, "(none) on 1 rows"), ("05", "05 on 1 rows"), ("04", None)])
+def test_preflight_blank_course_level(level, value):
+    sis = Sis()
+    sis.course(course_level=level)
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    found = checks(sis, calendars=["C1"]).get("course_level_blank", [])
+    assert [(f["local_course_id"], f["field"], f["value"]) for f in found] == ([("C100", "Course Level", value)]
+                                                                               if value else [])
+
+
 def test_preflight_names_other_than_letters_spaces_hyphens():
     sis = Sis()
     sis.course()
@@ -306,7 +443,7 @@ def test_preflight_missing_student_without_posted_grade_or_state_id():
 def test_preflight_is_saved_beside_the_file(tmp_path):
     sis = Sis()
     sis.simple(state_course_code="2130")
-    _, result = produce(sis, tmp_path)
+    _, result = produce(sis, tmp_path, calendars=["C1"])
     assert result.preflight_path == result.path.with_name(result.path.stem + "_preflight.csv")
     saved = list(csv.DictReader(io.StringIO(result.preflight_path.read_text())))
     assert [r["check"] for r in saved] == ["course_code_shape"] == result.findings.check.tolist()
@@ -314,7 +451,7 @@ def test_preflight_is_saved_beside_the_file(tmp_path):
 
 def test_sample_district_produces_an_illinois_file(sample_ws, tmp_path):
     """What `make demo` runs: the newest year of the sample district, with its pre-flight."""
-    result = ilsca.extract_newest_year(sample_ws, user="demo", today=TODAY, out_dir=tmp_path)
+    result = ilsca.extract_newest_year(sample_ws, user="demo", run_date=TODAY, out_dir=tmp_path)
     assert result.path.name == "SCA8_340490250260000_06222005_001.txt" and result.records > 1000
     assert len(lines(result.path)) == result.records + 1
     assert {"not_reported", "course_code_shape"} <= set(result.findings.check)
@@ -331,7 +468,7 @@ def test_school_preview_shows_only_that_schools_records_and_findings():
     sis.enroll("S1", "C2", enrollment_type="partial")
     for section in ("A", "B", "BX"):
         sis.take("S1", section)
-    sis.rows()
+    sis.rows(calendars=("C1", "C2"))
     assert ilsca.records(sis.con, "001")["Section Number"].tolist() == ["A"]
     assert set(preflight.findings(sis.con, DISTRICT_RCDTS, "001").check) == set()
     assert preflight.findings(sis.con, DISTRICT_RCDTS, "002").section_number.tolist() == ["BX"]

@@ -208,6 +208,12 @@ TABLES: tuple[Table, ...] = (
             _req("enrollment_type", codes=("primary", "partial", "special_ed")),
             _c("single_parent", "bool"),
             _c("displaced_homemaker", "bool"),
+            _c("home_rcdts", pattern=RCDTS,
+               doc="IL Home School RCDTS override for this enrollment (e.g. an out-of-district home school); "
+                   "blank: the school's RCDTS"),
+            _c("serving_rcdts", pattern=RCDTS,
+               doc="IL Serving School RCDTS override for this enrollment (e.g. a student served at a "
+                   "cooperative program); blank: the section's school's RCDTS"),
         ),
         key=("student_id", "school_id", "start_date"), required=True, school_column="school_id",
         ordered=(("start_date", "end_date"),),

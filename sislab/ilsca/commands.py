@@ -26,6 +26,9 @@ def add_commands(sub) -> None:
     p.add_argument("--protected-identities", action="store_true", help="report protected legal names")
     p.add_argument("--include-no-state-id", action="store_true", help="include students without state IDs")
     p.add_argument("--format", choices=FORMATS, default="state")
+    p.add_argument("--run-date", metavar="MMDDYY",
+                   help="date in the file name and header (default today): a rerun for a past date reproduces its file")
+    p.add_argument("--replace", action="store_true", help="overwrite a file of the same name (same date and file id)")
     p.add_argument("--out", help="folder to write into (default: the reports folder)")
     p.add_argument("--user", help="who produced the file (default: the login name)")
     p.set_defaults(func=extract_command)
@@ -43,7 +46,8 @@ def extract_command(args) -> int:
             Workspace.locate(), user=args.user, out_dir=args.out, start=args.start, end=args.end,
             calendars=calendars, grades=args.grades, student_group=args.group, file_id=args.file_id,
             strip_apostrophes=args.strip_apostrophes, protected_identities=args.protected_identities,
-            include_no_state_id=args.include_no_state_id, format=args.format)
+            include_no_state_id=args.include_no_state_id, format=args.format, run_date=args.run_date,
+            replace=args.replace)
     except (EditorError, store.NoSnapshot) as e:
         raise UserError(str(e)) from None
     print(result.path)

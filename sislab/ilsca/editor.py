@@ -18,6 +18,13 @@ BAD_FORMAT = "Format must be one of: state, tab, html."
 END_BEFORE_START = "End Date must not be before Start Date."
 BAD_DATE = "{label} must be a date as MMDDYY (e.g. 081226); got {value!r}."
 BAD_GRADE = "Grades must be K or 01-12 (e.g. K,01,09-12); got {value!r}."
+# Refusals once the SIS data is open: nothing is written and nothing is recorded.
+UNKNOWN_CALENDAR = "Calendar {ids} is not in the SIS data: nothing was written."
+NO_STUDENTS = ("No student is enrolled in calendar {ids} between {start:%m/%d/%Y} and {end:%m/%d/%Y} "
+               "in the selected grades{group}: nothing was written.")
+NO_RECORDS = ("No student reports with these choices: nothing was written. Scheduled course/sections "
+              "that do not report: {reasons}.")
+FILE_EXISTS = "{name} already exists: choose another File Identifier, or replace it (--replace)."
 
 FORMATS = ("state", "tab", "html")
 ALL_GRADES = tuple(range(0, 13))  # K = 0 .. 12
@@ -42,12 +49,15 @@ class Request:
     strip_apostrophes: bool = False
     protected_identities: bool = False
     format: str = "state"
+    run_date: date | None = None  # the date in the file name and header; None: the day it runs
+    replace: bool = False  # overwrite a file of the same name (same sender, date and file id)
 
 
 def request(start=None, end=None, calendars=(), file_id="001", grades=None, student_group=None,
             include_no_state_id=False, strip_apostrophes=False, protected_identities=False,
-            format="state") -> Request:
-    """Check the editor's values in the vendor's order and return a Request, or raise EditorError."""
+            format="state", run_date=None, replace=False) -> Request:
+    """Check the editor's values in the vendor's order and return a Request, or raise EditorError.
+    `run_date` (MMDDYY, blank = today) lets a rerun for a past date reproduce that day's file."""
     start_date = parse_date(start, MISSING_START, "Start Date")
     end_date = parse_date(end, MISSING_END, "End Date")
     chosen = tuple(c.strip() for c in ([calendars] if isinstance(calendars, str) else calendars or ()) if c.strip())
@@ -60,8 +70,10 @@ def request(start=None, end=None, calendars=(), file_id="001", grades=None, stud
         raise EditorError(BAD_FILE_ID)
     if format not in FORMATS:
         raise EditorError(BAD_FORMAT)
+    produced = parse_date(run_date, "", "Run Date") if str(run_date or "").strip() else None
     return Request(start_date, end_date, chosen, file_id, parse_grades(grades), (student_group or None),
-                   bool(include_no_state_id), bool(strip_apostrophes), bool(protected_identities), format)
+                   bool(include_no_state_id), bool(strip_apostrophes), bool(protected_identities), format,
+                   produced, bool(replace))
 
 
 def parse_date(value, missing: str, label: str) -> date:

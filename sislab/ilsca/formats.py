@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from sislab.core.store import sql_literal
+from sislab.core.tables import html_table
 from sislab.core.workspace import write_atomic
 
 from .report import layout, record_query, records
@@ -42,49 +43,44 @@ def header_record(total: int, name: str, produced: date, sending_rcdts: str | No
     return buffer.getvalue()
 
 
-def write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, produced: date, sending_rcdts: str | None) -> int:
-    """Write the built rows in `fmt` to `path` atomically; return the number of records."""
-    return WRITERS[fmt](con, Path(path), produced, sending_rcdts)
+def write(con: duckdb.DuckDBPyConnection, fmt: str, path: Path, produced: date, sending_rcdts: str | None,
+          total: int) -> None:
+    """Write the `total` built records (at least one: an empty file is never written) in `fmt`
+    to `path` atomically."""
+    if total < 1:
+        raise ValueError("an IL SCA file needs at least one record")
+    WRITERS[fmt](con, Path(path), produced, sending_rcdts, total)
 
 
-def _copy(con, tmp: Path, delimiter: str, titles: bool, header: str | None = None) -> int:
+def _copy(con, tmp: Path, delimiter: str, titles: bool, header: str | None = None) -> None:
     """COPY the records to `tmp`; `header` (a whole line) goes first. DuckDB ends each record
     with LF and puts SUFFIX in place of the last one, so SUFFIX LF keeps every line ended."""
     query = record_query(titles)
     framing = ", PREFIX $header, SUFFIX $suffix" if header else ""
     params = {"header": header, "suffix": "\n"} if header else {}
-    copied = con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "
-                         f"DELIMITER {sql_literal(delimiter)}, QUOTE '\"', ESCAPE '\"'{framing})", params).fetchone()
-    return int(copied[0])
+    con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "
+                f"DELIMITER {sql_literal(delimiter)}, QUOTE '\"', ESCAPE '\"'{framing})", params)
 
 
-def _state(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
+def _state(con, path: Path, produced: date, sending_rcdts: str | None, total: int) -> None:
     """The header record, then the records: one COPY (no second pass over the file)."""
-    total = con.execute("SELECT count(*) FROM ilsca_row").fetchone()[0]  # one row per record
     header = header_record(total, path.name, produced, sending_rcdts)
-    if not total:  # PREFIX + SUFFIX of an empty COPY would leave a blank line
-        write_atomic(path, header)
-        return 0
     write_atomic(path, lambda tmp: _copy(con, tmp, layout()["file"]["delimiters"]["state"], False, header))
-    return total
 
 
-def _tab(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
-    count = []
-    write_atomic(path, lambda tmp: count.append(_copy(con, tmp, layout()["file"]["delimiters"]["tab"], True)))
-    return count[0]
+def _tab(con, path: Path, produced: date, sending_rcdts: str | None, total: int) -> None:
+    write_atomic(path, lambda tmp: _copy(con, tmp, layout()["file"]["delimiters"]["tab"], True))
 
 
-def _html(con, path: Path, produced: date, sending_rcdts: str | None) -> int:
-    df = records(con)
+def _html(con, path: Path, produced: date, sending_rcdts: str | None, total: int) -> None:
+    """A review page: the header record's facts as a caption, then the records; blanks blank."""
     spec = layout()["header"]
-    caption = (f"{spec['file_type']}: {len(df)} records, {html.escape(path.name)}, "
+    caption = (f"{spec['file_type']}: {total} records, {html.escape(path.name)}, "
                f"{produced.strftime(spec['date_format'])}, sending RCDTS {html.escape(sending_rcdts or '(none)')}")
-    table = df.to_html(index=False, escape=True, na_rep="", border=1)
+    table = html_table(records(con), border=1)
     page = (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(path.name)}</title></head>"
             f"<body><p>{caption}</p>\n{table}\n</body></html>\n")
     write_atomic(path, page)
-    return len(df)
 
 
 WRITERS = {"state": _state, "tab": _tab, "html": _html}

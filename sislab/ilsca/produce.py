@@ -16,7 +16,7 @@ from sislab.core import access, store
 from sislab.core.workspace import Workspace, private_dir
 
 from . import formats, preflight, report
-from .editor import Request, request as check_editor
+from .editor import FILE_EXISTS, NO_RECORDS, EditorError, Request, request as check_editor
 
 KIND = "ilsca"
 
@@ -30,37 +30,52 @@ class ExtractResult:
 
 
 def extract(ws: Workspace | None = None, request: Request | None = None, *, user: str | None = None,
-            today: date | None = None, out_dir: Path | None = None, **editor) -> ExtractResult:
+            out_dir: Path | None = None, **editor) -> ExtractResult:
     """Produce the file chosen by `request` (or by editor values: start, end, calendars, ...).
 
-    Raises editor.EditorError (before any work) for a bad choice, store.NoSnapshot before the
-    first import. Writes into `out_dir` (default reports/ilsca/).
+    Raises editor.EditorError for a bad choice (before any work), for a file of that name that
+    exists (unless `replace`), for a calendar that is unknown or has no student in the window,
+    and when no record reports: then nothing is written or recorded. store.NoSnapshot before
+    the first import. Writes into `out_dir` (default reports/ilsca/).
     """
     req = request or check_editor(**editor)
     ws = ws or Workspace.locate()
-    produced = today or date.today()
-    folder = private_dir(Path(out_dir) if out_dir else ws.reports / "ilsca")
+    produced = req.run_date or date.today()
+    folder = Path(out_dir) if out_dir else ws.reports / "ilsca"
     with store.snapshot(ws) as con:
-        report.build(con, req)
         name_part, sending_rcdts = report.sender(con)
-        preflight.build(con, sending_rcdts)
         path = folder / formats.file_name(name_part, produced, req.file_id, req.format)
+        if path.exists() and not req.replace:
+            raise EditorError(FILE_EXISTS.format(name=path.name))
+        report.build(con, req)
+        report.check_enrolled(con, req)
+        preflight.build(con, sending_rcdts)
+        found = preflight.built(con)
+        total = report.record_count(con)
+        if not total:
+            raise EditorError(NO_RECORDS.format(reasons=not_reported(found)))
+        private_dir(folder)
         preflight_path = path.with_name(path.stem + "_preflight.csv")
         preflight.write_csv(con, preflight_path)
-        found = preflight.built(con)
-        total = formats.write(con, req.format, path, produced, sending_rcdts)
+        formats.write(con, req.format, path, produced, sending_rcdts, total)
     record_file(ws, path, user or access.current_user(), total)
     return ExtractResult(path, preflight_path, total, found)
 
 
-def extract_newest_year(ws: Workspace | None = None, *, user: str | None = None, today: date | None = None,
+def not_reported(found: pd.DataFrame) -> str:
+    """How many scheduled course/sections do not report, per reason (for the no-records refusal)."""
+    reasons = found.loc[found["check"] == "not_reported", "value"].value_counts()
+    return "; ".join(f"{n} x {why}" for why, n in reasons.items()) or "none (no student on a roster in the window)"
+
+
+def extract_newest_year(ws: Workspace | None = None, *, user: str | None = None,
                         out_dir: Path | None = None, **editor) -> ExtractResult:
     """`extract` with the editor's defaults: every calendar of the newest school year, from its
     first term start to its last term end (what `make demo` produces); `editor` overrides."""
     ws = ws or Workspace.locate()
     with store.snapshot(ws) as con:
         defaults = report.default_choices(con)
-    return extract(ws, user=user, today=today, out_dir=out_dir, **{**defaults, **editor})
+    return extract(ws, user=user, out_dir=out_dir, **{**defaults, **editor})
 
 
 def record_file(ws: Workspace, path: Path, user: str, records: int) -> None:

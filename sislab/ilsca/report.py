@@ -24,10 +24,10 @@ import pandas as pd
 
 from sislab.core.store import sql_text
 
-from .editor import Request
+from .editor import NO_STUDENTS, UNKNOWN_CALENDAR, EditorError, Request
 
 PACKAGE = "sislab.ilsca"
-STEPS = ("state_task.sql", "enrollment.sql", "student.sql", "context.sql", "course.sql", "school.sql",
+STEPS = ("state_task.sql", "enrollment.sql", "chosen.sql", "student.sql", "context.sql", "course.sql", "school.sql",
          "school_year.sql", "section.sql", "section_task.sql", "scheduled.sql", "rows.sql", "record.sql")
 
 
@@ -84,12 +84,29 @@ def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> duckdb.D
 
 
 def build(con: duckdb.DuckDBPyConnection, request: Request) -> duckdb.DuckDBPyRelation:
-    """Compute the extract (temp tables ilsca_scheduled, ilsca_row, ..., view ilsca_record)."""
+    """Compute the extract (temp tables ilsca_scheduled, ilsca_row, ..., view ilsca_record).
+    Raises EditorError for a calendar the SIS data does not have."""
     params = sql_params(request)
     check_widths()
+    unknown = con.execute("SELECT list(c ORDER BY c) FROM unnest($chosen::VARCHAR[]) AS u(c) "
+                          "WHERE c NOT IN (SELECT calendar_id FROM calendar)", {"chosen": list(request.calendars)}
+                          ).fetchone()[0]
+    if unknown:
+        raise EditorError(UNKNOWN_CALENDAR.format(ids=", ".join(unknown)))
     for step in STEPS:
         run_sql(con, step, params)
     return con.table("ilsca_record")
+
+
+def check_enrolled(con: duckdb.DuckDBPyConnection, request: Request) -> None:
+    """After `build`: refuse the run when no chosen calendar has a student enrolled in the
+    window (in the chosen grades and group): its file would be empty yet look complete. (Some
+    empty among others, e.g. summer school in a fall window, only make a pre-flight finding.)"""
+    none_enrolled = con.execute("SELECT list(calendar_id ORDER BY calendar_id) FROM ilsca_chosen "
+                                "HAVING NOT bool_or(enrolled)").fetchone()
+    if none_enrolled:
+        group = f" and student group {request.student_group}" if request.student_group else ""
+        raise EditorError(NO_STUDENTS.format(ids=", ".join(none_enrolled[0]), start=request.start, end=request.end, group=group))
 
 
 @lru_cache
@@ -116,6 +133,11 @@ def records(con: duckdb.DuckDBPyConnection, school: str | None = None, titles: b
     """The built file's records (after `build`) in file order, optionally of one serving school only."""
     return con.execute(record_query(titles, "WHERE $school::VARCHAR IS NULL OR school_id = $school"),
                        {"school": school}).df()
+
+
+def record_count(con: duckdb.DuckDBPyConnection) -> int:
+    """Records of the built file (after `build`): ilsca_row holds one row per record."""
+    return con.execute("SELECT count(*) FROM ilsca_row").fetchone()[0]
 
 
 def record_query(titles: bool = False, where: str = "") -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import HTML, Image, display
 
 from ..core import store
+from ..core.tables import html_table
 
 NO_DATA = ("No SIS data has been imported yet. A coordinator imports the district's export "
            "with `sislab import FOLDER`; this page shows it afterwards.")
@@ -37,7 +38,7 @@ def show_table(df: pd.DataFrame, empty: str = "No rows.") -> None:
     if df.empty:
         show_message(empty)
         return
-    display(HTML(df.to_html(index=False, escape=True, na_rep="", border=0, classes="sislab-table")))
+    display(HTML(html_table(df, border=0, classes="sislab-table")))
 
 
 def csv_download_link(df: pd.DataFrame, filename: str, label: str | None = None) -> None:

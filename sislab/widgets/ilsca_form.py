@@ -47,6 +47,8 @@ class ExtractForm:
         self.strip = w.Checkbox(description="Strip apostrophes", value=bool(choices.get("strip_apostrophes")))
         self.protected = w.Checkbox(description="Report protected identities",
                                     value=bool(choices.get("protected_identities")))
+        self.run_date = w.DatePicker(description="Run Date", value=choices.get("run_date"))
+        self.replace = w.Checkbox(description="Replace a file with the same name", value=bool(choices.get("replace")))
         self.format = w.Dropdown(description="Format", value=choices.get("format", "state"),
                                  options=[("State (comma delimited)", "state"), ("Tab delimited", "tab"),
                                           ("HTML", "html")])
@@ -58,6 +60,7 @@ class ExtractForm:
         self.produce_button.on_click(lambda _: self.produce())
         self.widget = w.VBox([w.HBox([self.start, self.end]), w.HBox([self.calendars, self.grades]), self.group,
                               self.file_id, self.no_state_id, self.strip, self.protected, self.format,
+                              w.HBox([self.run_date, self.replace]),
                               w.HBox([self.preview_button, self.produce_button]), self.message, self.output])
 
     def values(self) -> dict:
@@ -65,7 +68,7 @@ class ExtractForm:
                 "grades": list(self.grades.value) or None, "student_group": self.group.value.strip() or None,
                 "file_id": self.file_id.value, "include_no_state_id": self.no_state_id.value,
                 "strip_apostrophes": self.strip.value, "protected_identities": self.protected.value,
-                "format": self.format.value}
+                "format": self.format.value, "run_date": self.run_date.value, "replace": self.replace.value}
 
     def checked(self) -> ilsca.Request | None:
         """The editor's request, or None with the editor's message shown."""
@@ -86,15 +89,24 @@ class ExtractForm:
             return
         self.output.clear_output()
         with (contextlib.nullcontext() if inline else self.output), store.snapshot(self.ws) as con:
-            ilsca.build(con, req)
+            try:
+                ilsca.build(con, req)
+            except ilsca.EditorError as e:
+                show_message(str(e), "error")
+                return
             show_records(ilsca.records(con))
             show_findings(ilsca.preflight_findings(con, ilsca.report.sender(con)[1]))
 
     def produce(self) -> ilsca.ExtractResult | None:
+        """Write the file; a refusal (unknown or empty calendar, no record, file exists) is shown."""
         req = self.checked()
         if req is None:
             return None
-        result = ilsca.extract(self.ws, req, user=self.user, out_dir=self.output_dir)
+        try:
+            result = ilsca.extract(self.ws, req, user=self.user, out_dir=self.output_dir)
+        except ilsca.EditorError as e:
+            self.message.value = _notice(str(e), "error")
+            return None
         self.message.value = _notice(f"Wrote {result.path.name}: {result.records} records; pre-flight "
                                      f"{len(result.findings)} findings in {result.preflight_path.name}.", "info")
         return result
@@ -122,7 +134,7 @@ def extract_form(ws: Workspace | None = None, output_dir=None, user=None, **choi
     given = {k: v for k, v in choices.items() if v not in (None, "", ())}
     if isinstance(given.get("calendars"), str):
         given["calendars"] = tuple(c.strip() for c in given["calendars"].split(","))
-    for key in ("start", "end"):
+    for key in ("start", "end", "run_date"):
         if key in given:
             given[key] = ilsca.editor.parse_date(given[key], "", key)
     return ExtractForm(ws, {**defaults, **given}, offered, output_dir, user)

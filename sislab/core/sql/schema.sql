@@ -105,7 +105,9 @@ CREATE TABLE enrollment (
     grade INTEGER NOT NULL,
     enrollment_type VARCHAR NOT NULL,
     single_parent BOOLEAN,
-    displaced_homemaker BOOLEAN
+    displaced_homemaker BOOLEAN,
+    home_rcdts VARCHAR,
+    serving_rcdts VARCHAR
 );
 
 -- The course catalog.

@@ -10,6 +10,9 @@ SELECT e.student_id, e.calendar_id,
        CASE WHEN e.enrollment_type = 'primary' THEN e.single_parent ELSE h.home_single_parent END AS single_parent,
        CASE WHEN e.enrollment_type = 'primary' THEN e.displaced_homemaker ELSE h.home_displaced_homemaker END
            AS displaced_homemaker,
+       CASE WHEN e.enrollment_type = 'primary' THEN e.home_rcdts ELSE coalesce(e.home_rcdts, h.home_home_rcdts) END
+           AS home_rcdts,
+       e.serving_rcdts,
        max(e.grade) AS grade
 FROM ilsca_enrollment AS e
 JOIN ilsca_student AS h USING (student_id)

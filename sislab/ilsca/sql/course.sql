@@ -1,9 +1,11 @@
 -- ilsca_course: the file's per-course fields as written (codes from layout.toml), cut to
--- their widths, once per course rather than once per record.
+-- their widths, once per course rather than once per record. Strip apostrophes cleans the
+-- title as it cleans names (the codes and ids are left as stored: they link to other files).
 CREATE OR REPLACE TEMP TABLE ilsca_course AS
 SELECT c.course_id,
        trim(c.state_course_code) AS state_course_code,
-       left(nullif(c.title, ''), $width_local_course_title) AS local_course_title,
+       left(nullif(CASE WHEN $strip::BOOLEAN THEN translate(c.title, $fold_from, $fold_to) ELSE c.title END, ''),
+            $width_local_course_title) AS local_course_title,
        left(CASE WHEN list_contains($blank_levels, c.course_level) THEN NULL ELSE c.course_level END,
             $width_course_level) AS course_level,
        left(CASE WHEN c.articulated_credit THEN $yes ELSE $no END, $width_articulated_credit) AS articulated_credit,

@@ -18,23 +18,34 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
 ), person AS (  -- whom ISBE sees: the state id, else the local one; shared by several students?
     SELECT student_id, person, count(*) OVER (PARTITION BY person) > 1 AS shared
     FROM (SELECT student_id, coalesce(state_id, student_id) AS person FROM students)
-), schools AS (  -- records per home / serving school, then per RCDTS as written
-    SELECT 'Home RCDTS' AS field, home_school_id AS school_id, count(*) AS n FROM r GROUP BY home_school_id
+), schools AS (  -- records per home / serving school and override, then per RCDTS as written
+    SELECT 'Home RCDTS' AS field, home_school_id AS school_id, home_rcdts_override AS override, count(*) AS n
+    FROM r GROUP BY ALL
     UNION ALL
-    SELECT 'Serving School RCDTS', school_id, count(*) FROM r GROUP BY school_id
+    SELECT 'Serving School RCDTS', school_id, serving_rcdts_override, count(*) FROM r GROUP BY ALL
 ), rcdts AS (
-    SELECT s.field, nullif(sc.rcdts, '') AS value, sum(s.n)::BIGINT AS n
+    SELECT s.field, coalesce(s.override, nullif(sc.rcdts, '')) AS value, sum(s.n)::BIGINT AS n
     FROM schools AS s LEFT JOIN school AS sc USING (school_id)
     GROUP BY ALL
 ), code AS (
     SELECT c.state_course_code, c.course_id AS local_course_id
     FROM (SELECT DISTINCT course_id FROM r) AS u JOIN ilsca_course AS c USING (course_id)
+), level AS (  -- courses on the records whose Course Level prints blank, with their raw level
+    SELECT c.course_id, nullif(trim(src.course_level), '') AS stored, count(*) AS n
+    FROM r JOIN ilsca_course AS c USING (course_id) JOIN course AS src USING (course_id)
+    WHERE c.course_level IS NULL
+    GROUP BY ALL
 ), checks AS (
     SELECT unnest($check_names) AS "check", unnest($check_problems) AS problem,
            generate_subscripts($check_names, 1) AS position
 ), found AS (  -- every check's rows (the UNION ALL below), then ordered and titled
-SELECT 'sending_rcdts' AS "check", NULL AS student_id, NULL AS section_number, NULL AS local_course_id,
-       NULL AS term, 'Sending RCDTS' AS field, $sending_rcdts::VARCHAR AS value
+SELECT 'calendar_empty' AS "check", NULL AS student_id, NULL AS section_number, NULL AS local_course_id,
+       NULL AS term, 'Calendar' AS field, calendar_id AS value
+FROM ilsca_chosen
+WHERE NOT enrolled
+  AND ($school::VARCHAR IS NULL OR calendar_id IN (SELECT calendar_id FROM calendar WHERE school_id = $school::VARCHAR))
+UNION ALL
+SELECT 'sending_rcdts', NULL, NULL, NULL, NULL, 'Sending RCDTS', $sending_rcdts::VARCHAR
 WHERE $sending_rcdts::VARCHAR IS NULL OR NOT regexp_full_match($sending_rcdts::VARCHAR, $rcdts_pattern)
 UNION ALL
 SELECT 'rcdts', NULL, NULL, NULL, NULL, field, coalesce(value, '(blank)') || ' on ' || n || ' rows'
@@ -73,6 +84,10 @@ SELECT 'course_code_not_listed', NULL, NULL, local_course_id, NULL, 'State Cours
 FROM code
 WHERE EXISTS (SELECT 1 FROM state_course)
   AND state_course_code NOT IN (SELECT trim(state_course_code) FROM state_course)
+UNION ALL
+SELECT 'course_level_blank', NULL, NULL, course_id, NULL, 'Course Level',
+       coalesce(stored, '(none)') || ' on ' || n || ' rows'
+FROM level
 UNION ALL
 SELECT 'name_characters', student_id, NULL, NULL, NULL, f.field, f.value
 FROM students,

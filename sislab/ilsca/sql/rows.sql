@@ -21,11 +21,14 @@ WITH reporting AS (
            CASE WHEN x.student_id IS NULL THEN k.home_single_parent ELSE x.single_parent END AS single_parent,
            CASE WHEN x.student_id IS NULL THEN k.home_displaced_homemaker ELSE x.displaced_homemaker END
                AS displaced_homemaker,
-           CASE WHEN x.student_id IS NULL THEN k.home_grade ELSE x.grade END AS grade
+           CASE WHEN x.student_id IS NULL THEN k.home_grade ELSE x.grade END AS grade,
+           CASE WHEN x.student_id IS NULL THEN k.home_home_rcdts ELSE x.home_rcdts END AS home_rcdts,
+           x.serving_rcdts
     FROM termed AS k
     LEFT JOIN ilsca_context AS x ON x.student_id = k.student_id AND x.calendar_id = k.calendar_id
 )
 SELECT student_id, section_id, course_id, school_id, calendar_id, home AS home_school_id,
+       context.home_rcdts AS home_rcdts_override, context.serving_rcdts AS serving_rcdts_override,
        CASE WHEN summer THEN $summer_term ELSE nullif(t.state_term_code, '') END AS state_term,
        left(state_term, $width_term) AS term,
        coalesce(roster_start, first_term_start) AS course_start,
@@ -35,5 +38,5 @@ SELECT student_id, section_id, course_id, school_id, calendar_id, home AS home_s
        left(CASE WHEN single_parent THEN $yes ELSE $no END, $width_single_parent) AS single_parent,
        left(CASE WHEN displaced_homemaker THEN $yes ELSE $no END, $width_displaced_homemaker) AS displaced_homemaker
 FROM context
-ORDER BY school_id, student_id, course_id, section_id, t.term_code, home,
+ORDER BY school_id, student_id, course_id, section_id, t.term_code, home, context.home_rcdts, context.serving_rcdts,
          context.single_parent, context.displaced_homemaker;  -- the flags (false first), not their codes

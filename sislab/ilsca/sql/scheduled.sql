@@ -35,7 +35,8 @@ SELECT p.student_id, p.section_id, s.course_id, s.school_id, s.calendar_id, p.ro
        NOT p.posted AS no_posted_grade,
        st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id,
        s.summer, s.credit, s.first_term_start, p.term_mask,
-       st.home_school_id, st.home_single_parent, st.home_displaced_homemaker, st.home_grade
+       st.home_school_id, st.home_single_parent, st.home_displaced_homemaker, st.home_grade,
+       st.home_home_rcdts
 FROM pair AS p
 JOIN ilsca_section AS s USING (section_id)
 JOIN course AS c ON c.course_id = s.course_id

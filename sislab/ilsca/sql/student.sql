@@ -7,7 +7,7 @@ CREATE OR REPLACE TEMP TABLE ilsca_student AS
 WITH home AS (
     SELECT student_id,
            arg_max({'school_id': school_id, 'single_parent': single_parent,
-                    'displaced_homemaker': displaced_homemaker, 'grade': grade},
+                    'displaced_homemaker': displaced_homemaker, 'grade': grade, 'home_rcdts': home_rcdts},
                    (enrollment_type = 'primary', start_date, school_id, calendar_id)) AS e
     FROM ilsca_enrollment
     GROUP BY student_id
@@ -32,6 +32,7 @@ SELECT n.student_id, n.state_id, n.full_last_name, n.full_first_name,
        left(n.full_first_name, $width_first_name) AS first_name,
        left(strftime(n.birth_date, '%m/%d/%Y'), $width_birth_date) AS birth_date,
        h.e.school_id AS home_school_id, h.e.single_parent AS home_single_parent,
-       h.e.displaced_homemaker AS home_displaced_homemaker, h.e.grade AS home_grade
+       h.e.displaced_homemaker AS home_displaced_homemaker, h.e.grade AS home_grade,
+       h.e.home_rcdts AS home_home_rcdts  -- the home enrollment's Home RCDTS override
 FROM home AS h
 JOIN written AS n USING (student_id);

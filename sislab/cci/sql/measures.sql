@@ -11,6 +11,7 @@ SELECT student_id,
        rule,
        gap,
        started,
-       requirement,
-       missing
+       closable,
+       CASE WHEN NOT met THEN requirement END AS requirement,  -- words only for measures not met
+       CASE WHEN NOT met THEN missing END AS missing
 FROM cci_measure_row

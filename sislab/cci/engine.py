@@ -211,6 +211,7 @@ def _measure_rows(rule_set: RuleSet) -> str:
     return "\nUNION ALL\n".join(
         f"SELECT student_id, '{m}' AS measure, {words[m].get('rule', repr(m))} AS rule, {m}_met AS met, "
         f"{m}_gap AS gap, {m}_started AS started, ({words[m].get('closable', 'true')}) AS closable,\n"
+        f"({words[m].get('diploma', 'regular_diploma')}) AS diploma,\n"
         f"({words[m]['requirement']}) AS requirement,\n"
         f"({words[m]['missing']}) AS missing\nFROM cci_measure_wide" for m, _ in _enabled(rule_set))
 

@@ -6,6 +6,7 @@
 --   rule         the rule that met the measure, when it is not the measure itself
 --   closable     (default true) whether the requirements missing can still be met: for seniors,
 --                an SBAC level is final once the subject was tested in grade 11 (sbac_reachable)
+--   diploma      (default regular_diploma) whether the student's diploma lets the measure count
 -- Written once here: the engine (engine.measure_words) puts them in the per-measure rows
 -- (cci_measure) and, only for the students whose result shows them, in the per-student `missing`.
 -- Text is put together with concat() (see macros.sql): twice as fast as chains of ||.
@@ -155,6 +156,9 @@ concat(CASE WHEN swd OR ($a7_alternative_diploma AND alternative_diploma)
                                                                       lambda a: $wbl_names[list_position($wbl_codes, a)]), ' and '))
             ELSE 'only for students with an IEP' END,
        ' for A7')
+
+-- A7.diploma
+regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)
 
 -- A8.requirement
 NULL

@@ -13,5 +13,7 @@ SELECT student_id,
        started,
        closable,
        CASE WHEN NOT met THEN requirement END AS requirement,  -- words only for measures not met
-       CASE WHEN NOT met THEN missing END AS missing
+       CASE WHEN met THEN NULL
+            WHEN NOT diploma THEN concat('no regular diploma in the four-year window, needed for ', measure)
+            ELSE missing END AS missing
 FROM cci_measure_row

@@ -14,7 +14,7 @@ from sislab.core import access, notify, store
 from sislab.core.progress import Progress, cli_progress, null_progress
 from sislab.core.workspace import FILE_MODE, Workspace
 
-from . import engine, mass_update, students
+from . import compare, engine, mass_update, students
 from .rules import UnknownRuleSet
 
 EXIT_FAILED = 1  # a school failed (or the run died)
@@ -49,6 +49,13 @@ def add_commands(sub) -> None:
     p.add_argument("--rule-set", help="rule set (Dashboard year), default the one that scores the class")
     p.add_argument("--csv", metavar="FILE", help="write the table to FILE (owner-only) instead of printing it")
     p.set_defaults(func=students_command)
+
+    p = commands.add_parser("compare", help="sislab's figures beside CDE's published CCI data file, differences first")
+    p.add_argument("file", metavar="FILE", help="CDE's CCI data file (tab-delimited, as downloaded)")
+    p.add_argument("--rule-set", help="rule set (Dashboard year), default the file's reporting year or the newest")
+    p.add_argument("--all", action="store_true", help="also list the figures that agree")
+    p.add_argument("--csv", metavar="FILE", help="write every figure side by side to FILE (owner-only)")
+    p.set_defaults(func=compare_command)
 
     p = commands.add_parser("show", help="one student's CCI level, measures met and what is missing")
     p.add_argument("student", metavar="STUDENT", help="local student number")
@@ -115,6 +122,27 @@ def students_command(args) -> int:
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                            "display.max_colwidth", 80):
         print(found.rows.to_string(index=False) if len(found.rows) else "no students in this class")
+    return 0
+
+
+def compare_command(args) -> int:
+    from sislab.cli import UserError
+
+    ws = Workspace.locate()
+    try:
+        with store.snapshot(ws) as con:
+            result = compare.compare_file(con, args.file, args.rule_set)
+    except (store.NoSnapshot, compare.BadFile, UnknownRuleSet) as e:
+        raise UserError(str(e)) from None
+    differences = result.differences
+    print(f"{args.file}: {result.records} school and district records of the district; rule set {result.rule_set}; "
+          f"{len(differences)} of {len(result.rows)} figures differ")
+    if args.csv:
+        write_private_csv(result.rows, args.csv)
+    shown = result.rows if args.all else differences
+    if len(shown):
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            print(shown.drop(columns="differs").fillna("-").to_string(index=False))
     return 0
 
 

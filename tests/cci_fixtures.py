@@ -40,13 +40,15 @@ class Sis:
 
     def graduate(self, student_id: str, cohort_year: int = CLASS, school_id: str = SCHOOL,
                  outcome: str = "regular_diploma", completion_year: int | None = None,
-                 ag_met: bool = False, **flags) -> str:
+                 ag_met: bool = False, outcome_date: str | None = None, ever_el: bool | None = None,
+                 ever_swd: bool | None = None, **flags) -> str:
         """A cohort member (a regular-diploma graduate of `cohort_year` unless told otherwise)."""
         self.student(student_id, school_id, **flags)
         if completion_year is None and outcome.endswith("diploma"):
             completion_year = cohort_year
         self.insert("cohort", student_id=student_id, cohort_year=cohort_year, school_id=school_id,
-                    outcome=outcome, completion_year=completion_year, ag_met=ag_met)
+                    outcome=outcome, completion_year=completion_year, ag_met=ag_met, outcome_date=outcome_date,
+                    ever_el=ever_el, ever_swd=ever_swd)
         return student_id
 
     def sbac(self, student_id: str, ela: int | None = None, math: int | None = None, grade: int = 11,
@@ -66,18 +68,19 @@ class Sis:
         return course_id
 
     def mark(self, student_id: str, course_id: str, mark: str = "B", term_type: str = "semester",
-             school_year: int = CLASS, credits_earned: float | None = 3.0) -> None:
+             school_year: int = CLASS, credits_earned: float | None = 5.0,
+             college_credits: float | None = None) -> None:
         self.insert("mark", student_id=student_id, course_id=course_id, school_year=school_year,
                     term_code=f"T{next(self._terms)}", term_type=term_type, mark=mark,
-                    credits_earned=credits_earned)
+                    credits_earned=credits_earned, college_credits=college_credits)
 
     def college(self, student_id: str, terms: int = 1, mark: str = "B", term_type: str = "semester",
                 pathway: str | None = None, school_year: int = CLASS, level: str = "24",
-                credits_earned: float | None = 3.0) -> None:
+                college_credits: float | None = 3.0, credits_earned: float | None = 5.0) -> None:
         """`terms` college-course marks (dual credit by default), each its own term."""
         course = self.course(f"COL-{level}-{pathway}", nonstandard_level=level, cte_pathway=pathway)
         for _ in range(terms):
-            self.mark(student_id, course, mark, term_type, school_year, credits_earned)
+            self.mark(student_id, course, mark, term_type, school_year, credits_earned, college_credits)
 
     def ap_course(self, student_id: str, course_id: str = "AP-BIO", mark: str = "B") -> None:
         self.mark(student_id, self.course(course_id, ap=True), mark)
@@ -89,6 +92,20 @@ class Sis:
 
     def award(self, student_id: str, award: str, school_year: int = CLASS, years: int | None = None) -> None:
         self.insert("award", student_id=student_id, award=award, school_year=school_year, years=years)
+
+    def wbl(self, student_id: str, wbl_type: str, school_year: int = CLASS) -> None:
+        """Work-based learning of a CALPADS type ("25" registered pre-apprenticeship, ...)."""
+        self.insert("work_based_learning", student_id=student_id, wbl_type=wbl_type, school_year=school_year)
+
+    def school_year(self, year: int, school_id: str = SCHOOL) -> None:
+        """A regular calendar of school year `year` (end year): August to early June."""
+        calendar_id = f"{school_id}-{year}"
+        self.insert("calendar", calendar_id=calendar_id, school_id=self.school(school_id), school_year=year,
+                    name=f"{year - 1}-{year % 100:02d}", summer=False)
+        self.insert("term", calendar_id=calendar_id, term_code="S1", term_type="semester",
+                    start_date=f"{year - 1}-08-12", end_date=f"{year - 1}-12-18")
+        self.insert("term", calendar_id=calendar_id, term_code="S2", term_type="semester",
+                    start_date=f"{year}-01-06", end_date=f"{year}-06-05")
 
 
 def cohort(sis: Sis, prepared: int, others: int, school_id: str = SCHOOL, cohort_year: int = CLASS,

@@ -92,3 +92,64 @@ def test_status_lists_high_schools_with_their_last_run(ws, capsys):
     assert lines[0].startswith("001  North High: last started ") and ", last completed " in lines[0]
     assert lines[1:] == ["002  South High has not been processed yet",
                          "006  Ridgeview Continuation High has not been processed yet"]
+
+
+def test_run_writes_no_progress_bar_when_stderr_is_not_a_terminal(ws, capsys):
+    assert sislab(ws, "cci", "run", "--school", "001", "--no-notify") == 0
+    assert capsys.readouterr().err == ""  # logs stay clean; a terminal gets the bar
+
+
+def test_students_lists_the_class_per_student_and_says_which_class(ws, capsys):
+    assert sislab(ws, "cci", "students", "--school", "001") == 0
+    out, err = capsys.readouterr()
+    assert err == "001: class of 2025: the four-year cohort and fifth-year graduates, rule set 2025\n"
+    lines = out.splitlines()
+    assert lines[0].split()[:7] == ["student_id", "last_name", "first_name", "school_id", "cohort_year", "level",
+                                    "counted"]
+    lam = next(line for line in lines if line.lstrip().startswith("900012 "))
+    assert "Approaching Prepared" in lam and "two college quarters, needs three for P3" in lam
+
+
+def test_students_of_the_current_seniors_class_are_scored_as_if_graduating_now(ws, capsys):
+    assert sislab(ws, "cci", "students", "--school", "001", "--class", "2027") == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("001: class of 2027: the seniors of 2026-27") and "as if graduating now" in err
+    rows = out.splitlines()[1:]
+    assert rows and all(" 2027 " in line and " 2025 " not in line for line in rows)
+
+
+def test_students_csv_is_owner_only_with_one_row_per_student(ws, tmp_path, capsys):
+    import stat
+
+    import pandas as pd
+
+    path = tmp_path / "north.csv"
+    assert sislab(ws, "cci", "students", "--school", "001", "--csv", str(path)) == 0
+    rows = pd.read_csv(path, dtype=str)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert list(rows.columns) == ["student_id", "last_name", "first_name", "school_id", "cohort_year", "level",
+                                  "counted", "measures_met", "missing", "flags", "rule_set"]
+    assert rows.student_id.is_unique and set(rows.rule_set) == {"2025"}
+    late = rows.set_index("student_id").loc["900111"]
+    assert (late.level, late.counted) == ("Not Prepared", "True")
+    assert capsys.readouterr().out == ""
+
+
+def test_students_unknown_school_is_a_user_error(ws, capsys):
+    assert sislab(ws, "cci", "students", "--school", "999") == 2
+    assert "Unknown school '999'" in capsys.readouterr().err
+
+
+def test_show_prints_level_measures_missing_and_rule_set(ws, capsys):
+    assert sislab(ws, "cci", "show", "900012") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "900012 Lam, Wei — school 001, class of 2025"
+    assert "level: Approaching Prepared" in out and "measures met: A3" in out
+    assert "missing: two college quarters, needs three for P3; a-g not met for P6" in out
+    assert "  A3: " not in "\n".join(out)  # a measure met has no missing words
+    assert out[-1] == "rule set: 2025"
+
+
+def test_show_unknown_student_is_a_user_error(ws, capsys):
+    assert sislab(ws, "cci", "show", "12345678") == 2
+    assert "No student '12345678' in the snapshot" in capsys.readouterr().err

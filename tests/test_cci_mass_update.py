@@ -232,7 +232,7 @@ def test_status_notebook_headless_writes_only_the_schools_tables(ws):
         table = pd.read_csv(path, dtype=str)
         assert not table.empty and set(table["school_id"]) == {"001"}, path.name
     page = result.executed_path.read_text(encoding="utf-8")
-    assert "background-color: #1f4e9c" in page  # North High's colour cell is Blue
+    assert "background-color: #2f855a" in page  # North High's colour cell is Green (High, Increased)
     assert "data:text/csv;base64," in page and "South High" not in page
 
 

@@ -29,7 +29,7 @@ def results(prepared: int, n: int, school_id: str = "1", approaching: int = 0, p
     levels = ["Prepared"] * prepared + ["Approaching Prepared"] * approaching
     levels += ["Not Prepared"] * (n - len(levels))
     return pd.DataFrame({"student_id": [f"{prefix}{school_id}-{i}" for i in range(n)], "school_id": school_id,
-                         "level": levels, "rule_set": "2025"})
+                         "cohort_year": 2025, "level": levels, "counted": True, "rule_set": "2025"})
 
 
 def status(con, prepared, n, prior=None, **kw) -> dict:

@@ -6,10 +6,15 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from datetime import date
+
 from cci_fixtures import CLASS, Sis
 
 from sislab.cci import (UnknownRuleSet, load_rule_set, near_misses, potential, rule_set_names,
                         student_measures, student_results)
+
+
+SENIOR_YEAR_DAY = date(CLASS, 10, 1)  # in school year CLASS + 1: its seniors are the class of CLASS + 1
 
 
 @pytest.fixture
@@ -136,7 +141,7 @@ def test_a1_cte_completion_alone_is_approaching(sis):
     sis.cte("a")
     r = result(sis, "a")
     assert (r["level"], list(r["measures_met"])) == ("Approaching Prepared", ["A1"])
-    assert r["missing"].startswith("CTE pathway completed; no grade-11 ELA score")
+    assert r["missing"].startswith("no SBAC score on file; CTE pathway completed; no grade-11 ELA score")
 
 
 # --- P2 / A2: SBAC -----------------------------------------------------------------------------
@@ -224,8 +229,18 @@ def test_college_credit_pass_counts(sis):
 
 def test_college_credit_needs_credit_awarded(sis):
     sis.graduate("a")
-    sis.college("a", terms=2, credits_earned=0)
+    sis.college("a", terms=2, college_credits=0)
     assert level(sis, "a") == "Not Prepared"
+
+
+def test_high_school_credit_in_a_college_course_is_not_college_credit(sis):
+    """A course coded as college that earned only high-school credit (credits_earned, no
+    college_credits) gives no college credit."""
+    sis.graduate("a")
+    sis.college("a", terms=2, college_credits=None, credits_earned=10)
+    sis.graduate("b")
+    sis.college("b", terms=2, college_credits=3, credits_earned=0)
+    assert (level(sis, "a"), level(sis, "b")) == ("Not Prepared", "Prepared")
 
 
 def test_college_course_by_college_only_level_23(sis):
@@ -240,8 +255,8 @@ def test_college_course_by_state_course_code(sis):
                                                                       "state_course_codes": ["9999"]}})
     sis.graduate("a")
     sis.course("CC", state_course_code="9999")
-    sis.mark("a", "CC")
-    sis.mark("a", "CC")
+    sis.mark("a", "CC", college_credits=3)
+    sis.mark("a", "CC", college_credits=3)
     assert "P3" in met(sis, "a", rs)
 
 
@@ -385,7 +400,7 @@ def test_a4_ag_alone_is_approaching(sis):
     sis.graduate("a", ag_met=True)
     r = result(sis, "a")
     assert list(r["measures_met"]) == ["A4"]
-    assert r["missing"].startswith("a-g met; needs one of")
+    assert r["missing"].startswith("no SBAC score on file; a-g met; needs one of")
 
 
 # --- P7 seal, P8 / A5 leadership, P9 pre-apprenticeship -----------------------------------------
@@ -428,7 +443,7 @@ def test_a5_one_year_leadership_is_not_enough(sis):
 
 def test_p9_registered_pre_apprenticeship_is_prepared(sis):
     sis.graduate("a")
-    sis.award("a", "PRE_APPRENTICESHIP")
+    sis.wbl("a", "25")
     assert met(sis, "a") == ["P9"]
 
 
@@ -436,32 +451,32 @@ def test_p9_registered_pre_apprenticeship_is_prepared(sis):
 
 def test_p10_and_p11_are_off_by_default(sis):
     sis.graduate("a", swd=True)
-    for award in ("JOB_PROGRAM", "TRANSITION_CLASSROOM", "WORK_BASED_LEARNING"):
-        sis.award("a", award)
+    for wbl_type in ("35", "60", "65"):
+        sis.wbl("a", wbl_type)
     assert met(sis, "a") == ["A6", "A7"]
 
 
 def test_p11_when_enabled_needs_both_awards_and_is_flagged(sis):
     on = with_measure(load_rule_set("2025"), "P11", enabled=True)
     sis.graduate("a")
-    sis.award("a", "TRANSITION_CLASSROOM")
-    sis.award("a", "WORK_BASED_LEARNING")
+    sis.wbl("a", "65")
+    sis.wbl("a", "60")
     sis.graduate("b")
-    sis.award("b", "TRANSITION_CLASSROOM")
+    sis.wbl("b", "65")
     assert (result(sis, "a", on)["level"], list(result(sis, "a", on)["flags"])) == ("Prepared", ["P11"])
-    assert result(sis, "b", on)["missing"] == "no work based learning for P11"
+    assert result(sis, "b", on)["missing"] == "no SBAC score on file; no Transition Work-Based Experience for P11"
 
 
 def test_a6_job_program_is_approaching_and_flagged_uncertain(sis):
     sis.graduate("a")
-    sis.award("a", "JOB_PROGRAM")
+    sis.wbl("a", "35")
     r = result(sis, "a")
     assert (r["level"], list(r["flags"])) == ("Approaching Prepared", ["A6"])
 
 
 def test_uncertain_flag_only_when_the_uncertain_rule_decides(sis):
     sis.graduate("a")
-    sis.award("a", "JOB_PROGRAM")
+    sis.wbl("a", "35")
     sis.cte("a")
     assert list(result(sis, "a")["flags"]) == []
 
@@ -477,16 +492,16 @@ def test_a6_rocp_counts_in_2024_not_in_2025(sis):
 
 def test_a7_transition_and_work_based_learning_for_iep_student(sis):
     sis.graduate("a", swd=True)
-    sis.award("a", "TRANSITION_CLASSROOM")
-    sis.award("a", "WORK_BASED_LEARNING")
+    sis.wbl("a", "65")
+    sis.wbl("a", "60")
     r = result(sis, "a")
     assert (r["level"], list(r["flags"])) == ("Approaching Prepared", ["A7"])
 
 
 def test_a7_needs_an_iep(sis):
     sis.graduate("a", swd=False)
-    sis.award("a", "TRANSITION_CLASSROOM")
-    sis.award("a", "WORK_BASED_LEARNING")
+    sis.wbl("a", "65")
+    sis.wbl("a", "60")
     assert level(sis, "a") == "Not Prepared"
 
 
@@ -494,8 +509,8 @@ def test_a7_alternative_diploma_counts_in_2025_not_in_2024(sis):
     sis.graduate("a", outcome="alternative_diploma")
     sis.graduate("b", cohort_year=2024, outcome="alternative_diploma")
     for sid, year in (("a", 2025), ("b", 2024)):
-        sis.award(sid, "TRANSITION_CLASSROOM", school_year=year)
-        sis.award(sid, "WORK_BASED_LEARNING", school_year=year)
+        sis.wbl(sid, "65", school_year=year)
+        sis.wbl(sid, "60", school_year=year)
     assert level(sis, "a", "2025") == "Approaching Prepared"
     assert level(sis, "b", "2024") == "Not Prepared"
 
@@ -522,8 +537,26 @@ def test_fifth_year_graduate_counted_only_when_prepared(sis):
     sis.graduate("near", cohort_year=CLASS - 1, completion_year=CLASS)
     sis.sbac("near", ela=2, math=2)
     r = student_results(sis.con, "2025").df().set_index("student_id")
-    assert list(r.index) == ["prep"]
-    assert bool(r.loc["prep", "fifth_year"])
+    assert r.counted.to_dict() == {"prep": True, "near": False}
+    assert bool(r.loc["prep", "fifth_year"]) and bool(r.loc["near", "fifth_year"])
+
+
+def test_fifth_year_graduate_not_prepared_is_listed_as_counted_out_with_the_reason(sis):
+    """Issue 16, defect 2: listed (not dropped), counted = false, the reason in `missing`, and
+    left out of status and measure counts."""
+    from sislab.cci import measure_counts, school_status
+
+    sis.graduate("near", cohort_year=CLASS - 1, completion_year=CLASS)
+    sis.sbac("near", ela=2, math=2)
+    sis.graduate("four")
+    sis.sbac("four", ela=3, math=3)
+    results = student_results(sis.con, "2025")
+    r = results.df().set_index("student_id")
+    assert (r.loc["near", "level"], bool(r.loc["near", "counted"])) == ("Approaching Prepared", False)
+    assert r.loc["near", "missing"].startswith("fifth-year graduate not Prepared, so not counted; ")
+    status = school_status(sis.con, results, None, "2025").iloc[0]
+    assert status.denominator == 1  # "four" only
+    assert measure_counts(sis.con, results, "2025").set_index("measure").students_met.to_dict() == {"P2": 1, "A2": 1}
 
 
 def test_fifth_year_non_graduate_is_not_counted(sis):
@@ -597,7 +630,7 @@ def test_missing_names_only_the_nearest_measures(sis):
     sis.graduate("a")
     sis.college("a", terms=1)  # P3 one away; P6 needs a-g (one away too)
     sis.exam("a", "IB", "BIO", 4)  # P5 one away
-    assert result(sis, "a")["missing"] == (
+    assert result(sis, "a")["missing"] == ("no SBAC score on file; "
         "one college semester, needs two for P3; one IB exam ≥ 4, needs two for P5; a-g not met for P6")
 
 
@@ -610,17 +643,38 @@ def test_every_measure_not_met_has_its_missing_evidence(sis):
 
 
 def test_near_miss_lists_seniors_one_requirement_away_grouped_by_requirement(sis):
+    sis.school_year(CLASS + 1)
     sis.graduate("one", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
-    sis.sbac("one", ela=3, math=2, school_year=CLASS)
+    sis.sbac("one", ela=3, school_year=CLASS)  # math not tested yet: still open
     sis.graduate("two", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
     sis.sbac("two", ela=2, math=2, school_year=CLASS)
     sis.graduate("done", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
     sis.sbac("done", ela=3, math=3, school_year=CLASS)
-    misses = near_misses(sis.con, "2025")
+    misses = near_misses(sis.con, "2025", today=SENIOR_YEAR_DAY)
     assert set(misses.student_id) == {"one"}
     p2 = misses[misses.measure == "P2"].iloc[0]
-    assert (p2.requirement, p2.missing) == ("SBAC math level 3", "math level 2, needs 3 for P2")
+    assert (p2.requirement, p2.missing) == ("SBAC math level 3", "no grade-11 math score, needs 3 for P2")
     assert list(misses.requirement) == sorted(misses.requirement)
+
+
+def test_near_miss_of_seniors_leaves_out_sbac_gaps_once_tested_in_grade_11(sis):
+    """Issue 16, defect 4: a grade-11 level is final; only a college semester can still close P1."""
+    sis.school_year(CLASS + 1)
+    sis.graduate("tested", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("tested", ela=3, math=2, school_year=CLASS)  # P2 needs math 3: no longer possible
+    sis.award("tested", "SEAL_OF_BILITERACY", school_year=CLASS)
+    sis.graduate("lms", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("lms", ela=2, math=1, school_year=CLASS)  # mixed SBAC impossible
+    sis.award("lms", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=2)
+    sis.graduate("cte", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.sbac("cte", ela=1, math=1, school_year=CLASS)
+    sis.cte("cte", school_year=CLASS)
+    misses = near_misses(sis.con, "2025", today=SENIOR_YEAR_DAY)
+    assert not misses.requirement.str.contains("SBAC").any(), misses
+    assert set(misses.student_id) == {"cte"}
+    assert misses.set_index("measure").loc["P1", "requirement"] == "one college semester"
+    graduates = near_misses(sis.con, "2025", seniors=False)  # the graduated class: unchanged
+    assert graduates.empty
 
 
 def test_near_miss_of_scored_class_leaves_out_non_graduates(sis):
@@ -632,9 +686,172 @@ def test_near_miss_of_scored_class_leaves_out_non_graduates(sis):
 
 
 def test_potential_treats_seniors_as_graduating_now(sis):
+    sis.school_year(CLASS + 1)
     sis.graduate("senior", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
     sis.sbac("senior", ela=3, math=3, school_year=CLASS)
     sis.graduate("graduate")
-    r = potential(sis.con, "2025").df()
+    r = potential(sis.con, "2025", today=SENIOR_YEAR_DAY).df()
     assert list(r.student_id) == ["senior"]
     assert r.iloc[0].level == "Prepared"
+
+
+# --- issue 16: to the letter -----------------------------------------------------------------------
+
+def test_diploma_after_15_august_is_not_a_four_year_diploma(sis):
+    """Defect 1: class 2025, diploma in 2026 is Not Prepared in the class-of-2025 run (in the
+    denominator) and a fifth-year graduate in the class-of-2026 run."""
+    sis.graduate("late", cohort_year=2025, completion_year=2026)
+    sis.sbac("late", ela=3, math=3, school_year=2024)
+    r = result(sis, "late", "2025")
+    assert (r["level"], bool(r["counted"]), r["measures_met"].tolist()) == ("Not Prepared", True, [])
+    assert r["missing"].startswith("diploma after 15 August 2025, outside the four-year window")
+    next_year = dataclasses.replace(load_rule_set("2025"), class_year=2026)
+    r = result(sis, "late", next_year)
+    assert (r["level"], bool(r["fifth_year"]), bool(r["counted"])) == ("Prepared", True, True)
+
+
+def test_the_outcome_date_decides_the_four_year_window(sis):
+    """A summer diploma on or before 15 August is four-year, even when its completion year is
+    the next school year; one day later it is fifth-year."""
+    sis.graduate("summer", completion_year=CLASS + 1, outcome_date=f"{CLASS}-08-15")
+    sis.graduate("after", completion_year=CLASS, outcome_date=f"{CLASS}-08-16")
+    for sid in ("summer", "after"):
+        sis.sbac(sid, ela=3, math=3)
+    assert level(sis, "summer") == "Prepared"
+    assert level(sis, "after") == "Not Prepared"
+    next_year = dataclasses.replace(load_rule_set("2025"), class_year=CLASS + 1)
+    rows = student_results(sis.con, next_year).df().set_index("student_id")
+    assert list(rows.index) == ["after"] and bool(rows.loc["after", "fifth_year"])
+
+
+def test_student_measures_shows_no_missing_words_on_measures_met(sis):
+    """Defect 3: A4 met shows no "a-g not met", A2 met no "need 2"."""
+    sis.graduate("a", ag_met=True)
+    sis.sbac("a", ela=2, math=2)
+    rows = student_measures(sis.con, "2025").set_index("measure")
+    met_rows = rows[rows.met]
+    assert set(met_rows.index) == {"A2", "A4"}
+    assert met_rows.missing.isna().all() and met_rows.requirement.isna().all()
+    assert rows.loc["P2", "missing"] == "ELA level 2 and math level 2, need 3 for P2"
+
+
+@pytest.mark.parametrize("term_type, terms, words", [
+    ("quarter", 2, "two college quarters, needs three for P3"),
+    ("trimester", 1, "one college trimester, needs three for P3"),
+    ("semester", 1, "one college semester, needs two for P3"),
+])
+def test_college_terms_are_said_in_the_calendars_own_units(sis, term_type, terms, words):
+    """Defect 5: two quarters are "two college quarters", not "1.3 college semesters"."""
+    sis.graduate("a")
+    sis.sbac("a", ela=1, math=1)
+    sis.college("a", terms=terms, term_type=term_type)
+    assert words in result(sis, "a")["missing"]
+
+
+def test_mixed_calendars_are_said_in_semester_equivalents(sis):
+    sis.graduate("a")
+    sis.sbac("a", ela=1, math=1)
+    sis.college("a", terms=1, term_type="semester")
+    sis.college("a", terms=1, term_type="quarter")
+    assert "1.7 college semester equivalents (mixed calendars), needs two for P3" in result(sis, "a")["missing"]
+
+
+def test_missing_says_no_sbac_score_is_on_file(sis):
+    """Defect 6: without any grade-11 score the missing words say so first; with one, not."""
+    sis.graduate("none", ag_met=True)
+    sis.graduate("some", ag_met=True)
+    sis.sbac("some", ela=1)
+    assert result(sis, "none")["missing"].startswith("no SBAC score on file; a-g met")
+    assert "no SBAC score on file" not in result(sis, "some")["missing"]
+
+
+def test_senior_class_is_the_school_year_under_way_and_says_why(sis):
+    """Defect 7: the class scored is the current one, named with the reason."""
+    from sislab.cci.engine import senior_class
+
+    sis.school_year(CLASS)
+    sis.school_year(CLASS + 1)
+    seniors = senior_class(sis.con, today=date(CLASS, 3, 1))
+    assert seniors.year == CLASS
+    assert seniors.reason == (f"class of {CLASS}: the seniors of {CLASS - 1}-{CLASS % 100}, the school year under way "
+                              f"on {CLASS}-03-01 (regular calendars {CLASS - 1}-08-12 to {CLASS}-06-05)")
+    summer = senior_class(sis.con, today=date(CLASS, 7, 1))  # between school years: the next one
+    assert summer.year == CLASS + 1 and f"starting {CLASS}-08-12" in summer.reason
+
+
+def test_potential_refuses_when_no_school_year_is_current(sis):
+    """Defect 7: a snapshot whose newest calendar has ended has no seniors; it is not re-scored."""
+    from sislab.cci.engine import NoCurrentClass
+
+    sis.school_year(CLASS)
+    sis.graduate("graduate")
+    with pytest.raises(NoCurrentClass, match=rf"newest regular calendar \({CLASS - 1}-{CLASS % 100}\) ended on {CLASS}-06-05"):
+        potential(sis.con, "2025", today=date(CLASS, 9, 1))
+    with pytest.raises(NoCurrentClass, match="no regular calendar is loaded"):
+        near_misses(Sis().con, "2025", today=date(CLASS, 9, 1))
+
+
+def test_internship_is_not_transition_work_based_experience(sis):
+    """CALPADS WBL types: an internship (10) does not stand in for a transition work-based
+    experience (60) in A7."""
+    sis.graduate("intern", swd=True)
+    sis.wbl("intern", "10")
+    sis.wbl("intern", "65")
+    sis.graduate("transition", swd=True)
+    sis.wbl("transition", "60")
+    sis.wbl("transition", "65")
+    assert level(sis, "intern") == "Not Prepared"
+    assert level(sis, "transition") == "Approaching Prepared"
+
+
+def test_jrotc_courses_count_as_years_of_leadership_military_science(sis):
+    sis.graduate("two")
+    sis.sbac("two", ela=3, math=2)
+    course = sis.course("JROTC", jrotc=True)
+    sis.mark("two", course, school_year=CLASS - 1)
+    sis.mark("two", course, school_year=CLASS)
+    sis.graduate("one")
+    sis.mark("one", course, school_year=CLASS)
+    sis.mark("one", course, school_year=CLASS)  # two terms of one year: one year
+    assert "P8" in met(sis, "two")
+    assert level(sis, "one") == "Not Prepared"
+    assert "one year of leadership / military science, needs two" in result(sis, "one")["missing"]
+
+
+def test_jrotc_by_state_course_code_of_the_rule_set(sis):
+    rs = load_rule_set("2025")
+    rs = dataclasses.replace(rs, data={**rs.data, "leadership_military_science": {
+        **rs.data["leadership_military_science"], "state_course_codes": ["8888"]}})
+    sis.graduate("a")
+    sis.course("LET", state_course_code="8888")
+    sis.mark("a", "LET", school_year=CLASS - 1)
+    sis.mark("a", "LET", school_year=CLASS)
+    assert met(sis, "a", rs) == ["A5"]
+    assert met(sis, "a") == []
+
+
+def test_sample_scenarios_show_the_new_fields_in_use(sample_ws):
+    """The committed sample: outcome dates, college credit awarded, WBL types, JROTC courses and
+    ever-EL each decide a scenario student as data/sample/README.md says."""
+    from sislab.cci import group_status
+    from sislab.core import store
+    from sislab.sample import SCENARIOS
+
+    with store.snapshot(sample_ws) as con:
+        results = student_results(con, "2025")
+        rows = results.df().set_index("student_id")
+        expected = {"SUMMER_DIPLOMA_IN_WINDOW": ("Prepared", ["P2", "A2"]),
+                    "DIPLOMA_AFTER_WINDOW": ("Not Prepared", []),
+                    "FIFTH_YEAR_GRADUATE_PREPARED": ("Not Prepared", []),
+                    "COLLEGE_COURSE_HS_CREDIT_ONLY": ("Not Prepared", []),
+                    "JROTC_TWO_YEARS_MIXED_SBAC": ("Prepared", ["P8", "A2", "A5"]),
+                    "INTERNSHIP_ONLY": ("Not Prepared", []),
+                    "A7_TRANSITION_CLASSROOM_IEP": ("Approaching Prepared", ["A7"])}
+        for case, (level_, measures) in expected.items():
+            row = rows.loc[SCENARIOS[case]]
+            assert (row.level, list(row.measures_met)) == (level_, measures), case
+        assert rows.loc[SCENARIOS["DIPLOMA_AFTER_WINDOW"], "missing"].startswith("diploma after 15 August 2025")
+        ever_el = SCENARIOS["EVER_EL_RECLASSIFIED"]
+        assert con.execute("SELECT el FROM student WHERE student_id = ?", [ever_el]).fetchall() == [(False,)]
+        el = group_status(con, results.filter(f"student_id = '{ever_el}'"), None, "2025")
+        assert "EL" in set(el.student_group)

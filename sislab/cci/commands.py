@@ -1,13 +1,20 @@
-"""`sislab cci run` (the mass update) and `sislab cci status` (who is running what, and when
-each school last ran)."""
+"""`sislab cci run` (the mass update), `sislab cci status` (who is running what, and when
+each school last ran), `sislab cci students` (a school's class, per student) and `sislab cci
+show` (one student)."""
 
 from __future__ import annotations
 
-from sislab.core import access, notify, store
-from sislab.core.progress import cli_progress
-from sislab.core.workspace import Workspace
+import os
+import sys
+from pathlib import Path
 
-from . import mass_update
+import pandas as pd
+
+from sislab.core import access, notify, store
+from sislab.core.progress import Progress, cli_progress, null_progress
+from sislab.core.workspace import FILE_MODE, Workspace
+
+from . import compare, engine, mass_update, students
 from .rules import UnknownRuleSet
 
 EXIT_FAILED = 1  # a school failed (or the run died)
@@ -15,7 +22,7 @@ EXIT_ALL_SKIPPED = 3  # every school chosen was already being processed: nothing
 
 
 def add_commands(sub) -> None:
-    cci = sub.add_parser("cci", help="College/Career Indicator: mass update and run status")
+    cci = sub.add_parser("cci", help="College/Career Indicator: mass update, run status, per-student results")
     commands = cci.add_subparsers(dest="cci_command", required=True, metavar="COMMAND")
 
     p = commands.add_parser("run", help="recompute and publish CCI results for one school or many")
@@ -34,6 +41,27 @@ def add_commands(sub) -> None:
     p = commands.add_parser("status", help="schools being processed now, and when each last ran")
     p.set_defaults(func=status_command)
 
+    p = commands.add_parser("students", help="per student: level, measures met, what is missing, rule set")
+    p.add_argument("--school", required=True, metavar="ID", help="school id")
+    p.add_argument("--class", dest="class_year", type=int, metavar="YEAR",
+                   help="class of (default: the rule set's class; the current seniors' class scores them "
+                        "as if graduating now)")
+    p.add_argument("--rule-set", help="rule set (Dashboard year), default the one that scores the class")
+    p.add_argument("--csv", metavar="FILE", help="write the table to FILE (owner-only) instead of printing it")
+    p.set_defaults(func=students_command)
+
+    p = commands.add_parser("compare", help="sislab's figures beside CDE's published CCI data file, differences first")
+    p.add_argument("file", metavar="FILE", help="CDE's CCI data file (tab-delimited, as downloaded)")
+    p.add_argument("--rule-set", help="rule set (Dashboard year), default the file's reporting year or the newest")
+    p.add_argument("--all", action="store_true", help="also list the figures that agree")
+    p.add_argument("--csv", metavar="FILE", help="write every figure side by side to FILE (owner-only)")
+    p.set_defaults(func=compare_command)
+
+    p = commands.add_parser("show", help="one student's CCI level, measures met and what is missing")
+    p.add_argument("student", metavar="STUDENT", help="local student number")
+    p.add_argument("--rule-set", help="rule set (Dashboard year), default the one that scores the class")
+    p.set_defaults(func=show_command)
+
 
 def run_command(args) -> int:
     from sislab.cli import UserError
@@ -48,7 +76,7 @@ def run_command(args) -> int:
         user = args.user or access.current_user()
         recipients = None if args.no_notify else args.notify or mass_update.default_recipient(ws, user)
         report = mass_update.run(chosen, ws=ws, user=user, rule_set=args.rule_set, notify_to=recipients,
-                                 progress=cli_progress())
+                                 progress=_progress())
     except (store.NoSnapshot, mass_update.SelectionError, UnknownRuleSet, notify.BadAddress) as e:
         raise UserError(str(e)) from None
     print(f"cci run {report.job_id} by {report.user}: {report.status}")
@@ -74,6 +102,86 @@ def status_command(args) -> int:
     for status in shown:
         print(f"{status.school.school_id}  {status.message()}")
     return 0
+
+
+def students_command(args) -> int:
+    from sislab.cli import UserError
+
+    ws = Workspace.locate()
+    try:
+        with store.snapshot(ws) as con:
+            mass_update.select_schools(con, school=args.school)  # a clear error for an unknown school
+            found = students.class_results(con, args.school, args.class_year, args.rule_set)
+    except (store.NoSnapshot, mass_update.SelectionError, UnknownRuleSet, engine.NoCurrentClass) as e:
+        raise UserError(str(e)) from None
+    print(f"{args.school}: {found.scored}", file=sys.stderr)
+    if args.csv:
+        path = write_private_csv(found.rows, args.csv)
+        print(f"{len(found.rows)} students written to {path}", file=sys.stderr)
+        return 0
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                           "display.max_colwidth", 80):
+        print(found.rows.to_string(index=False) if len(found.rows) else "no students in this class")
+    return 0
+
+
+def compare_command(args) -> int:
+    from sislab.cli import UserError
+
+    ws = Workspace.locate()
+    try:
+        with store.snapshot(ws) as con:
+            result = compare.compare_file(con, args.file, args.rule_set)
+    except (store.NoSnapshot, compare.BadFile, UnknownRuleSet) as e:
+        raise UserError(str(e)) from None
+    differences = result.differences
+    print(f"{args.file}: {result.records} school and district records of the district; rule set {result.rule_set}; "
+          f"{len(differences)} of {len(result.rows)} figures differ")
+    if args.csv:
+        write_private_csv(result.rows, args.csv)
+    shown = result.rows if args.all else differences
+    if len(shown):
+        with pd.option_context("display.max_rows", None, "display.width", 200):
+            print(shown.drop(columns="differs").fillna("-").to_string(index=False))
+    return 0
+
+
+def show_command(args) -> int:
+    from sislab.cli import UserError
+
+    ws = Workspace.locate()
+    try:
+        with store.snapshot(ws) as con:
+            report = students.student_report(con, args.student, args.rule_set)
+    except (store.NoSnapshot, students.NotFound, UnknownRuleSet, engine.NoCurrentClass) as e:
+        raise UserError(str(e)) from None
+    print(f"{report['student_id']} {report['last_name']}, {report['first_name']} — school {report['school_id']}, "
+          f"class of {report['cohort_year']}")
+    print(f"scored: {report['scored']}")
+    print(f"level: {report['level']}{'' if report['counted'] else ' (not counted: fifth-year graduate not Prepared)'}")
+    print(f"measures met: {report['measures_met'] or 'none'}")
+    print(f"missing: {'nothing (Prepared)' if pd.isna(report['missing']) else report['missing']}")
+    if report["flags"]:
+        print(f"flags: {report['flags']}")
+    for measure, missing in report["not_met"]:
+        print(f"  {measure}: {missing}")
+    print(f"rule set: {report['rule_set']}")
+    return 0
+
+
+def write_private_csv(rows: pd.DataFrame, path: str) -> Path:
+    """`rows` as a CSV file readable by its owner only (student data)."""
+    out = Path(path)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    os.fchmod(fd, FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        rows.to_csv(f, index=False)
+    return out
+
+
+def _progress() -> Progress:
+    """A progress bar on stderr when it is a terminal; nothing in logs and pipes."""
+    return cli_progress() if sys.stderr.isatty() else null_progress()
 
 
 def _outcome_line(outcome, school) -> str:

@@ -13,6 +13,8 @@ import itertools
 import re
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import duckdb
@@ -29,7 +31,7 @@ SCRATCH = ("cci_evidence", "cci_population")
 # has several classes' records), else the whole table. Measured on the statewide snapshot: the
 # join costs a fifth more when every cohort member is scored, saves a sixth when a quarter is,
 # and saves three quarters for one school.
-SCOPED_INPUTS = ("mark", "test_score", "award", "cte_completion")
+SCOPED_INPUTS = ("mark", "test_score", "award", "work_based_learning", "cte_completion")
 SCOPE_SHARE = 0.5
 MAX_MEASURES = 63  # student_result.sql holds sets of measures and of rules as bits of a UBIGINT
 # The measure columns of measures_wide.sql, in bit order (bit i of a set = MEASURES[i]).
@@ -40,10 +42,11 @@ _result_numbers = itertools.count(1)
 
 def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
                     schools: Iterable[str] | None = None) -> duckdb.DuckDBPyRelation:
-    """One row per student counted for the class `rule_set` scores (optionally only `schools`).
+    """One row per student of the class `rule_set` scores (optionally only `schools`).
 
-    Columns: student_id, school_id, cohort_year, fifth_year, outcome, level, measures_met,
-    best_measure, missing, flags, rule_set.
+    Columns: student_id, school_id, cohort_year, fifth_year, outcome, level, counted,
+    measures_met, best_measure, missing, flags, rule_set. Fifth-year graduates who are not
+    Prepared are listed with counted = false and the reason in `missing`; roll-ups skip them.
     """
     rule_set = _resolve(rule_set)
     with _evidence(con, rule_set, rule_set.class_year, False, schools):
@@ -51,46 +54,76 @@ def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | No
 
 
 def potential(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
-              schools: Iterable[str] | None = None) -> duckdb.DuckDBPyRelation:
-    """Results for current seniors (the class of the snapshot's current school year, see
-    `senior_class`), as if each graduated now with a regular diploma and the evidence on file;
-    same columns as `student_results`."""
+              schools: Iterable[str] | None = None, *, today: date | None = None) -> duckdb.DuckDBPyRelation:
+    """Results for current seniors (the class `senior_class` names), as if each graduated now
+    with a regular diploma and the evidence on file; same columns as `student_results`.
+    Raises NoCurrentClass when the snapshot's calendars have all ended."""
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, senior_class(con, rule_set), True, schools):
+    with _evidence(con, rule_set, senior_class(con, today).year, True, schools):
         return _result_table(con, rule_set)
 
 
-def senior_class(con: duckdb.DuckDBPyConnection, rule_set: RuleSet) -> int:
-    """The class of current seniors: the school year of the snapshot's current regular calendar
-    (the latest one that has started), or the class after the scored one when there is none."""
-    return run_query(con, sql_text(PACKAGE, "senior_class.sql"), {"after_scored": rule_set.class_year + 1}).fetchone()[0]
+class NoCurrentClass(ValueError):
+    """The snapshot has no school year under way or ahead: there are no current seniors to score."""
 
 
-def _class(con, rule_set: RuleSet, seniors: bool) -> int:
-    return senior_class(con, rule_set) if seniors else rule_set.class_year
+@dataclass(frozen=True)
+class SeniorClass:
+    """The class of current seniors, and why it is that class (`reason`, for people)."""
+
+    year: int
+    reason: str
+
+
+def senior_class(con: duckdb.DuckDBPyConnection, today: date | None = None) -> SeniorClass:
+    """The class of current seniors: the school year of the regular calendars under way on
+    `today` (default: the real date), or the next one loaded when `today` falls between school
+    years. A snapshot whose calendars have all ended has no current class (NoCurrentClass),
+    rather than re-scoring a class that has graduated."""
+    today = today or date.today()
+    newest, newest_ends, year, starts, ends = run_query(
+        con, sql_text(PACKAGE, "senior_class.sql"), {"today": today}).fetchall()[0]
+    if year is None:
+        found = (f"the newest regular calendar ({_school_year(newest)}) ended on {newest_ends}"
+                 if newest else "no regular calendar is loaded")
+        raise NoCurrentClass(f"No current class of seniors on {today}: {found}. "
+                             "Import a snapshot with the current school year's calendar to score seniors.")
+    when = "under way" if starts <= today else f"starting {starts}"
+    return SeniorClass(year, f"class of {year}: the seniors of {_school_year(year)}, the school year "
+                             f"{when} on {today} (regular calendars {starts} to {ends})")
+
+
+def _school_year(end_year: int) -> str:
+    return f"{end_year - 1}-{end_year % 100:02d}"
+
+
+def _class(con, rule_set: RuleSet, seniors: bool, today: date | None) -> int:
+    return senior_class(con, today).year if seniors else rule_set.class_year
 
 
 def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
-                schools: Iterable[str] | None = None, *, seniors: bool = True) -> pd.DataFrame:
+                schools: Iterable[str] | None = None, *, seniors: bool = True,
+                today: date | None = None) -> pd.DataFrame:
     """Students one requirement away from Prepared, one row per student and measure, sorted by
     the requirement they miss: current seniors by default, else the scored class's graduates.
 
     Columns: requirement, measure, school_id, student_id, level, missing, rule_set.
     """
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, _class(con, rule_set, seniors), seniors, schools):
+    with _evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
         return run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
 
 
 def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
-                     schools: Iterable[str] | None = None, *, seniors: bool = False) -> pd.DataFrame:
+                     schools: Iterable[str] | None = None, *, seniors: bool = False,
+                     today: date | None = None) -> pd.DataFrame:
     """Every enabled measure for every student (before the fifth-year filter): met, the rule
     that met it, and for a measure not met the requirements missing and what they are.
 
     Columns: student_id, measure, ordinal, tier, met, rule, gap, started, requirement, missing.
     """
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, _class(con, rule_set, seniors), seniors, schools):
+    with _evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
         query = _with_measures("measure_detail.sql", rule_set)
         return run_query(con, query, rule_set.sql_params()).df()
 
@@ -177,7 +210,9 @@ def _measure_rows(rule_set: RuleSet) -> str:
     words = measure_words()
     return "\nUNION ALL\n".join(
         f"SELECT student_id, '{m}' AS measure, {words[m].get('rule', repr(m))} AS rule, {m}_met AS met, "
-        f"{m}_gap AS gap, {m}_started AS started,\n({words[m]['requirement']}) AS requirement,\n"
+        f"{m}_gap AS gap, {m}_started AS started, ({words[m].get('closable', 'true')}) AS closable,\n"
+        f"({words[m].get('diploma', 'regular_diploma')}) AS diploma,\n"
+        f"({words[m]['requirement']}) AS requirement,\n"
         f"({words[m]['missing']}) AS missing\nFROM cci_measure_wide" for m, _ in _enabled(rule_set))
 
 

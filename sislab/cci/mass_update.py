@@ -38,6 +38,7 @@ from .rules import PREPARED, RuleSet, load_rule_set, rule_set_names
 
 HIGH_SCHOOL_TYPES = ("HS", "ALT")
 PUBLISH_VIEW = "cci_publish"
+NEAR_MISS_COLUMNS = ["requirement", "measure", "school_id", "student_id", "level", "missing", "rule_set"]
 DEFAULT = object()  # notify_to not given: the starter's address from app_user
 
 
@@ -164,23 +165,30 @@ def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progr
 
 
 def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet) -> dict:
-    """Everything published for one school: {result name: relation or DataFrame}."""
+    """Everything published for one school: {result name: relation or DataFrame}. Without a
+    current class (a snapshot whose calendars have all ended) seniors' potential and near
+    misses are published empty, so no graduated class is shown as seniors."""
     schools_ = [school_id]
     current = engine.student_results(con, rules, schools_)
     prior_rules = prior_rule_set(rules)
     prior = engine.student_results(con, prior_rules, schools_) if prior_rules else None
-    seniors = engine.potential(con, rules, schools_)
-    status = pd.concat([
-        rollup.school_status(con, current, prior, rules).assign(population=GRADUATED, cohort_year=rules.class_year),
-        rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
-                                                                  cohort_year=engine.senior_class(con, rules)),
-    ], ignore_index=True)
+    status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
+                                                                       cohort_year=rules.class_year)]
+    try:
+        seniors_class = engine.senior_class(con)
+    except engine.NoCurrentClass:
+        seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
+    else:
+        seniors = engine.potential(con, rules, schools_)
+        near = engine.near_misses(con, rules, schools_)
+        status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
+                                                                                cohort_year=seniors_class.year))
     return {  # school_status last: a dashboard takes its presence to mean all are there
         "student_result": current,
         "potential": seniors,
-        "near_miss": engine.near_misses(con, rules, schools_),
+        "near_miss": near,
         "measure_count": rollup.measure_counts(con, current, rules).assign(rule_set=rules.name),
-        "school_status": status.assign(rule_set=rules.name),
+        "school_status": pd.concat(status, ignore_index=True).assign(rule_set=rules.name),
     }
 
 
@@ -212,7 +220,7 @@ def _ident(name: str) -> str:
 
 def _counts(results: dict) -> dict:
     """Counts for the job record and e-mail (no student data)."""
-    [(students, prepared)] = results["student_result"].aggregate(
+    [(students, prepared)] = results["student_result"].filter("counted").aggregate(
         f"count(*), count(*) FILTER (WHERE level = '{PREPARED}')").fetchall()
     return {"students": students, "prepared": prepared,
             "seniors": results["potential"].count("*").fetchall()[0][0],

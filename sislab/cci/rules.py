@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 
+from sislab.core.model import WBL_TYPE_NAMES
+
 PACKAGE = "sislab.cci.rulesets"
 PREPARED = "Prepared"
 APPROACHING = "Approaching Prepared"
@@ -67,10 +69,15 @@ class RuleSet:
             "term_calendars": [t["calendar"] for t in terms.values()],
             "lms_years": d["leadership_military_science"]["years"],
             "p4_ap_courses": m["P4"].get("ap_courses", False),
-            "p10_awards": m["P10"]["awards"],
-            "p11_awards": m["P11"]["awards"],
+            "lms_course_codes": d["leadership_military_science"]["state_course_codes"],
+            "p9_wbl": m["P9"]["wbl_types"],
+            "p10_wbl": m["P10"]["wbl_types"],
+            "p11_wbl": m["P11"]["wbl_types"],
+            "a6_wbl": m["A6"]["wbl_types"],
             "a6_awards": m["A6"]["awards"],
-            "a7_awards": m["A7"]["awards"],
+            "a7_wbl": m["A7"]["wbl_types"],
+            "wbl_codes": list(WBL_TYPE_NAMES),
+            "wbl_names": list(WBL_TYPE_NAMES.values()),
             "a7_alternative_diploma": m["A7"].get("alternative_diploma", False),
             "a8_courses": m["A8"]["courses"],
             "measure_order": list(m),

@@ -37,6 +37,15 @@ MAX_LENGTH = {"text": 200, "int": 20, "date": 20, "bool": 10, "decimal": 20}
 MARKS = ("A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D+", "D", "D-", "F",
          "P", "NP", "W", "I", "NM", "CR", "NC")
 TERM_TYPES = ("year", "semester", "trimester", "quarter", "summer")
+# CALPADS work-based learning type codes (Code Sets, CALPADS Flash #229; 30 retired in 2024-25).
+WBL_TYPE_NAMES = {
+    "10": "Internship", "15": "Student-Led Enterprise", "20": "Simulative Work-Based Learning",
+    "25": "Registered Pre-Apprenticeship", "30": "Non-Registered Pre-Apprenticeship", "35": "Job Corps",
+    "40": "Workforce Innovation and Opportunity Act (WIOA)", "45": "YouthBuild",
+    "50": "California Conservation Corps", "60": "Transition Work-Based Experience",
+    "65": "Transition Classroom-Based Work Exploration",
+}
+WBL_TYPES = tuple(WBL_TYPE_NAMES)
 
 
 @dataclass(frozen=True)
@@ -233,6 +242,7 @@ TABLES: tuple[Table, ...] = (
             _c("ib", "bool", "International Baccalaureate course"),
             _c("cte_pathway", doc="CTE pathway code"),
             _c("cte_capstone", "bool", "capstone course of its pathway"),
+            _c("jrotc", "bool", "JROTC / leadership-military science course (a year of it counts for the CCI)"),
             _c("nonstandard_level", codes=("10", "12", "13", "23", "24", "30", "35", "36", "37", "38", "39", "40"),
                doc="CALPADS non-standard instructional level; 23 college only, 24 dual credit"),
             _c("dual_credit", "bool"),
@@ -363,7 +373,9 @@ TABLES: tuple[Table, ...] = (
             _c("grade", "int", **GRADE, doc="grade level when taken"),
             _req("mark", codes=MARKS),
             _c("credits_attempted", "decimal"),
-            _c("credits_earned", "decimal"),
+            _c("credits_earned", "decimal", "high-school credit earned"),
+            _c("college_credits", "decimal",
+               doc="college credit awarded for the course (CALPADS course completion); blank or 0 = none"),
             _c("in_district", "bool", "taken in the district (not transfer/private history)"),
         ),
         key=("student_id", "course_id", "school_year", "term_code"), school_column="school_id",
@@ -401,13 +413,24 @@ TABLES: tuple[Table, ...] = (
         "award", "Seals, programs and awards that count for indicators.",
         (
             _req("student_id", references="student.student_id"),
-            _req("award", codes=("SEAL_OF_BILITERACY", "LEADERSHIP_MILITARY_SCIENCE", "PRE_APPRENTICESHIP",
-                                 "JOB_PROGRAM", "ROCP", "TRANSITION_CLASSROOM", "WORK_BASED_LEARNING")),
+            _req("award", codes=("SEAL_OF_BILITERACY", "LEADERSHIP_MILITARY_SCIENCE", "ROCP"),
+                 doc="work-based learning and programs are in work_based_learning"),
             _req("school_year", "int", min=2000, max=2100),
             _c("years", "int", min=0, max=8, doc="years of participation (leadership / military science)"),
         ),
         key=("student_id", "award", "school_year"),
         feeds="awards: the CCI seal, military-science and program measures",
+    ),
+    Table(
+        "work_based_learning", "Work-based learning completed, by CALPADS work-based learning type (WBLR file).",
+        (
+            _req("student_id", references="student.student_id"),
+            _req("wbl_type", codes=WBL_TYPES, doc="CALPADS work-based learning type code: " + "; ".join(
+                f"{code} {name}" for code, name in WBL_TYPE_NAMES.items())),
+            _req("school_year", "int", min=2000, max=2100, doc="year completed (types 10-20: year of the hours)"),
+            _c("hours", "int", min=0, max=9999, doc="hours outside school (types 10, 15, 20)"),
+        ),
+        key=("student_id", "wbl_type", "school_year"),
     ),
     Table(
         "cohort", "Graduation-cohort membership and outcome, as the state attributes it (an input).",
@@ -418,7 +441,11 @@ TABLES: tuple[Table, ...] = (
             _req("outcome", codes=("regular_diploma", "alternative_diploma", "other_completer",
                                    "dropout", "still_enrolled", "other")),
             _c("completion_year", "int", min=2000, max=2100, doc="school year of graduation"),
+            _c("outcome_date", "date", doc="date of the outcome (diploma awarded); a diploma after 15 August "
+               "following the cohort year is a fifth-year diploma"),
             _c("ag_met", "bool", "UC/CSU a-g requirements met, as reported"),
+            _c("ever_el", "bool", "English learner at any time during the cohort years (Dashboard EL group)"),
+            _c("ever_swd", "bool", "student with disabilities at any time during the cohort years (SWD group)"),
         ),
         key=("student_id", "cohort_year"), school_column="school_id",
         feeds="the graduation cohorts the CCI is computed for",

@@ -31,6 +31,7 @@ __all__ = ["generate", "SCENARIOS", "NOTES", "add_commands", "COMMITTED_SIZE"]
 
 # The committed data/sample was made with these (see data/sample/README.md).
 COMMITTED_SIZE = {"students": 3000, "seed": 1}
+COLLEGE_LEVELS = ("23", "24")  # CALPADS non-standard instructional levels of college courses
 
 
 def _toml(name: str) -> dict:
@@ -250,7 +251,7 @@ def _course_helpers(plan: dict) -> list[dict]:
     return [{"course_id": cid, "credits": c.get("credits") or None, "pass_fail": c.get("pass_fail", False),
              "ap": c.get("ap", False), "ib": c.get("ib", False), "exam": c.get("exam"),
              "cte_pathway": c.get("cte_pathway"), "cte_capstone": c.get("cte_capstone", False),
-             "last_term": last_term.get(cid)}
+             "college": c.get("nonstandard_level") in COLLEGE_LEVELS, "last_term": last_term.get(cid)}
             for cid, c in _courses().items()]
 
 

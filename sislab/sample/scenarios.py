@@ -57,11 +57,17 @@ class _Context:
                "enrollment": self._enrollments(s, cls, school, last_year),
                "test_score": self._scores(s, cls), "award": [], "mark": [], "roster": [], "cte_completion": []}
         if outcome != "none":
+            completed = outcome not in ("dropout", "still_enrolled")
             out["cohort"] = [{"student_id": s["id"], "cohort_year": cls, "school_id": school, "outcome": outcome,
-                              "completion_year": None if outcome in ("dropout", "still_enrolled") else last_year,
-                              "ag_met": s.get("ag_met", False)}]
+                              "completion_year": last_year if completed else None,
+                              "outcome_date": date.fromisoformat(s.get("outcome_date", f"{last_year}-06-05"))
+                              if completed else None,
+                              "ag_met": s.get("ag_met", False), "ever_el": s.get("ever_el", s.get("el", False)),
+                              "ever_swd": s.get("swd", False)}]
         for award, year, years in s.get("awards", []):
             out["award"].append({"student_id": s["id"], "award": award, "school_year": year, "years": years or None})
+        out["work_based_learning"] = [{"student_id": s["id"], "wbl_type": wbl_type, "school_year": year}
+                                      for wbl_type, year in s.get("wbl", [])]
         marks = list(s.get("marks", []))
         if "cte" in s:
             pathway, year, mark = s["cte"]
@@ -129,7 +135,7 @@ class _Context:
         return rows
 
     def _mark(self, student_id: str, cls: int, school: str, text: str, out: dict) -> None:
-        course, term, year_text, mark = text.split(":")
+        course, term, year_text, mark, *hs_only = text.split(":")
         year = int(year_text)
         grade = min(12, 12 - (cls - year))
         sch = self._school_in(school, grade)
@@ -144,7 +150,10 @@ class _Context:
             "student_id": student_id, "course_id": course, "school_id": sch, "section_id": section_id,
             "school_year": year, "term_code": term, "term_type": TERM_TYPES.get(term, TERM_TYPES.get(term[0])),
             "grade": grade, "mark": mark, "credits_attempted": credits,
-            "credits_earned": 0 if failed else credits, "in_district": True})
+            "credits_earned": 0 if failed else credits,
+            "college_credits": 3 if self.courses[course].get("nonstandard_level") in ("23", "24")
+            and not failed and hs_only != ["hs"] else None,
+            "in_district": True})
         if all(r["section_id"] != section_id for r in out["roster"]):
             start, end = self._section_span(kind, plan, year)
             out["roster"].append({"student_id": student_id, "section_id": section_id, "start_date": start,

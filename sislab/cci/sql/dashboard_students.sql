@@ -1,11 +1,13 @@
--- The dashboard's student list: every counted student of the scored class with level, the
--- measures met and what is missing; only $school when it is given.
+-- The dashboard's student list: every student of the scored class with level, whether counted
+-- (fifth-year graduates count only when Prepared), the measures met and what is missing; only
+-- $school when it is given.
 SELECT r.school_id,
        sc.name AS school_name,
        r.student_id,
        st.last_name,
        st.first_name,
        r.level,
+       r.counted,
        array_to_string(r.measures_met, ', ') AS measures_met,
        r.best_measure,
        r.missing,

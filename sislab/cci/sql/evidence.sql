@@ -1,7 +1,7 @@
 -- Evidence for the CCI measures, one row per student of cci_population, into cci_evidence:
 -- facts only (levels, counts, awards); the rule set's thresholds are applied in measures_wide.sql.
--- Marks are read once, joined to the (small) course table: only passing marks of college and
--- AP courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
+-- Marks are read once, joined to the (small) course table: only passing marks of college, AP
+-- and JROTC (leadership / military science) courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
 -- Each input is read once and aggregated per student. Per-student inputs are read as cci_<table>
 -- (engine.SCOPED_INPUTS): only the population's rows when it is a small share of the cohort.
 CREATE OR REPLACE TEMP TABLE cci_evidence AS
@@ -17,6 +17,7 @@ course_kind AS (
            coalesce(list_contains($college_levels, c.nonstandard_level), false)
                OR coalesce(list_contains($college_course_codes, c.state_course_code), false) AS college,
            coalesce(c.ap, false) AS ap,
+           coalesce(c.jrotc, false) OR coalesce(list_contains($lms_course_codes, c.state_course_code), false) AS jrotc,
            a.bit AS ap_bit
     FROM course AS c
     LEFT JOIN ap_course AS a USING (course_id)
@@ -26,7 +27,8 @@ term AS (  -- a join, cheaper than looking each mark's term type up in a list
     FROM (SELECT unnest($term_types) AS term_type, unnest($term_thirds) AS thirds, unnest($term_calendars) AS calendar)
 ),
 passed AS MATERIALIZED (
-    -- C- or better (Pass too, for college courses); college credit also needs credit earned.
+    -- C- or better (Pass too, for college courses); college credit also needs college credit
+    -- awarded (mark.college_credits; high-school credits_earned alone is not college credit).
     -- Narrow, as every consumer reads it whole: what only college credit needs is NULL on other
     -- rows, so aggregates need no FILTER (they skip NULLs); about 0.1 s less on a statewide class.
     SELECT student_id,
@@ -34,11 +36,12 @@ passed AS MATERIALIZED (
            ap_bit,
            CASE WHEN college_credit THEN cte_pathway END AS college_pathway,
            CASE WHEN college_credit THEN thirds END AS college_thirds,
-           CASE WHEN college_credit THEN calendar END AS college_calendar
-    FROM (SELECT m.student_id, m.school_year, k.ap_bit, k.cte_pathway, t.thirds, t.calendar,
-                 k.college AND coalesce(m.credits_earned, 0) > 0 AS college_credit
+           CASE WHEN college_credit THEN calendar END AS college_calendar,
+           CASE WHEN jrotc THEN school_year END AS jrotc_year
+    FROM (SELECT m.student_id, m.school_year, k.ap_bit, k.cte_pathway, t.thirds, t.calendar, k.jrotc,
+                 k.college AND coalesce(m.college_credits, 0) > 0 AS college_credit
           FROM cci_mark AS m
-          JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap)
+          JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap OR k.jrotc)
           LEFT JOIN term AS t ON t.term_type = m.term_type
           WHERE m.school_year <= $cohort_year
             AND (list_contains($passing_marks, m.mark)
@@ -52,7 +55,9 @@ courses AS (
     SELECT student_id,
            sum(college_thirds) AS college_thirds,
            min(college_calendar) <> max(college_calendar) AS mixed_calendar,
-           bit_count(bitstring_agg(ap_bit, 0, greatest(len($ap_course_ids) - 1, 0))) AS ap_courses
+           $term_calendars[min(college_calendar)] AS college_unit,  -- the calendar its terms are counted in
+           bit_count(bitstring_agg(ap_bit, 0, greatest(len($ap_course_ids) - 1, 0))) AS ap_courses,
+           count(DISTINCT jrotc_year) AS jrotc_years  -- school years with a JROTC course passed
     FROM passed
     GROUP BY student_id
 ),
@@ -88,6 +93,12 @@ scores AS (
            OR (t.test = 'AP' AND t.level >= $ap_min) OR (t.test = 'IB' AND t.level >= $ib_min))
     GROUP BY t.student_id
 ),
+wbl AS (  -- CALPADS work-based learning types completed
+    SELECT student_id, list(DISTINCT wbl_type) AS wbl
+    FROM cci_work_based_learning
+    WHERE school_year <= $cohort_year
+    GROUP BY student_id
+),
 awards AS (
     -- leadership / military science years: the years recorded, or one per school year listed
     SELECT student_id,
@@ -107,12 +118,15 @@ SELECT p.*,
        coalesce(c.ap_courses, 0) AS ap_courses,
        coalesce(c.college_thirds, 0) AS college_thirds,
        coalesce(c.mixed_calendar, false) AS mixed_calendar,
+       c.college_unit,
        v.student_id IS NOT NULL AS cte_done,
        coalesce(c.college_thirds, 0) - v.pathway_year_thirds AS cte_other_thirds,  -- NULL: no completion
        coalesce(w.awards, []) AS awards,
-       coalesce(w.lms_years, 0) AS lms_years
+       coalesce(b.wbl, []) AS wbl,
+       greatest(coalesce(w.lms_years, 0), coalesce(c.jrotc_years, 0)) AS lms_years
 FROM cci_population AS p
 LEFT JOIN scores AS t USING (student_id)
 LEFT JOIN courses AS c USING (student_id)
 LEFT JOIN cte AS v USING (student_id)
 LEFT JOIN awards AS w USING (student_id)
+LEFT JOIN wbl AS b USING (student_id)

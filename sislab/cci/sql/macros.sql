@@ -7,7 +7,21 @@ CREATE OR REPLACE TEMP MACRO cci_plural(n, word) AS
     concat(cci_count(n), ' ', word, CASE WHEN n = 1 THEN '' ELSE 's' END);
 CREATE OR REPLACE TEMP MACRO cci_score(subject, lvl) AS
     CASE WHEN lvl IS NULL THEN concat('no grade-11 ', subject, ' score') ELSE concat(subject, ' level ', lvl) END;
-CREATE OR REPLACE TEMP MACRO cci_semesters(thirds) AS
-    CASE WHEN thirds % 3 = 0 THEN cci_plural(thirds // 3, 'college semester')
-         ELSE printf('%.1f college semesters', thirds / 3) END;
+-- College terms in the calendar's own units: quarters or trimesters (2 thirds of a semester
+-- each) when all of a student's college terms are in one such calendar, else semesters (mixed
+-- calendars in semester equivalents).
+CREATE OR REPLACE TEMP MACRO cci_term_unit(unit, mixed) AS
+    CASE WHEN NOT mixed AND unit IN ('quarter', 'trimester') THEN unit ELSE 'semester' END;
+CREATE OR REPLACE TEMP MACRO cci_terms(thirds, unit, mixed) AS
+    CASE WHEN cci_term_unit(unit, mixed) <> 'semester' THEN cci_plural(thirds // 2, concat('college ', unit))
+         WHEN thirds % 3 = 0 THEN cci_plural(thirds // 3, 'college semester')
+         ELSE printf('%.1f college semester equivalents (mixed calendars)', thirds / 3) END;
+CREATE OR REPLACE TEMP MACRO cci_terms_needed(thirds, unit, mixed) AS  -- whole terms, rounded up
+    CASE WHEN cci_term_unit(unit, mixed) = 'semester' THEN (thirds + 2) // 3 ELSE (thirds + 1) // 2 END;
+CREATE OR REPLACE TEMP MACRO cci_college_needed(thirds, unit, mixed) AS
+    cci_plural(cci_terms_needed(thirds, unit, mixed), concat('college ', cci_term_unit(unit, mixed)));
 CREATE OR REPLACE TEMP MACRO cci_award(code) AS lower(replace(code, '_', ' '));
+-- A diploma inside the four-year window of class `year`: on or before 15 August after its
+-- last school year (by outcome_date; without a date, completed in that school year or before).
+CREATE OR REPLACE TEMP MACRO cci_in_window(outcome_date, completion_year, year) AS
+    coalesce(outcome_date <= make_date(year, 8, 15), completion_year <= year, true);

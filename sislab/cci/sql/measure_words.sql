@@ -4,21 +4,28 @@
 --   requirement  the one missing requirement when gap = 1 (near-miss groups; Prepared tier)
 --   missing      what is missing, in words
 --   rule         the rule that met the measure, when it is not the measure itself
+--   closable     (default true) whether the requirements missing can still be met: for seniors,
+--                an SBAC level is final once the subject was tested in grade 11 (sbac_reachable)
+--   diploma      (default regular_diploma) whether the student's diploma lets the measure count
 -- Written once here: the engine (engine.measure_words) puts them in the per-measure rows
 -- (cci_measure) and, only for the students whose result shows them, in the per-student `missing`.
 -- Text is put together with concat() (see macros.sql): twice as fast as chains of ||.
 
 -- P1.requirement
-CASE WHEN cte_done THEN 'mixed SBAC or one college semester' ELSE 'CTE pathway completion' END
+CASE WHEN NOT cte_done THEN 'CTE pathway completion'
+     WHEN mixed_reachable THEN concat('mixed SBAC or ', cci_college_needed($short_thirds, college_unit, mixed_calendar))
+     ELSE cci_college_needed($short_thirds, college_unit, mixed_calendar) END
 -- P1.missing
 CASE WHEN NOT cte_done AND NOT (sbac_mixed OR cte_college)
-          THEN 'no CTE pathway completion, and needs mixed SBAC or one college semester for P1'
+          THEN concat('no CTE pathway completion, and needs mixed SBAC or ',
+                      cci_college_needed($short_thirds, college_unit, mixed_calendar), ' for P1')
      WHEN NOT cte_done THEN 'needs a CTE pathway completion for P1'
      WHEN college_short
           THEN 'CTE pathway completed; its college credit is in the capstone''s pathway and year, '
                'needs mixed SBAC or college credit in another pathway or year for P1'
      ELSE concat('CTE pathway completed; ', cci_score('ELA', ela), ', ', cci_score('math', math), ' and ',
-                 cci_semesters(college_thirds), ', needs mixed SBAC or one college semester for P1')
+                 cci_terms(college_thirds, college_unit, mixed_calendar), ', needs mixed SBAC or ',
+                 cci_college_needed($short_thirds, college_unit, mixed_calendar), ' for P1')
 END
 
 -- P2.requirement
@@ -30,11 +37,14 @@ concat(CASE WHEN ela_prepared THEN concat(cci_score('math', math), ', needs ')
             WHEN math >= $sbac_prepared THEN concat(cci_score('ELA', ela), ', needs ')
             ELSE concat(cci_score('ELA', ela), ' and ', cci_score('math', math), ', need ') END,
        $sbac_prepared, ' for P2')
+-- P2.closable
+prepared_reachable
 
 -- P3.requirement
 'more college credit'
 -- P3.missing
-concat(cci_semesters(college_thirds), ', needs ', cci_count($full_thirds // 3), ' for P3')
+concat(cci_terms(college_thirds, college_unit, mixed_calendar), ', needs ',
+       cci_count(cci_terms_needed($full_thirds, college_unit, mixed_calendar)), ' for P3')
 
 -- P4.rule
 p4_rule
@@ -71,6 +81,8 @@ concat(CASE WHEN NOT seal AND NOT ela_prepared
             WHEN NOT seal THEN 'no State Seal of Biliteracy'
             ELSE concat('State Seal of Biliteracy; ', cci_score('ELA', ela), ', needs ', $sbac_prepared) END,
        ' for P7')
+-- P7.closable
+ela_reachable
 
 -- P8.requirement
 CASE WHEN lms_done THEN 'mixed SBAC'
@@ -83,6 +95,8 @@ concat(concat_ws('; ',
            CASE WHEN NOT sbac_mixed
                 THEN concat(cci_score('ELA', ela), ' and ', cci_score('math', math), ', needs mixed SBAC') END),
        ' for P8')
+-- P8.closable
+mixed_reachable
 
 -- P9.requirement
 'registered pre-apprenticeship'
@@ -92,13 +106,14 @@ concat(concat_ws('; ',
 -- P10.requirement
 'state or federal job program'
 -- P10.missing
-'no state or federal job program for P10'
+concat('no ', array_to_string(list_transform($p10_wbl, lambda a: $wbl_names[list_position($wbl_codes, a)]), ' or '),
+       ' for P10')
 
 -- P11.requirement
-cci_award(list_filter($p11_awards, lambda a: NOT list_contains(awards, a))[1])
+$wbl_names[list_position($wbl_codes, list_filter($p11_wbl, lambda a: NOT list_contains(wbl, a))[1])]
 -- P11.missing
-concat('no ', array_to_string(list_transform(list_filter($p11_awards, lambda a: NOT list_contains(awards, a)),
-                                             lambda a: cci_award(a)), ' or '),
+concat('no ', array_to_string(list_transform(list_filter($p11_wbl, lambda a: NOT list_contains(wbl, a)),
+                                             lambda a: $wbl_names[list_position($wbl_codes, a)]), ' or '),
        ' for P11')
 
 -- A1.requirement
@@ -114,7 +129,8 @@ concat(cci_score('ELA', ela), ' and ', cci_score('math', math), ', need ', $sbac
 -- A3.requirement
 NULL
 -- A3.missing
-concat(cci_semesters(college_thirds), ', needs ', cci_count($short_thirds // 3), ' for A3')
+concat(cci_terms(college_thirds, college_unit, mixed_calendar), ', needs ',
+       cci_count(cci_terms_needed($short_thirds, college_unit, mixed_calendar)), ' for A3')
 
 -- A4.requirement
 NULL
@@ -129,15 +145,20 @@ concat(cci_plural(lms_years, 'year'), ' of leadership / military science, needs 
 -- A6.requirement
 NULL
 -- A6.missing
-concat('no ', array_to_string(list_transform($a6_awards, lambda a: cci_award(a)), ' or '), ' for A6')
+concat('no ', array_to_string(list_transform($a6_wbl, lambda a: $wbl_names[list_position($wbl_codes, a)])
+                              || list_transform($a6_awards, lambda a: cci_award(a)), ' or '), ' for A6')
 
 -- A7.requirement
 NULL
 -- A7.missing
 concat(CASE WHEN swd OR ($a7_alternative_diploma AND alternative_diploma)
-                 THEN concat('needs ', array_to_string(list_transform($a7_awards, lambda a: cci_award(a)), ' and '))
+                 THEN concat('needs ', array_to_string(list_transform($a7_wbl,
+                                                                      lambda a: $wbl_names[list_position($wbl_codes, a)]), ' and '))
             ELSE 'only for students with an IEP' END,
        ' for A7')
+
+-- A7.diploma
+regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)
 
 -- A8.requirement
 NULL

@@ -11,6 +11,9 @@ SELECT student_id,
        rule,
        gap,
        started,
-       requirement,
-       missing
+       closable,
+       CASE WHEN NOT met THEN requirement END AS requirement,  -- words only for measures not met
+       CASE WHEN met THEN NULL
+            WHEN NOT diploma THEN concat('no regular diploma in the four-year window, needed for ', measure)
+            ELSE missing END AS missing
 FROM cci_measure_row

@@ -1,8 +1,11 @@
 -- The students a run counts, one row each, into the temp table cci_population.
 -- Scored class ($seniors = false): the four-year cohort of $cohort_year, graduates or not,
--- plus the previous cohort's graduates of $cohort_year (fifth-year graduates; the result
--- keeps them only when Prepared). Seniors ($seniors = true): the cohort of $cohort_year as if
--- every member graduated now with a regular diploma. Cohort and school are inputs.
+-- plus the previous cohort's fifth-year graduates (the result counts them only when Prepared).
+-- The four-year window closes on 15 August after the class year (cci_in_window, macros.sql): a
+-- diploma after it is a fifth-year diploma, so in its own class's run that student has no
+-- four-year diploma (Not Prepared, `late_diploma`) and next year's run counts them as a
+-- fifth-year graduate. Seniors ($seniors = true): the cohort of $cohort_year as if every member
+-- graduated now with a regular diploma. Cohort and school are inputs.
 CREATE OR REPLACE TEMP TABLE cci_population AS
 WITH candidate AS (
     SELECT *
@@ -11,13 +14,16 @@ WITH candidate AS (
       AND cohort_year IN ($cohort_year, $cohort_year - 1)
 ),
 counted AS (  -- a union, so that only fifth-year candidates are looked up in the class
-    SELECT * FROM candidate WHERE cohort_year = $cohort_year
+    SELECT *, cci_in_window(outcome_date, completion_year, $cohort_year) AS in_window
+    FROM candidate WHERE cohort_year = $cohort_year
     UNION ALL
-    SELECT * FROM candidate
+    SELECT *, true
+    FROM candidate
     WHERE NOT $seniors AND $fifth_year_graduates
       AND cohort_year = $cohort_year - 1
       AND outcome = 'regular_diploma'
-      AND completion_year = $cohort_year
+      AND NOT cci_in_window(outcome_date, completion_year, $cohort_year - 1)
+      AND cci_in_window(outcome_date, completion_year, $cohort_year)
       AND student_id NOT IN (SELECT student_id FROM cohort WHERE cohort_year = $cohort_year)
 )
 SELECT c.student_id,
@@ -25,8 +31,11 @@ SELECT c.student_id,
        c.cohort_year,
        c.cohort_year < $cohort_year AS fifth_year,
        c.outcome,
-       $seniors OR c.outcome = 'regular_diploma' AS regular_diploma,
-       NOT $seniors AND c.outcome = 'alternative_diploma' AS alternative_diploma,
+       $seniors OR (c.outcome = 'regular_diploma' AND c.in_window) AS regular_diploma,
+       NOT $seniors AND c.outcome = 'alternative_diploma' AND c.in_window AS alternative_diploma,
+       NOT $seniors AND c.outcome IN ('regular_diploma', 'alternative_diploma') AND NOT c.in_window AS late_diploma,
+       $seniors AS seniors,
        coalesce(c.ag_met, false) AS ag_met,
-       c.student_id IN (SELECT student_id FROM student WHERE swd) AS swd  -- half the time of a LEFT JOIN
+       coalesce(c.ever_swd, false)
+           OR c.student_id IN (SELECT student_id FROM student WHERE swd) AS swd  -- half the time of a LEFT JOIN
 FROM counted AS c

@@ -3,24 +3,27 @@
 -- for all students ('ALL') or, when $by_group, for each student group.
 -- Status is percent Prepared, rounded half up to one decimal in exact integer tenths;
 -- change is the difference of the two rounded statuses.
-WITH student_groups AS (
-    SELECT student_id,
-           unnest(list_filter([
-               CASE WHEN el THEN 'EL' END,
-               CASE WHEN ltel THEN 'LTEL' END,
-               CASE WHEN sed THEN 'SED' END,
-               CASE WHEN swd THEN 'SWD' END,
-               CASE WHEN foster THEN 'FOS' END,
-               CASE WHEN homeless THEN 'HOM' END,
-               CASE WHEN hispanic THEN $hispanic_group ELSE $race_groups[list_position($race_codes, race_code)] END
-           ], lambda g: g IS NOT NULL)) AS student_group
-    FROM student
-    WHERE $by_group
-),
-scored AS (
-    SELECT 'current' AS year, student_id, school_id, level FROM cci_rollup_current
+WITH scored AS (  -- counted students only (not the fifth-year graduates who are not Prepared)
+    SELECT 'current' AS year, student_id, school_id, cohort_year, level FROM cci_rollup_current WHERE counted
     UNION ALL
-    SELECT 'prior', student_id, school_id, level FROM cci_rollup_prior
+    SELECT 'prior', student_id, school_id, cohort_year, level FROM cci_rollup_prior WHERE counted
+),
+student_groups AS (  -- EL and SWD: at any time during the cohort years (cohort.ever_el / ever_swd) or now
+    SELECT s.student_id,
+           s.cohort_year,
+           unnest(list_filter([
+               CASE WHEN st.el OR coalesce(c.ever_el, false) THEN 'EL' END,
+               CASE WHEN st.ltel THEN 'LTEL' END,
+               CASE WHEN st.sed THEN 'SED' END,
+               CASE WHEN st.swd OR coalesce(c.ever_swd, false) THEN 'SWD' END,
+               CASE WHEN st.foster THEN 'FOS' END,
+               CASE WHEN st.homeless THEN 'HOM' END,
+               CASE WHEN st.hispanic THEN $hispanic_group ELSE $race_groups[list_position($race_codes, st.race_code)] END
+           ], lambda g: g IS NOT NULL)) AS student_group
+    FROM (SELECT DISTINCT student_id, cohort_year FROM scored) AS s
+    JOIN student AS st USING (student_id)
+    LEFT JOIN cohort AS c USING (student_id, cohort_year)
+    WHERE $by_group
 ),
 unit_rows AS (
     SELECT s.year,
@@ -30,7 +33,8 @@ unit_rows AS (
     FROM scored AS s
     JOIN (SELECT * FROM student_groups
           UNION ALL
-          SELECT DISTINCT student_id, 'ALL' FROM scored WHERE NOT $by_group) AS g USING (student_id)
+          SELECT DISTINCT student_id, cohort_year, 'ALL' FROM scored WHERE NOT $by_group) AS g
+      USING (student_id, cohort_year)
 ),
 counts AS (
     SELECT school_id,

@@ -2,7 +2,8 @@
 -- Level: the highest tier any measure earns. Flags: the uncertain rules that decide the level
 -- (every rule met at that tier is uncertain), and mixed_calendar. Missing: for a student not
 -- Prepared, what is missing for the nearest started Prepared measures (fewest requirements).
--- Fifth-year graduates are kept only when Prepared.
+-- Fifth-year graduates count only when Prepared: the others are listed with counted = false and
+-- the reason in `missing` (roll-ups read only counted rows).
 -- Everything is scalar arithmetic in the student's own row (no row per measure, no grouping):
 -- sets of measures are bits of a UBIGINT, bit i the i-th measure of engine.MEASURES, the rule
 -- set's sets given as masks ($prepared_bits, ...); only the lists shown (measures met, flags) are
@@ -30,14 +31,21 @@ ranked AS (
 ),
 leveled AS MATERIALIZED (  -- read twice: only what the result shows, words included
     SELECT student_id, school_id, cohort_year, fifth_year, outcome, level,
+           NOT fifth_year OR level = 'Prepared' AS counted,
            met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar,
            CASE WHEN level = 'Prepared' THEN NULL
+                WHEN late_diploma
+                     THEN concat('diploma after 15 August ', cohort_year, ', outside the four-year window: ',
+                                 'a fifth-year graduate, counted with the class of ', cohort_year + 1,
+                                 ' only when Prepared')
                 WHEN NOT regular_diploma THEN concat('no regular high-school diploma (', outcome, ')')
-                WHEN nearest_gap IS NULL THEN 'no evidence toward a Prepared measure'
-                ELSE {nearest_missing}
+                ELSE concat_ws('; ',
+                               CASE WHEN fifth_year THEN 'fifth-year graduate not Prepared, so not counted' END,
+                               CASE WHEN ela IS NULL AND math IS NULL THEN 'no SBAC score on file' END,
+                               CASE WHEN nearest_gap IS NULL THEN 'no evidence toward a Prepared measure'
+                                    ELSE {nearest_missing} END)
            END AS missing
     FROM ranked
-    WHERE NOT fifth_year OR level = 'Prepared'
 ),
 lists AS (  -- each distinct set of measures met and of flags (deciding_bits follows from met_bits),
            -- listed once: a lambda per student is costly
@@ -57,6 +65,7 @@ SELECT student_id,
        fifth_year,
        outcome,
        level,
+       counted,
        measures_met,
        measures_met[1] AS best_measure,
        missing,

@@ -125,6 +125,7 @@ CREATE TABLE course (
     ib BOOLEAN,
     cte_pathway VARCHAR,
     cte_capstone BOOLEAN,
+    jrotc BOOLEAN,
     nonstandard_level VARCHAR,
     dual_credit BOOLEAN,
     articulated_credit BOOLEAN,
@@ -235,6 +236,7 @@ CREATE TABLE mark (
     mark VARCHAR NOT NULL,
     credits_attempted DECIMAL(9,3),
     credits_earned DECIMAL(9,3),
+    college_credits DECIMAL(9,3),
     in_district BOOLEAN
 );
 
@@ -269,6 +271,15 @@ CREATE TABLE award (
     years INTEGER
 );
 
+-- Work-based learning completed, by CALPADS work-based learning type (WBLR file).
+-- key: (student_id, wbl_type, school_year)
+CREATE TABLE work_based_learning (
+    student_id VARCHAR NOT NULL,
+    wbl_type VARCHAR NOT NULL,
+    school_year INTEGER NOT NULL,
+    hours INTEGER
+);
+
 -- Graduation-cohort membership and outcome, as the state attributes it (an input).
 -- key: (student_id, cohort_year)
 CREATE TABLE cohort (
@@ -277,7 +288,10 @@ CREATE TABLE cohort (
     school_id VARCHAR NOT NULL,
     outcome VARCHAR NOT NULL,
     completion_year INTEGER,
-    ag_met BOOLEAN
+    outcome_date DATE,
+    ag_met BOOLEAN,
+    ever_el BOOLEAN,
+    ever_swd BOOLEAN
 );
 
 -- SIS student groups (programs, intervention groups, ...).

@@ -219,10 +219,16 @@ INSERT INTO mark BY NAME
 SELECT student_id, course_id, school_id, section_id, school_year, term_code, term_type, grade, mark,
        credits AS credits_attempted,
        CASE WHEN mark IN ('F', 'NP', 'W', 'I') THEN 0 ELSE credits END AS credits_earned,
+       -- college courses award college units (3 a term) with the high-school credit; about one
+       -- in twenty dual-credit marks carries high-school credit only
+       CASE WHEN college AND mark NOT IN ('F', 'NP', 'W', 'I')
+                 AND u5('hs_only', student_id, course_id, term_code, school_year) >= rate('college_hs_only') THEN 3 END
+           AS college_credits,
        true AS in_district
 FROM (
     SELECT stid(t.i) AS student_id, t.course_id, t.school_id, t.section_id, t.yr AS school_year,
            t.term_code, t.term_type, t.g AS grade, t.credits,
+           (SELECT c.college FROM p_course AS c WHERE c.course_id = t.course_id) AS college,
            CASE WHEN u5('w', t.i, t.course_id, t.term_code, t.yr) < rate('mark_w') THEN 'W'
                 WHEN u5('i', t.i, t.course_id, t.term_code, t.yr) < rate('mark_i') THEN 'I'
                 WHEN t.pass_fail THEN CASE WHEN t.ability > 0.06 THEN 'P' ELSE 'NP' END
@@ -269,33 +275,56 @@ FROM mark m JOIN p_course c USING (course_id)
 WHERE c.cte_capstone AND m.term_code = c.last_term AND list_position(getvariable('letters'), m.mark) <= 12
 GROUP BY m.student_id, c.cte_pathway;
 
--- Awards, programs and cohort outcomes of the classes in the window.
+-- Awards, work-based learning and cohort outcomes of the classes in the window.
 INSERT INTO award BY NAME
 SELECT stid(s.i) AS student_id, a.award, s.last_year AS school_year,
        CASE WHEN a.award = 'LEADERSHIP_MILITARY_SCIENCE' THEN 2 + pick('years', s.i, 0, 0, 3) END AS years
 FROM stu s JOIN student st ON st.student_id = stid(s.i),
-     (VALUES ('SEAL_OF_BILITERACY', 'seal'), ('LEADERSHIP_MILITARY_SCIENCE', 'leadership'),
-             ('PRE_APPRENTICESHIP', 'pre_apprenticeship'), ('JOB_PROGRAM', 'job_program'), ('ROCP', 'rocp'),
-             ('WORK_BASED_LEARNING', 'work_based_learning')) a(award, rate_name)
+     (VALUES ('SEAL_OF_BILITERACY', 'seal'), ('LEADERSHIP_MILITARY_SCIENCE', 'leadership'), ('ROCP', 'rocp')) a(award, rate_name)
 WHERE s.fate IN ('regular_diploma', 'fifth_year', 'alternative_diploma')
   AND s.last_year < getvariable('current_year')
-  AND u(a.award, s.i, 0, 0) < rate(a.rate_name)
-UNION ALL
-SELECT stid(s.i), 'TRANSITION_CLASSROOM', s.last_year, NULL
-FROM stu s JOIN student st ON st.student_id = stid(s.i)
-WHERE st.swd AND s.last_year < getvariable('current_year') AND u('transition', s.i, 0, 0) < 0.15;
+  AND u(a.award, s.i, 0, 0) < rate(a.rate_name);
 
+-- CALPADS work-based learning types: 25 registered pre-apprenticeship, 35-50 job programs,
+-- 10 internships; students with an IEP: 65 transition classroom exploration, half of them also
+-- 60 transition work-based experience.
+INSERT INTO work_based_learning BY NAME
+SELECT stid(s.i) AS student_id,
+       CASE w.kind WHEN 'job_program' THEN ['35', '40', '45', '50'][1 + pick('job', s.i, 0, 0, 4)] ELSE w.wbl_type END
+           AS wbl_type,
+       s.last_year AS school_year,
+       CASE WHEN w.wbl_type = '10' THEN 60 + pick('hours', s.i, 0, 0, 120) END AS hours
+FROM stu s JOIN student st ON st.student_id = stid(s.i),
+     (VALUES ('25', 'pre_apprenticeship'), ('35', 'job_program'), ('10', 'work_based_learning')) w(wbl_type, kind)
+WHERE s.fate IN ('regular_diploma', 'fifth_year', 'alternative_diploma')
+  AND s.last_year < getvariable('current_year')
+  AND u(w.kind, s.i, 0, 0) < rate(w.kind)
+UNION ALL
+SELECT stid(s.i), t.wbl_type, s.last_year, NULL
+FROM stu s JOIN student st ON st.student_id = stid(s.i), (VALUES ('65', 0.15), ('60', 0.075)) t(wbl_type, share)
+WHERE st.swd AND s.last_year < getvariable('current_year') AND u('transition', s.i, 0, 0) < t.share;
+
+-- Outcome dates: diplomas in June of the completion year; a few summer diplomas (July, inside
+-- the four-year window). EL / SWD at any time during the cohort years: now, or reclassified.
 INSERT INTO cohort BY NAME
-SELECT stid(s.i) AS student_id, s.cls AS cohort_year, st.school_id,
-       CASE WHEN s.fate = 'fifth_year' AND s.last_year >= getvariable('current_year') THEN 'still_enrolled'
-            WHEN s.fate = 'fifth_year' THEN 'regular_diploma' ELSE s.fate END AS outcome,
-       CASE WHEN s.fate IN ('regular_diploma', 'alternative_diploma', 'other_completer')
-                 OR (s.fate = 'fifth_year' AND s.last_year < getvariable('current_year')) THEN s.last_year END
-           AS completion_year,
-       s.fate IN ('regular_diploma', 'fifth_year') AND s.last_year < getvariable('current_year')
-           AND u('ag', s.i, 0, 0) < rate('ag_met') AS ag_met
-FROM stu s JOIN student st ON st.student_id = stid(s.i)
-WHERE s.cls BETWEEN getvariable('current_year') - 3 AND getvariable('current_year');
+SELECT *,
+       CASE WHEN completion_year IS NOT NULL
+            THEN CASE WHEN u('summer_diploma', student_id, 0, 0) < 0.03 THEN make_date(completion_year, 7, 24)
+                      ELSE make_date(completion_year, 6, 5) END END AS outcome_date
+FROM (
+    SELECT stid(s.i) AS student_id, s.cls AS cohort_year, st.school_id,
+           CASE WHEN s.fate = 'fifth_year' AND s.last_year >= getvariable('current_year') THEN 'still_enrolled'
+                WHEN s.fate = 'fifth_year' THEN 'regular_diploma' ELSE s.fate END AS outcome,
+           CASE WHEN s.fate IN ('regular_diploma', 'alternative_diploma', 'other_completer')
+                     OR (s.fate = 'fifth_year' AND s.last_year < getvariable('current_year')) THEN s.last_year END
+               AS completion_year,
+           s.fate IN ('regular_diploma', 'fifth_year') AND s.last_year < getvariable('current_year')
+               AND u('ag', s.i, 0, 0) < rate('ag_met') AS ag_met,
+           st.el OR u('ever_el', s.i, 0, 0) < rate('ever_el') AS ever_el,
+           st.swd OR u('ever_swd', s.i, 0, 0) < rate('ever_swd') AS ever_swd
+    FROM stu s JOIN student st ON st.student_id = stid(s.i)
+    WHERE s.cls BETWEEN getvariable('current_year') - 3 AND getvariable('current_year')
+);
 
 -- SIS student groups: AVID and ELD per secondary school, a district-wide migrant group.
 INSERT INTO student_group BY NAME

@@ -16,6 +16,6 @@ def test_ag_alignment_notebook_writes_the_report_and_transcripts(sample_ws):
 
 
 def test_roster_check_notebook_builds_and_checks_todays_feed(sample_ws):
-    result = run_notebook("roster_check", {"homeroom_only": "true"}, sample_ws, user="pytest")
+    result = run_notebook("roster_check", {"receiver": "cli-engage"}, sample_ws, user="pytest")
     assert result.ok, result.error
     assert {"oneroster.zip", "oneroster_check.csv"} <= {p.name for p in result.produced_files}

@@ -234,44 +234,53 @@ def _presence(names: list[str], root: str, modes: dict[str, str], b: Binding) ->
 
 
 def _load_file(con, z: zipfile.ZipFile, member: str, name: str, table: str) -> tuple[int, list[dict]]:
-    findings = _encoding_findings(z, member, name)
+    """Check one file's raw text and load its rows with their line numbers into `table`.
+
+    DuckDB's CSV reader loads a file whose records are one line each and well formed (the
+    usual case); anything else (a bad cell count, a record spanning lines, a BOM, bad UTF-8)
+    goes through Python's csv module, which reports each such line."""
     columns = binding().columns(name)
     _create_table(con, table, name)
-    with z.open(member) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text)
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
-            return 0, [f for f in findings if f["rule"] != "BOM"] + [_finding("FILE_EMPTY", name, line=1)]
-        picks, header_findings = _header(name, header)
-        findings += header_findings
-        width, id_at = len(header), picks[0]
-        batch, lines, loaded = [], [], 0
-        for row in reader:
-            if len(row) != width:
-                if row:
-                    findings.append(_finding("CELL_COUNT", name, line=reader.line_num,
-                                             source=row[id_at] if id_at is not None and id_at < len(row) else None,
-                                             value=f"{len(row)} cells, header has {width}"))
-                continue
-            batch.append(row)
-            lines.append(reader.line_num)
-            if len(batch) >= BATCH_ROWS:
-                loaded += _insert(con, table, batch, lines, picks, columns)
-                batch, lines = [], []
-        loaded += _insert(con, table, batch, lines, picks, columns)
-    return loaded, findings
+    with tempfile.TemporaryDirectory(prefix="sislab-check-") as folder:
+        raw = _extract(z, member, name, Path(folder) / "file.csv")
+        findings = raw.findings
+        with open(raw.path, encoding="utf-8-sig", errors="replace", newline="") as text:
+            reader = csv.reader(text)
+            header = next(reader, None)
+            if header is None or not any(h.strip() for h in header):
+                return 0, [f for f in findings if f["rule"] != "BOM"] + [_finding("FILE_EMPTY", name, line=1)]
+            picks, header_findings = _header(name, header)
+            findings += header_findings
+            if not findings_of(findings, "BOM", "INVALID_UTF8") and reader.line_num == 1:
+                loaded = _read_csv(con, table, raw.path, len(header), picks, columns, raw.lines - 1)
+                if loaded is not None:
+                    return loaded, findings
+            loaded, count_findings = _read_rows(con, table, reader, name, len(header), picks, columns)
+            return loaded, findings + count_findings
 
 
-def _encoding_findings(z: zipfile.ZipFile, member: str, name: str) -> list[dict]:
-    """A BOM (warning) and each line that is not valid UTF-8 (error), in one streaming pass."""
-    findings, line, first = [], 1, True
+def findings_of(findings: list[dict], *rules: str) -> list[dict]:
+    return [f for f in findings if f["rule"] in rules]
+
+
+@dataclass(frozen=True)
+class _Raw:
+    path: Path
+    findings: list[dict]  # BOM, INVALID_UTF8
+    lines: int  # physical lines
+
+
+def _extract(z: zipfile.ZipFile, member: str, name: str, target: Path) -> _Raw:
+    """Copy the member to `target` in one streaming pass that also finds a BOM (warning) and
+    each line that is not valid UTF-8 (error), and counts the lines."""
+    findings, line, first, last = [], 1, True, b"\n"
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with z.open(member) as raw:
+    with z.open(member) as raw, open(target, "wb") as out:
         while chunk := raw.read(1 << 20):
+            out.write(chunk)
             if first and chunk.startswith(codecs.BOM_UTF8):
                 findings.append(_finding("BOM", name, line=1))
-            first = False
+            first, last = False, chunk[-1:]
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
@@ -282,7 +291,59 @@ def _encoding_findings(z: zipfile.ZipFile, member: str, name: str) -> list[dict]
                         findings.append(_finding("INVALID_UTF8", name, line=number, value=repr(text[e.start:e.end])))
                 decoder.reset()
             line += chunk.count(b"\n")
-    return findings
+    return _Raw(target, findings, line - (1 if last == b"\n" else 0))
+
+
+def _read_csv(con, table: str, path: Path, width: int, picks, columns, records: int) -> int | None:
+    """Load the rows with DuckDB's reader when every record is one well-formed line, so that a
+    record's line is its number + 1 (`records` = physical lines after the header); None when
+    it is not so (a bad cell count, a record spanning lines, a blank line): the caller then
+    reads row by row."""
+    raw = [f"c{i}" for i in range(width)]
+    spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in raw) + "}"
+    try:
+        # DuckDB's reader forgives some malformed rows (a trailing extra empty cell), so first
+        # each physical line is split on its unquoted commas: every one must hold `width`
+        # cells and an even number of quotes (a record on one line).
+        odd_lines = con.execute(f"""
+            SELECT count(*) FILTER (line IS NULL OR (length(line) - length(replace(line, '"', ''))) % 2 = 1
+                                    OR len(string_split(regexp_replace(line, '"([^"]|"")*"', '', 'g'), ',')) <> {int(width)}),
+                   count(*)
+            FROM read_csv(?, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}},
+                          delim = '\x1f', quote = '', escape = '', strict_mode = false)""", [str(path)]).fetchone()
+        if odd_lines != (0, records + 1):
+            return None
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE check_raw AS SELECT * FROM read_csv(?, header = true,
+                        auto_detect = false, columns = {spec}, delim = ',', quote = '"', escape = '"',
+                        strict_mode = true, null_padding = false, ignore_errors = false)""", [str(path)])
+        if con.execute("SELECT count(*) FROM check_raw").fetchone()[0] != records:
+            return None
+        cells = ", ".join(f"coalesce({raw[i]}, '')" if i is not None else "NULL" for i in picks)
+        con.execute(f"INSERT INTO {table} SELECT CAST(rowid + 2 AS INTEGER), {cells} FROM check_raw ORDER BY rowid")
+        return records
+    except duckdb.Error:
+        return None
+    finally:
+        con.execute("DROP TABLE IF EXISTS check_raw")
+
+
+def _read_rows(con, table: str, reader, name: str, width: int, picks, columns) -> tuple[int, list[dict]]:
+    """Load the rows read by Python's csv module; a row whose cell count differs from the
+    header's is reported (CELL_COUNT) and not loaded."""
+    findings, batch, lines, loaded, id_at = [], [], [], 0, picks[0]
+    for row in reader:
+        if len(row) != width:
+            if row:
+                findings.append(_finding("CELL_COUNT", name, line=reader.line_num,
+                                         source=row[id_at] if id_at is not None and id_at < len(row) else None,
+                                         value=f"{len(row)} cells, header has {width}"))
+            continue
+        batch.append(row)
+        lines.append(reader.line_num)
+        if len(batch) >= BATCH_ROWS:
+            loaded += _insert(con, table, batch, lines, picks, columns)
+            batch, lines = [], []
+    return loaded + _insert(con, table, batch, lines, picks, columns), findings
 
 
 def _header(name: str, header: list[str]) -> tuple[list[int | None], list[dict]]:

@@ -64,14 +64,14 @@ def build(root: str, target: str, homeroom_only: bool) -> dict:
     from sislab.roster import FeedOptions, build_feed
 
     with store.snapshot(Workspace.locate(root)) as con:
-        counts = build_feed(con, target, FeedOptions(as_of=date.fromisoformat(AS_OF), homeroom_only=homeroom_only))
+        counts = build_feed(con, target, FeedOptions(as_of=date.fromisoformat(AS_OF), receiver="cli-engage" if homeroom_only else "generic"))
     return {"rows": sum(counts.values()), "zip_mib": round(Path(target).stat().st_size / 2**20, 1)}
 
 
 def check(feed: str, homeroom_profile: bool) -> dict:
     from sislab.roster import check_feed
 
-    result = check_feed(feed, homeroom_profile=homeroom_profile)
+    result = check_feed(feed, receiver="cli-engage" if homeroom_profile else "generic")
     by_rule = result.findings.groupby("rule").size().to_dict()
     return {"rows": sum(result.rows.values()), "errors": result.errors, "warnings": result.warnings,
             "findings_by_rule": {k: int(v) for k, v in by_rule.items()}}

@@ -14,7 +14,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 DEMO_USER = "admin"  # the sample's demo admin (data/sample/app_users.csv)
 # Notebooks run headless into reports/, as a scheduled run would, with their parameters.
 NOTEBOOKS = (("district_overview", {}), ("cci_status", {}), ("ag_alignment", {"transcripts": True}),
-             ("roster_check", {"homeroom_only": True}))
+             ("roster_check", {"receiver": "cli-engage"}))
 
 
 def add_commands(sub) -> None:

@@ -140,6 +140,93 @@ def test_universe_leaves_out_a_section_without_students(con):
     assert not in_universe(con, "BI")
 
 
+# ---- in_district: blank inferred from the school, ambiguous refused ---------------------------
+
+def _import_marks(tmp_path, mark_csv: str):
+    """A real import of the minimal export plus `mark.csv` (2023-24: no sections that year)."""
+    from fixtures import write_export
+    from sislab.core import store
+    from sislab.core.importer import import_sis
+    from sislab.core.workspace import Workspace
+
+    ws = Workspace.locate(tmp_path / "ws")
+    import_sis(write_export(tmp_path / "export", {"mark": mark_csv}), ws, user="tester")
+    return store.snapshot(ws)
+
+
+@pytest.mark.parametrize("mark_csv", [
+    # the in_district column is missing
+    "student_id,course_id,school_id,school_year,term_code,term_type,mark\n1001,E11,1,2024,S1,semester,A\n",
+    # the in_district cell is blank
+    "student_id,course_id,school_id,school_year,term_code,term_type,mark,in_district\n1001,E11,1,2024,S1,semester,A,\n",
+])
+def test_blank_in_district_at_a_district_school_counts_as_taught_there(tmp_path, mark_csv):
+    with _import_marks(tmp_path, mark_csv) as con:
+        assert con.execute("SELECT in_district FROM mark").fetchone()[0] is None  # stored as unknown, not N
+        report = check(con, 2024)
+    assert list(report.courses["course_id"]) == ["E11"]
+    assert report.schools.set_index("school_id").loc["1", "universe"] == 1
+    assert report.findings.empty
+
+
+def test_blank_in_district_without_a_school_is_transfer_credit(tmp_path):
+    with _import_marks(tmp_path, "student_id,course_id,school_id,school_year,term_code,term_type,mark,in_district\n"
+                                 "1001,E11,,2024,S1,semester,A,\n") as con:
+        report = check(con, 2024)
+    assert report.courses.empty and report.findings.empty
+
+
+def test_ambiguous_in_district_is_refused_with_a_finding(con):
+    insert(con, "course", [{"course_id": "BI", "title": "Biology", "transcript_abbrev": "BIO", "ag_area": "d"},
+                           {"course_id": "CH", "title": "Chemistry", "transcript_abbrev": "CHEM", "ag_area": "d"}])
+    insert(con, "section", [{"section_id": "1-CH", "school_id": "1", "course_id": "CH", "calendar_id": "C1"}])
+    insert(con, "mark", [
+        {"student_id": "S1", "course_id": "BI", "school_id": None, "school_year": YEAR, "term_code": "S1",
+         "term_type": "semester", "mark": "A", "in_district": True},
+        {"student_id": "S1", "course_id": "CH", "school_id": "1", "section_id": "1-CH", "school_year": YEAR,
+         "term_code": "S1", "term_type": "semester", "mark": "B", "in_district": False},
+    ])
+    report = check(con, YEAR)
+    assert report.findings[["rule", "course_id", "in_district"]].values.tolist() == [
+        ["IN_DISTRICT_WITHOUT_SCHOOL", "BI", "Y"], ["TRANSFER_ON_DISTRICT_SECTION", "CH", "N"]]
+    assert report.findings["message"].notna().all()
+    assert report.courses.empty  # neither counted as taught in the district
+
+
+# ---- middle schools --------------------------------------------------------------------------
+
+@pytest.fixture
+def middle(con):
+    insert(con, "school", [{"school_id": "7", "name": "Oak Middle", "school_type": "MS", "low_grade": 6,
+                            "high_grade": 8, "cds_code": "01234560000007"}])
+    insert(con, "calendar", [{"calendar_id": "C7", "school_id": "7", "school_year": YEAR, "name": "x"}])
+    taught(con, "M1", "Math 1", "MATH 1", "c", school="7")
+    taught(con, "SP", "Spanish 1", "SPAN 1", "e", school="7")
+    taught(con, "EN", "English 8", "ENG 8", "b", school="7")
+    taught(con, "E9", "English 9", "ENG 9", "b")
+    listed(con, "U1", "English 9", "b", ["ENG 9"])
+    return con
+
+
+def test_middle_school_universe_is_mathematics_and_lote(middle):
+    courses = check(middle, YEAR).courses
+    assert sorted(courses.loc[courses["school_id"] == "7", "course_id"]) == ["M1", "SP"]
+
+
+def test_middle_school_is_not_rated_against_the_cut_nor_in_the_district_rate(middle):
+    report = check(middle, YEAR)
+    row = report.schools.set_index("school_id").loc["7"]
+    assert (row["aligned"], row["universe"], row["rate"], row["result"]) == (0, 2, "0.0", "not rated")
+    assert row["passed"] is None
+    assert (report.district.iloc[0]["universe"], report.district.iloc[0]["result"]) == (1, "pass")
+
+
+def test_middle_school_is_rated_when_asked(middle):
+    report = check(middle, YEAR, rule=load_rule().replace(rate_middle_schools=True))
+    assert report.schools.set_index("school_id").loc["7", "result"] == "fail"
+    assert report.district.iloc[0]["universe"] == 3
+
+
 # ---- also reported ---------------------------------------------------------------------------
 
 def test_list_entry_not_taught(con):
@@ -147,6 +234,15 @@ def test_list_entry_not_taught(con):
     listed(con, "U1", "English 9", "b", ["ENG 9"])
     listed(con, "U2", "Latin 1", "e", ["LATIN 1"])
     assert list(check(con, YEAR).not_taught["uc_course_id"]) == ["U2"]
+
+
+def test_suggested_match_is_not_also_advised_to_archive(con):
+    taught(con, "ES", "Earth and Space Science", "EARTH SCI", "d")
+    listed(con, "U1", "Earth & Space Sciences", "d", ["EARTH/SPACE"])
+    listed(con, "U2", "Latin 1", "e", ["LATIN 1"])
+    report = check(con, YEAR)
+    assert "Earth & Space Sciences" in report.worklist.iloc[0]["suggestions"]
+    assert list(report.not_taught["uc_course_id"]) == ["U2"]
 
 
 def test_missing_a_g_flag(con):

@@ -4,6 +4,8 @@ follow their layouts, parental opt-out is respected, and the CLI writes the file
 from __future__ import annotations
 
 import csv
+import hashlib
+from datetime import date
 
 from ag_fixtures import YEAR, empty_sis, insert, marks
 
@@ -28,14 +30,14 @@ def test_transcript_layouts_have_the_published_column_counts():
 
 def test_parental_opt_out_gets_no_transcript_rows(sample_ws):
     with store.snapshot(sample_ws) as con:
-        frames = transcripts.transcript_frames(con, 2026)
+        frames = transcripts.transcripts(con, 2026).frames
         opted_out = {r[0] for r in con.execute("SELECT student_id FROM student WHERE parent_opt_out").fetchall()}
         opted_out_state = {r[0] for r in con.execute(
             "SELECT state_id FROM student WHERE parent_opt_out AND state_id IS NOT NULL").fetchall()}
     assert opted_out
-    assert not opted_out & set(frames["Student.csv"]["LocalStudentID"])
-    assert not opted_out_state & set(frames["CourseGrade.csv"]["StateID"].dropna())
-    assert len(frames["Student.csv"]) > 0 and len(frames["CourseGrade.csv"]) > 0
+    assert not opted_out & set(frames["student"]["LocalStudentID"])
+    assert not opted_out_state & set(frames["course_grade"]["StateID"].dropna())
+    assert len(frames["student"]) > 0 and len(frames["course_grade"]) > 0
 
 
 def test_transcript_atp_placeholder_when_school_has_none():
@@ -44,17 +46,75 @@ def test_transcript_atp_placeholder_when_school_has_none():
                                 "grade": 11, "enrollment_type": "primary"}])
     insert(con, "course", [{"course_id": "BI", "title": "Biology", "ag_area": "d"}])
     marks(con, "BI", 1)
-    rows = transcripts.transcript_frames(con, YEAR)["CourseGrade.csv"]
+    rows = transcripts.transcripts(con, YEAR).frames["course_grade"]
     assert list(rows["ATPCode"]) == ["111111"]
 
 
-def test_cli_ag_check_and_transcripts_write_files(sample_ws, tmp_path, capsys):
+def test_cli_ag_check_and_transcripts_write_the_named_package(sample_ws, tmp_path, capsys):
     assert main(["ag", "check", "--out", str(tmp_path)]) == 0
     assert main(["ag", "transcripts", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "District" in out and "courses to fix" in out
+    assert "A-G alignment 2025-26 (the newest year with marks)" in out
+    assert "transcripts for 2026-27 (current school year)" in out
     with open(tmp_path / "ag_worklist.csv", newline="", encoding="utf-8") as f:
         assert {row["reason"] for row in csv.DictReader(f)} >= {"NO_MATCH", "AMBIGUOUS"}
-    with open(tmp_path / "Student.csv", newline="", encoding="utf-8") as f:
+    day = date.today().strftime("%Y%m%d")
+    names = {f"SierraLakesUnifiedSchoolDistrict_{t}_{day}.csv" for t in
+             ("StudentTemplate", "CourseGradeTemplate", "CourseCatalogTemplate", "Manifest")}
+    assert names <= {p.name for p in tmp_path.iterdir()}
+    assert not (tmp_path / "Student.csv").exists()
+    with open(tmp_path / f"SierraLakesUnifiedSchoolDistrict_StudentTemplate_{day}.csv", newline="", encoding="utf-8") as f:
         assert next(csv.reader(f))[0] == "PrimaryCDSCode"
-    assert (tmp_path / "CourseCatalog.csv").stat().st_mode & 0o077 == 0
+    assert (tmp_path / f"SierraLakesUnifiedSchoolDistrict_CourseCatalogTemplate_{day}.csv").stat().st_mode & 0o077 == 0
+
+
+def test_manifest_lists_each_file_with_its_rows_and_checksum(sample_ws, tmp_path):
+    run, paths = job.write_transcript_files(sample_ws, tmp_path)
+    manifest = [p for p in paths if "_Manifest_" in p.name][0]
+    with open(manifest, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["Template"] for r in rows] == ["StudentTemplate", "CourseGradeTemplate", "CourseCatalogTemplate"]
+    for r in rows:
+        data = (tmp_path / r["FileName"]).read_bytes()
+        assert r["SHA256"] == hashlib.sha256(data).hexdigest()
+        assert int(r["Rows"]) == len(data.decode("utf-8").splitlines()) - 1 > 0
+        assert r["SchoolYear"] == "2027" and r["DistrictCDSCode"] == "1975309"
+
+
+def test_default_transcript_year_is_the_current_school_year_with_all_history(sample_ws):
+    """Every student enrolled in grades 9-12 this school year gets a record (not only those
+    with marks in the newest year with marks), with marks from earlier years."""
+    with store.snapshot(sample_ws) as con:
+        run = transcripts.transcripts(con, today=date(2026, 11, 25))
+        current = {r[0] for r in con.execute(
+            "SELECT DISTINCT e.student_id FROM enrollment e JOIN calendar k USING (calendar_id) "
+            "JOIN school s ON s.school_id = e.school_id JOIN student st ON st.student_id = e.student_id "
+            "WHERE k.school_year = 2027 AND e.enrollment_type = 'primary' AND e.grade BETWEEN 9 AND 12 "
+            "AND s.cds_code IS NOT NULL AND NOT coalesce(st.parent_opt_out, false)").fetchall()}
+    assert run.school_year == 2027 and run.year_chosen == "current school year"
+    assert set(run.frames["student"]["LocalStudentID"]) == current
+    assert {"2024-2025", "2025-2026"} <= set(run.frames["course_grade"]["SchoolYear"])
+
+
+def test_course_catalog_graduation_requirements_is_the_a_g_area():
+    con = empty_sis()
+    insert(con, "course", [{"course_id": "BI", "title": "Biology", "ag_area": "d"},
+                           {"course_id": "PE", "title": "PE 9", "ag_area": None}])
+    for c in ("BI", "PE"):
+        insert(con, "section", [{"section_id": c, "school_id": "1", "course_id": c, "calendar_id": "C1"}])
+    rows = transcripts.transcripts(con, YEAR).frames["course_catalog"]
+    assert dict(zip(rows["CourseNumber"], rows["GraduationRequirements"].fillna(""))) == {"BI": "D", "PE": ""}
+
+
+def test_preflight_names_students_without_state_id():
+    con = empty_sis()  # S1 has no StateID
+    insert(con, "student", [{"student_id": "S2", "state_id": "1234567890", "last_name": "C", "first_name": "D",
+                             "birth_date": "2009-01-01", "grade": 11, "school_id": "1"}])
+    insert(con, "enrollment", [{"student_id": s, "school_id": "1", "calendar_id": "C1", "start_date": "2025-08-15",
+                                "grade": 11, "enrollment_type": "primary"} for s in ("S1", "S2")])
+    insert(con, "course", [{"course_id": "BI", "title": "Biology", "ag_area": "d"}])
+    marks(con, "BI", 2)
+    preflight = transcripts.transcripts(con, YEAR).preflight
+    assert preflight[["rule", "student_id", "course_grade_rows"]].values.tolist() == [["STATE_ID_BLANK", "S1", 2]]
+    assert "StateID" in preflight["message"][0]

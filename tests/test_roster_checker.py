@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+import pandas as pd
 import pytest
 from roster_fixtures import csv_text, feed, make_zip
 
@@ -271,7 +272,7 @@ def test_student_no_homeroom(zpath):
     f = feed()
     f["enrollments"] = [e for e in f["enrollments"] if e["sourcedId"] != "e3"]  # u-s2 keeps only Art
     assert findings(make_zip(zpath, f), "STUDENT_NO_ENROLLMENT").empty
-    assert list(only(zpath, "STUDENT_NO_HOMEROOM", homeroom_profile=True)["sourcedId"]) == ["u-s2"]
+    assert list(only(zpath, "STUDENT_NO_HOMEROOM", receiver="cli-engage")["sourcedId"]) == ["u-s2"]
 
 
 def test_homeroom_overlap(zpath):
@@ -318,3 +319,138 @@ def test_sourcedid_changed(tmp_path):
             e["userSourcedId"] = "u-s1-new"
     rows = only(make_zip(tmp_path / "today.zip", f), "SOURCEDID_CHANGED", previous=previous)
     assert list(rows["sourcedId"]) == ["u-s1-new"]
+
+
+# ---- rules added for issue 18, each with its exact finding (and no follow-on noise) ----------
+
+def exact(path, **kw) -> list[tuple]:
+    """Every finding of the feed as (rule, severity, file, line), line None when it has none."""
+    df = check_feed(path, **kw).findings
+    return [(r, s, f, None if pd.isna(n) else int(n)) for r, s, f, n in zip(df["rule"], df["severity"], df["file"], df["line"])]
+
+
+def second_school(f):
+    f["orgs"].append({"sourcedId": "s2", "name": "South High", "type": "school", "parentSourcedId": "d1"})
+    return f
+
+
+MANIFEST_LINES = 18  # header, two versions, 13 files, two source properties
+
+
+def test_file_missing_without_follow_on_references(zpath):
+    assert exact(make_zip(zpath, raw={"courses.csv": None})) == [("FILE_MISSING", "error", "courses.csv", None)]
+
+
+def test_file_missing_for_a_file_outside_the_feed(zpath):
+    text = manifest_text(tuple(feed())).replace("file.categories,absent", "file.categories,bulk")
+    assert exact(make_zip(zpath, manifest=text)) == [("FILE_MISSING", "error", "categories.csv", None)]
+
+
+def test_file_present_but_not_declared(zpath):
+    text = manifest_text(tuple(feed())).replace("file.courses,bulk\n", "")
+    assert exact(make_zip(zpath, manifest=text)) == [("FILE_NOT_DECLARED", "error", "courses.csv", None)]
+    assert exact(make_zip(zpath, raw={"roles.csv": "sourcedId\n"})) == [("FILE_NOT_DECLARED", "error", "roles.csv", None)]
+
+
+def test_manifest_property_unknown(zpath):
+    text = manifest_text(tuple(feed())) + "file.user,bulk\n"
+    assert exact(make_zip(zpath, manifest=text)) == [
+        ("MANIFEST_PROPERTY_UNKNOWN", "warning", "manifest.csv", MANIFEST_LINES + 1)]
+
+
+def test_manifest_property_duplicate(zpath):
+    text = manifest_text(tuple(feed())) + "file.users,absent\n"  # the last one no longer silently wins
+    rows = only(make_zip(zpath, manifest=text), "MANIFEST_PROPERTY_DUPLICATE")
+    assert exact(zpath) == [("MANIFEST_PROPERTY_DUPLICATE", "error", "manifest.csv", MANIFEST_LINES + 1)]
+    assert list(rows["column"]) == ["file.users"] and "line 16" in rows.iloc[0]["message"]
+
+
+def test_manifest_header(zpath):
+    text = manifest_text(tuple(feed())).replace("propertyName,value", "property,value")
+    assert exact(make_zip(zpath, manifest=text)) == [("MANIFEST_HEADER", "error", "manifest.csv", 1)]
+
+
+def test_file_empty(zpath):
+    assert exact(make_zip(zpath, raw={"users.csv": ""})) == [("FILE_EMPTY", "error", "users.csv", 1)]
+    assert exact(make_zip(zpath, manifest="")) == [("FILE_EMPTY", "error", "manifest.csv", 1)]
+
+
+def test_enrollment_school_mismatch(zpath):
+    f = second_school(feed())
+    f["enrollments"][4]["schoolSourcedId"] = "s2"  # e5: its class k2 is at s1
+    assert exact(make_zip(zpath, f)) == [("ENROLLMENT_SCHOOL_MISMATCH", "error", "enrollments.csv", 6)]
+
+
+def test_student_outside_class_school(zpath):
+    f = second_school(feed())
+    f["classes"][1]["schoolSourcedId"] = "s2"  # k2 moves to s2; u-s1 belongs to s1 only
+    for e in f["enrollments"]:
+        if e["classSourcedId"] == "k2":
+            e["schoolSourcedId"] = "s2"
+    assert exact(make_zip(zpath, f)) == [("STUDENT_OUTSIDE_CLASS_SCHOOL", "error", "enrollments.csv", 6)]
+
+
+def test_scheduled_in_homeroom_feed(zpath):
+    make_zip(zpath)  # k2 and k3 are scheduled classes
+    assert exact(zpath, receiver="cli-engage") == [("SCHEDULED_IN_HOMEROOM_FEED", "error", "classes.csv", 3),
+                                                  ("SCHEDULED_IN_HOMEROOM_FEED", "error", "classes.csv", 4)]
+    assert exact(zpath) == []
+
+
+def test_class_no_teacher_is_an_error_for_the_homeroom_receiver(zpath):
+    f = feed()
+    f["classes"], f["courses"] = f["classes"][:1], f["courses"][:1]
+    f["enrollments"] = [e for e in f["enrollments"] if e["classSourcedId"] == "k1" and e["role"] == "student"]
+    assert exact(make_zip(zpath, f), receiver="cli-engage") == [("CLASS_NO_TEACHER", "error", "classes.csv", 2)]
+    assert exact(zpath) == [("CLASS_NO_TEACHER", "warning", "classes.csv", 2)]
+
+
+def test_bulk_status_violates_the_bulk_rules(zpath):
+    f = feed()
+    f["users"][0].update(status="active", dateLastModified="2026-11-25T00:00:00Z")
+    assert exact(make_zip(zpath, f)) == [("BULK_HAS_STATUS", "error", "users.csv", 2)]
+
+
+def test_value_outside_its_enumeration_triggers_no_dependent_rule(zpath):
+    f = feed()
+    f["enrollments"][1]["role"] = "Student"  # e2, line 3
+    assert exact(make_zip(zpath, f)) == [("ENUM_INVALID", "error", "enrollments.csv", 3)]
+    f = feed()
+    f["users"][3]["grades"] = "9"  # u-s2, line 5
+    assert exact(make_zip(zpath, f)) == [("ENUM_INVALID", "error", "users.csv", 5)]
+    f = feed()
+    f["enrollments"][0]["role"] = "Teacher"  # k1's teacher enrollment, line 2
+    assert exact(make_zip(zpath, f)) == [("ENUM_INVALID", "error", "enrollments.csv", 2)]
+
+
+def test_malformed_teacher_email_is_reported_once(zpath):
+    f = feed()
+    f["users"][0]["email"] = "ann@@example.org"
+    assert exact(make_zip(zpath, f)) == [("TEACHER_EMAIL_MALFORMED", "error", "users.csv", 2)]
+
+
+def test_accept_drop_confirms_a_large_drop(tmp_path):
+    previous = make_zip(tmp_path / "previous.zip")
+    f = feed()
+    f["enrollments"] = f["enrollments"][:5]
+    today = make_zip(tmp_path / "today.zip", f)
+    assert not check_feed(today, previous).passed
+    report = check_feed(today, previous, accept_drop=True)
+    assert report.passed
+    assert ("SHARE_GONE", "warning", "enrollments.csv", None) in exact(today, previous=previous, accept_drop=True)
+    assert "SHARE_GONE" not in set(check_feed(today, previous, accept_drop=True).findings.query("severity == 'error'")["rule"])
+
+
+def test_moodle_username_invalid(zpath):
+    f = feed()
+    f["users"][2]["identifier"] = "O'Brien 1001"
+    f["users"][3]["identifier"] = ""
+    make_zip(zpath, f)
+    assert exact(zpath, receiver="moodle") == [("MOODLE_USERNAME_INVALID", "error", "users.csv", 4),
+                                              ("MOODLE_USERNAME_INVALID", "error", "users.csv", 5)]
+    assert exact(zpath) == []
+
+
+def test_unknown_receiver_is_refused(zpath):
+    with pytest.raises(ValueError, match="known: generic, cli-engage, moodle"):
+        check_feed(make_zip(zpath), receiver="canvas")

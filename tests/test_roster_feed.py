@@ -27,7 +27,7 @@ def feeds(sample_ws, tmp_path_factory):
     paths = {}
     with store.snapshot(sample_ws) as con:
         for name, options in {"full": FeedOptions(as_of=AS_OF, demographics=True),
-                              "homeroom": FeedOptions(as_of=AS_OF, homeroom_only=True)}.items():
+                              "homeroom": FeedOptions(as_of=AS_OF, receiver="cli-engage")}.items():
             paths[name] = folder / f"{name}.zip"
             build_feed(con, paths[name], options)
     return paths
@@ -45,7 +45,7 @@ def test_our_feed_passes_our_checker(feeds):
 
 
 def test_our_homeroom_feed_passes_our_checker_with_the_homeroom_profile(feeds):
-    report = check_feed(feeds["homeroom"], homeroom_profile=True)
+    report = check_feed(feeds["homeroom"], receiver="cli-engage")
     assert report.passed, report.summary().to_string()
 
 
@@ -114,7 +114,7 @@ def test_cli_roster_check_names_a_missing_file(tmp_path, capsys):
 
 
 def test_cli_roster_build_and_diff(sample_ws, tmp_path, capsys):
-    assert main(["roster", "build", "--out", str(tmp_path), "--homeroom-only", "--as-of", "2026-11-25",
+    assert main(["roster", "build", "--out", str(tmp_path), "--receiver", "cli-engage", "--as-of", "2026-11-25",
                  "--no-accept"]) == 0
     assert (tmp_path / "oneroster.zip").exists() and (tmp_path / "oneroster_check.csv").exists()
     assert main(["roster", "diff", str(tmp_path / "oneroster.zip"), str(tmp_path / "oneroster.zip")]) == 0
@@ -125,3 +125,34 @@ def test_cli_roster_check_names_a_file_that_is_not_a_zip(tmp_path, capsys):
     (tmp_path / "users.csv").write_text("sourcedId\n")
     assert main(["roster", "check", str(tmp_path / "users.csv")]) == 2
     assert "not a zip file" in capsys.readouterr().err
+
+
+def test_feed_built_for_moodle_passes_the_moodle_profile(sample_ws, tmp_path):
+    with store.snapshot(sample_ws) as con:
+        build_feed(con, tmp_path / "moodle.zip", FeedOptions(as_of=AS_OF, receiver="moodle"))
+    report = check_feed(tmp_path / "moodle.zip", receiver="moodle")
+    assert report.passed, report.summary().to_string()
+
+
+def test_builder_writes_what_the_receiver_accepts(sample_ws, tmp_path):
+    """A student id Moodle cannot take as a username is rewritten for Moodle only."""
+    import duckdb
+
+    from sislab.core import model
+
+    con = duckdb.connect()  # a writable copy of the sample snapshot
+    con.execute(model.ddl())
+    with store.snapshot(sample_ws) as src:
+        for t in model.TABLES:
+            rows = src.execute(f"SELECT * FROM {t.name}").df()  # noqa: F841 (read below)
+            con.execute(f"INSERT INTO {t.name} SELECT * FROM rows")
+    student = con.execute("SELECT min(student_id) FROM roster").fetchone()[0]
+    for table in ("student", "enrollment", "roster", "mark"):
+        con.execute(f"UPDATE {table} SET student_id = ? WHERE student_id = ?", [f"O'B {student}", student])
+    build_feed(con, tmp_path / "generic.zip", FeedOptions(as_of=AS_OF))
+    build_feed(con, tmp_path / "moodle.zip", FeedOptions(as_of=AS_OF, receiver="moodle"))
+    assert f"O'B {student}" in {u["identifier"] for u in read(tmp_path / "generic.zip", "users")}
+    assert f"OB{student}" in {u["identifier"] for u in read(tmp_path / "moodle.zip", "users")}
+    assert not check_feed(tmp_path / "generic.zip", receiver="moodle").passed
+    report = check_feed(tmp_path / "moodle.zip", receiver="moodle")
+    assert report.passed, report.findings.head(5).to_string()

@@ -24,6 +24,7 @@ from sislab.core.store import sql_text
 PACKAGE = "sislab.ag"
 NOT_AVAILABLE = "n/a"
 SCRATCH = ("ag_hit", "ag_offered")
+NOT_RATED = "not rated"
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,16 @@ class AgRule:
     suggestion_cutoff: float
     suggestion_limit: int
     suggest_for: tuple[str, ...]
+    middle_high_grade: int = 8
+    middle_areas: tuple[str, ...] = ("c", "e")
+    rate_middle_schools: bool = False
     reasons: dict[str, str] = field(default_factory=dict)
+    findings: dict[str, str] = field(default_factory=dict)
 
     def sql_params(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(self).items()
-                if k not in ("reasons", "suggestion_cutoff", "suggestion_limit", "suggest_for", "pass_tenths")}
+                if k not in ("reasons", "findings", "suggestion_cutoff", "suggestion_limit", "suggest_for",
+                             "pass_tenths", "rate_middle_schools")}
 
     def replace(self, **changes) -> AgRule:
         return AgRule(**{**vars(self), **changes})
@@ -60,7 +66,7 @@ def load_rule(path: str | Path | None = None) -> AgRule:
     text = Path(path).read_text(encoding="utf-8") if path else \
         resources.files(PACKAGE).joinpath("rule.toml").read_text(encoding="utf-8")
     d = tomllib.loads(text)
-    u, m = d["universe"], d["match"]
+    u, m, ms = d["universe"], d["match"], d["middle_school"]
     return AgRule(
         areas=tuple(u["areas"]), in_district_only=u["in_district_only"],
         exclude_dual_enrollment=u["exclude_dual_enrollment"], dual_levels=tuple(u["dual_levels"]),
@@ -69,7 +75,8 @@ def load_rule(path: str | Path | None = None) -> AgRule:
         same_area=d["aligned"]["same_area"], same_honors=d["aligned"]["same_honors"],
         pass_tenths=d["rate"]["pass_tenths"], suggestion_cutoff=d["suggestions"]["cutoff"],
         suggestion_limit=d["suggestions"]["limit"], suggest_for=tuple(d["suggestions"]["for_reasons"]),
-        reasons=dict(d["reasons"]),
+        middle_high_grade=ms["high_grade"], middle_areas=tuple(ms["areas"]), rate_middle_schools=ms["rated"],
+        reasons=dict(d["reasons"]), findings=dict(d["findings"]),
     )
 
 
@@ -100,9 +107,10 @@ class AgReport:
     rule: AgRule
     courses: pd.DataFrame  # every course of the universe, aligned or with its reason
     schools: pd.DataFrame  # per school: universe, aligned, rate, pass, marks, weighted rate
-    district: pd.DataFrame  # one row, same columns: Σ aligned ÷ Σ universe
-    not_taught: pd.DataFrame  # list entries no offered course matches
+    district: pd.DataFrame  # one row, same columns: Σ aligned ÷ Σ universe over the rated schools
+    not_taught: pd.DataFrame  # list entries no offered course matches nor is suggested for: archive them
     missing_flags: pd.DataFrame  # offered courses on the list but not flagged A-G
+    findings: pd.DataFrame  # marks of the year refused because their in_district value is ambiguous
 
     @property
     def worklist(self) -> pd.DataFrame:
@@ -120,12 +128,17 @@ def check(con: duckdb.DuckDBPyConnection, school_year: int | None = None, school
     with _matches(con, params):
         courses = _query(con, "course_result.sql", params)
         courses["what_to_fix"] = courses["reason"].map(rule.reasons)
-        courses["suggestions"] = _suggestions(courses, _query(con, "list_titles.sql", params), rule)
+        courses["suggestions"], suggested = _suggestions(courses, _query(con, "list_titles.sql", params), rule)
         school_rows = _query(con, "schools.sql", params)
         not_taught = _query(con, "not_taught.sql", params)
         missing = _query(con, "missing_flag.sql", params)
+        findings = _query(con, "findings.sql", params)
+    findings["message"] = findings["rule"].map(rule.findings)
+    # An entry offered as the likely match of a course is fixed through that course, not archived.
+    keep = [(s, u) not in suggested for s, u in zip(not_taught["school_id"], not_taught["uc_course_id"])]
+    not_taught = not_taught[keep].reset_index(drop=True)
     per_school = _school_rates(school_rows, courses, rule)
-    return AgReport(year, rule, courses, per_school, _district_rate(per_school, rule), not_taught, missing)
+    return AgReport(year, rule, courses, per_school, _district_rate(per_school, rule), not_taught, missing, findings)
 
 
 def default_year(con: duckdb.DuckDBPyConnection) -> int:
@@ -136,12 +149,13 @@ def default_year(con: duckdb.DuckDBPyConnection) -> int:
 @contextmanager
 def _matches(con, params: dict):
     try:
-        for name in ("offered.sql", "hits.sql"):
+        for name in ("marks.sql", "offered.sql", "hits.sql"):
             run_query(con, sql_text(PACKAGE, name), params)
         yield
     finally:
         for table in SCRATCH:
             con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute("DROP VIEW IF EXISTS ag_mark")
 
 
 def _query(con, name: str, params: dict) -> pd.DataFrame:
@@ -158,8 +172,9 @@ def _school_rates(schools: pd.DataFrame, courses: pd.DataFrame, rule: AgRule) ->
     rows = []
     for s in schools.itertuples():
         mine = courses[courses["school_id"] == s.school_id]
-        rows.append({"school_id": s.school_id, "name": s.name, **_counts(mine)})
-    return _with_rates(pd.DataFrame(rows, columns=["school_id", "name", *_COUNTS]), rule)
+        rows.append({"school_id": s.school_id, "name": s.name, "rated": rule.rate_middle_schools or not s.middle,
+                     **_counts(mine)})
+    return _with_rates(pd.DataFrame(rows, columns=["school_id", "name", "rated", *_COUNTS]), rule)
 
 
 _COUNTS = ("universe", "aligned", "marks", "aligned_marks")
@@ -172,33 +187,37 @@ def _counts(courses: pd.DataFrame) -> dict[str, int]:
 
 
 def _district_rate(schools: pd.DataFrame, rule: AgRule) -> pd.DataFrame:
-    """Σ aligned ÷ Σ universe over the schools (not an average of school rates)."""
-    totals = {c: int(schools[c].sum()) for c in _COUNTS}
-    return _with_rates(pd.DataFrame([{"school_id": "", "name": "District", **totals}]), rule)
+    """Σ aligned ÷ Σ universe over the rated schools (not an average of school rates)."""
+    rated = schools[schools["rated"].astype(bool)]
+    totals = {c: int(rated[c].sum()) for c in _COUNTS}
+    return _with_rates(pd.DataFrame([{"school_id": "", "name": "District", "rated": True, **totals}]), rule)
 
 
 def _with_rates(df: pd.DataFrame, rule: AgRule) -> pd.DataFrame:
     tenths = [rate_tenths(a, u) for a, u in zip(df["aligned"], df["universe"])]
     weighted = [rate_tenths(a, u) for a, u in zip(df["aligned_marks"], df["marks"])]
     df["rate"] = [rate_text(t) for t in tenths]
-    df["passed"] = [passes(t, rule) for t in tenths]
-    df["result"] = ["n/a" if p is None else "pass" if p else "fail" for p in df["passed"]]
+    df["passed"] = [passes(t, rule) if rated else None for t, rated in zip(tenths, df["rated"])]
+    df["result"] = [NOT_RATED if not rated else NOT_AVAILABLE if p is None else "pass" if p else "fail"
+                    for p, rated in zip(df["passed"], df["rated"])]
     df["weighted_rate"] = [rate_text(t) for t in weighted]
     return df
 
 
-def _suggestions(courses: pd.DataFrame, titles: pd.DataFrame, rule: AgRule) -> list[str]:
-    """Up to `limit` list entries of the school whose title resembles the course title."""
+def _suggestions(courses: pd.DataFrame, titles: pd.DataFrame, rule: AgRule) -> tuple[list[str], set]:
+    """Up to `limit` list entries of the school whose title resembles the course title, and
+    the (school, entry) pairs suggested anywhere."""
     by_school = {sid: g for sid, g in titles.groupby("school_id")}
-    out = []
+    out, suggested = [], set()
     for c in courses.itertuples():
         entries = by_school.get(c.school_id)
         if c.reason not in rule.suggest_for or entries is None:
             out.append("")
             continue
-        labels = {t.upper(): f"{t} [{a}; {codes or 'no codes'}]"
-                  for t, a, codes in zip(entries["title"], entries["ag_area"], entries["codes"])}
+        labels = {t.upper(): (u, f"{t} [{a}; {codes or 'no codes'}]")
+                  for t, u, a, codes in zip(entries["title"], entries["uc_course_id"], entries["ag_area"], entries["codes"])}
         close = difflib.get_close_matches(str(c.title).upper(), list(labels), n=rule.suggestion_limit,
                                           cutoff=rule.suggestion_cutoff)
-        out.append(" | ".join(labels[t] for t in close))
-    return out
+        out.append(" | ".join(labels[t][1] for t in close))
+        suggested |= {(c.school_id, labels[t][0]) for t in close}
+    return out, suggested

@@ -14,14 +14,16 @@ from sislab.core import store
 from sislab.core.workspace import Workspace, write_atomic
 
 from . import transcripts
-from .alignment import AgReport, check, default_year
+from .alignment import AgReport, check
 
 REPORT_FILES = {  # file name -> AgReport attribute
     "ag_school_rates.csv": "rates",
     "ag_worklist.csv": "worklist",
     "ag_not_taught.csv": "not_taught",
     "ag_missing_flags.csv": "missing_flags",
+    "ag_findings.csv": "findings",
 }
+PREFLIGHT_FILE = "ag_transcript_preflight.csv"
 
 
 def alignment_report(ws: Workspace | None = None, school_year: int | None = None, schools=None) -> AgReport:
@@ -37,24 +39,27 @@ def rates_table(report: AgReport) -> pd.DataFrame:
 
 def write_report(report: AgReport, out_dir: str | Path) -> list[Path]:
     """The report's CSV files in `out_dir` (owner-only, atomic)."""
-    tables = {"rates": rates_table(report), "worklist": report.worklist,
-              "not_taught": report.not_taught, "missing_flags": report.missing_flags}
+    tables = {"rates": rates_table(report), "worklist": report.worklist, "not_taught": report.not_taught,
+              "missing_flags": report.missing_flags, "findings": report.findings}
     return [write_atomic(Path(out_dir) / name, tables[part].to_csv(index=False))
             for name, part in REPORT_FILES.items()]
 
 
 def write_transcript_files(ws: Workspace | None, out_dir: str | Path, school_year: int | None = None,
-                           schools=None) -> list[Path]:
-    """The three CaliforniaColleges.edu files for the school year (default: newest with marks)."""
+                           schools=None) -> tuple[transcripts.Transcripts, list[Path]]:
+    """The CaliforniaColleges.edu upload package for the school year (default: the current
+    one, its students with all their history) and its pre-flight file."""
     with store.snapshot(ws) as con:
-        year = school_year or default_year(con)
-        return transcripts.write_transcripts(transcripts.transcript_frames(con, year, schools), out_dir)
+        run = transcripts.transcripts(con, school_year, schools)
+        district, cds = con.execute("SELECT name, cds_code FROM district").fetchone()
+    paths = transcripts.write_package(run, out_dir, district, cds)
+    paths.append(write_atomic(Path(out_dir) / PREFLIGHT_FILE, run.preflight.to_csv(index=False)))
+    return run, paths
 
 
 def demo(ws: Workspace | None, out_dir: str | Path) -> list[Path]:
-    """What `make demo` produces for A-G: the report files and the transcript files."""
-    report = alignment_report(ws)
-    return write_report(report, out_dir) + write_transcript_files(ws, out_dir, report.school_year)
+    """What `make demo` produces for A-G: the report files and the transcript package."""
+    return write_report(alignment_report(ws), out_dir) + write_transcript_files(ws, out_dir)[1]
 
 
 def rate_chart(report: AgReport):

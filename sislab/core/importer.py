@@ -615,8 +615,9 @@ def _text(col: str) -> str:
 
 def _typed_expr(column: Column, raw: str | None) -> str:
     """SQL turning raw text into the column's value; NULL where the text is bad."""
+    blank_false = column.type == "bool" and not column.blank_unknown
     if raw is None:
-        return "false" if column.type == "bool" else f"CAST(NULL AS {column.sql_type})"
+        return "false" if blank_false else f"CAST(NULL AS {column.sql_type})"
     v = _text(raw)
     if column.type == "int":
         return f"TRY_CAST({v} AS INTEGER)"
@@ -625,8 +626,9 @@ def _typed_expr(column: Column, raw: str | None) -> str:
     if column.type == "date":
         return f"CAST(try_strptime({v}, {_sql_list(DATE_FORMATS)}) AS DATE)"
     if column.type == "bool":
+        false = f"upper({v}) IN {_sql_tuple(model.BOOL_FALSE)}"
         return (f"CASE WHEN upper({v}) IN {_sql_tuple(model.BOOL_TRUE)} THEN true "
-                f"WHEN {v} IS NULL OR upper({v}) IN {_sql_tuple(model.BOOL_FALSE)} THEN false END")
+                f"WHEN {f'{v} IS NULL OR {false}' if blank_false else false} THEN false END")
     if column.codes:
         return f"{_sql_list(column.codes)}[list_position({_sql_list([c.lower() for c in column.codes])}, lower({v}))]"
     return v

@@ -28,8 +28,9 @@ import pyarrow as pa
 
 from sislab.core.store import sql_text
 
-from .spec import PACKAGE, Binding, binding, feed_settings
-from .writer import bound, statements
+from .spec import PACKAGE, Binding, Receiver, binding, feed_settings, receivers
+from .spec import receiver as receiver_profile
+from .writer import bound
 
 FINDING_COLUMNS = ["rule", "severity", "file", "line", "sourcedId", "column", "value", "message"]
 BATCH_ROWS = 100_000
@@ -38,16 +39,26 @@ csv.field_size_limit(sys.maxsize)
 
 
 @cache
+def _rules_file() -> dict:
+    return tomllib.loads(resources.files(PACKAGE).joinpath("rules.toml").read_text(encoding="utf-8"))
+
+
+@cache
 def rules() -> dict[str, tuple[str, str]]:
     """{rule: (severity, text)} from rules.toml."""
-    d = tomllib.loads(resources.files(PACKAGE).joinpath("rules.toml").read_text(encoding="utf-8"))
-    return {rule: tuple(v) for group in d.values() for rule, v in group.items()}
+    return {rule: tuple(v) for name, group in _rules_file().items() if name != "supersedes" for rule, v in group.items()}
+
+
+def supersedes() -> dict[str, tuple[str, ...]]:
+    """{rule: rules it replaces on the same file, line and column} (one finding per defect)."""
+    return {rule: tuple(v) for rule, v in _rules_file()["supersedes"].items()}
 
 
 @dataclass(frozen=True)
 class CheckReport:
     findings: pd.DataFrame  # FINDING_COLUMNS, errors first, then by file and line
     rows: dict[str, int]  # rows loaded per file
+    receiver: str = "generic"  # the receiver profile the feed was checked for
 
     @property
     def errors(self) -> int:
@@ -71,25 +82,45 @@ class CheckReport:
         return out.sort_values(["severity", "findings"], ascending=[True, False]).reset_index(drop=True)
 
 
-def check_feed(path: str | Path, previous: str | Path | None = None, *, homeroom_profile: bool = False,
-               max_gone_share: float | None = None) -> CheckReport:
-    """Check the OneRoster zip at `path` (and compare with the `previous` accepted feed)."""
+def check_feed(path: str | Path, previous: str | Path | None = None, *, receiver: str = "generic",
+               max_gone_share: float | None = None, accept_drop: bool = False) -> CheckReport:
+    """Check the OneRoster zip at `path` for a receiver (receivers.toml), and compare it with
+    the `previous` accepted feed; `accept_drop` confirms a large drop (SHARE_GONE becomes a
+    warning) so that the feed can be accepted."""
+    profile = receiver_profile(receiver)
     share = feed_settings()["checks"]["max_gone_share"] if max_gone_share is None else max_gone_share
+    b = binding()
     with tempfile.TemporaryDirectory(prefix="sislab-check-") as scratch:
         con = duckdb.connect()
         try:
             con.execute("SET temp_directory = ?", [str(Path(scratch) / "spill")])
-            findings, rows, modes = _load(con, Path(path), "t")
-            findings += _cell_findings(con, modes)
-            params = {"homeroom_profile": bool(homeroom_profile), "max_gone_share": float(share),
-                      "email_pattern": binding().patterns["email"].pattern}
-            findings += _sql_findings(con, "check_relations.sql", params)
+            findings, rows, modes, unusable = _load(con, Path(path), "t")
+            findings += _cell_findings(con, modes, unusable, profile)
+            params = {"homeroom_profile": profile.homeroom_only, "max_gone_share": float(share),
+                      "email_pattern": b.patterns["email"].pattern, "user_roles": list(b.enumerations["roleType"]),
+                      "enrollment_roles": list(b.enumerations["enrollmentRole"]),
+                      "grades": list(b.enumerations["grade"])}
+            findings += _sql_findings(con, "check_relations.sql", params, unusable)
             if previous:
                 _load(con, Path(previous), "p", only=PREVIOUS_FILES)
-                findings += _sql_findings(con, "check_previous.sql", params)
+                findings += _sql_findings(con, "check_previous.sql", params, unusable)
         finally:
             con.close()
-    return CheckReport(_frame(findings), rows)
+    findings = _for_receiver(_without_superseded(findings), profile)
+    severity = {**profile.severity, **({"SHARE_GONE": "warning"} if accept_drop else {})}
+    return CheckReport(_frame(findings, severity), rows, profile.name)
+
+
+def _for_receiver(findings: list[dict], profile: Receiver) -> list[dict]:
+    """Drop the findings of receiver rules (a profile's `rules`) the profile does not apply."""
+    others = {r for p in receivers().values() for r in p.rules} - set(profile.rules)
+    return [f for f in findings if f["rule"] not in others]
+
+
+def _without_superseded(findings: list[dict]) -> list[dict]:
+    """One finding per defect: drop a finding a more specific rule makes on the same cell."""
+    replaced = {(r, f["file"], f["line"], f["column"]) for f in findings for r in supersedes().get(f["rule"], ())}
+    return [f for f in findings if (f["rule"], f["file"], f["line"], f["column"]) not in replaced]
 
 
 # ---- the raw pass: package, encoding, header, cells per row; rows into DuckDB -----------------
@@ -97,30 +128,32 @@ def check_feed(path: str | Path, previous: str | Path | None = None, *, homeroom
 def _load(con, path: Path, prefix: str, only: tuple[str, ...] | None = None):
     """Load the zip's files into `<prefix>_<file>` tables (empty when absent).
 
-    Returns the package, encoding and header findings, rows loaded per file, and each file's
-    manifest mode (bulk for all when the manifest gives none)."""
+    Returns the package, encoding and header findings, rows loaded per file, each file's
+    manifest mode (bulk for all when the manifest gives none), and the files that are
+    unusable (declared but missing, or empty): rules that read them would only repeat that."""
     b = binding()
     findings: list[dict] = []
     with zipfile.ZipFile(path) as z:
-        root, manifest_findings = _find_manifest(z.namelist())
+        names = z.namelist()
+        root, manifest_findings = _find_manifest(names)
         findings += manifest_findings
         modes, mode_findings = _manifest_modes(z, root, b)
         findings += mode_findings
+        if only is None:
+            findings += _presence(names, root, modes, b)
+        unusable = {f["file"].removesuffix(".csv") for f in findings if f["rule"] == "FILE_MISSING"}
         rows = {}
         for name in b.files:
             member = f"{root}{name}.csv"
-            present = member in z.namelist()
-            if only is None:
-                findings += _presence(name, present, modes.get(name))
-            if only is not None and name not in only:
-                continue
-            if present and modes.get(name) != "absent":
+            if (only is None or name in only) and member in names and modes.get(name) != "absent":
                 rows[name], file_findings = _load_file(con, z, member, name, f"{prefix}_{name}")
                 findings += file_findings
+                if any(f["rule"] == "FILE_EMPTY" for f in file_findings):
+                    unusable.add(name)
             else:
                 _create_table(con, f"{prefix}_{name}", name)
                 rows[name] = 0
-    return findings, rows, modes or {name: "bulk" for name in b.files}
+    return findings, rows, modes or {name: "bulk" for name in b.files}, unusable
 
 
 def _find_manifest(names: list[str]) -> tuple[str, list[dict]]:
@@ -133,77 +166,121 @@ def _find_manifest(names: list[str]) -> tuple[str, list[dict]]:
 
 
 def _manifest_modes(z: zipfile.ZipFile, root: str, b: Binding) -> tuple[dict[str, str], list[dict]]:
+    """Each declared file's mode, and the manifest's findings (one FILE_EMPTY for an empty one)."""
     member = f"{root}manifest.csv"
     if member not in z.namelist():
         return {}, []
     text = z.read(member).decode("utf-8-sig", errors="replace")
-    props = {r[0].strip(): r[1].strip() for r in csv.reader(io.StringIO(text)) if len(r) >= 2}
-    findings = []
+    if not text.strip():
+        return {}, [_finding("FILE_EMPTY", "manifest", line=1)]
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    findings = [] if header == ["propertyName", "value"] else \
+        [_finding("MANIFEST_HEADER", "manifest", line=1, value=",".join(header))]
+    props, lines = {}, {}
+    known = {"manifest.version", "oneroster.version", *b.manifest_properties, *(f"file.{n}" for n in b.manifest_files)}
+    for row in reader:
+        if not row or len(row) < 2:
+            continue
+        prop, value, line = row[0].strip(), row[1].strip(), reader.line_num
+        if prop in props:
+            findings.append(_finding("MANIFEST_PROPERTY_DUPLICATE", "manifest", line=line, column=prop, value=value,
+                                     message=f"first given on line {lines[prop]} as {props[prop]!r}"))
+            props[prop] = None  # neither value can be trusted
+            continue
+        if prop not in known:
+            findings.append(_finding("MANIFEST_PROPERTY_UNKNOWN", "manifest", line=line, column=prop, value=value))
+        props[prop], lines[prop] = value, line
     for prop, want in (("manifest.version", b.manifest_version), ("oneroster.version", b.oneroster_version)):
+        if prop in props and props[prop] is None:
+            continue
         if props.get(prop) != want:
-            findings.append(_finding("MANIFEST_VERSION", "manifest", column=prop, value=props.get(prop),
-                                     message=f"{prop} must be {want}"))
+            findings.append(_finding("MANIFEST_VERSION", "manifest", line=lines.get(prop), column=prop,
+                                     value=props.get(prop), message=f"{prop} must be {want}"))
     modes = {}
     for name in b.manifest_files:
-        value = props.get(f"file.{name}")
-        if value is None:
-            findings.append(_finding("MANIFEST_PROPERTY_MISSING", "manifest", column=f"file.{name}"))
+        prop = f"file.{name}"
+        value = props.get(prop)
+        if prop not in props:
+            modes[name] = "undeclared"
+        elif value is None:
+            modes[name] = "duplicate"
         elif value not in b.manifest_modes:
-            findings.append(_finding("MANIFEST_MODE", "manifest", column=f"file.{name}", value=value))
+            findings.append(_finding("MANIFEST_MODE", "manifest", line=lines[prop], column=prop, value=value))
+            modes[name] = "invalid"
         else:
             modes[name] = value
     return modes, findings
 
 
-def _presence(name: str, present: bool, mode: str | None) -> list[dict]:
-    """A file the manifest declares but the zip lacks, or the reverse (a missing declaration
-    is already a MANIFEST_PROPERTY_MISSING finding)."""
-    if mode in ("bulk", "delta") and not present:
-        return [_finding("FILE_MISSING", name, column=f"file.{name}", value=mode)]
-    if present and mode == "absent":
-        return [_finding("FILE_NOT_DECLARED", name, column=f"file.{name}", value=mode)]
-    return []
+def _presence(names: list[str], root: str, modes: dict[str, str], b: Binding) -> list[dict]:
+    """Each manifest file against the zip: declared but absent, present but not declared (absent
+    or no declaration), a declaration missing, and CSV files the manifest cannot declare."""
+    if not modes:  # no usable manifest: already reported
+        return []
+    findings = []
+    for name in b.manifest_files:
+        present, mode = f"{root}{name}.csv" in names, modes[name]
+        if mode in ("bulk", "delta") and not present:
+            findings.append(_finding("FILE_MISSING", name, column=f"file.{name}", value=mode))
+        elif present and mode in ("absent", "undeclared"):
+            findings.append(_finding("FILE_NOT_DECLARED", name, column=f"file.{name}", value=mode))
+        elif mode == "undeclared":
+            findings.append(_finding("MANIFEST_PROPERTY_MISSING", "manifest", column=f"file.{name}"))
+    expected = {f"{root}{n}.csv" for n in ("manifest", *b.manifest_files)}
+    for member in sorted(n for n in names if n.lower().endswith(".csv") and n not in expected):
+        findings.append(_finding("FILE_NOT_DECLARED", member.removesuffix(".csv"), value="not a OneRoster 1.1 file"))
+    return findings
 
 
 def _load_file(con, z: zipfile.ZipFile, member: str, name: str, table: str) -> tuple[int, list[dict]]:
-    findings = _encoding_findings(z, member, name)
+    """Check one file's raw text and load its rows with their line numbers into `table`.
+
+    DuckDB's CSV reader loads a file whose records are one line each and well formed (the
+    usual case); anything else (a bad cell count, a record spanning lines, a BOM, bad UTF-8)
+    goes through Python's csv module, which reports each such line."""
     columns = binding().columns(name)
     _create_table(con, table, name)
-    with z.open(member) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        reader = csv.reader(text)
-        header = next(reader, None)
-        if header is None:
-            return 0, findings + [_finding("COLUMN_MISSING", name, line=1, column=c) for c in columns]
-        picks, header_findings = _header(name, header)
-        findings += header_findings
-        width, id_at = len(header), picks[0]
-        batch, lines, loaded = [], [], 0
-        for row in reader:
-            if len(row) != width:
-                if row:
-                    findings.append(_finding("CELL_COUNT", name, line=reader.line_num,
-                                             source=row[id_at] if id_at is not None and id_at < len(row) else None,
-                                             value=f"{len(row)} cells, header has {width}"))
-                continue
-            batch.append(row)
-            lines.append(reader.line_num)
-            if len(batch) >= BATCH_ROWS:
-                loaded += _insert(con, table, batch, lines, picks, columns)
-                batch, lines = [], []
-        loaded += _insert(con, table, batch, lines, picks, columns)
-    return loaded, findings
+    with tempfile.TemporaryDirectory(prefix="sislab-check-") as folder:
+        raw = _extract(z, member, name, Path(folder) / "file.csv")
+        findings = raw.findings
+        with open(raw.path, encoding="utf-8-sig", errors="replace", newline="") as text:
+            reader = csv.reader(text)
+            header = next(reader, None)
+            if header is None or not any(h.strip() for h in header):
+                return 0, [f for f in findings if f["rule"] != "BOM"] + [_finding("FILE_EMPTY", name, line=1)]
+            picks, header_findings = _header(name, header)
+            findings += header_findings
+            if not findings_of(findings, "BOM", "INVALID_UTF8") and reader.line_num == 1:
+                loaded = _read_csv(con, table, raw.path, len(header), picks, columns, raw.lines - 1)
+                if loaded is not None:
+                    return loaded, findings
+            loaded, count_findings = _read_rows(con, table, reader, name, len(header), picks, columns)
+            return loaded, findings + count_findings
 
 
-def _encoding_findings(z: zipfile.ZipFile, member: str, name: str) -> list[dict]:
-    """A BOM (warning) and each line that is not valid UTF-8 (error), in one streaming pass."""
-    findings, line, first = [], 1, True
+def findings_of(findings: list[dict], *rules: str) -> list[dict]:
+    return [f for f in findings if f["rule"] in rules]
+
+
+@dataclass(frozen=True)
+class _Raw:
+    path: Path
+    findings: list[dict]  # BOM, INVALID_UTF8
+    lines: int  # physical lines
+
+
+def _extract(z: zipfile.ZipFile, member: str, name: str, target: Path) -> _Raw:
+    """Copy the member to `target` in one streaming pass that also finds a BOM (warning) and
+    each line that is not valid UTF-8 (error), and counts the lines."""
+    findings, line, first, last = [], 1, True, b"\n"
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with z.open(member) as raw:
+    with z.open(member) as raw, open(target, "wb") as out:
         while chunk := raw.read(1 << 20):
+            out.write(chunk)
             if first and chunk.startswith(codecs.BOM_UTF8):
                 findings.append(_finding("BOM", name, line=1))
-            first = False
+            first, last = False, chunk[-1:]
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
@@ -214,7 +291,59 @@ def _encoding_findings(z: zipfile.ZipFile, member: str, name: str) -> list[dict]
                         findings.append(_finding("INVALID_UTF8", name, line=number, value=repr(text[e.start:e.end])))
                 decoder.reset()
             line += chunk.count(b"\n")
-    return findings
+    return _Raw(target, findings, line - (1 if last == b"\n" else 0))
+
+
+def _read_csv(con, table: str, path: Path, width: int, picks, columns, records: int) -> int | None:
+    """Load the rows with DuckDB's reader when every record is one well-formed line, so that a
+    record's line is its number + 1 (`records` = physical lines after the header); None when
+    it is not so (a bad cell count, a record spanning lines, a blank line): the caller then
+    reads row by row."""
+    raw = [f"c{i}" for i in range(width)]
+    spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in raw) + "}"
+    try:
+        # DuckDB's reader forgives some malformed rows (a trailing extra empty cell), so first
+        # each physical line is split on its unquoted commas: every one must hold `width`
+        # cells and an even number of quotes (a record on one line).
+        odd_lines = con.execute(f"""
+            SELECT count(*) FILTER (line IS NULL OR (length(line) - length(replace(line, '"', ''))) % 2 = 1
+                                    OR len(string_split(regexp_replace(line, '"([^"]|"")*"', '', 'g'), ',')) <> {int(width)}),
+                   count(*)
+            FROM read_csv(?, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}},
+                          delim = '\x1f', quote = '', escape = '', strict_mode = false)""", [str(path)]).fetchone()
+        if odd_lines != (0, records + 1):
+            return None
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE check_raw AS SELECT * FROM read_csv(?, header = true,
+                        auto_detect = false, columns = {spec}, delim = ',', quote = '"', escape = '"',
+                        strict_mode = true, null_padding = false, ignore_errors = false)""", [str(path)])
+        if con.execute("SELECT count(*) FROM check_raw").fetchone()[0] != records:
+            return None
+        cells = ", ".join(f"coalesce({raw[i]}, '')" if i is not None else "NULL" for i in picks)
+        con.execute(f"INSERT INTO {table} SELECT CAST(rowid + 2 AS INTEGER), {cells} FROM check_raw ORDER BY rowid")
+        return records
+    except duckdb.Error:
+        return None
+    finally:
+        con.execute("DROP TABLE IF EXISTS check_raw")
+
+
+def _read_rows(con, table: str, reader, name: str, width: int, picks, columns) -> tuple[int, list[dict]]:
+    """Load the rows read by Python's csv module; a row whose cell count differs from the
+    header's is reported (CELL_COUNT) and not loaded."""
+    findings, batch, lines, loaded, id_at = [], [], [], 0, picks[0]
+    for row in reader:
+        if len(row) != width:
+            if row:
+                findings.append(_finding("CELL_COUNT", name, line=reader.line_num,
+                                         source=row[id_at] if id_at is not None and id_at < len(row) else None,
+                                         value=f"{len(row)} cells, header has {width}"))
+            continue
+        batch.append(row)
+        lines.append(reader.line_num)
+        if len(batch) >= BATCH_ROWS:
+            loaded += _insert(con, table, batch, lines, picks, columns)
+            batch, lines = [], []
+    return loaded + _insert(con, table, batch, lines, picks, columns), findings
 
 
 def _header(name: str, header: list[str]) -> tuple[list[int | None], list[dict]]:
@@ -261,16 +390,21 @@ def _insert(con, table: str, batch: list[list[str]], lines: list[int], picks, co
 
 # ---- per-cell rules, generated from the binding ------------------------------------------------
 
-def _cell_findings(con, modes: dict[str, str]) -> list[dict]:
-    """The per-cell rules of every file, one UNION ALL query per file."""
+def _cell_findings(con, modes: dict[str, str], unusable: set[str], profile: Receiver) -> list[dict]:
+    """The per-cell rules of every file (and the receiver's), one UNION ALL query per file."""
     b = binding()
     findings = []
     for name, columns in b.files.items():
         parts, params = [], []
         for c in columns:
-            for rule, condition, values in _cell_rules(c, b):
+            for rule, condition, values in _cell_rules(c, b, unusable):
                 parts.append(_cell_select(rule, c.name, _bind_v(condition, f'"{c.name}"')))
                 params += values
+        for cell in (c for c in profile.cells if c.file == name):
+            empty = f"coalesce(\"{cell.column}\", '') = ''"
+            condition = f"{empty if cell.required else 'false'} OR regexp_matches(\"{cell.column}\", ?)"
+            parts.append(_cell_select(cell.rule, cell.column, condition))
+            params.append(cell.bad)
         mode = modes.get(name, "bulk")
         if mode in ("bulk", "delta"):
             stamped = "coalesce(status, '') <> '' OR coalesce(dateLastModified, '') <> ''"
@@ -289,8 +423,9 @@ def _cell_select(rule: str, column: str, condition: str) -> str:
     return f"SELECT '{rule}', line, sourcedId, '{column}', \"{column}\" FROM {{table}} WHERE {condition}"
 
 
-def _cell_rules(c, b: Binding):
-    """(rule, SQL condition on `v` = the cell, parameters) for one column."""
+def _cell_rules(c, b: Binding, unusable: set[str]):
+    """(rule, SQL condition on `v` = the cell, parameters) for one column; references into an
+    unusable file are not checked (that file's own finding says it all)."""
     if c.required:
         yield "REQUIRED_EMPTY", "coalesce(trim(v), '') = ''", []
     present = "coalesce(v, '') <> '' AND "
@@ -304,7 +439,7 @@ def _cell_rules(c, b: Binding):
         yield "DATE_FORMAT", present + f"NOT (regexp_full_match(v, ?){valid})", [b.patterns[c.kind].pattern]
     elif c.kind == "email":
         yield "EMAIL_FORMAT", present + "NOT regexp_full_match(trim(v), ?)", [b.patterns["email"].pattern]
-    elif c.kind in ("ref", "refs"):
+    elif c.kind in ("ref", "refs") and c.target not in unusable:
         target = f"(SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL)"
         if c.kind == "ref":
             yield "REF_UNRESOLVED", present + f"v NOT IN {target}", []
@@ -318,13 +453,34 @@ def _bind_v(condition: str, column_sql: str) -> str:
     return re.sub(r"\bv\b", column_sql, condition)
 
 
-def _sql_findings(con, name: str, params: dict) -> list[dict]:
+def _sql_findings(con, name: str, params: dict, unusable: set[str]) -> list[dict]:
+    """The findings of each statement of the script whose `-- needs:` files are all usable."""
     findings = []
-    for statement in statements(sql_text(PACKAGE, name)):
+    for needs, statement in _needing(sql_text(PACKAGE, name)):
+        if needs & unusable:
+            continue
         for row in con.execute(statement, bound(statement, params)).fetchall():
             rule, file, line, sid, column, value, message = row
             findings.append(_finding(rule, file, line=line, source=sid, column=column, value=value, message=message))
     return findings
+
+
+def _needing(script: str) -> list[tuple[set[str], str]]:
+    """The script's statements, each with the files its `-- needs:` comment names."""
+    out, needs, code = [], set(), []
+    for line in script.splitlines():
+        text = line.strip()
+        if text.startswith("--"):
+            if m := re.match(r"--\s*needs:(.*)", text):
+                needs |= {f.strip() for f in m.group(1).split(",") if f.strip()}
+            continue
+        code.append(line)
+        if text.endswith(";"):
+            out.append((needs, "\n".join(code).strip().rstrip(";")))
+            needs, code = set(), []
+    if "".join(code).strip():
+        out.append((needs, "\n".join(code).strip()))
+    return out
 
 
 # ---- findings --------------------------------------------------------------------------------
@@ -335,8 +491,11 @@ def _finding(rule: str, file: str, *, line=None, source=None, column=None, value
             "column": column, "value": value, "message": f"{text} ({message})" if message else text}
 
 
-def _frame(findings: list[dict]) -> pd.DataFrame:
+def _frame(findings: list[dict], severity: dict[str, str] | None = None) -> pd.DataFrame:
+    """The findings in order, with a receiver's (or a confirmation's) severity overrides."""
     df = pd.DataFrame(findings, columns=FINDING_COLUMNS)
+    for rule, level in (severity or {}).items():
+        df.loc[df["rule"] == rule, "severity"] = level
     df["line"] = df["line"].astype("Int64")
     order = df["severity"].map({"error": 0, "warning": 1})
     return df.assign(_o=order).sort_values(["_o", "file", "line", "rule"], kind="stable").drop(columns="_o") \

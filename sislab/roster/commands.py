@@ -12,6 +12,7 @@ from sislab.core.workspace import Workspace
 from . import job
 from .checker import check_feed
 from .diff import diff_feeds
+from .spec import receivers
 from .writer import FeedOptions
 
 EXIT_ERRORS = 1  # the feed has errors: the receiver would reject files or drop rows
@@ -25,7 +26,7 @@ def add_commands(sub) -> None:
     p.add_argument("--out", required=True, help="folder for oneroster.zip and its check report")
     p.add_argument("--year", type=int, help="school year as its end year (default: the newest calendar year)")
     p.add_argument("--as-of", type=date.fromisoformat, help="leave out memberships ended before this day (default today)")
-    p.add_argument("--homeroom-only", action="store_true", help="only homeroom classes (CLI Engage profile)")
+    _receiver_options(p, "write what this receiver accepts (cli-engage: homeroom classes only)")
     p.add_argument("--demographics", action="store_true", help="add demographics.csv")
     p.add_argument("--schools", metavar="A,B", help="comma-separated school ids (default: every active school)")
     p.add_argument("--no-accept", action="store_true", help="do not keep this feed as the accepted baseline")
@@ -34,7 +35,7 @@ def add_commands(sub) -> None:
     p = commands.add_parser("check", help="check any OneRoster 1.1 CSV zip; exit 1 when it has errors")
     p.add_argument("zip")
     p.add_argument("--previous", help="the previous accepted feed, to catch mass drops and changed ids")
-    p.add_argument("--homeroom-profile", action="store_true", help="students must be in a homeroom")
+    _receiver_options(p, "apply this receiver's extra rules (cli-engage: homeroom classes only, every student in one)")
     p.add_argument("--out", help="write the findings to this CSV file")
     p.set_defaults(func=check_command)
 
@@ -45,13 +46,21 @@ def add_commands(sub) -> None:
     p.set_defaults(func=diff_command)
 
 
+def _receiver_options(p, what: str) -> None:
+    p.add_argument("--receiver", choices=list(receivers()), default="generic", help=f"{what}; default generic")
+    p.add_argument("--accept-drop", action="store_true",
+                   help="confirm that more than the allowed share of users/classes/enrollments is gone since the "
+                        "accepted feed (SHARE_GONE becomes a warning)")
+
+
 def build_command(args) -> int:
     from sislab.cli import UserError
 
-    options = FeedOptions(school_year=args.year, as_of=args.as_of, homeroom_only=args.homeroom_only,
+    options = FeedOptions(school_year=args.year, as_of=args.as_of, receiver=args.receiver,
                           demographics=args.demographics, schools=tuple(args.schools.split(",")) if args.schools else None)
     try:
-        run = job.build_and_check(Workspace.locate(), args.out, options, accept=not args.no_accept)
+        run = job.build_and_check(Workspace.locate(), args.out, options, accept=not args.no_accept,
+                                  accept_drop=args.accept_drop)
     except store.NoSnapshot as e:
         raise UserError(str(e)) from None
     print(f"{run.feed}: " + ", ".join(f"{n} {k}" for k, n in run.rows.items()))
@@ -65,7 +74,7 @@ def build_command(args) -> int:
 
 def check_command(args) -> int:
     report = check_feed(_existing(args.zip), _existing(args.previous) if args.previous else None,
-                        homeroom_profile=args.homeroom_profile)
+                        receiver=args.receiver, accept_drop=args.accept_drop)
     _print_report(report, job.write_report(report, args.out) if args.out else None)
     return EXIT_ERRORS if not report.passed else 0
 
@@ -81,7 +90,8 @@ def diff_command(args) -> int:
 
 
 def _print_report(report, path) -> None:
-    print(f"check: {report.errors} errors, {report.warnings} warnings" + (f" (findings in {path})" if path else ""))
+    print(f"check for {report.receiver}: {report.errors} errors, {report.warnings} warnings"
+          + (f" (findings in {path})" if path else ""))
     for row in report.summary().itertuples():
         print(f"  {row.severity:7} {row.rule}: {row.findings}")
 

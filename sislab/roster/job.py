@@ -39,14 +39,17 @@ def accepted_feed(ws: Workspace) -> Path:
 
 
 def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOptions = FeedOptions(),
-                    accept: bool = True) -> FeedRun:
+                    accept: bool = True, accept_drop: bool = False) -> FeedRun:
+    """Build the feed for `options.receiver`, check it for that receiver against the accepted
+    feed, and keep it as the accepted one when it has no errors (`accept_drop` confirms a
+    large drop against the accepted feed)."""
     ws = ws or Workspace.locate()
     out = private_dir(Path(out_dir))
     with store.snapshot(ws) as con:
         rows = build_feed(con, out / FEED_NAME, options)
     previous = accepted_feed(ws)
     baseline = previous if previous.exists() else None
-    report = check_feed(out / FEED_NAME, baseline, homeroom_profile=options.homeroom_only)
+    report = check_feed(out / FEED_NAME, baseline, receiver=options.receiver, accept_drop=accept_drop)
     check_file = write_report(report, out / CHECK_NAME)
     changes = diff_feeds(baseline, out / FEED_NAME) if baseline else None
     if changes is not None:
@@ -64,8 +67,8 @@ def write_report(report: CheckReport, path: str | Path) -> Path:
 
 
 def demo(ws: Workspace | None, out_dir: str | Path) -> FeedRun:
-    """What `make demo` produces: the feed zip and its check report (homeroom profile)."""
-    return build_and_check(ws, out_dir, FeedOptions(homeroom_only=True), accept=False)
+    """What `make demo` produces: the CLI Engage feed zip and its check report."""
+    return build_and_check(ws, out_dir, FeedOptions(receiver="cli-engage"), accept=False)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ class CheckRun:
 
 
 def run(output_dir: str | Path | None = None, feed: str | Path | None = None, previous: str | Path | None = None,
-        homeroom_only: bool = True, accept: bool = False, ws: Workspace | None = None) -> CheckRun:
+        receiver: str = "cli-engage", accept: bool = False, accept_drop: bool = False,
+        ws: Workspace | None = None) -> CheckRun:
     """What notebooks/roster_check.ipynb does: check the zip `feed` (against `previous`), or
     build today's feed from the snapshot and check it against the accepted one. Files go to
     `output_dir` (a private temporary folder when None)."""
@@ -85,9 +89,10 @@ def run(output_dir: str | Path | None = None, feed: str | Path | None = None, pr
 
     out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="sislab-roster-"))
     if feed is None:
-        built = build_and_check(ws, out, FeedOptions(homeroom_only=bool(homeroom_only)), accept=bool(accept))
+        built = build_and_check(ws, out, FeedOptions(receiver=receiver), accept=bool(accept),
+                                accept_drop=bool(accept_drop))
         return CheckRun(built.feed, built.report, built.diff, built)
-    report = check_feed(feed, previous, homeroom_profile=bool(homeroom_only))
+    report = check_feed(feed, previous, receiver=receiver, accept_drop=bool(accept_drop))
     write_report(report, out / CHECK_NAME)
     changes = diff_feeds(previous, feed) if previous else None
     if changes is not None:

@@ -21,7 +21,7 @@ import duckdb
 from sislab.core.store import sql_literal, sql_text
 from sislab.core.workspace import write_atomic
 
-from .spec import PACKAGE, binding, feed_settings
+from .spec import PACKAGE, Receiver, binding, feed_settings, receiver
 
 FEED_FILES = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
 SCRATCH = ("rf_school", "rf_class", "rf_member", "rf_teaching", "rf_student", "rf_teacher")
@@ -31,7 +31,7 @@ SCRATCH = ("rf_school", "rf_class", "rf_member", "rf_teaching", "rf_student", "r
 class FeedOptions:
     school_year: int | None = None  # default: the newest calendar year
     as_of: date | None = None  # memberships ended before this day are left out; default today
-    homeroom_only: bool = False  # CLI Engage profile: homeroom classes only
+    receiver: str = "generic"  # receivers.toml: cli-engage writes homeroom classes only, moodle fixes what it refuses
     demographics: bool = False
     schools: tuple[str, ...] | None = None
 
@@ -42,8 +42,9 @@ def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: Feed
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="sislab-roster-") as scratch, _prepared(con, options) as params:
         folder = Path(scratch)
+        profile = receiver(options.receiver)
         for name in files:
-            counts[name] = _write_file(con, name, params, folder / f"{name}.csv")
+            counts[name] = _write_file(con, name, params, folder / f"{name}.csv", profile)
         (folder / "manifest.csv").write_text(manifest_text(files), encoding="utf-8")
         write_atomic(Path(target), lambda tmp: _zip(folder, ("manifest",) + files, tmp))
     return counts
@@ -68,7 +69,7 @@ class _prepared:
         year = o.school_year or con.execute("SELECT max(school_year) FROM calendar").fetchone()[0]
         settings = {k: v for k, v in feed_settings().items() if isinstance(v, list)}
         self.params = {**settings, "school_year": int(year), "as_of": o.as_of or date.today(),
-                       "homeroom_only": bool(o.homeroom_only),
+                       "homeroom_only": receiver(o.receiver).homeroom_only,
                        "schools": None if o.schools is None else [str(s) for s in o.schools]}
         for statement in statements(sql_text(PACKAGE, "feed_prepare.sql")):
             run_query(con, statement, self.params)
@@ -79,17 +80,25 @@ class _prepared:
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _write_file(con, name: str, params: dict, path: Path) -> int:
-    """COPY one file in the binding's column order; columns the query lacks are left blank."""
+def _write_file(con, name: str, params: dict, path: Path, profile: Receiver) -> int:
+    """COPY one file in the binding's column order; columns the query lacks are left blank, and
+    the receiver's cell rules rewrite what it would refuse."""
     body = sql_text(PACKAGE, f"feed_{name}.sql")
     used = bound(body, params)
     have = [d[0] for d in con.execute(f"SELECT * FROM ({body}) LIMIT 0", used).description]
     wanted = binding().columns(name)
     if unknown := set(have) - set(wanted):
         raise ValueError(f"feed_{name}.sql has columns not in the OneRoster binding: {sorted(unknown)}")
-    columns = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in wanted)
+    fixes = {c.column: c for c in profile.cells if c.file == name}
+    columns = ", ".join(_fixed(c, fixes.get(c)) if c in have else f'NULL AS "{c}"' for c in wanted)
     return con.execute(f"COPY (SELECT {columns} FROM ({body})) TO {sql_literal(path)} (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
                        used).fetchone()[0]
+
+
+def _fixed(column: str, cell) -> str:
+    if cell is None:
+        return f'"{column}"'
+    return f'regexp_replace("{column}", {sql_literal(cell.bad)}, {sql_literal(cell.fix)}, \'g\') AS "{column}"'
 
 
 def _zip(folder: Path, names: tuple[str, ...], target: Path) -> None:

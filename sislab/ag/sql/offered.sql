@@ -1,6 +1,7 @@
 -- Courses each school offered in the school year (a section with students, or an in-district
 -- mark), with the SIS catalog fields the A-G check compares; `in_universe` says whether the
--- course counts for the alignment rate (flagged A-G, not dual enrolment).
+-- course counts for the alignment rate (flagged A-G, not dual enrolment; at a middle school only
+-- the areas UC counts in grades 7-8). Marks are read through ag_mark (marks.sql).
 CREATE OR REPLACE TEMP TABLE ag_offered AS
 WITH offered AS (
     SELECT s.school_id, s.course_id
@@ -10,24 +11,26 @@ WITH offered AS (
       AND EXISTS (SELECT 1 FROM roster r WHERE r.section_id = s.section_id)
     UNION
     SELECT m.school_id, m.course_id
-    FROM mark m
+    FROM ag_mark m
     WHERE $offered_by_mark AND m.school_year = $school_year AND m.school_id IS NOT NULL
-      AND (NOT $in_district_only OR coalesce(m.in_district, true))
+      AND (NOT $in_district_only OR m.taught_in_district)
 ),
 marks AS (
     SELECT m.school_id, m.course_id, count(*) AS marks
-    FROM mark m
+    FROM ag_mark m
     WHERE m.school_year = $school_year AND m.school_id IS NOT NULL
-      AND (NOT $in_district_only OR coalesce(m.in_district, true))
+      AND (NOT $in_district_only OR m.taught_in_district)
     GROUP BY ALL
 )
 SELECT o.school_id, c.course_id, c.title, c.transcript_abbrev, c.ag_area,
        coalesce(c.honors, false) AS honors, coalesce(k.marks, 0) AS marks,
-       coalesce(list_contains($areas, c.ag_area), false)
+       coalesce(list_contains(CASE WHEN sc.high_grade <= $middle_high_grade THEN $middle_areas ELSE $areas END,
+                              c.ag_area), false)
            AND NOT ($exclude_dual_enrollment AND (coalesce(c.dual_credit, false)
                                                   OR coalesce(list_contains($dual_levels, c.nonstandard_level), false)))
            AS in_universe
 FROM offered o
 JOIN course c USING (course_id)
-LEFT JOIN marks k USING (school_id, course_id)
+JOIN school sc ON sc.school_id = o.school_id
+LEFT JOIN marks k ON k.school_id = o.school_id AND k.course_id = o.course_id
 WHERE $schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], o.school_id);

@@ -1,6 +1,8 @@
 -- Against the previous accepted feed (tables p_users, p_classes, p_enrollments).
 
--- More than $max_gone_share of a file's previous rows gone.
+-- More than $max_gone_share of a file's previous rows gone (a confirmed drop, --accept-drop,
+-- makes it a warning).
+-- needs: users, classes, enrollments
 WITH gone AS (
     SELECT 'users' AS file, (SELECT count(*) FROM p_users) AS before,
            (SELECT count(*) FROM p_users p WHERE p.sourcedId NOT IN (SELECT sourcedId FROM t_users)) AS lost
@@ -17,6 +19,7 @@ SELECT 'SHARE_GONE' AS rule, file, NULL AS line, NULL AS sourcedId, NULL AS "col
 FROM gone WHERE before > 0 AND lost > $max_gone_share * before;
 
 -- The same person (role and identifier, else role and username) under a new sourcedId.
+-- needs: users
 SELECT 'SOURCEDID_CHANGED', 'users', u.line, u.sourcedId, 'sourcedId', u.sourcedId, 'was ' || p.sourcedId
 FROM t_users u
 JOIN p_users p ON p.role = u.role

@@ -1,8 +1,12 @@
 -- Cross-file checks of a loaded feed (tables t_<file>, one column per binding column plus
 -- `line`; '' and NULL both mean empty). Every statement returns findings:
 -- rule, file, line, sourcedId, column, value, message. Statements are separated by ';'.
+-- `-- needs: a, b` names the files a statement reads: it is skipped when one of them is
+-- unusable (declared but missing, or empty), since its findings would only repeat that.
+-- Rules that read an enumerated value skip values outside the enumeration (ENUM_INVALID).
 
 -- A school reference pointing at an org that is not a school.
+-- needs: classes, enrollments, orgs
 SELECT 'REF_NOT_SCHOOL' AS rule, 'classes' AS file, c.line, c.sourcedId, 'schoolSourcedId' AS "column",
        c.schoolSourcedId AS value, 'org type is ' || o.type AS message
 FROM t_classes c JOIN t_orgs o ON o.sourcedId = c.schoolSourcedId WHERE o.type IS DISTINCT FROM 'school'
@@ -11,6 +15,7 @@ SELECT 'REF_NOT_SCHOOL', 'enrollments', e.line, e.sourcedId, 'schoolSourcedId', 
 FROM t_enrollments e JOIN t_orgs o ON o.sourcedId = e.schoolSourcedId WHERE o.type IS DISTINCT FROM 'school';
 
 -- Org parent cycles: an org whose chain of parents reaches itself.
+-- needs: orgs
 WITH RECURSIVE chain(start, current, depth) AS (
     SELECT sourcedId, parentSourcedId, 1 FROM t_orgs WHERE coalesce(parentSourcedId, '') <> ''
     UNION ALL
@@ -23,6 +28,7 @@ SELECT DISTINCT 'ORG_PARENT_CYCLE', 'orgs', o.line, o.sourcedId, 'parentSourcedI
 FROM chain c JOIN t_orgs o ON o.sourcedId = c.start WHERE c.current = c.start;
 
 -- End before start.
+-- needs: academicSessions, enrollments
 SELECT 'END_BEFORE_START', 'academicSessions', line, sourcedId, 'endDate', endDate, 'starts ' || startDate
 FROM t_academicSessions WHERE try_cast(endDate AS DATE) < try_cast(startDate AS DATE)
 UNION ALL
@@ -30,6 +36,7 @@ SELECT 'END_BEFORE_START', 'enrollments', line, sourcedId, 'endDate', endDate, '
 FROM t_enrollments WHERE try_cast(endDate AS DATE) < try_cast(beginDate AS DATE);
 
 -- A child session outside its parent.
+-- needs: academicSessions
 SELECT 'SESSION_OUTSIDE_PARENT', 'academicSessions', c.line, c.sourcedId, 'startDate', c.startDate || '..' || c.endDate,
        'parent ' || p.sourcedId || ' runs ' || p.startDate || '..' || p.endDate
 FROM t_academicSessions c JOIN t_academicSessions p ON p.sourcedId = c.parentSourcedId
@@ -37,6 +44,7 @@ WHERE try_cast(c.startDate AS DATE) < try_cast(p.startDate AS DATE)
    OR try_cast(c.endDate AS DATE) > try_cast(p.endDate AS DATE);
 
 -- An enrollment whose dates overlap none of its class's terms.
+-- needs: enrollments, classes, academicSessions
 WITH class_term AS (
     SELECT c.sourcedId AS class_id, try_cast(s.startDate AS DATE) AS s, try_cast(s.endDate AS DATE) AS e
     FROM t_classes c, unnest(string_split(coalesce(c.termSourcedIds, ''), ',')) AS u(term)
@@ -51,12 +59,39 @@ WHERE (coalesce(e.beginDate, '') <> '' OR coalesce(e.endDate, '') <> '')
                   AND coalesce(try_cast(e.beginDate AS DATE), t.s) <= t.e
                   AND coalesce(try_cast(e.endDate AS DATE), t.e) >= t.s);
 
--- Enrollment role differs from the user's role.
+-- Enrollment role differs from the user's role (both within their enumerations).
+-- needs: enrollments, users
 SELECT 'ENROLLMENT_ROLE_MISMATCH', 'enrollments', e.line, e.sourcedId, 'role', e.role, 'user ' || u.sourcedId || ' is a ' || u.role
 FROM t_enrollments e JOIN t_users u ON u.sourcedId = e.userSourcedId
-WHERE e.role IS DISTINCT FROM u.role;
+WHERE e.role IS DISTINCT FROM u.role AND list_contains($enrollment_roles, e.role) AND list_contains($user_roles, u.role);
 
--- Classes without an active teacher, or without exactly one primary teacher.
+-- The enrollment's school is not its class's school.
+-- needs: enrollments, classes
+SELECT 'ENROLLMENT_SCHOOL_MISMATCH', 'enrollments', e.line, e.sourcedId, 'schoolSourcedId', e.schoolSourcedId,
+       'class ' || c.sourcedId || ' is at ' || c.schoolSourcedId
+FROM t_enrollments e JOIN t_classes c ON c.sourcedId = e.classSourcedId
+WHERE coalesce(e.schoolSourcedId, '') <> '' AND coalesce(c.schoolSourcedId, '') <> ''
+  AND e.schoolSourcedId <> c.schoolSourcedId;
+
+-- A student in a class of a school that is not among the student's orgs.
+-- needs: enrollments, classes, users
+SELECT 'STUDENT_OUTSIDE_CLASS_SCHOOL', 'enrollments', e.line, e.sourcedId, 'classSourcedId', e.classSourcedId,
+       'class school ' || c.schoolSourcedId || '; user ' || u.sourcedId || ' orgs ' || coalesce(u.orgSourcedIds, '')
+FROM t_enrollments e
+JOIN t_classes c ON c.sourcedId = e.classSourcedId
+JOIN t_users u ON u.sourcedId = e.userSourcedId
+WHERE e.role = 'student' AND coalesce(c.schoolSourcedId, '') <> ''
+  AND NOT list_contains(list_transform(string_split(coalesce(u.orgSourcedIds, ''), ','), lambda x: trim(x)),
+                        c.schoolSourcedId);
+
+-- Homeroom-only receivers take no scheduled class (a receiver rule: receivers.toml).
+-- needs: classes
+SELECT 'SCHEDULED_IN_HOMEROOM_FEED', 'classes', line, sourcedId, 'classType', classType, title
+FROM t_classes WHERE $homeroom_profile AND classType = 'scheduled';
+
+-- Classes without an active teacher, or without exactly one primary teacher. A class with an
+-- enrollment whose role is outside the enumeration is left to ENUM_INVALID.
+-- needs: classes, enrollments, users
 WITH teacher AS (
     SELECT e.classSourcedId, e."primary"
     FROM t_enrollments e JOIN t_users u ON u.sourcedId = e.userSourcedId
@@ -65,6 +100,8 @@ WITH teacher AS (
 )
 SELECT 'CLASS_NO_TEACHER', 'classes', c.line, c.sourcedId, NULL, NULL, c.title
 FROM t_classes c WHERE NOT EXISTS (SELECT 1 FROM teacher t WHERE t.classSourcedId = c.sourcedId)
+  AND NOT EXISTS (SELECT 1 FROM t_enrollments e WHERE e.classSourcedId = c.sourcedId
+                  AND NOT list_contains($enrollment_roles, e.role))
 UNION ALL
 SELECT 'CLASS_PRIMARY_TEACHER', 'classes', c.line, c.sourcedId, NULL, CAST(n AS VARCHAR), n || ' primary teachers'
 FROM t_classes c
@@ -73,6 +110,7 @@ JOIN (SELECT classSourcedId, count(*) FILTER ("primary" = 'true') AS n FROM teac
 WHERE n <> 1;
 
 -- Teachers' e-mail: missing, malformed, or shared with another user.
+-- needs: users
 SELECT 'TEACHER_EMAIL_MISSING', 'users', line, sourcedId, 'email', NULL, username
 FROM t_users WHERE role = 'teacher' AND coalesce(trim(email), '') = ''
 UNION ALL
@@ -84,6 +122,7 @@ FROM t_users u JOIN t_users o ON lower(trim(o.email)) = lower(trim(u.email)) AND
 WHERE u.role = 'teacher' AND coalesce(trim(u.email), '') <> '';
 
 -- Students who will not appear: no enrollment at all, or (homeroom profile) no homeroom.
+-- needs: users, enrollments, classes
 SELECT CASE WHEN $homeroom_profile THEN 'STUDENT_NO_HOMEROOM' ELSE 'STUDENT_NO_ENROLLMENT' END,
        'users', u.line, u.sourcedId, NULL, NULL, u.username
 FROM t_users u
@@ -92,6 +131,7 @@ WHERE u.role = 'student' AND NOT EXISTS (
     WHERE e.userSourcedId = u.sourcedId AND (NOT $homeroom_profile OR c.classType = 'homeroom'));
 
 -- Two homerooms at once; two classes in the same period at once.
+-- needs: enrollments, classes, academicSessions
 WITH member AS (
     SELECT e.line, e.sourcedId, e.userSourcedId AS user_id, c.sourcedId AS class_id, c.classType, c.periods,
            coalesce(try_cast(e.beginDate AS DATE), DATE '0001-01-01') AS b,
@@ -116,12 +156,15 @@ WHERE a.b <= b.f AND b.b <= a.f
        OR (a.classType = 'scheduled' AND b.classType = 'scheduled'
            AND coalesce(a.periods, '') <> '' AND a.periods = b.periods));
 
--- A student's grade not among the class's grades.
+-- A student's grade not among the class's grades (all grades within the enumeration).
+-- needs: enrollments, users, classes
 SELECT 'GRADE_NOT_IN_CLASS', 'enrollments', e.line, e.sourcedId, 'userSourcedId', u.grades,
        'class grades ' || c.grades
 FROM t_enrollments e
 JOIN t_users u ON u.sourcedId = e.userSourcedId
 JOIN t_classes c ON c.sourcedId = e.classSourcedId
 WHERE e.role = 'student' AND coalesce(u.grades, '') <> '' AND coalesce(c.grades, '') <> ''
+  AND list_has_all($grades, list_transform(string_split(u.grades, ','), lambda x: trim(x)))
+  AND list_has_all($grades, list_transform(string_split(c.grades, ','), lambda x: trim(x)))
   AND NOT list_has_any(list_transform(string_split(u.grades, ','), lambda x: trim(x)),
                        list_transform(string_split(c.grades, ','), lambda x: trim(x)));

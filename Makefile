@@ -1,21 +1,27 @@
-# Two commands: `make demo` (set up, run the main job on the sample district, serve the
-# dashboards) and `make test` (set up, run every test). Both create and reuse .venv.
+# Two commands: `make demo` (set up, run the jobs on the sample district, serve the dashboards
+# and JupyterLab) and `make test` (set up with the test tools, run every test). Both create and
+# reuse .venv; the demo installs only what running needs.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test chromium bench model clean-workspace
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(PY) -m sislab demo
 
-test: $(STAMP) chromium
+test: $(TEST_STAMP) chromium
 	$(PY) -m pytest
 
 # Browser tests drive Debian's chromium (no browser download); root installs it when missing.
@@ -25,7 +31,7 @@ chromium:
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: browser tests will be skipped"; fi; }
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) -m bench
 
 clean-workspace:

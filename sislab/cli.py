@@ -6,8 +6,11 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 from .core.workspace import ENV_WORKSPACE
+
+DEFAULT_WORKSPACE = "workspace"  # the command line's default: ./workspace of where it is run
 
 # Modules that contribute sub-commands through `add_commands(subparsers)`.
 COMMAND_MODULES = (
@@ -16,6 +19,7 @@ COMMAND_MODULES = (
     "sislab.core.runner",
     "sislab.core.schedule",
     "sislab.core.serve",
+    "sislab.core.lab",
     "sislab.core.access",
     "sislab.core.school_groups",
     "sislab.cci.commands",
@@ -45,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = os.environ.get(ENV_WORKSPACE)
-    if args.workspace:  # for this command only: main() may be called again in the same process
-        os.environ[ENV_WORKSPACE] = args.workspace
+    # For this command only (main() may be called again in the same process); exported so that
+    # what the command starts (JupyterLab, the server, papermill kernels) reads the same workspace.
+    os.environ[ENV_WORKSPACE] = str(Path(args.workspace or previous or DEFAULT_WORKSPACE).resolve())
     umask = os.umask(0o077)  # student data: what a command writes is owner-only from its first byte
     try:
         return int(args.func(args) or 0)

@@ -22,7 +22,9 @@ def add_commands(sub) -> None:
     p.add_argument("--sample", default=str(SAMPLE), help="folder of SIS exports (default: data/sample)")
     p.add_argument("--no-serve", action="store_true", help="stop after the runs; do not start the server")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--port", type=int, default=8866, help="dashboards' port (default 8866)")
+    p.add_argument("--lab-port", type=int, default=8888, help="JupyterLab's port (default 8888)")
+    p.add_argument("--lab-user", default=DEMO_USER, help=f"the demo user JupyterLab acts as (default {DEMO_USER})")
     p.set_defaults(func=demo_command)
 
 
@@ -66,12 +68,21 @@ SIGN_INS = """Sign in to the dashboards with one of the demo users (password: si
 
 
 def demo_command(args) -> int:
+    from .core.lab import lab_command, start_lab
+    from .core.serve import dashboard_url, serve
+
     ws = Workspace.locate()
     run_demo(ws, Path(args.sample))
     if args.no_serve:
         return 0
-    print(SIGN_INS)
-    from .core.serve import serve
-
-    serve(ws, args.host, args.port, None, open_browser=False)
+    lab = lab_command(ws, args.lab_user, args.host, args.lab_port)
+    print(f"Dashboards: {dashboard_url(args.host, args.port)}\n{SIGN_INS}\n"
+          f"JupyterLab (the coordinators' forms, acting as {args.lab_user}; `sislab lab --user NAME` for another "
+          f"user): {lab.url}", flush=True)
+    process = start_lab(lab)
+    try:
+        serve(ws, args.host, args.port, None, open_browser=False)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
     return 0

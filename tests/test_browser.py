@@ -3,23 +3,18 @@ principal's CCI page with its chart and tables, URL tampering, a wrong password,
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
+from helpers.chromium import launched, need_chromium
 from helpers.dashboard_server import DEMO_PASSWORD, dashboard_workspace, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 RENDERED = "#rendered_cells .jp-OutputArea-output"  # shown once every cell has run
 WIDGETS = "#rendered_cells .widget-select"  # the drill-down: widgets are live
 
 
 @pytest.fixture(scope="module")
 def server(sample_ws, tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (`apt-get install chromium`; `make test` installs it as root)")
+    need_chromium()
     ws = dashboard_workspace(sample_ws, tmp_path_factory.mktemp("browser"))
     with running_server(ws) as server:
         yield server
@@ -27,12 +22,8 @@ def server(sample_ws, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

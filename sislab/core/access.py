@@ -96,9 +96,13 @@ class User:
 # --- passwords ---------------------------------------------------------------------------
 
 
+ENV_USER = "SISLAB_USER"  # the sislab user a `sislab lab` acts as (set by that command)
+
+
 def current_user() -> str:
-    """Who is acting: the JupyterHub user of a notebook, else the login name (CLI, cron)."""
-    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+    """Who is acting: the JupyterHub user of a notebook, else the user `sislab lab` was started
+    for, else the login name (CLI, cron)."""
+    return os.environ.get("JUPYTERHUB_USER") or os.environ.get(ENV_USER) or getpass.getuser()
 
 def hash_password(password: str) -> str:
     """`scrypt$n=..,r=..,p=..$salt$key` (base64), with a fresh random salt."""

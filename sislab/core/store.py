@@ -22,14 +22,10 @@ from pathlib import Path
 
 import duckdb
 
-from .workspace import FILE_MODE, Workspace, write_atomic
+from .workspace import FILE_MODE, NoSnapshot, Workspace, write_atomic
 
 KEEP_SNAPSHOTS = 3
 RESULT_GRACE_SECONDS = 600  # how long a replaced result version stays for readers that list it
-
-
-class NoSnapshot(RuntimeError):
-    """Nothing has been imported into this workspace yet."""
 
 
 def sql_text(package: str, name: str) -> str:

@@ -13,6 +13,12 @@ Layout (see docs/architecture.md for why):
     reports/                         produced files and executed notebooks (beside the workspace)
 
 Student data lives here, so everything is created owner-only (0700 dirs, 0600 files).
+
+Which workspace: the one named explicitly, else $SISLAB_WORKSPACE. Never the working folder
+of whoever asks: a notebook's kernel runs in the notebook's folder, and a workspace resolved
+from there would be an empty one next to the notebook. The command line names its default
+(`./workspace`, or `--workspace`) and exports it, so that everything it starts (JupyterLab,
+the dashboard server, papermill runs) reads the same one.
 """
 
 from __future__ import annotations
@@ -27,9 +33,22 @@ from pathlib import Path
 
 ENV_WORKSPACE = "SISLAB_WORKSPACE"
 ENV_REPORTS = "SISLAB_REPORTS"
+NO_WORKSPACE = ("No workspace is set. Open the notebooks with `sislab lab` (or `make demo`), which starts "
+                "JupyterLab on the district's workspace; or set SISLAB_WORKSPACE to the workspace folder.")
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+
+
+class NoSnapshot(RuntimeError):
+    """Nothing has been imported into this workspace yet (or there is no workspace to read)."""
+
+
+class NoWorkspace(NoSnapshot):
+    """No workspace was named: neither an argument nor $SISLAB_WORKSPACE."""
+
+    def __init__(self, message: str = NO_WORKSPACE):
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -39,8 +58,11 @@ class Workspace:
 
     @classmethod
     def locate(cls, root: str | os.PathLike | None = None) -> Workspace:
-        """The workspace named by the argument, else $SISLAB_WORKSPACE, else ./workspace."""
-        base = Path(root or os.environ.get(ENV_WORKSPACE) or "workspace").resolve()
+        """The workspace named by the argument, else $SISLAB_WORKSPACE; NoWorkspace otherwise."""
+        root = root or os.environ.get(ENV_WORKSPACE)
+        if not root:
+            raise NoWorkspace()
+        base = Path(root).resolve()
         reports = Path(os.environ.get(ENV_REPORTS) or base.parent / "reports").resolve()
         ws = cls(base, reports)
         ws.ensure()

@@ -7,6 +7,7 @@ HTML; nothing is written to the server's disk (downloads travel inside the page)
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
@@ -16,6 +17,7 @@ from IPython.display import HTML, Image, display
 
 from ..core import store
 from ..core.tables import html_table
+from ..core.workspace import NoWorkspace
 
 NO_DATA = ("No SIS data has been imported yet. A coordinator imports the district's export "
            "with `sislab import FOLDER`; this page shows it afterwards.")
@@ -31,6 +33,21 @@ def show_message(text: str, kind: str = "info") -> None:
     """A short notice (no data yet, nothing matches, ...) instead of a traceback."""
     style = MESSAGE_STYLES[kind]
     display(HTML(f'<div class="sislab-message" style="{style} padding: 0.5em 1em;">{html.escape(text)}</div>'))
+
+
+def needs_workspace(entry):
+    """A notebook's entry point that says what to run, instead of a traceback, when the kernel
+    was not started with a workspace (`sislab lab`); it then returns None."""
+
+    @functools.wraps(entry)
+    def shown(*args, **kwargs):
+        try:
+            return entry(*args, **kwargs)
+        except NoWorkspace as e:
+            show_message(str(e), "warning")
+            return None
+
+    return shown
 
 
 def show_table(df: pd.DataFrame, empty: str = "No rows.") -> None:
@@ -139,6 +156,8 @@ def from_snapshot(query, **kwargs):
     try:
         with store.snapshot() as con:
             return query(con, **kwargs)
+    except NoWorkspace as e:
+        show_message(str(e), "warning")
     except store.NoSnapshot:
         show_message(NO_DATA, "warning")
-        return None
+    return None

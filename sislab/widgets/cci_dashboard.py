@@ -16,6 +16,7 @@ from IPython.display import HTML, display
 from sislab.cci import dashboard
 from sislab.cci.published import GRADUATED, POTENTIAL, local_time
 from sislab.core import store
+from sislab.core.workspace import NoWorkspace
 
 from . import csv_download_link, show_figure, show_message, show_table, stacked_bar
 
@@ -36,6 +37,8 @@ def load_dashboard(school: str | None = None, rule_set: str | None = None) -> da
     try:
         with store.snapshot() as con:
             return dashboard.load(con, school=school, rule_set=rule_set)
+    except NoWorkspace as e:
+        show_message(str(e), "warning")
     except store.NoSnapshot:
         show_message("No SIS data has been imported yet; this page shows CCI results afterwards.", "warning")
     except dashboard.NoResults as e:

@@ -20,18 +20,21 @@ from sislab.core import access, notify, school_groups, store
 from sislab.core.progress import widget_progress
 from sislab.core.workspace import Workspace
 
+from . import show_message
+
 
 ALL = "__all__"
 
 
 # --- mass update ---------------------------------------------------------------------------
 
-def mass_update_form(ws: Workspace | None = None, user: str | None = None) -> w.Widget:
-    """The mass-update form as one widget (a notice instead before the first import)."""
+def mass_update_form(ws: Workspace | None = None, user: str | None = None) -> w.Widget | None:
+    """The mass-update form as one widget (a notice instead, with no workspace or before the first import)."""
     try:
         return MassUpdateForm(ws or Workspace.locate(), user or access.current_user()).widget
-    except store.NoSnapshot as e:
-        return w.HTML(_notice(str(e), "warning"))
+    except store.NoSnapshot as e:  # NoWorkspace too: the message says what to run
+        show_message(str(e), "warning")
+        return None
 
 
 class MassUpdateForm:

@@ -24,13 +24,14 @@ from ..cers.layout import LAYOUT, filters_of
 from ..cers.profiles import grade_label
 from ..core import store
 from ..core.workspace import Workspace
-from . import show_message, show_table
+from . import needs_workspace, show_message, show_table
 
 NEW = "(new profile)"
 PICKED = ("schools", "departments", "subject_areas", "courses", "teachers", "grades", "counselors", "groups", "staff")
 PREVIEW_ROWS = 50
 
 
+@needs_workspace
 def cers_notebook(*, scheduled: bool = False, upload: bool = False, user: str | None = None,
                   notify_to: str = "", output_dir: str | None = None) -> None:
     """What the cers_groups notebook shows: the scheduled process's outcome, or the form."""
@@ -60,14 +61,16 @@ def findings_table(findings: list[cers.Finding]) -> pd.DataFrame:
                         columns=["Row", "severity", "rule", "group", "message"])
 
 
+@needs_workspace
 def show_school_preview(school: str | None) -> None:
     """The principal's page: the groups the profiles give `school` (fixed by the server)."""
+    ws = Workspace.locate()
     if not school:
         show_message("Choose a school to preview its CERS student groups.")
         return
     try:
-        with store.snapshot() as con:
-            groups = cers.preview_school(con, str(school))
+        with store.snapshot(ws) as con:
+            groups = cers.preview_school(con, str(school), ws=ws)
     except store.NoSnapshot:
         show_message("No SIS data has been imported yet.", "warning")
         return

@@ -18,7 +18,7 @@ from sislab.core import store
 from sislab.core.workspace import Workspace
 from sislab.ilsca import preflight
 
-from . import NO_DATA, csv_download_link, show_message, show_table
+from . import NO_DATA, csv_download_link, needs_workspace, show_message, show_table
 
 ROWS_SHOWN = 200
 FINDINGS_SHOWN = 500
@@ -121,6 +121,7 @@ def show_extracted_files(ws: Workspace | None = None) -> None:
                empty="No Illinois file has been produced yet.")
 
 
+@needs_workspace
 def extract_form(ws: Workspace | None = None, output_dir=None, user=None, **choices) -> ExtractForm | None:
     """The form filled with `choices` (defaults: the newest school year); None before an import."""
     ws = ws or Workspace.locate()
@@ -156,11 +157,13 @@ def show_findings(df: pd.DataFrame) -> None:
     csv_download_link(df, "ilsca_preflight.csv", "Download every finding (CSV)")
 
 
+@needs_workspace
 def school_preview(school: str | None) -> None:
     """The dashboard: the newest year's records and pre-flight for one school's calendars.
     `school` is fixed by the server for a principal; every row shown is filtered by it."""
+    ws = Workspace.locate()
     try:
-        with store.snapshot() as con:
+        with store.snapshot(ws) as con:
             choices = ilsca.default_choices(con, school)
             if not choices["calendars"]:
                 show_message("This school has no calendar in the SIS data.")

@@ -15,10 +15,12 @@ import pandas as pd
 
 from ..core import runner, schedule
 from ..core.workspace import Workspace
+from . import needs_workspace
 
 PARAMETER_LINE = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(.*?)\s*")
 
 
+@needs_workspace
 def schedule_form(time_zone: str = "America/Los_Angeles", ws: Workspace | None = None) -> w.VBox:
     """The form as one widget, for a notebook cell to display."""
     return ScheduleForm(ws or Workspace.locate(), time_zone).widget

@@ -84,12 +84,17 @@ def running_server(ws: Workspace, notebooks: Path | None = None, *extra: str):
         _wait_until_up(server)
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen, seconds: float = 30) -> None:
+    """SIGTERM, then SIGKILL if the process has not ended after `seconds`."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_up(server: Server, seconds: float = 60) -> None:
@@ -214,3 +219,31 @@ def _binary_message(raw: bytes) -> dict:
     count = int.from_bytes(raw[:4], "big")
     offsets = [int.from_bytes(raw[4 * (i + 1):4 * (i + 2)], "big") for i in range(count)]
     return json.loads(raw[offsets[0]:offsets[1] if count > 1 else None])
+
+
+@contextmanager
+def running_lab(ws: Workspace, user: str, notebooks: Path):
+    """`sislab lab --user USER` on a free port until the block ends; yields (server, signed-in URL)."""
+    port = free_port()
+    env = {**os.environ, "SISLAB_WORKSPACE": str(ws.root), "SISLAB_REPORTS": str(ws.reports)}
+    log = ws.root.parent / f"lab-{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "sislab", "lab", "--user", user, "--port", str(port),
+                                    "--notebooks", str(notebooks)],
+                                   env=env, stdout=subprocess.PIPE, stderr=out, cwd=ws.root.parent)
+    try:
+        line = process.stdout.readline().decode()
+        url = re.search(r"(http://\S+)", line).group(1)
+        server = Server(process, url.split("lab?")[0], log)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(server.url("api/status?" + url.split("?")[1]), timeout=5).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"sislab lab did not start:\n{server.log_text()}") from None
+                time.sleep(0.3)
+        yield server, url
+    finally:
+        stop(process)

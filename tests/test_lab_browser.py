@@ -1,0 +1,55 @@
+"""The coordinators' JupyterLab in a real browser: `sislab lab` opens the forms on the district's
+workspace, and a coordinator runs a CCI mass update from the form."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers.chromium import launched, need_chromium
+from helpers.dashboard_server import dashboard_workspace, running_lab
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def lab_ws(sample_ws, tmp_path_factory):
+    need_chromium()
+    return dashboard_workspace(sample_ws, tmp_path_factory.mktemp("lab"))
+
+
+@pytest.fixture(scope="module")
+def browser(lab_ws):
+    with launched() as chromium:
+        yield chromium
+
+
+def open_form(browser, url: str, notebook: str):
+    """A notebook opened in JupyterLab with every cell run (Run > Run All Cells)."""
+    page = browser.new_page()
+    page.goto(url.replace("/lab?", f"/lab/tree/{notebook}?"))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
+    page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    return page
+
+
+def lab_notebooks(folder: Path) -> Path:
+    """A copy of the notebooks: JupyterLab saves what a test runs into the notebook files."""
+    return Path(shutil.copytree(NOTEBOOKS, folder / "notebooks"))
+
+
+def test_a_coordinator_runs_a_cci_mass_update_in_the_jupyterlab_sislab_lab_opened(browser, lab_ws, tmp_path):
+    with running_lab(lab_ws, "coordinator", lab_notebooks(tmp_path)) as (_server, url):
+        page = open_form(browser, url, "cci_mass_update.ipynb")
+        schools = page.locator(".widget-select-multiple select")
+        schools.wait_for(timeout=90_000)
+        schools.select_option(label="001 North High")
+        page.click("button:has-text('Process')")
+        page.wait_for_selector("text=/Run \\d+ succeeded/", timeout=180_000)
+        text = page.inner_text(".jp-Notebook")
+        assert "North High" in text and "done" in text
+        page.close()

@@ -10,8 +10,11 @@ from .workspace import Workspace
 
 def add_commands(sub) -> None:
     p = sub.add_parser("import", help="import a folder of SIS CSV exports (all or nothing)")
-    p.add_argument("folder")
+    p.add_argument("folder", nargs="?", help="folder of CSV exports (or the OneRoster zip with --from oneroster)")
     p.add_argument("--user", help="who is importing (default: the login name)")
+    from ..sources.commands import add_import_options
+
+    add_import_options(p)
     p.set_defaults(func=import_command)
 
     p = sub.add_parser("model", help="print the data model as DDL or Markdown")
@@ -25,6 +28,12 @@ def import_command(args) -> int:
     from .importer import ImportRejected, import_sis
     from .progress import cli_progress
 
+    if args.source or args.scores:
+        from ..sources.commands import import_command as import_from_source
+
+        return import_from_source(args)
+    if not args.folder:
+        raise UserError("name the folder of CSV exports to import (or --from aeries / oneroster, or --scores)")
     ws = Workspace.locate()
     try:
         report = import_sis(args.folder, ws, user=args.user, progress=cli_progress())

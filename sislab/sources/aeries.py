@@ -51,6 +51,7 @@ class Client:
         self.certificate, self.timeout, self.retries, self.backoff, self.sleep = \
             certificate, timeout, max(1, retries), backoff, sleep
         self.requests = 0
+        self.in_flight = self.most_in_flight = 0
         self._count = threading.Lock()
         self._local = threading.local()
 
@@ -90,9 +91,15 @@ class Client:
             con = self._local.con = cls(self.host, self.port, timeout=self.timeout)
         with self._count:
             self.requests += 1
-        con.request("GET", target, headers={"AERIES-CERT": self.certificate, "Accept": "application/json"})
-        response = con.getresponse()
-        body = response.read()
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            con.request("GET", target, headers={"AERIES-CERT": self.certificate, "Accept": "application/json"})
+            response = con.getresponse()
+            body = response.read()
+        finally:
+            with self._count:
+                self.in_flight -= 1
         if response.getheader("Connection", "").lower() == "close":
             self._drop()
         return response.status, response.getheader("Retry-After"), body
@@ -150,6 +157,7 @@ class PullStats:
     years: list[int] = field(default_factory=list)
     schools: int = 0
     blanked_sections: int = 0
+    most_in_flight: int = 0
 
 
 def pull(settings: config.Settings, staging: Staging, show_progress: bool = True) -> PullStats:
@@ -168,7 +176,8 @@ def pull(settings: config.Settings, staging: Staging, show_progress: bool = True
         puller.run()
     finally:
         puller.bars.close()
-    return PullStats(client.requests, puller.records, years, len(puller.schools), puller.blanked)
+    return PullStats(client.requests, puller.records, years, len(puller.schools), puller.blanked,
+                     client.most_in_flight)
 
 
 class _Puller:
@@ -182,9 +191,14 @@ class _Puller:
         self.records = 0
         self.blanked = 0
         self.seen: dict[str, set] = defaultdict(set)  # dedupe keys per table
-        self.held: dict[str, list] = defaultdict(list)  # student and mark rows, finished at the end
+        self.held: dict[str, list] = defaultdict(list)  # rows finished at the end (see _finish)
         self.programs: dict[str, set[str]] = defaultdict(set)
-        self.sections: set[str] = set()
+        self.links = _links_to_years()  # table -> [(column, table.column of a year-scoped table)]
+        self.pulled: dict[str, set[str]] = defaultdict(set)  # "table.column" -> values pulled
+        self.targets = defaultdict(list)  # year-scoped table -> its columns others link to
+        for links in self.links.values():
+            for _, target in links:
+                self.targets[target.split(".")[0]].append(target.split(".")[1])
         self._student_school: dict[str, int] = {}
 
     def run(self) -> None:
@@ -273,25 +287,44 @@ class _Puller:
             if key in self.seen[name]:
                 return
             self.seen[name].add(key)
-        if name == "section":
-            self.sections.add(row["section_id"])
-        if name in ("student", "mark"):
+        for target in self.targets.get(name, ()):
+            self.pulled[f"{name}.{target}"].add(row[target])
+        if name == "student" or name in self.links:
             self.held[name].append((row, origin, number))
         else:
             self.staging.add(name, row, origin, number)
 
     def _finish(self) -> None:
-        """Student flags from programs; marks keep a section only when its year was pulled."""
+        """Student flags from programs. A history row (a mark, an enrollment) keeps its link to a
+        section or calendar only when that year was pulled: older years are not asked for."""
         flags = mapping().programs
         for row, origin, number in self.held.pop("student", []):
             held = self.programs.get(row["student_id"], set())
             row.update({flag: "Y" if code in held else "N" for flag, code in flags.items()})
             self.staging.add("student", row, origin, number)
-        for row, origin, number in self.held.pop("mark", []):
-            if row["section_id"] and row["section_id"] not in self.sections:
-                row["section_id"] = ""
-                self.blanked += 1
-            self.staging.add("mark", row, origin, number)
+        for name, held in self.held.items():
+            for row, origin, number in held:
+                for column, target in self.links[name]:
+                    if row[column] and row[column] not in self.pulled[target]:
+                        row[column] = ""
+                        self.blanked += 1
+                self.staging.add(name, row, origin, number)
+
+
+def _links_to_years() -> dict[str, list[tuple[str, str]]]:
+    """Optional references from tables pulled for the current year only to tables pulled per
+    DatabaseYear: {table: [(column, "table.column")]} (mark.section_id, enrollment.calendar_id)."""
+    from sislab.core import model
+
+    feeds = mapping().feeds.values()
+    per_year = {t.table for f in feeds if f.years == "each" for t in f.tables}
+    current = {t.table for f in feeds if f.years == "current" for t in f.tables}
+    links = defaultdict(list)
+    for name in sorted(current - per_year):
+        for c in model.table(name).columns:
+            if c.references and not c.required and c.references.split(".")[0] in per_year:
+                links[name].append((c.name, c.references))
+    return dict(links)
 
 
 def _as_list(answer) -> list:
@@ -351,6 +384,6 @@ def import_from_aeries(ws: Workspace, user: str | None = None, merge=None, setti
             from sislab.core.importer import Finding
 
             staging.warnings.append(Finding(
-                "Aeries course history", f"{stats.blanked_sections:,} marks name a section of a year not pulled; "
-                "their section is left blank (raise [aeries] prior_years to keep it)", severity="warning"))
+                "Aeries history", f"{stats.blanked_sections:,} marks or enrollments name a section or calendar of a year not "
+                "pulled; it is left blank (raise [aeries] prior_years to keep it)", severity="warning"))
         return staging.run_import(user, progress), stats

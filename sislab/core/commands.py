@@ -39,10 +39,16 @@ def import_command(args) -> int:
         report = import_sis(args.folder, ws, user=args.user, progress=cli_progress())
     except ImportRejected as e:
         raise UserError(str(e)) from None
+    return print_report(report)
+
+
+def print_report(report, done: str = "") -> int:
+    """Warnings to stderr, then one line of what was imported (`done` says from where)."""
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     total = sum(report.row_counts.values())
-    print(f"imported {total:,} rows from {len(report.row_counts)} tables into {report.snapshot}")
+    print(f"{done + '; ' if done else ''}imported {total:,} rows from {len(report.row_counts)} tables "
+          f"into {report.snapshot}")
     return 0
 
 

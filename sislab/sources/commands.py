@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 
 def add_import_options(p) -> None:
     p.add_argument("--from", dest="source", choices=("aeries", "oneroster"),
@@ -18,6 +16,7 @@ def import_command(args) -> int:
     from sislab.cli import UserError
     from sislab.core.config import ConfigError
     from sislab.core.importer import ImportRejected
+    from sislab.core.commands import print_report
     from sislab.core.workspace import Workspace
 
     ws = Workspace.locate()
@@ -27,11 +26,7 @@ def import_command(args) -> int:
         raise UserError(str(e)) from None
     except _failures() as e:
         raise UserError(str(e)) from None
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    total = sum(report.row_counts.values())
-    print(f"{summary}; imported {total:,} rows from {len(report.row_counts)} tables into {report.snapshot}")
-    return 0
+    return print_report(report, summary)
 
 
 def _run(args, ws):

@@ -54,6 +54,8 @@ def _run(args, ws):
 
 
 def _failures() -> tuple[type[Exception], ...]:
+    from sislab.core.store import NoSnapshot
+
     from .aeries import PullFailed
 
-    return (PullFailed,)
+    return (PullFailed, NoSnapshot)

@@ -65,16 +65,18 @@ class Staging:
         """One row of `table` (text values by column), read from `record` of `origin`."""
         _, writer, columns = self._writer(table)
         writer.writerow([row.get(c, "") for c in columns])
+        index = -1
         if origin is not None:
             index = self._origin_index.setdefault(origin, len(self._origins))
             if index == len(self._origins):
                 self._origins.append(origin)
-            origins, records = self._rows.setdefault(table, (array("l"), array("l")))
-            origins.append(index)
-            records.append(record)
+        origins, records = self._rows.setdefault(table, (array("l"), array("l")))
+        origins.append(index)
+        records.append(record)
 
-    def has(self, table: str) -> bool:
-        return table in self._files
+    def touch(self, table: str) -> None:
+        """The table's file, with its header, even when no row comes."""
+        self._writer(table)
 
     def merge(self, folder: str | os.PathLike | None, pulled: set[str]) -> None:
         """Take the tables the source does not hold from a folder of our CSV exports."""
@@ -114,7 +116,7 @@ class Staging:
         if finding.row is None or table not in self._rows:
             return finding
         origins, records = self._rows[table]
-        if finding.row > len(origins):
+        if finding.row > len(origins) or origins[finding.row - 1] < 0:
             return finding
         origin = self._origins[origins[finding.row - 1]]
         column = dict(origin.fields).get(finding.column, finding.column) if finding.column else None

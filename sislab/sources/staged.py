@@ -23,12 +23,15 @@ from sislab.core.workspace import FILE_MODE, Workspace, private_dir
 
 @dataclass(frozen=True)
 class SourceFinding(Finding):
-    """A finding told in the source's words: `file` is the request or file, `row` its record."""
+    """A finding told in the source's words: `file` is the request or file, `row` its record
+    (or its line, for a file read line by line)."""
+
+    unit: str = "record"
 
     def __str__(self) -> str:
         where = [self.file]
         if self.row is not None:
-            where.append(f"record {self.row}")
+            where.append(f"{self.unit} {self.row}")
         if self.column:
             where.append(f"field {self.column}")
         return f"{', '.join(where)}: {self.message}"
@@ -40,6 +43,7 @@ class Origin:
 
     label: str
     fields: tuple[tuple[str, str], ...] = ()  # (sislab column, source field)
+    unit: str = "record"  # what the number counts: a record of a request, a line of a file
 
 
 class Staging:
@@ -121,7 +125,7 @@ class Staging:
         origin = self._origins[origins[finding.row - 1]]
         column = dict(origin.fields).get(finding.column, finding.column) if finding.column else None
         return SourceFinding(origin.label, finding.message, row=records[finding.row - 1], column=column,
-                             severity=finding.severity)
+                             severity=finding.severity, unit=origin.unit)
 
     def _writer(self, table: str):
         if table not in self._files:

@@ -31,6 +31,16 @@ A TOML key `[section] key` is the setting `section_key` and the variable `SISLAB
     poll_timeout = 3600.0          # SISLAB_CERS_POLL_TIMEOUT: give up waiting after this long
     timeout = 60.0                 # SISLAB_CERS_TIMEOUT: per HTTP request
 
+    [aeries]                       # `sislab import --from aeries` (docs/aeries.md)
+    url = "https://district.aeries.net/aeries"  # SISLAB_AERIES_URL: base of /api/v5/...
+    certificate = "..."            # SISLAB_AERIES_CERTIFICATE: the district's vendor certificate (secret)
+    connections = 8                # SISLAB_AERIES_CONNECTIONS: requests in flight at once
+    prior_years = 3                # SISLAB_AERIES_PRIOR_YEARS: earlier DatabaseYears pulled (sections, rosters)
+    page_size = 1000               # SISLAB_AERIES_PAGE_SIZE: records per StartingRecord/EndingRecord page
+    retries = 5                    # SISLAB_AERIES_RETRIES: attempts on 429, 5xx, timeouts, broken pages
+    backoff_seconds = 1.0          # SISLAB_AERIES_BACKOFF_SECONDS: first wait, doubled each retry
+    timeout = 120.0                # SISLAB_AERIES_TIMEOUT: per HTTP request
+
 Secrets are kept out of `repr`, so printing or logging settings never shows them.
 """
 
@@ -83,6 +93,14 @@ class Settings:
     cers_poll_seconds: float = 10.0
     cers_poll_timeout: float = 3600.0
     cers_timeout: float = 60.0
+    aeries_url: str | None = None
+    aeries_certificate: str | None = _secret()
+    aeries_connections: int = 8
+    aeries_prior_years: int = 3
+    aeries_page_size: int = 1000
+    aeries_retries: int = 5
+    aeries_backoff_seconds: float = 1.0
+    aeries_timeout: float = 120.0
 
     def __repr__(self) -> str:
         shown = (f"{f.name}={'***' if _is_secret(f) and getattr(self, f.name) else getattr(self, f.name)!r}"

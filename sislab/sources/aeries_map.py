@@ -1,0 +1,175 @@
+"""The Aeries -> sislab mapping (aeries_map.toml) read once, applied both ways.
+
+`read_record` turns one Aeries record into sislab rows (the puller); `write_record` turns sislab
+rows back into the record Aeries would send (the fake server, so its fixture comes from a real
+snapshot and cannot drift from what the puller reads). Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from sislab.core import model
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    column: str
+    field: str | None  # None for "$year"
+    transform: str | None = None
+    from_parent: bool = False
+
+    @property
+    def source(self) -> str:
+        """How the docs name where the value comes from."""
+        if self.field is None:
+            return "DatabaseYear (the year asked for)"
+        prefix = "parent " if self.from_parent else ""
+        return prefix + self.field + (f" ({self.transform})" if self.transform else "")
+
+
+@dataclass(frozen=True)
+class TableMap:
+    table: str
+    columns: tuple[ColumnMap, ...]
+    each: str | None = None
+    when: tuple[tuple[str, object], ...] = ()
+    unless: tuple[tuple[str, object], ...] = ()
+    dedupe: bool = False
+
+    def applies(self, record: dict) -> bool:
+        return (all(record.get(f) == v for f, v in self.when)
+                and not (self.unless and all(record.get(f) == v for f, v in self.unless)))
+
+    def field_of(self, column: str) -> str | None:
+        return next((c.field for c in self.columns if c.column == column), None)
+
+
+@dataclass(frozen=True)
+class Feed:
+    name: str
+    path: str
+    scope: str  # district | school | student
+    years: str  # current | each
+    area: str
+    tables: tuple[TableMap, ...]
+    paged: bool = False
+    district_too: bool = False  # also asked for school 0 (district-wide records)
+    confirmed: tuple[str, ...] = ()
+
+    def url(self, school: int | None = None, student: str | None = None) -> str:
+        return self.path.format(school=school, student=student)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    feeds: dict[str, Feed]
+    programs: dict[str, str]  # sislab student flag -> Aeries program code
+    codes: dict[str, dict[str, str]]
+
+    def tables(self) -> set[str]:
+        """The sislab tables an Aeries pull fills."""
+        return {t.table for f in self.feeds.values() for t in f.tables} | {"student"}
+
+
+@cache
+def mapping() -> Mapping:
+    doc = tomllib.loads(resources.files(__package__).joinpath("aeries_map.toml").read_text(encoding="utf-8"))
+    feeds = {}
+    for name, f in doc["feeds"].items():
+        tables = tuple(_table_map(t) for t in f.get("tables", ()))
+        feeds[name] = Feed(name, f["path"], f["scope"], f["years"], f["area"], tables, f.get("paged", False),
+                           f.get("district_too", False), tuple(f.get("confirmed", ())))
+    return Mapping(feeds, dict(doc["programs"]), {k: dict(v) for k, v in doc["codes"].items()})
+
+
+def _table_map(t: dict) -> TableMap:
+    known = {c.name for c in model.table(t["table"]).columns}
+    columns = []
+    for column, spec in t["columns"].items():
+        if column not in known:
+            raise ValueError(f"aeries_map.toml: {t['table']}.{column} is not in the data model")
+        if spec == "$year":
+            columns.append(ColumnMap(column, None))
+            continue
+        field, _, transform = spec.partition("|")
+        columns.append(ColumnMap(column, field.lstrip("^"), transform or None, field.startswith("^")))
+    return TableMap(t["table"], tuple(columns), t.get("each"), tuple(t.get("when", {}).items()),
+                    tuple(t.get("unless", {}).items()), t.get("dedupe", False))
+
+
+# ---- one record -> sislab text values -----------------------------------------------------------
+
+def read_record(table: TableMap, record: dict, year: int, parent: dict | None = None) -> dict[str, str]:
+    """The sislab row (text, as a CSV export holds it) of one Aeries record."""
+    row = {}
+    for c in table.columns:
+        if c.field is None:
+            row[c.column] = str(year)
+            continue
+        value = (parent or {}).get(c.field) if c.from_parent else record.get(c.field)
+        row[c.column] = to_text(value, c.transform)
+    return row
+
+
+def to_text(value, transform: str | None) -> str:
+    """An Aeries JSON value as sislab's CSV text; blank for null or empty."""
+    if transform == "active":
+        return "N" if value else "Y"
+    if value is None or value == "":
+        return "N" if transform == "bool" else ""
+    if transform == "bool":
+        return "Y" if value is True or str(value).upper() in ("Y", "TRUE", "1") else "N"
+    if transform == "school":
+        return "" if int(value) == 0 else f"{int(value):03d}"
+    if transform == "date":
+        return str(value)[:10]
+    if transform == "year_range":
+        return str(value).split("-")[-1].strip()
+    if transform == "start_year":
+        return str(int(str(value)[:4]) + 1)
+    if transform == "school_year":
+        text = str(value)[:10]
+        return str(int(text[:4]) + (1 if int(text[5:7]) >= 7 else 0))
+    if transform and transform.startswith("code:"):
+        return mapping().codes[transform[5:]].get(str(value), str(value))
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return str(value)
+
+
+# ---- sislab values -> the record Aeries sends (the fake server) --------------------------------
+
+def write_record(table: TableMap, row: dict) -> dict:
+    """The Aeries fields of one sislab row (typed values from a snapshot); parent fields left out."""
+    return {c.field: to_json(row[c.column], c.transform) for c in table.columns
+            if c.field is not None and not c.from_parent}
+
+
+def to_json(value, transform: str | None):
+    if transform == "active":
+        return "" if value else "I"
+    if transform == "bool":
+        return bool(value)
+    if value is None:
+        return 0 if transform == "school" else None
+    if transform == "school":
+        return int(value)
+    if transform == "date":
+        return f"{value.isoformat()}T00:00:00"
+    if transform == "year_range":
+        return f"{value - 1}-{value}"
+    if transform == "start_year":
+        return str(value - 1)
+    if transform == "school_year":
+        return f"{value}-04-15T00:00:00"
+    if transform and transform.startswith("code:"):
+        text = ("Y" if value else "N") if isinstance(value, bool) else str(value)
+        return next((k for k, v in mapping().codes[transform[5:]].items() if v == text), text)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value

@@ -1,0 +1,241 @@
+"""`sislab import --from aeries` against the fake Aeries server (a real HTTP server on loopback).
+
+The sample district is imported from its CSV folder, served through the fake API (whose
+records are made from that snapshot) and pulled back: the two snapshots must be equal table
+by table, and the CCI, CERS and IL SCA outputs the same. Fault modes use a tiny district.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from fixtures import write_export
+
+from sislab.cli import main
+from sislab.core import config, model, store
+from sislab.core.importer import ImportRejected, import_sis
+from sislab.core.workspace import Workspace
+from sislab.sources import aeries, fake_aeries
+from sislab.sources.aeries_map import mapping
+from sislab.sources.fake_aeries import CERTIFICATE, FakeAeries, Faults, fixture_from_snapshot
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def settings(fake: FakeAeries, **kw) -> config.Settings:
+    base = dict(aeries_url=fake.url, aeries_certificate=CERTIFICATE, aeries_backoff_seconds=0.01,
+                aeries_retries=3, aeries_timeout=5.0, aeries_connections=4)
+    return replace(config.Settings(), **{**base, **kw})
+
+
+def rows(ws: Workspace, table: str) -> set:
+    with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
+        return set(con.execute(f"SELECT * FROM {table}").fetchall())
+
+
+# ---- the sample district, round trip ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    """(CSV-imported workspace, fixture made from it, folder of the tables Aeries does not hold)."""
+    base = tmp_path_factory.mktemp("aeries_sample")
+    csv_ws = Workspace.locate(base / "csv")
+    import_sis(SAMPLE, csv_ws, user="test")
+    with store.snapshot(csv_ws) as con:
+        fixture = fixture_from_snapshot(con)
+    merge = base / "merge"
+    merge.mkdir()
+    for path in SAMPLE.glob("*.csv"):
+        if path.stem not in mapping().tables():
+            shutil.copyfile(path, merge / path.name)
+    return csv_ws, fixture, merge
+
+
+@pytest.fixture(scope="module")
+def pulled(sample, tmp_path_factory):
+    """The sample pulled through the fake API by the CLI, settings from the environment."""
+    csv_ws, fixture, merge = sample
+    ws_root = tmp_path_factory.mktemp("aeries_pulled") / "ws"
+    with FakeAeries(fixture) as fake:
+        env = {"SISLAB_AERIES_URL": fake.url + "/", "SISLAB_AERIES_CERTIFICATE": CERTIFICATE,
+               "SISLAB_AERIES_PRIOR_YEARS": "6", "SISLAB_AERIES_PAGE_SIZE": "500"}
+        old = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            status = main(["--workspace", str(ws_root), "import", "--from", "aeries", "--merge", str(merge),
+                           "--user", "test"])
+        finally:
+            for k, v in old.items():
+                os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+        requests = dict(fake.requests)
+    assert status == 0
+    return Workspace.locate(ws_root), requests
+
+
+def test_sample_through_fake_aeries_gives_the_csv_snapshot_table_by_table(sample, pulled):
+    csv_ws, _, _ = sample
+    ws, _ = pulled
+    for table in model.TABLES:
+        assert rows(ws, table.name) == rows(csv_ws, table.name), table.name
+    assert rows(ws, "mark") and rows(ws, "test_score") and rows(ws, "student_group_member")
+
+
+def test_students_and_course_history_are_paged_and_every_pulled_year_asked(sample, pulled):
+    _, requests = pulled
+    csv_ws, fixture, _ = sample
+    schools = len({s for (feed, s, _, _) in fixture.records if feed == "students"})
+    assert requests["students"] > schools  # 500 per page: the big schools needed a second page
+    assert requests["sections"] == requests["terms"] == 7 * len(fixture.years)  # 7 schools x 7 DatabaseYears
+    assert requests["tests"] == len(rows(csv_ws, "student"))
+
+
+def test_cci_cers_and_il_sca_outputs_are_the_same_from_aeries(sample, pulled):
+    from sislab import cers, ilsca
+    from sislab.cci import mass_update
+    from sislab.cci.rules import load_rule_set
+
+    csv_ws, _, _ = sample
+    ws, _ = pulled
+    outputs = []
+    for w in (csv_ws, ws):
+        with store.snapshot(w) as con:
+            cci = mass_update.school_results(con, "001", load_rule_set(None))
+            cci = {k: sorted(map(repr, (v.df() if hasattr(v, "df") else v).itertuples(index=False)))
+                   for k, v in cci.items()}
+        cers_files = [re.sub(rb"\d{8}T\d{6}Z", b"", p.read_bytes()) for p in cers.demo(w, user="test")]
+        sca = ilsca.extract_newest_year(w, user="test", today=date(2026, 11, 25))
+        outputs.append((cci, cers_files, sca.path.read_bytes(), sca.records))
+    (cci_a, cers_a, sca_a, n_a), (cci_b, cers_b, sca_b, n_b) = outputs
+    assert cci_a.keys() == cci_b.keys()
+    for name in cci_a:
+        assert cci_a[name] == cci_b[name] and cci_a[name], name
+    assert cers_a == cers_b and len(cers_a) == 2
+    assert sca_a == sca_b and n_a == n_b > 0
+
+
+# ---- a tiny district for the fault modes ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    base = tmp_path_factory.mktemp("aeries_tiny")
+    ws = Workspace.locate(base / "src")
+    import_sis(write_export(base / "export"), ws, user="test")
+    with store.snapshot(ws) as con:
+        return fixture_from_snapshot(con)
+
+
+def pull(tmp_path, fixture, faults=None, latency=0.0, **kw):
+    ws = Workspace.locate(tmp_path / "ws")
+    with FakeAeries(fixture, faults=faults, latency=latency) as fake:
+        try:
+            report, stats = aeries.import_from_aeries(ws, user="test", settings=settings(fake, **kw),
+                                                      show_progress=False)
+        finally:
+            fake_requests = dict(fake.requests)
+    return ws, report, stats, fake_requests
+
+
+def test_tiny_district_pulls_with_school_codes_as_three_digits(tmp_path, tiny):
+    ws, report, stats, requests = pull(tmp_path, tiny)
+    assert {r[0] for r in rows(ws, "school")} == {"001", "002"}  # Aeries school codes 1 and 2
+    assert {(r[0], r[10]) for r in rows(ws, "student")} == {("1001", "001"), ("1002", "001"), ("1003", "002")}
+    assert stats.schools == 2 and stats.requests == sum(requests.values())
+
+
+def test_bad_certificate_is_401_names_the_certificate_and_publishes_nothing(tmp_path, tiny, capsys):
+    ws = Workspace.locate(tmp_path / "ws")
+    with FakeAeries(tiny) as fake:
+        os.environ["SISLAB_AERIES_URL"], os.environ["SISLAB_AERIES_CERTIFICATE"] = fake.url, "wrong-secret-123"
+        try:
+            status = main(["--workspace", str(ws.root), "import", "--from", "aeries"])
+        finally:
+            del os.environ["SISLAB_AERIES_URL"], os.environ["SISLAB_AERIES_CERTIFICATE"]
+    err = capsys.readouterr()
+    assert status == 2
+    assert "HTTP 401" in err.err and "certificate" in err.err and "Traceback" not in err.err
+    assert "wrong-secret-123" not in err.err + err.out  # the secret is never shown
+    assert ws.current_snapshot() is None
+    assert not list(ws.tmp.glob("aeries-*"))  # the staged export is gone
+
+
+def test_missing_permission_area_is_403_and_says_which_area_to_grant(tmp_path, tiny):
+    with pytest.raises(aeries.PullFailed) as e:
+        pull(tmp_path, tiny, Faults(forbidden={"transcript"}))
+    assert 'security area "Course History (HIS)"' in str(e.value) and "HTTP 403" in str(e.value)
+    assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
+
+
+def test_missing_endpoint_is_404_and_stops_the_pull(tmp_path, tiny):
+    with pytest.raises(aeries.PullFailed, match=r"/api/v5/schools/\d+/StudentGroups.*HTTP 404"):
+        pull(tmp_path, tiny, Faults(missing={"student_groups"}))
+
+
+def test_500_then_success_and_429_then_success_are_retried(tmp_path, tiny):
+    ws, _, stats, requests = pull(tmp_path, tiny, Faults(errors={"students": 2}, throttled={"courses": 2}))
+    assert requests["courses"] == 3
+    assert requests["students"] == 2 + 2  # two failures, then one page per school
+    assert {r[0] for r in rows(ws, "student")} == {"1001", "1002", "1003"}
+
+
+def test_errors_beyond_the_retries_fail_the_pull(tmp_path, tiny):
+    with pytest.raises(aeries.PullFailed, match="HTTP 500 after 3 attempts"):
+        pull(tmp_path, tiny, Faults(errors={"staff": 3}))
+
+
+def test_truncated_json_is_retried_then_reported(tmp_path, tiny):
+    ws, *_ = pull(tmp_path, tiny, Faults(truncated={"sections": 1}))
+    assert rows(ws, "section")
+    with pytest.raises(aeries.PullFailed, match="not complete JSON"):
+        pull(tmp_path / "again", tiny, Faults(truncated={"sections": 10}))
+
+
+def test_a_page_slower_than_the_timeout_is_retried_then_reported(tmp_path, tiny):
+    with pytest.raises(aeries.PullFailed, match=r"/api/v5/courses.*no answer within 0.3 s after 2 attempts"):
+        pull(tmp_path, tiny, Faults(slow={"courses": 1.0}), aeries_timeout=0.3, aeries_retries=2)
+
+
+def test_requests_in_flight_never_exceed_the_connections(tmp_path, tiny):
+    _, _, stats, _ = pull(tmp_path, tiny, latency=0.03, aeries_connections=3)
+    assert 2 <= stats.most_in_flight <= 3
+
+
+def test_prior_years_come_from_database_year_and_marks_of_older_years_lose_their_section(tmp_path, sample):
+    _, fixture, _ = sample
+    ws, report, stats, requests = pull(tmp_path, fixture, aeries_prior_years=1)
+    assert stats.years == [2026, 2027]
+    with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
+        years = {y for (y,) in con.execute("SELECT DISTINCT school_year FROM calendar").fetchall()}
+        old = con.execute("SELECT count(*), count(section_id) FROM mark WHERE school_year < 2026").fetchone()
+        kept = con.execute("SELECT count(*) FROM mark WHERE school_year >= 2026 AND section_id IS NULL").fetchone()
+    assert years == {2026, 2027}
+    assert old[0] > 0 and old[1] == 0 and kept[0] == 0
+    assert any("left blank" in str(w) for w in report.warnings)
+    with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM enrollment WHERE calendar_id IS NULL").fetchone()[0] > 0
+
+
+def test_a_bad_value_is_reported_on_its_endpoint_record_and_field(tmp_path, tiny):
+    fixture = fake_aeries.Fixture(tiny.current_year, tiny.years, {k: list(v) for k, v in tiny.records.items()})
+    key = next(k for k in fixture.records if k[0] == "students" and k[1] == 1)
+    records = [json.loads(r) for r in fixture.records[key]]
+    records[1]["StateStudentID"] = "12AB"
+    fixture.records[key] = [json.dumps(r) for r in records]
+    with pytest.raises(ImportRejected) as e:
+        pull(tmp_path, fixture)
+    text = str(e.value)
+    assert ("GET /api/v5/schools/1/students?DatabaseYear=2024, record 2, "
+            "field StateStudentID: '12AB' is not a 9- or 10-digit state student id") in text
+    assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
+
+
+def test_settings_never_show_the_certificate():
+    s = replace(config.Settings(), aeries_certificate="top-secret-cert")
+    assert "top-secret-cert" not in repr(s) and "aeries_certificate=***" in repr(s)

@@ -1,0 +1,93 @@
+"""`sislab import --scores FILE`: the CAASPP Student Score Data File (TOMS) into test_score."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from fixtures import write_export
+
+from sislab.cli import main
+from sislab.core.importer import ImportRejected, import_sis
+from sislab.core.workspace import Workspace
+from sislab.sources.caaspp import import_scores
+
+# The layout's leading fields and the score fields sislab reads, as TOMS names them (^-delimited).
+HEADER = ("RecordType^SSID^StudentLastName^StudentFirstName^StudentMiddleName^DateofBirth^Gender^Blank1^Blank2^"
+          "CALPADSGrade^GradeAssessed^FinalTestCompletedDate^ConditionCode^ScaleScore^StandardErrorMeasurement^"
+          "AchievementLevels^EndofRecord")
+
+
+def score_file(path, *records: str):
+    path.write_text("\n".join([HEADER, *records]) + "\n", encoding="utf-8")
+    return path
+
+
+def record(record_type="01", ssid="1234567890", grade="11", completed="05072025", scale="2650", level="3"):
+    return f"{record_type}^{ssid}^Nunez^Jose^^03042008^M^^^{grade}^{grade}^{completed}^^{scale}^23^{level}^Y"
+
+
+@pytest.fixture
+def ws(tmp_path):
+    ws = Workspace.locate(tmp_path / "ws")
+    import_sis(write_export(tmp_path / "export"), ws, user="test")
+    return ws
+
+
+def scores(ws) -> set:
+    with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
+        return set(con.execute("SELECT * FROM test_score").fetchall())
+
+
+def test_smarter_balanced_ela_and_math_are_matched_on_ssid(ws, tmp_path):
+    path = score_file(tmp_path / "scores.txt", record(), record("02", scale="2590", level="2"),
+                      record("01", ssid="2234567890", grade="04", scale="2400", level="1"),
+                      record("05", scale="300"),  # CAST science: not a Smarter Balanced record
+                      record("02", ssid="2234567890", scale=""))  # not scored: skipped
+    report, matched = import_scores(path, ws, user="test")
+    assert matched == 3
+    assert scores(ws) == {("1001", "CAASPP_ELA", "ELA", 2025, 11, 2650, 3),
+                          ("1001", "CAASPP_MATH", "Math", 2025, 11, 2590, 2),
+                          ("1003", "CAASPP_ELA", "ELA", 2025, 4, 2400, 1)}
+    assert report.row_counts["student"] == 3 and report.row_counts["roster"] == 2  # the rest carried over
+
+
+def test_a_new_file_replaces_that_year_and_keeps_other_years(ws, tmp_path):
+    import_scores(score_file(tmp_path / "a.txt", record(completed="05072024", scale="2500")), ws)
+    import_scores(score_file(tmp_path / "b.txt", record(scale="2700", level="4")), ws)
+    import_scores(score_file(tmp_path / "c.txt", record(scale="2710", level="4")), ws)
+    assert {(r[3], r[5]) for r in scores(ws)} == {(2024, 2500), (2025, 2710)}
+
+
+def test_an_unknown_ssid_is_a_finding_on_its_record_and_the_rest_is_imported(ws, tmp_path):
+    path = score_file(tmp_path / "scores.txt", record(), record(ssid="9999999999"))
+    report, matched = import_scores(path, ws)
+    assert matched == 1
+    assert [str(w) for w in report.warnings] == [
+        "scores.txt, record 2, field SSID: SSID '9999999999' is not a state_id of any student; "
+        "the score is not imported"]
+
+
+def test_a_bad_level_is_rejected_on_the_file_record_and_field(ws, tmp_path):
+    before = ws.current_snapshot()
+    with pytest.raises(ImportRejected) as e:
+        import_scores(score_file(tmp_path / "scores.txt", record(), record("02", level="9")), ws)
+    assert "scores.txt, record 2, field AchievementLevels: '9' must be between 1 and 7" in str(e.value)
+    assert ws.current_snapshot() == before
+
+
+def test_a_file_of_another_district_or_format_is_rejected(ws, tmp_path):
+    with pytest.raises(ImportRejected, match="no Smarter Balanced score of a known student"):
+        import_scores(score_file(tmp_path / "other.txt", record(ssid="9999999999")), ws)
+    (tmp_path / "roster.csv").write_text("SSID,Name\n1234567890,Jose\n")
+    with pytest.raises(ImportRejected, match="lacks RecordType, GradeAssessed, ScaleScore"):
+        import_scores(tmp_path / "roster.csv", ws)
+    with pytest.raises(ImportRejected, match="'2025-13-45' is not a test completion date"):
+        import_scores(score_file(tmp_path / "bad.txt", record(completed="2025-13-45")), ws)
+
+
+def test_cli_imports_scores_and_rejects_without_traceback(ws, tmp_path, capsys):
+    path = score_file(tmp_path / "scores.txt", record())
+    assert main(["--workspace", str(ws.root), "import", "--scores", str(path)]) == 0
+    assert "read 1 CAASPP scores" in capsys.readouterr().out
+    assert main(["--workspace", str(ws.root), "import", "--scores", str(tmp_path / "missing.txt")]) == 2
+    assert "no such file" in capsys.readouterr().err

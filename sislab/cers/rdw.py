@@ -37,7 +37,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 
-from .layout import HEADER, MAX_STUDENTS
+from .layout import HEADER, MAX_STUDENTS, SCHOOL_YEARS_BACK
 
 # RDW's failure and success texts (DefaultCsvValidationService).
 FAILURE = "Row: {row} Failure: {message}"
@@ -71,7 +71,7 @@ def accepted(results: list[Result]) -> bool:
     return all(r.ok for r in results)
 
 
-def school_years(today: date | None = None, back: int = 2) -> frozenset[int]:
+def school_years(today: date | None = None, back: int = SCHOOL_YEARS_BACK) -> frozenset[int]:
     """The years sislab takes as CERS's: the current school year (end year) and `back` before it.
 
     RDW accepts the years of its warehouse table `school_year`, which the state fills; a group

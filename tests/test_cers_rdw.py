@@ -77,6 +77,10 @@ CASES = {
                                 "Row: 1 Failure: Record does not contain a group name",
                                 "Row: 2 Failure: Record does not contain a group name",
                                 "Row: 3 Failure: Record does not contain a school"]),
+    # StringUtils.isBlank is Character.isWhitespace: an em space is blank, a no-break space is not.
+    "group name of an em space": (rows(f"\u2003,{A},2027,ELA,1234567890,"),
+                                  ["Row: 1 Failure: Record does not contain a group name"]),
+    "group name of a no-break space": (rows(f"\u00a0,{A},2027,ELA,1234567890,"), []),
     # DCV.validateRecords: subject stripped, compared ignoring case with the warehouse's codes and "all".
     "subject codes any case, spaces": (rows(f"G 1,{A},2027, ela ,1234567890,", f"G 2,{A},2027,ALL,1,",
                                             f"G 3,{A},2027,math,1,"), []),

@@ -241,12 +241,16 @@ def _java_whitespace(ch: str) -> bool:
 
 
 def _blank(value: str) -> bool:
-    """StringUtils.isBlank."""
+    """StringUtils.isBlank (Java's whitespace is a part of Python's: a first non-space character decides)."""
+    if value and not value[0].isspace():
+        return False
     return all(_java_whitespace(ch) for ch in value)
 
 
 def _strip_to_none(value: str) -> str | None:
     """StringUtils.stripToNull."""
+    if value and not value[0].isspace() and not value[-1].isspace():
+        return value
     start, end = 0, len(value)
     while start < end and _java_whitespace(value[start]):
         start += 1
@@ -257,6 +261,8 @@ def _strip_to_none(value: str) -> str | None:
 
 def _java_int(value: str) -> int | None:
     """Integer.valueOf: an optional sign and decimal digits (any script), within 32 bits; else None."""
+    if value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
     digits = value[1:] if value[:1] in ("+", "-") else value
     if not digits or any(unicodedata.decimal(ch, None) is None for ch in digits):
         return None
@@ -266,5 +272,5 @@ def _java_int(value: str) -> int | None:
 
 def _equals_ignore_case(a: str, b: str) -> bool:
     """String.equalsIgnoreCase: same length, each pair of characters equal upper- or lower-cased."""
-    return len(a) == len(b) and all(x == y or x.upper() == y.upper() or x.lower() == y.lower()
-                                    for x, y in zip(a, b))
+    return a == b or (len(a) == len(b) and all(x == y or x.upper() == y.upper() or x.lower() == y.lower()
+                                               for x, y in zip(a, b)))

@@ -155,6 +155,7 @@ def test_a_consolidated_file_leaves_out_a_profile_without_rows_and_says_so(ws):
     cers.save(ws, "alice", EMPTY)
     [made] = cers.create(ws, "alice", ["Demo counselors", "Nothing taught"], consolidate=True, as_of=AS_OF)
     assert made.path.exists() and made.build.empty_profiles == ("Nothing taught",)
+    assert "left out, no rows: Nothing taught (why: see the report)" in made.text()
     [note] = [f for f in made.findings if f.rule == "empty_profile"]
     assert note.text().startswith("Warning: profile Nothing taught gives no rows, so the file has none of its groups")
 

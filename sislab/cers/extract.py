@@ -66,6 +66,8 @@ class Extract:
                 f"{len(self.build.errors)} errors, {len(self.findings) - len(self.build.errors)} warnings")
         lines = [head, f"  file: {self.path}" if self.path else f"  NOT WRITTEN: {self.why_not_written}",
                  f"  pre-flight report: {self.report_path}"]
+        if self.path and self.build.empty_profiles:
+            lines.append(f"  left out, no rows: {', '.join(self.build.empty_profiles)} (why: see the report)")
         lines += [f"  upload: {line}" for line in self.upload.text().splitlines()] if self.upload else []
         return "\n".join(lines + [f"  {n}" for n in self.notes])
 

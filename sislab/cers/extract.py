@@ -189,11 +189,12 @@ def check_file(path: Path, today: date | None = None) -> list[Finding]:
 def _file_preflight(text: str) -> list[Finding]:
     """preflight.sql over a file's rows (RDW has accepted its header and its CSV)."""
     rows = [r for r in csv.reader(io.StringIO(text.removeprefix(rdw.BOM), newline="")) if r][1:]
-    values = [[v if v.strip() else None for v in (r + [""] * len(HEADER))[:len(HEADER)]] for r in rows]
-    frame = pd.DataFrame(values, columns=list(HEADER), dtype=object)
+    frame = pd.DataFrame({name: [(r[i] if i < len(r) else "").strip() and r[i] or None for r in rows]
+                          for i, name in enumerate(HEADER)}, dtype=object)  # a blank value is NULL
     frame.insert(0, "row_no", range(1, len(frame) + 1))
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.register("file_rows", frame)
         con.execute("CREATE TEMP TABLE cers_row AS SELECT * FROM file_rows")
         return preflight(con)

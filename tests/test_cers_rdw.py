@@ -105,6 +105,10 @@ CASES = {
     "201 students": (rows(*students(201), *students(1, group="G 2")),
                      [f"Row: 201 Failure: School [{A}] Group [G 1] contains 201 students.  "
                       "Maximum students allowed per group is 200"]),
+    # ... checked when the next group starts, after the school has changed: RDW then names the new school.
+    "201 students, then another school": (rows(*students(201), *students(1, school=B)),
+                                          [f"Row: 201 Failure: School [{B}] Group [G 1] contains 201 students.  "
+                                           "Maximum students allowed per group is 200"]),
     "user rows do not count": (rows(*students(200), f"G 1,{A},2027,ELA,,t1@district.org"), []),
     # DCV: adjacent rows whose school+group+year match ignoring case are one group: 150 + 60 students.
     "names equal ignoring case make one group": (

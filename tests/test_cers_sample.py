@@ -137,8 +137,7 @@ EMPTY = cers.Profile("Nothing taught", "secondary", ("001",), subject_areas=("Ba
 
 
 def test_a_profile_without_rows_writes_no_file_records_nothing_and_uploads_nothing(ws, server, monkeypatch):  # noqa: F811
-    settings, state = server
-    upload_to(server_settings=settings, monkeypatch=monkeypatch)
+    upload_to(server_settings=server[0], monkeypatch=monkeypatch)
     cers.save(ws, "alice", DEMO_PROFILES[4])
     cers.save(ws, "alice", EMPTY)
     full, empty = cers.create(ws, "alice", ["Demo counselors", "Nothing taught"], upload=True, as_of=AS_OF)

@@ -178,3 +178,13 @@ def test_cli_check_prints_rdws_lines_and_fails_on_a_rejected_file(tmp_path, caps
 def test_cli_check_of_a_missing_file_is_a_user_error(tmp_path, capsys):
     assert cli.main(["cers", "check", str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv" in capsys.readouterr().err
+
+
+def test_cli_check_knows_the_schools_of_the_sis_data(tmp_path, capsys):
+    path = tmp_path / "typo.csv"
+    path.write_text(rows(f"G 1,{A},2027,ELA,1234567890,", "G 2,19753091939999,2027,ELA,1234567891,"))
+    assert [f.text() for f in check_file(path, today=TODAY) if f.severity == "error"] == []  # 14 digits
+    assert cli.main(["cers", "check", str(path), "--as-of", str(TODAY)]) == 1  # the session's sample district
+    out = capsys.readouterr().out
+    assert "Schools CERS knows: the 7 CDS codes of the SIS data" in out
+    assert "Row: 2 Failure: School [19753091939999] can not be found" in out

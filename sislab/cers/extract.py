@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from contextlib import closing
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -166,9 +167,10 @@ def extracted_file(ws: Workspace, user: str, file_id: int) -> Path:
     return Path(match.path.iloc[0])
 
 
-def check_file(path: Path, today: date | None = None) -> list[Finding]:
+def check_file(path: Path, today: date | None = None, schools: Collection[str] | None = None) -> list[Finding]:
     """Any CERS file checked: RDW's verdict with RDW's messages (rule `rdw`, errors: CERS rejects
-    the file), then sislab's warnings about what CERS accepts but users rarely mean."""
+    the file), then sislab's warnings about what CERS accepts but users rarely mean. `schools`:
+    the CDS codes CERS knows for the district (default: any 14-digit code)."""
     data = Path(path).read_bytes()
     found = []
     try:
@@ -179,11 +181,23 @@ def check_file(path: Path, today: date | None = None) -> list[Finding]:
                              f"line {line} is not a character; CERS reads group files as UTF-8 and would store "
                              "\ufffd in its place. Save the file as UTF-8 (Excel: CSV UTF-8)", row=0))
         text = data.decode("utf-8", errors="replace")
-    results = rdw.validate(text, rdw.school_years(today))
+    known = rdw.cds_code if schools is None else frozenset(schools).__contains__
+    results = rdw.validate(text, rdw.school_years(today), known_school=known)
     found += [Finding("error", "rdw", r.message, r.row) for r in results if not r.ok]
     if any(r.row == 0 and not r.ok for r in results):
         return found  # no usable header or rows: nothing more to say about them
     return found + [f for f in _file_preflight(text) if f.rule not in RDW_RULES]
+
+
+def sis_schools(ws: Workspace) -> frozenset[str] | None:
+    """The CDS codes of the SIS data's schools (the schools a district's CERS login may upload
+    for), or None before anything is imported."""
+    try:
+        with store.snapshot(ws) as con:
+            return frozenset(c for (c,) in con.execute("SELECT cds_code FROM school WHERE cds_code IS NOT NULL"
+                                                       ).fetchall())
+    except store.NoSnapshot:
+        return None
 
 
 def _file_preflight(text: str) -> list[Finding]:

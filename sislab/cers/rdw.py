@@ -17,10 +17,11 @@ verdict and RDW's messages:
   are not checked further;
 - the school year must be one of the warehouse's years (`SELECT year FROM school_year`);
 - the subject, stripped, must be a warehouse subject code or `All` (any case); blank is fine;
-- schools must be known (sislab cannot see CERS's list: it takes a 14-digit CDS code as
-  known) and contiguous; a group (school + name + year, compared ignoring case with the row
-  before) must be contiguous, and a later row of it may not state another subject (a blank
-  subject changes nothing);
+- schools must be known to CERS for the uploading login (sislab cannot see CERS's list: the
+  caller passes the SIS data's CDS codes, else any 14-digit code counts) and contiguous; a
+  group (school + name + year, compared ignoring case with the row before) must be
+  contiguous, and a later row of it may not state another subject (a blank subject changes
+  nothing);
 - at most 200 rows with a non-blank SSID per group, counted over adjacent rows whose
   names match ignoring case.
 

@@ -128,7 +128,10 @@ def create_command(args) -> int:
 def check_command(args) -> int:
     from sislab.cli import UserError
 
-    schools = extract.sis_schools(Workspace.locate())
+    try:
+        schools = extract.sis_schools(Workspace.locate())
+    except OSError:  # no workspace can be made here: check without the SIS's schools
+        schools = None
     print(f"Schools CERS knows: the {len(schools)} CDS codes of the SIS data" if schools is not None
           else "Schools CERS knows: no SIS data imported, so any 14-digit CDS code")
     try:

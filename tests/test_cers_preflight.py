@@ -39,8 +39,8 @@ def test_a_good_file_has_no_findings(tmp_path):
 def test_rows_are_numbered_from_1_without_the_header(tmp_path):
     findings = check(tmp_path, [row(), row(ssid="123")])
     assert [f.text() for f in findings] == [
-        "Row: 2 Warning: 001 Smith Ann 1 1: student_ssid 123 is not a 10-digit SSID (CERS does not check: it makes "
-        "a placeholder student)"]
+        ("Row: 2 Warning: 001 Smith Ann 1 1: student_ssid 123 is not a 10-digit SSID (CERS does not check: it makes "
+         "a placeholder student)")]
 
 
 @pytest.mark.parametrize("name, rule", [("x" * 256, "group_name_length"), ("a\\b", "group_name_backslash"),

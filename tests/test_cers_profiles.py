@@ -191,6 +191,8 @@ def test_unknown_ids_are_refused_when_a_profile_is_saved_unless_allowed(ws, caps
         cers.save(ws, "alice", Profile("Groups", "student_group", ("001",), groups=("avid (001)", "Chess Club")))
     with pytest.raises(ProfileError, match="Unknown counselor C404 in"):
         cers.save(ws, "alice", Profile("C", "counselor", ("001",), counselors=("C404",)))
+    with pytest.raises(ProfileError, match="Choose at least one school.* Unknown teacher NOPE in the SIS data"):
+        cers.save(ws, "alice", Profile("Both", "secondary", (), teachers=("NOPE",)))  # every problem at once
     assert cers.save(ws, "alice", odd, allow_unknown=True).schools == ("001", "999")
     args = ["cers", "profiles", "create", "Odd2", "--type", "secondary", "--schools", "001,999", "--user", "alice"]
     assert cli.main(args) == 2 and "--allow-unknown" in capsys.readouterr().err

@@ -44,8 +44,8 @@ CASES = {
     # finds no such column (IllegalArgumentException) -> the second message.
     "header with a leading space": (" " + rows(f"G 1,{A},2027,ELA,1234567890,"), [INVALID_HEADERS, INVALID_CSV]),
     # DCV.validateHeaders: the six names in order; the records are still read by name, and are fine.
-    "header out of order": ("school_natural_id,group_name,school_year,subject_code,student_ssid,group_user_login\r\n"
-                            f"{A},G 1,2027,ELA,1234567890,\r\n", [INVALID_HEADERS]),
+    "header out of order": (("school_natural_id,group_name,school_year,subject_code,student_ssid,group_user_login\r\n"
+                             f"{A},G 1,2027,ELA,1234567890,\r\n"), [INVALID_HEADERS]),
     # DCV.validateHeaders compares only the first six names.
     "header with a seventh column": (rows(f"G 1,{A},2027,ELA,1234567890,,note").replace(H, H + ",note", 1), []),
     # commons-csv: a name twice (case ignored) is an IllegalArgumentException while parsing the header.
@@ -77,6 +77,10 @@ CASES = {
                                 "Row: 1 Failure: Record does not contain a group name",
                                 "Row: 2 Failure: Record does not contain a group name",
                                 "Row: 3 Failure: Record does not contain a school"]),
+    # StringUtils.isBlank is Character.isWhitespace: an em space is blank, a no-break space is not.
+    "group name of an em space": (rows(f"\u2003,{A},2027,ELA,1234567890,"),
+                                  ["Row: 1 Failure: Record does not contain a group name"]),
+    "group name of a no-break space": (rows(f"\u00a0,{A},2027,ELA,1234567890,"), []),
     # DCV.validateRecords: subject stripped, compared ignoring case with the warehouse's codes and "all".
     "subject codes any case, spaces": (rows(f"G 1,{A},2027, ela ,1234567890,", f"G 2,{A},2027,ALL,1,",
                                             f"G 3,{A},2027,math,1,"), []),
@@ -99,14 +103,18 @@ CASES = {
     # DCV.validateStudentCount: 200 rows with an SSID pass; 201 fail, reported at the group's last row.
     "200 students": (rows(*students(200)), []),
     "201 students": (rows(*students(201), *students(1, group="G 2")),
-                     [f"Row: 201 Failure: School [{A}] Group [G 1] contains 201 students.  "
-                      "Maximum students allowed per group is 200"]),
+                     [(f"Row: 201 Failure: School [{A}] Group [G 1] contains 201 students.  "
+                       "Maximum students allowed per group is 200")]),
+    # ... checked when the next group starts, after the school has changed: RDW then names the new school.
+    "201 students, then another school": (rows(*students(201), *students(1, school=B)),
+                                          [(f"Row: 201 Failure: School [{B}] Group [G 1] contains 201 students.  "
+                                            "Maximum students allowed per group is 200")]),
     "user rows do not count": (rows(*students(200), f"G 1,{A},2027,ELA,,t1@district.org"), []),
     # DCV: adjacent rows whose school+group+year match ignoring case are one group: 150 + 60 students.
     "names equal ignoring case make one group": (
         rows(*students(150, group="Reading Intervention 1"), *students(60, group="READING INTERVENTION 1", first=150)),
-        [f"Row: 210 Failure: School [{A}] Group [Reading Intervention 1] contains 210 students.  "
-         "Maximum students allowed per group is 200"]),
+        [(f"Row: 210 Failure: School [{A}] Group [Reading Intervention 1] contains 210 students.  "
+          "Maximum students allowed per group is 200")]),
     "names equal ignoring case re-define the subject": (
         rows(f"Reading 1,{A},2027,ELA,1,", f"READING 1,{A},2027,Math,2,"),
         ["Row: 2 Failure: Record is attempting to re-define group subject from [ELA] to [Math]"]),
@@ -119,7 +127,7 @@ CASES = {
     "school out of order": (rows(f"A,{A},2027,,1,", f"B,{B},2027,,2,", f"C,{A},2027,,3,"),
                             [f"Row: 3 Failure: School [{A}] is out-of-order: sort CSV by school, group, year"]),
     # ... and known to CERS (sislab cannot see CERS's list: a 14-digit CDS code stands for known).
-    "unknown school": (rows(f"A,1975309193000,2027,,1,", f"B,{A},2027,,2,"),
+    "unknown school": (rows("A,1975309193000,2027,,1,", f"B,{A},2027,,2,"),
                        ["Row: 1 Failure: School [1975309193000] can not be found"]),
     "two schools in order": (rows(f"A,{A},2027,,1,", f"B,{A},2027,,2,", f"B,{B},2027,,3,"), []),
     # commons-csv: text after a closing quote is an IOException ("Error reading file [...]").
@@ -170,3 +178,13 @@ def test_cli_check_prints_rdws_lines_and_fails_on_a_rejected_file(tmp_path, caps
 def test_cli_check_of_a_missing_file_is_a_user_error(tmp_path, capsys):
     assert cli.main(["cers", "check", str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv" in capsys.readouterr().err
+
+
+def test_cli_check_knows_the_schools_of_the_sis_data(tmp_path, capsys):
+    path = tmp_path / "typo.csv"
+    path.write_text(rows(f"G 1,{A},2027,ELA,1234567890,", "G 2,19753091939999,2027,ELA,1234567891,"))
+    assert [f.text() for f in check_file(path, today=TODAY) if f.severity == "error"] == []  # 14 digits
+    assert cli.main(["cers", "check", str(path), "--as-of", str(TODAY)]) == 1  # the session's sample district
+    out = capsys.readouterr().out
+    assert "Schools CERS knows: the 7 CDS codes of the SIS data" in out
+    assert "Row: 2 Failure: School [19753091939999] can not be found" in out

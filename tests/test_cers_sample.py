@@ -137,8 +137,7 @@ EMPTY = cers.Profile("Nothing taught", "secondary", ("001",), subject_areas=("Ba
 
 
 def test_a_profile_without_rows_writes_no_file_records_nothing_and_uploads_nothing(ws, server, monkeypatch):  # noqa: F811
-    settings, state = server
-    upload_to(server_settings=settings, monkeypatch=monkeypatch)
+    upload_to(server_settings=server[0], monkeypatch=monkeypatch)
     cers.save(ws, "alice", DEMO_PROFILES[4])
     cers.save(ws, "alice", EMPTY)
     full, empty = cers.create(ws, "alice", ["Demo counselors", "Nothing taught"], upload=True, as_of=AS_OF)
@@ -155,6 +154,7 @@ def test_a_consolidated_file_leaves_out_a_profile_without_rows_and_says_so(ws):
     cers.save(ws, "alice", EMPTY)
     [made] = cers.create(ws, "alice", ["Demo counselors", "Nothing taught"], consolidate=True, as_of=AS_OF)
     assert made.path.exists() and made.build.empty_profiles == ("Nothing taught",)
+    assert "left out, no rows: Nothing taught (why: see the report)" in made.text()
     [note] = [f for f in made.findings if f.rule == "empty_profile"]
     assert note.text().startswith("Warning: profile Nothing taught gives no rows, so the file has none of its groups")
 

@@ -20,7 +20,7 @@ def test_demo_imports_sample_runs_every_job_and_writes_reports(tmp_path):
     assert list(reports.glob("cers/*.csv"))
     for path in reports.glob("cers/*.csv"):  # every CERS file the demo makes is one CERS accepts
         check = subprocess.run([sys.executable, "-m", "sislab", "cers", "check", str(path)], env=env, cwd=tmp_path,
-                               capture_output=True, text=True, timeout=120)
+                               capture_output=True, text=True, timeout=120, check=False)
         assert check.returncode == 0 and " 0 error(s)" in check.stdout, check.stdout[-3000:]
     assert list(reports.glob("**/SCA8_*_001.txt"))
     assert list(reports.glob("ag_alignment/*/*.csv"))

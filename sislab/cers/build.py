@@ -87,8 +87,8 @@ def build(con: duckdb.DuckDBPyConnection, profiles: list[Profile] | tuple[Profil
                 " school_id VARCHAR, group_base VARCHAR, student_id VARCHAR, staff_id VARCHAR, role VARCHAR)")
     for profile in profiles:
         result.findings += _add_profile(con, profile, result.school_year, as_of)
-    con.execute("CREATE OR REPLACE TEMP TABLE cers_shared_ssid AS SELECT state_id FROM student"
-                " WHERE state_id IS NOT NULL GROUP BY state_id HAVING count(DISTINCT student_id) > 1")
+    con.execute("CREATE OR REPLACE TEMP TABLE cers_shared_ssid AS SELECT state_id FROM student"  # student_id is its key
+                " WHERE state_id IS NOT NULL GROUP BY state_id HAVING count(*) > 1")
     result.findings += _left_out(con) + _shared_ssids(con) + _subject_conflicts(con)
     con.execute(sql_text(PACKAGE, "groups.sql"))
     result.findings += _schools_without_cds(con) + _renamed_groups(con)
@@ -102,13 +102,13 @@ def build(con: duckdb.DuckDBPyConnection, profiles: list[Profile] | tuple[Profil
         result.findings.append(Finding("error", "school_year", f"Invalid school year: {result.school_year} (CERS "
                                        f"takes the years {_years_text(rdw.school_years())}; the roster date "
                                        f"{as_of} is in school year {result.school_year})", row=0))
-    result.empty_profiles = _empty_profiles(con, profiles)
-    result.findings += [_empty_profile_finding(name, result.findings) for name in result.empty_profiles]
     per_group = con.execute("SELECT group_name, count(*), count(student_ssid), count(group_user_login)"
                             " FROM cers_row GROUP BY group_name").fetchall()  # one scan for counts and names
     result.group_names = frozenset(name for name, *_ in per_group)
     result.counts = {"rows": sum(g[1] for g in per_group), "groups": len(result.group_names - {None}),
                      "students": sum(g[2] for g in per_group), "users": sum(g[3] for g in per_group)}
+    result.empty_profiles = _empty_profiles(con, profiles, result.counts["rows"])
+    result.findings += [_empty_profile_finding(name, result.findings) for name in result.empty_profiles]
     return result
 
 
@@ -312,12 +312,16 @@ def _in_built_file(finding: Finding) -> Finding:
                    "rename one of the groups in the SIS")
 
 
-def _empty_profiles(con, profiles) -> tuple[str, ...]:
-    """Profiles none of whose students is in the file."""
+def _empty_profiles(con, profiles, rows: int) -> tuple[str, ...]:
+    """Profiles none of whose groups is in the file (a group is there when it has a student row)."""
     names = [p.name for p in profiles]
-    rows = {name for (name,) in run(con, "SELECT DISTINCT c.profile FROM cers_candidate c JOIN cers_sorted r"
-                                         " USING (school_id, group_base, student_id)").fetchall()}
-    return tuple(name for name in names if name not in rows)
+    if len(names) == 1 or not rows:
+        return tuple(names) if not rows else ()
+    present = {name for (name,) in con.execute(
+        "SELECT DISTINCT c.profile FROM (SELECT DISTINCT profile, school_id, group_base FROM cers_candidate) c"
+        " SEMI JOIN (SELECT DISTINCT school_id, group_base FROM cers_sorted) r USING (school_id, group_base)"
+    ).fetchall()}
+    return tuple(name for name in names if name not in present)
 
 
 def _empty_profile_finding(name: str, findings: list[Finding]) -> Finding:

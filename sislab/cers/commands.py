@@ -129,7 +129,13 @@ def check_command(args) -> int:
     from sislab.cli import UserError
 
     try:
-        findings = extract.check_file(args.file, today=args.as_of)
+        schools = extract.sis_schools(Workspace.locate())
+    except OSError:  # no workspace can be made here: check without the SIS's schools
+        schools = None
+    print(f"Schools CERS knows: the {len(schools)} CDS codes of the SIS data" if schools is not None
+          else "Schools CERS knows: no SIS data imported, so any 14-digit CDS code")
+    try:
+        findings = extract.check_file(args.file, today=args.as_of, schools=schools)
     except OSError as e:
         raise UserError(f"Cannot read {args.file}: {e.strerror or e}") from None
     for f in findings:

@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 from contextlib import closing
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -66,6 +67,8 @@ class Extract:
                 f"{len(self.build.errors)} errors, {len(self.findings) - len(self.build.errors)} warnings")
         lines = [head, f"  file: {self.path}" if self.path else f"  NOT WRITTEN: {self.why_not_written}",
                  f"  pre-flight report: {self.report_path}"]
+        if self.path and self.build.empty_profiles:
+            lines.append(f"  left out, no rows: {', '.join(self.build.empty_profiles)} (why: see the report)")
         lines += [f"  upload: {line}" for line in self.upload.text().splitlines()] if self.upload else []
         return "\n".join(lines + [f"  {n}" for n in self.notes])
 
@@ -164,9 +167,10 @@ def extracted_file(ws: Workspace, user: str, file_id: int) -> Path:
     return Path(match.path.iloc[0])
 
 
-def check_file(path: Path, today: date | None = None) -> list[Finding]:
+def check_file(path: Path, today: date | None = None, schools: Collection[str] | None = None) -> list[Finding]:
     """Any CERS file checked: RDW's verdict with RDW's messages (rule `rdw`, errors: CERS rejects
-    the file), then sislab's warnings about what CERS accepts but users rarely mean."""
+    the file), then sislab's warnings about what CERS accepts but users rarely mean. `schools`:
+    the CDS codes CERS knows for the district (default: any 14-digit code)."""
     data = Path(path).read_bytes()
     found = []
     try:
@@ -177,21 +181,34 @@ def check_file(path: Path, today: date | None = None) -> list[Finding]:
                              f"line {line} is not a character; CERS reads group files as UTF-8 and would store "
                              "\ufffd in its place. Save the file as UTF-8 (Excel: CSV UTF-8)", row=0))
         text = data.decode("utf-8", errors="replace")
-    results = rdw.validate(text, rdw.school_years(today))
+    known = rdw.cds_code if schools is None else frozenset(schools).__contains__
+    results = rdw.validate(text, rdw.school_years(today), known_school=known)
     found += [Finding("error", "rdw", r.message, r.row) for r in results if not r.ok]
     if any(r.row == 0 and not r.ok for r in results):
         return found  # no usable header or rows: nothing more to say about them
     return found + [f for f in _file_preflight(text) if f.rule not in RDW_RULES]
 
 
+def sis_schools(ws: Workspace) -> frozenset[str] | None:
+    """The CDS codes of the SIS data's schools (the schools a district's CERS login may upload
+    for), or None before anything is imported."""
+    try:
+        with store.snapshot(ws) as con:
+            return frozenset(c for (c,) in con.execute("SELECT cds_code FROM school WHERE cds_code IS NOT NULL"
+                                                       ).fetchall())
+    except store.NoSnapshot:
+        return None
+
+
 def _file_preflight(text: str) -> list[Finding]:
     """preflight.sql over a file's rows (RDW has accepted its header and its CSV)."""
     rows = [r for r in csv.reader(io.StringIO(text.removeprefix(rdw.BOM), newline="")) if r][1:]
-    values = [[v if v.strip() else None for v in (r + [""] * len(HEADER))[:len(HEADER)]] for r in rows]
-    frame = pd.DataFrame(values, columns=list(HEADER), dtype=object)
+    frame = pd.DataFrame({name: [(r[i] if i < len(r) else "").strip() and r[i] or None for r in rows]
+                          for i, name in enumerate(HEADER)}, dtype=object)  # a blank value is NULL
     frame.insert(0, "row_no", range(1, len(frame) + 1))
     con = duckdb.connect()
     try:
+        con.execute("SET enable_progress_bar = false")
         con.register("file_rows", frame)
         con.execute("CREATE TEMP TABLE cers_row AS SELECT * FROM file_rows")
         return preflight(con)

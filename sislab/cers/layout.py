@@ -11,6 +11,7 @@ LAYOUT: dict = tomllib.loads(resources.files(__package__).joinpath("layout.toml"
 HEADER: tuple[str, ...] = tuple(LAYOUT["header"])
 MAX_STUDENTS: int = LAYOUT["max_students_per_group"]
 MAX_NAME: int = LAYOUT["max_group_name"]
+SCHOOL_YEARS_BACK: int = LAYOUT["school_years_back"]
 LOGIN_PATTERN: str = ADDRESS.pattern  # a login is an e-mail address, checked as notify checks them
 
 

@@ -162,7 +162,7 @@ def save(ws: Workspace, user: str, profile: Profile, *, allow_unknown: bool = Fa
     if identity.is_read_only(ws, user):
         raise NotAllowed(f"{user} may not change CERS profiles (read-only role).")
     found = problems(profile)
-    unknown = [] if allow_unknown or found else unknown_ids(ws, profile)
+    unknown = [] if allow_unknown else unknown_ids(ws, profile)
     if unknown:
         found.append("U" + "; ".join(unknown)[1:] + " in the SIS data (check the ids, or keep them with "
                      "--allow-unknown).")

@@ -17,10 +17,11 @@ verdict and RDW's messages:
   are not checked further;
 - the school year must be one of the warehouse's years (`SELECT year FROM school_year`);
 - the subject, stripped, must be a warehouse subject code or `All` (any case); blank is fine;
-- schools must be known (sislab cannot see CERS's list: it takes a 14-digit CDS code as
-  known) and contiguous; a group (school + name + year, compared ignoring case with the row
-  before) must be contiguous, and a later row of it may not state another subject (a blank
-  subject changes nothing);
+- schools must be known to CERS for the uploading login (sislab cannot see CERS's list: the
+  caller passes the SIS data's CDS codes, else any 14-digit code counts) and contiguous; a
+  group (school + name + year, compared ignoring case with the row before) must be
+  contiguous, and a later row of it may not state another subject (a blank subject changes
+  nothing);
 - at most 200 rows with a non-blank SSID per group, counted over adjacent rows whose
   names match ignoring case.
 
@@ -37,7 +38,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 
-from .layout import HEADER, MAX_STUDENTS
+from .layout import HEADER, MAX_STUDENTS, SCHOOL_YEARS_BACK
 
 # RDW's failure and success texts (DefaultCsvValidationService).
 FAILURE = "Row: {row} Failure: {message}"
@@ -71,7 +72,7 @@ def accepted(results: list[Result]) -> bool:
     return all(r.ok for r in results)
 
 
-def school_years(today: date | None = None, back: int = 2) -> frozenset[int]:
+def school_years(today: date | None = None, back: int = SCHOOL_YEARS_BACK) -> frozenset[int]:
     """The years sislab takes as CERS's: the current school year (end year) and `back` before it.
 
     RDW accepts the years of its warehouse table `school_year`, which the state fills; a group
@@ -241,12 +242,16 @@ def _java_whitespace(ch: str) -> bool:
 
 
 def _blank(value: str) -> bool:
-    """StringUtils.isBlank."""
+    """StringUtils.isBlank (Java's whitespace is a part of Python's: a first non-space character decides)."""
+    if value and not value[0].isspace():
+        return False
     return all(_java_whitespace(ch) for ch in value)
 
 
 def _strip_to_none(value: str) -> str | None:
     """StringUtils.stripToNull."""
+    if value and not value[0].isspace() and not value[-1].isspace():
+        return value
     start, end = 0, len(value)
     while start < end and _java_whitespace(value[start]):
         start += 1
@@ -257,6 +262,8 @@ def _strip_to_none(value: str) -> str | None:
 
 def _java_int(value: str) -> int | None:
     """Integer.valueOf: an optional sign and decimal digits (any script), within 32 bits; else None."""
+    if value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
     digits = value[1:] if value[:1] in ("+", "-") else value
     if not digits or any(unicodedata.decimal(ch, None) is None for ch in digits):
         return None
@@ -266,5 +273,5 @@ def _java_int(value: str) -> int | None:
 
 def _equals_ignore_case(a: str, b: str) -> bool:
     """String.equalsIgnoreCase: same length, each pair of characters equal upper- or lower-cased."""
-    return len(a) == len(b) and all(x == y or x.upper() == y.upper() or x.lower() == y.lower()
-                                    for x, y in zip(a, b))
+    return a == b or (len(a) == len(b) and all(x == y or x.upper() == y.upper() or x.lower() == y.lower()
+                                               for x, y in zip(a, b)))

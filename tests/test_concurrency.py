@@ -50,7 +50,7 @@ def start(script: str, *args) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def finished(proc: subprocess.Popen, timeout: float = 60) -> dict:
+def finished(proc: subprocess.Popen, timeout: float = 180) -> dict:
     out, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, err[-3000:]
     return json.loads(out)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from sislab.core import store
-from sislab.core.workspace import Workspace, write_atomic
+from sislab.core.safe_csv import write_frame
+from sislab.core.workspace import Workspace
 
 from . import transcripts
 from .alignment import AgReport, check, default_year
@@ -39,7 +40,7 @@ def write_report(report: AgReport, out_dir: str | Path) -> list[Path]:
     """The report's CSV files in `out_dir` (owner-only, atomic)."""
     tables = {"rates": rates_table(report), "worklist": report.worklist,
               "not_taught": report.not_taught, "missing_flags": report.missing_flags}
-    return [write_atomic(Path(out_dir) / name, tables[part].to_csv(index=False))
+    return [write_frame(Path(out_dir) / name, tables[part])
             for name, part in REPORT_FILES.items()]
 
 

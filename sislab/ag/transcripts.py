@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from sislab.core.store import sql_text
-from sislab.core.workspace import write_atomic
+from sislab.core.safe_csv import write_frame
 
 from .alignment import PACKAGE, run_query
 
@@ -48,5 +48,5 @@ def transcript_frames(con: duckdb.DuckDBPyConnection, school_year: int, schools=
 
 def write_transcripts(frames: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
     """Write the files (UTF-8, owner-only, atomically) into `out_dir`; return their paths."""
-    return [write_atomic(Path(out_dir) / name, df.to_csv(index=False, date_format="%Y-%m-%d"))
+    return [write_frame(Path(out_dir) / name, df, date_format="%Y-%m-%d")
             for name, df in frames.items()]

@@ -111,6 +111,10 @@ class Recovery:
                 f"leftover work files removed: {len(self.removed)}")
 
 
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids)) or "none"
+
+
 def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user: str | None = None,
                progress=None, *, accept_shrink: bool = False, max_shrink: float = MAX_SHRINK) -> ImportReport:
     """Validate every export in `source_dir` and publish them as the new SIS snapshot.

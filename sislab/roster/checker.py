@@ -75,7 +75,8 @@ def check_feed(path: str | Path, previous: str | Path | None = None, *, homeroom
                max_gone_share: float | None = None) -> CheckReport:
     """Check the OneRoster zip at `path` (and compare with the `previous` accepted feed)."""
     share = feed_settings()["checks"]["max_gone_share"] if max_gone_share is None else max_gone_share
-    with tempfile.TemporaryDirectory(prefix="sislab-check-") as scratch:
+    # DuckDB's spill files hold the feed's rows: beside the feed, not in /tmp
+    with tempfile.TemporaryDirectory(prefix=".sislab-check-", dir=Path(path).parent) as scratch:
         con = duckdb.connect()
         try:
             con.execute("SET temp_directory = ?", [str(Path(scratch) / "spill")])

@@ -33,24 +33,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"district size (default {DEFAULT_STUDENTS:,}; statewide is {STATEWIDE_STUDENTS:,})")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="profile the import too (slower)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run import and baseline N times, alternating, and report medians (default 1)")
 
 
 def run(args: argparse.Namespace) -> None:
     folder, generated_in = sample_folder(args.students, args.seed)
     profile = str(OUT / f"import-profile-{args.students}.txt") if args.profile else None
-    with scratch() as tmp:
-        imported = in_child("bench.bench_import:import_folder", str(folder), str(Path(tmp) / "ws"), profile)
-    with scratch() as tmp:
-        plain = in_child("bench.bench_import:read_csv_folder", str(folder), str(Path(tmp) / "plain.duckdb"))
+    loads = [os.getloadavg()]
+    imports, plains = [], []
+    for _ in range(args.repeat):  # alternate, so both sides meet the same load
+        with scratch() as tmp:
+            imports.append(in_child("bench.bench_import:import_folder", str(folder), str(Path(tmp) / "ws"), profile))
+        with scratch() as tmp:
+            plains.append(in_child("bench.bench_import:read_csv_folder", str(folder), str(Path(tmp) / "plain.duckdb")))
+        loads.append(os.getloadavg())
+    imported, plain = _median(imports), _median(plains)
     mib = sum(f.stat().st_size for f in folder.glob("*.csv")) / 2**20
     rows = [_row("sislab import_sis", imported, plain, mib), _row("duckdb read_csv (baseline)", plain, plain, mib)]
     steps = imported.result["steps"]
     steps["snapshot checkpoint + publish"] = imported.seconds - sum(steps.values())
-    report("import", {"students": args.students, "seed": args.seed, "csv_mib": round(mib, 1),
+    runs = [{"import s": round(i.seconds, 2), "baseline s": round(p.seconds, 2), "ratio": round(i.seconds / p.seconds, 2),
+             "import peak RSS MiB": round(i.peak_rss_mib), "baseline peak RSS MiB": round(p.peak_rss_mib)}
+            for i, p in zip(imports, plains)]
+    report("import", {"students": args.students, "seed": args.seed, "csv_mib": round(mib, 1), "repeat": args.repeat,
                       "generated_seconds": generated_in and round(generated_in, 1)},
-           rows, {"import_steps_seconds": steps, "profile": profile})
+           rows, {"import_steps_seconds": steps, "profile": profile, "runs": runs,
+                  "load_average_1_5_15": [[round(x, 2) for x in load] for load in loads]})
+    for n, r in enumerate(runs, 1):
+        print(f"run {n}: " + ", ".join(f"{k} {v}" for k, v in r.items()))
+    print("load average (1, 5, 15 min) before and after each pair: "
+          + "; ".join(" ".join(f"{x:.1f}" for x in load) for load in loads))
     slowest = sorted(steps.items(), key=lambda kv: -kv[1])[:6]
-    print("import time by step: " + ", ".join(f"{name} {s:.1f}s" for name, s in slowest))
+    print("import time by step (median run): " + ", ".join(f"{name} {s:.1f}s" for name, s in slowest))
+
+
+def _median(measurements: list[Measurement]) -> Measurement:
+    """The run with the median time (its own memory and steps); peak RSS is the worst of all runs."""
+    ordered = sorted(measurements, key=lambda m: m.seconds)
+    middle = ordered[(len(ordered) - 1) // 2]
+    return Measurement(middle.seconds, max(m.peak_rss_mib for m in measurements), middle.result)
 
 
 def _row(label: str, m: Measurement, baseline: Measurement, mib: float) -> dict:

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from .core.store import sql_text
-from .core.workspace import write_atomic
+from .core.safe_csv import write_frame
 
 GRADE_LABELS = {-1: "TK", 0: "K"}  # other grades are shown as their number
 ENROLLMENT_CSV = "enrollment_by_school_grade.csv"
@@ -77,8 +77,7 @@ def write_outputs(overview: Overview, output_dir: str | Path | None) -> list[Pat
     """Write the school x grade table as CSV into `output_dir` (nothing when it is None)."""
     if output_dir is None:
         return []
-    csv = overview.by_grade.to_csv(index=False)
-    return [write_atomic(Path(output_dir) / ENROLLMENT_CSV, csv)]
+    return [write_frame(Path(output_dir) / ENROLLMENT_CSV, overview.by_grade)]
 
 
 def as_of_date(value: date | str | None) -> date:

@@ -347,3 +347,38 @@ def test_concurrent_import_is_refused_in_one_line_with_exit_2(ws, tmp_path, caps
     assert code == 2
     assert err.startswith("sislab: an import is running since ") and " by alice " in err
     assert len(err.splitlines()) == 1
+
+
+# --- lengths, folders, locks ---------------------------------------------------------------
+
+
+def test_length_limit_counts_characters_not_bytes(ws, tmp_path):
+    name = "é" * 200  # 400 bytes of UTF-8, 200 characters: at the limit
+    text = MINIMAL_EXPORT["student"].replace("Núñez", name)
+    import_sis(write_export(tmp_path / "src", {"student": text}), ws)
+    assert ("1001", name, "José") in students(ws)
+    f = one(rejected(ws, tmp_path, {"student": text.replace(name, name + "é")}), file="student.csv", row=1)
+    assert f.column == "last_name" and "longer than 200 characters" in f.message
+
+
+def test_private_dir_makes_every_new_folder_owner_only_whatever_the_umask(tmp_path):
+    from sislab.core.workspace import private_dir
+
+    previous = os.umask(0o022)
+    try:
+        private_dir(tmp_path / "results" / "cci" / "students" / "001")
+    finally:
+        os.umask(previous)
+    for folder in ("results", "results/cci", "results/cci/students", "results/cci/students/001"):
+        assert stat.S_IMODE(os.stat(tmp_path / folder).st_mode) == 0o700, folder
+
+
+def test_stale_lock_files_are_cleared_but_held_ones_kept(ws):
+    from sislab.core import locks
+
+    stale = locks.lock_path(ws, "cci:school:001")
+    stale.write_text('{"user": "killed"}')  # what a holder killed by -9 leaves: a file, no lock
+    with locks.hold(ws, "cci:school:002", user="alive"):
+        assert locks.clear_stale(ws) == 1
+        assert not stale.exists()
+        assert locks.holder(ws, "cci:school:002").user == "alive"

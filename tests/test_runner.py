@@ -136,7 +136,7 @@ def test_unknown_notebook_lists_the_known_ones(capsys):
 
 
 def test_runs_started_in_the_same_second_get_their_own_folders(tmp_path):
-    first, second = runner._new_run_dir(tmp_path), runner._new_run_dir(tmp_path)
+    first, second = runner.new_run_dir(tmp_path), runner.new_run_dir(tmp_path)
     assert first != second and second.name.startswith(first.name[:16])
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from sislab.core import store
-from sislab.core.workspace import Workspace, write_atomic
+from sislab.core.safe_csv import write_frame
+from sislab.core.workspace import Workspace
 
 from . import transcripts
 from .alignment import AgReport, check
@@ -41,7 +42,7 @@ def write_report(report: AgReport, out_dir: str | Path) -> list[Path]:
     """The report's CSV files in `out_dir` (owner-only, atomic)."""
     tables = {"rates": rates_table(report), "worklist": report.worklist, "not_taught": report.not_taught,
               "missing_flags": report.missing_flags, "findings": report.findings}
-    return [write_atomic(Path(out_dir) / name, tables[part].to_csv(index=False))
+    return [write_frame(Path(out_dir) / name, tables[part])
             for name, part in REPORT_FILES.items()]
 
 
@@ -53,7 +54,7 @@ def write_transcript_files(ws: Workspace | None, out_dir: str | Path, school_yea
         run = transcripts.transcripts(con, school_year, schools)
         district, cds = con.execute("SELECT name, cds_code FROM district").fetchone()
     paths = transcripts.write_package(run, out_dir, district, cds)
-    paths.append(write_atomic(Path(out_dir) / PREFLIGHT_FILE, run.preflight.to_csv(index=False)))
+    paths.append(write_frame(Path(out_dir) / PREFLIGHT_FILE, run.preflight))
     return run, paths
 
 

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from sislab.core.store import sql_text
+from sislab.core.safe_csv import frame_csv
 from sislab.core.workspace import write_atomic
 
 from .alignment import PACKAGE, load_rule, run_query
@@ -87,11 +88,11 @@ def write_package(run: Transcripts, out_dir: str | Path, district: str, district
     paths, listed = [], []
     for name in FILES:
         template = spec[name]["template"]
-        text = run.frames[name].to_csv(index=False, date_format="%Y-%m-%d")
+        text = frame_csv(run.frames[name], date_format="%Y-%m-%d")
         paths.append(write_atomic(Path(out_dir) / package_name(template, district, on), text))
         listed.append([paths[-1].name, template, len(run.frames[name]), run.school_year, district_cds or "",
                        on.isoformat(), hashlib.sha256(text.encode("utf-8")).hexdigest()])
     p = spec["package"]
-    manifest = pd.DataFrame(listed, columns=p["manifest_columns"]).to_csv(index=False)
+    manifest = frame_csv(pd.DataFrame(listed, columns=p["manifest_columns"]))
     paths.append(write_atomic(Path(out_dir) / package_name(p["manifest_template"], district, on), manifest))
     return paths

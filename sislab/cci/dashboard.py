@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from sislab.core.store import sql_text
-from sislab.core.workspace import write_atomic
+from sislab.core.safe_csv import write_frame
 
 from .engine import run_query
 from .published import GRADUATED, KIND, POTENTIAL
@@ -99,4 +99,4 @@ def write_outputs(dash: CciDashboard, output_dir: str | Path | None) -> list[Pat
     if output_dir is None:
         return []
     tables = {"status": dash.status, "students": dash.students, "near_misses": dash.near_misses}
-    return [write_atomic(Path(output_dir) / OUTPUT_FILES[k], df.to_csv(index=False)) for k, df in tables.items()]
+    return [write_frame(Path(output_dir) / OUTPUT_FILES[k], df) for k, df in tables.items()]

@@ -42,6 +42,7 @@ MEMORY_LIMIT = "2GB"  # DuckDB's buffers for the build; beyond that it spills in
 ROWS_LISTED = 20  # rows named per (column, rule); the rest are counted
 CHUNK = 16 << 20
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y"]
+DATE_RANGE = "DATE '1900-01-01' AND DATE '2100-12-31'"
 CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 # Read as NULL. No export holds it, so NULL in a column means the line had no field there
 # (DuckDB pads short lines); an empty field reads as ''.
@@ -109,6 +110,10 @@ class Recovery:
     def __str__(self) -> str:
         return (f"imports marked died: {_ids(self.imports_died)}; jobs marked died: {_ids(self.jobs_died)}; "
                 f"leftover work files removed: {len(self.removed)}")
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids)) or "none"
 
 
 def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user: str | None = None,
@@ -265,7 +270,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
     if path is None:
         return [_no_rows(table, "is missing from the import folder")], False
     try:
-        readable, findings, quote_line = _readable(path, work)
+        readable, findings, scan = _readable(path, work)
         if readable is None:
             return findings, False
         header, header_findings = _read_header(readable, table)
@@ -274,13 +279,13 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
     findings += header_findings
     if _errors(header_findings):
         return findings, False
-    if quote_line:
-        line, index = quote_line
+    if scan.quote_line:
+        line, index = scan.quote_line
         findings.append(Finding(table.file_name, "a quote inside a value: write it doubled (\"\") and put the "
                                 "whole value in quotes", line=line, column=_column_at(header, index)))
     present = {name: f"c{i}" for i, name in enumerate(header) if name and header.index(name) == i}
     try:
-        rows, flagged = _stage_typed(con, table, readable, header, present)
+        rows, flagged = _stage_typed(con, table, readable, header, present, nul=scan.nul)
     except duckdb.Error as e:
         return findings + [_unreadable(table, e)], False
     findings += _rejects(con, table, len(header))
@@ -329,12 +334,13 @@ class _Scan:
     lf: int = 0
     crlf: int = 0
     quote_line: tuple[int, int | None] | None = None  # (line, field index) of the first stray quote
+    nul: bool = False  # a NUL byte somewhere (then every value is checked for one)
 
 
-def _readable(path: Path, work: Path) -> tuple[Path | None, list[Finding], tuple[int, int | None] | None]:
+def _readable(path: Path, work: Path) -> tuple[Path | None, list[Finding], _Scan | None]:
     """A UTF-8 file DuckDB can read strictly: the export itself when it is one, else a copy in
-    the work folder (transcoded, or with one kind of line ending); the file's findings; where its
-    first stray quote is."""
+    the work folder (transcoded, or with one kind of line ending); the file's findings; what the
+    pass over its bytes found."""
     with open(path, "rb") as fh:
         head = fh.read(4)
     findings: list[Finding] = []
@@ -356,7 +362,7 @@ def _readable(path: Path, work: Path) -> tuple[Path | None, list[Finding], tuple
             scan = _scan(readable)
     if scan.crlf and scan.crlf != scan.lf:  # some lines end CR LF, others LF: DuckDB wants one kind
         readable = _one_line_ending(readable, work)
-    return readable, findings, scan.quote_line
+    return readable, findings, scan
 
 
 def _scan(path: Path) -> _Scan:
@@ -381,6 +387,7 @@ def _scan(path: Path) -> _Scan:
             buf = tail + chunk
             scan.lf += chunk.count(b"\n")
             scan.crlf += buf.count(b"\r\n") - tail.count(b"\r\n")
+            scan.nul = scan.nul or b"\0" in chunk
             if scan.quote_line is None and b'"' in chunk:
                 scan.quote_line = _stray_quote(buf, lines_before)
             tail = buf[-2:]
@@ -507,18 +514,23 @@ def _raw_columns(header: list[str]) -> dict[str, str]:
     return {**{f"c{i}": "VARCHAR" for i in range(len(header))}, EXTRA: "VARCHAR"}
 
 
-def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict[str, str]) -> tuple[int, int]:
+def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict[str, str],
+                 nul: bool) -> tuple[int, int]:
     """Read and type the file straight into the snapshot's table in one scan, each row with its
-    number `_row` and `_bad` when any rule fails; returns (rows, flagged rows)."""
+    number `_row` and `_bad` when any rule fails; returns (rows, flagged rows).
+
+    `_bad` is computed from the typed values where it can (a typed value is NULL when its
+    text is bad), so each value is typed once; `_flagged_rows` then says which rule failed.
+    """
     cols = ", ".join(c.name for c in table.columns)
-    exprs = ", ".join(_typed_expr(c, present.get(c.name)) for c in table.columns)
-    bad = " OR ".join(f"coalesce({cond}, false)" for cond, _, _ in _row_rules(table, header, present))
+    typed = ", ".join(f"{_typed_expr(c, present.get(c.name))} AS {c.name}" for c in table.columns)
+    bad = " OR ".join(f"coalesce({cond}, false)" for cond in _flags(table, header, present, nul))
     rejects = (f"store_rejects = true, rejects_table = '_rej_{table.name}', "
                f"rejects_scan = '_rejscan_{table.name}'")
     params = [str(path), _raw_columns(header)]
     for parallel in (True, False):
-        sql = (f"INSERT INTO {table.name} ({cols}, _row, _bad) SELECT {exprs}, _row, {bad} "
-               f"FROM ({_read_csv(rejects, parallel)}) WHERE NOT ({_blank(header)})")
+        sql = (f"INSERT INTO {table.name} ({cols}, _row, _bad) SELECT {cols}, _row, {bad} FROM ("
+               f"SELECT {typed}, * FROM ({_read_csv(rejects, parallel)}) WHERE NOT ({_blank(header)}))")
         try:
             con.execute(sql, params)
             break
@@ -527,6 +539,32 @@ def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict
             if not parallel or "parallel=false" not in str(e):
                 raise
     return con.execute(f"SELECT count(*), count_if(_bad) FROM {table.name}").fetchone()
+
+
+def _flags(table: Table, header: list[str], present: dict[str, str], nul: bool) -> list[str]:
+    """Conditions, over the typed value (named as its column) and its text (c<i>), true
+    exactly when one of `_row_rules` is: a row is flagged when, and only when, it has a finding."""
+    flags = [f"c{len(header) - 1} IS NULL", f"{EXTRA} IS NOT NULL"]
+    for col in table.columns:
+        raw = present.get(col.name)
+        if not raw:
+            continue
+        value, text = col.name, _text(raw)
+        limit = col.length_limit
+        flags.append(f"strlen({raw}) > {limit} AND length({raw}) > {limit}")  # bytes first: cheap
+        if nul:
+            flags.append(f"contains({raw}, chr(0))")
+        if col.type == "bool" or col.codes or col.type in ("int", "decimal", "date"):
+            flags.append(f"{value} IS NULL AND {text} IS NOT NULL")  # text that does not type
+        if col.required:
+            flags.append(f"{text} IS NULL")
+        if col.type == "date":
+            flags.append(f"{value} NOT BETWEEN {DATE_RANGE}")
+        if col.pattern:
+            flags.append(f"NOT regexp_full_match({value}, '{col.pattern}')")
+        if col.min is not None:
+            flags.append(f"{value} NOT BETWEEN {col.min} AND {col.max}")
+    return flags
 
 
 def _blank(header: list[str]) -> str:
@@ -623,8 +661,9 @@ def _typed_expr(column: Column, raw: str | None) -> str:
         return f"TRY_CAST({v} AS INTEGER)"
     if column.type == "decimal":
         return f"TRY_CAST({v} AS DECIMAL(9,3))"
-    if column.type == "date":
-        return f"CAST(try_strptime({v}, {_sql_list(DATE_FORMATS)}) AS DATE)"
+    if column.type == "date":  # YYYY-MM-DD by the fast cast, MM/DD/YYYY by the format
+        return (f"CASE WHEN strlen({v}) = 10 AND {v}[5] = '-' AND {v}[8] = '-' THEN TRY_CAST({v} AS DATE) "
+                f"ELSE CAST(try_strptime({v}, {_sql_list(DATE_FORMATS)}) AS DATE) END")
     if column.type == "bool":
         false = f"upper({v}) IN {_sql_tuple(model.BOOL_FALSE)}"
         return (f"CASE WHEN upper({v}) IN {_sql_tuple(model.BOOL_TRUE)} THEN true "
@@ -647,7 +686,7 @@ def _problem_expr(column: Column, raw: str) -> list[tuple[str, str]]:
     if what:
         rules.append((f"{v} IS NOT NULL AND {typed} IS NULL", f"is not {what}"))
     if column.type == "date":
-        rules.append((f"{typed} NOT BETWEEN DATE '1900-01-01' AND DATE '2100-12-31'", "date is out of range"))
+        rules.append((f"{typed} NOT BETWEEN {DATE_RANGE}", "date is out of range"))
     if column.codes:
         rules.append((f"{v} IS NOT NULL AND {typed} IS NULL", "must be one of " + ", ".join(column.codes)))
     if column.pattern:
@@ -698,10 +737,16 @@ def _create_staging_tables(con) -> None:
 
 def _check_keys(con, table: Table) -> list[Finding]:
     key = ", ".join(table.key)
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in table.key)
+    # Grouping one hash is much cheaper than grouping the key's text; equal keys hash alike,
+    # so no repeated hash means no duplicate, and the exact query runs only when one repeats.
+    repeated = con.execute(f"SELECT count(*) FROM (SELECT hash({key}) AS h FROM {table.name} WHERE {not_null} "
+                           "GROUP BY h HAVING count(*) > 1)").fetchone()[0]
+    if not repeated:
+        return []
     dups = con.execute(
         f"SELECT list(_row ORDER BY _row), count(*), concat_ws(' / ', {key}) FROM {table.name} "
-        f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in table.key)} "
-        f"GROUP BY {key} HAVING count(*) > 1 ORDER BY min(_row) LIMIT {ROWS_LISTED}").fetchall()
+        f"WHERE {not_null} GROUP BY {key} HAVING count(*) > 1 ORDER BY min(_row) LIMIT {ROWS_LISTED}").fetchall()
     return [Finding(table.file_name, f"duplicate key {value!r} ({key}) also in row(s) "
                                      + ", ".join(map(str, rows[1:6])) + (" ..." if n > 6 else ""),
                     row=rows[0], column=key) for rows, n, value in dups]

@@ -110,7 +110,7 @@ def run_notebook(notebook: str | os.PathLike, parameters: dict[str, object] | No
 
     ws = ws or Workspace.locate()
     notebook = find_notebook(notebook)
-    output_dir = _new_run_dir(ws.reports / notebook.stem)
+    output_dir = new_run_dir(ws.reports / notebook.stem)
     executed = output_dir / notebook.name
     manifest = {"notebook": str(notebook), "user": user or access.current_user(),
                 "parameters": parameters or {}, "started_at": _now()}
@@ -157,10 +157,10 @@ def _literal(source: str) -> object:
         return source  # an expression (e.g. date.today()): values stay text
 
 
-RUN_FOLDER = re.compile(r"\d{8}T\d{6}Z(-\d+)?")  # the names _new_run_dir gives; retention relies on it
+RUN_FOLDER = re.compile(r"\d{8}T\d{6}Z(-\d+)?")  # the names new_run_dir gives; retention relies on it
 
 
-def _new_run_dir(parent: Path) -> Path:
+def new_run_dir(parent: Path) -> Path:
     """reports/<notebook>/<UTC stamp>/, created owner-only; -2, -3 ... if a run started this second."""
     private_dir(parent)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from sislab.core.safe_csv import safe_select
 from sislab.core.store import sql_literal
 from sislab.core.tables import html_table
 from sislab.core.workspace import write_atomic
@@ -56,6 +57,8 @@ def _copy(con, tmp: Path, delimiter: str, titles: bool, header: str | None = Non
     """COPY the records to `tmp`; `header` (a whole line) goes first. DuckDB ends each record
     with LF and puts SUFFIX in place of the last one, so SUFFIX LF keeps every line ended."""
     query = record_query(titles)
+    if titles:  # the review TSV is for people: formula-safe; the state file keeps its fixed layout
+        query = safe_select(con, query)
     framing = ", PREFIX $header, SUFFIX $suffix" if header else ""
     params = {"header": header, "suffix": "\n"} if header else {}
     con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT csv, HEADER {str(titles).lower()}, "

@@ -14,8 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sislab.core.store import sql_literal
-from sislab.core.workspace import write_atomic
+from sislab.core.safe_csv import copy_csv
 
 from .report import PACKAGE, run_sql
 
@@ -51,8 +50,7 @@ def built(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def write_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Save the built findings (`build`) as CSV with a title row, atomically, owner-only."""
-    write_atomic(path, lambda tmp: con.execute(
-        f"COPY ilsca_finding TO {sql_literal(tmp)} (FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"')"))
+    copy_csv(con, "SELECT * FROM ilsca_finding", path, options="FORMAT csv, HEADER true, QUOTE '\"', ESCAPE '\"'")
 
 
 def summary(df: pd.DataFrame) -> pd.DataFrame:

@@ -90,7 +90,8 @@ def check_feed(path: str | Path, previous: str | Path | None = None, *, receiver
     profile = receiver_profile(receiver)
     share = feed_settings()["checks"]["max_gone_share"] if max_gone_share is None else max_gone_share
     b = binding()
-    with tempfile.TemporaryDirectory(prefix="sislab-check-") as scratch:
+    # DuckDB's spill files hold the feed's rows: beside the feed, not in /tmp
+    with tempfile.TemporaryDirectory(prefix=".sislab-check-", dir=Path(path).parent) as scratch:
         con = duckdb.connect()
         try:
             con.execute("SET temp_directory = ?", [str(Path(scratch) / "spill")])

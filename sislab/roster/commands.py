@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from sislab.core import store
+from sislab.core.safe_csv import write_frame
 from sislab.core.workspace import Workspace
 
 from . import job
@@ -82,7 +83,7 @@ def check_command(args) -> int:
 def diff_command(args) -> int:
     changes = diff_feeds(_existing(args.old), _existing(args.new))
     if args.out:
-        changes.to_csv(args.out, index=False)
+        write_frame(args.out, changes)
     for change, n in changes["change"].value_counts().items():
         print(f"{change}: {n}")
     print(f"{len(changes)} users changed" + (f"; list in {args.out}" if args.out else ""))

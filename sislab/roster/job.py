@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sislab.core import store
+from sislab.core.safe_csv import write_frame
 from sislab.core.workspace import Workspace, private_dir, write_atomic
 
 from .checker import CheckReport, check_feed
@@ -53,7 +54,7 @@ def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOpti
     check_file = write_report(report, out / CHECK_NAME)
     changes = diff_feeds(baseline, out / FEED_NAME) if baseline else None
     if changes is not None:
-        write_atomic(out / DIFF_NAME, changes.to_csv(index=False))
+        write_frame(out / DIFF_NAME, changes)
     accepted = accept and report.passed
     if accepted:
         private_dir(previous.parent)
@@ -63,7 +64,7 @@ def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOpti
 
 def write_report(report: CheckReport, path: str | Path) -> Path:
     """The findings as CSV (owner-only: values may name students)."""
-    return write_atomic(Path(path), report.findings.to_csv(index=False))
+    return write_frame(path, report.findings)
 
 
 def demo(ws: Workspace | None, out_dir: str | Path) -> FeedRun:
@@ -84,10 +85,11 @@ def run(output_dir: str | Path | None = None, feed: str | Path | None = None, pr
         ws: Workspace | None = None) -> CheckRun:
     """What notebooks/roster_check.ipynb does: check the zip `feed` (against `previous`), or
     build today's feed from the snapshot and check it against the accepted one. Files go to
-    `output_dir` (a private temporary folder when None)."""
-    import tempfile
+    `output_dir` (when None, a new run folder reports/roster_check/<stamp>/: names and e-mails
+    never go outside the workspace and reports)."""
+    from ..core.runner import new_run_dir
 
-    out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="sislab-roster-"))
+    out = Path(output_dir) if output_dir else new_run_dir((ws or Workspace.locate()).reports / "roster_check")
     if feed is None:
         built = build_and_check(ws, out, FeedOptions(receiver=receiver), accept=bool(accept),
                                 accept_drop=bool(accept_drop))
@@ -96,5 +98,5 @@ def run(output_dir: str | Path | None = None, feed: str | Path | None = None, pr
     write_report(report, out / CHECK_NAME)
     changes = diff_feeds(previous, feed) if previous else None
     if changes is not None:
-        write_atomic(out / DIFF_NAME, changes.to_csv(index=False))
+        write_frame(out / DIFF_NAME, changes)
     return CheckRun(Path(feed), report, changes, None)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from sislab.core.safe_csv import safe_select
 from sislab.core.store import sql_literal, sql_text
 from sislab.core.workspace import write_atomic
 
@@ -40,7 +41,9 @@ def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: Feed
     """Write the feed zip to `target` (owner-only, atomically); return rows per file."""
     files = FEED_FILES + (("demographics",) if options.demographics else ())
     counts: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="sislab-roster-") as scratch, _prepared(con, options) as params:
+    # The unzipped files hold names and e-mails: they are made beside the target, not in /tmp.
+    with tempfile.TemporaryDirectory(prefix=".sislab-roster-", dir=Path(target).parent) as scratch, \
+            _prepared(con, options) as params:
         folder = Path(scratch)
         profile = receiver(options.receiver)
         for name in files:
@@ -91,7 +94,8 @@ def _write_file(con, name: str, params: dict, path: Path, profile: Receiver) -> 
         raise ValueError(f"feed_{name}.sql has columns not in the OneRoster binding: {sorted(unknown)}")
     fixes = {c.column: c for c in profile.cells if c.file == name}
     columns = ", ".join(_fixed(c, fixes.get(c)) if c in have else f'NULL AS "{c}"' for c in wanted)
-    return con.execute(f"COPY (SELECT {columns} FROM ({body})) TO {sql_literal(path)} (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
+    query = safe_select(con, f"SELECT {columns} FROM ({body})", used)
+    return con.execute(f"COPY ({query}) TO {sql_literal(path)} (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
                        used).fetchone()[0]
 
 

@@ -18,6 +18,7 @@ from IPython.display import HTML, Image, display
 from ..core import store
 from ..core.tables import html_table
 from ..core.workspace import NoWorkspace
+from ..core.safe_csv import frame_csv
 
 NO_DATA = ("No SIS data has been imported yet. A coordinator imports the district's export "
            "with `sislab import FOLDER`; this page shows it afterwards.")
@@ -60,7 +61,7 @@ def show_table(df: pd.DataFrame, empty: str = "No rows.") -> None:
 
 def csv_download_link(df: pd.DataFrame, filename: str, label: str | None = None) -> None:
     """A link that saves `df` as `filename` in the browser (a data: URL; no file on the server)."""
-    payload = base64.b64encode(df.to_csv(index=False).encode("utf-8")).decode("ascii")
+    payload = base64.b64encode(frame_csv(df).encode("utf-8")).decode("ascii")
     text = html.escape(label or f"Download {filename}")
     name = html.escape(filename, quote=True)
     display(HTML(f'<a download="{name}" href="data:text/csv;base64,{payload}">{text}</a>'))

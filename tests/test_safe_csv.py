@@ -1,0 +1,81 @@
+"""Formula-safe CSV for people (OWASP CSV injection): one rule, used by every writer."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from sislab.core import safe_csv, store
+from sislab.core.importer import import_sis
+from sislab.core.workspace import Workspace
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+FORMULAS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', "@SUM(1+1)", "+1+1", "-2+3",
+            "\tTab", "\rCR"]
+
+
+@pytest.mark.parametrize("cell", FORMULAS)
+def test_every_formula_start_is_neutralised(cell):
+    assert safe_csv.neutralise(cell) == "'" + cell
+    assert safe_csv.starts_like_formula(cell)
+
+
+@pytest.mark.parametrize("cell", ["Smith", "O'Brien", "a=b", "", None, -1, 3.5])
+def test_other_cells_are_left_alone(cell):
+    assert safe_csv.neutralise(cell) == cell
+
+
+def test_frame_text_cells_are_neutralised_numbers_are_not(tmp_path):
+    df = pd.DataFrame({"name": ["=1+1", "Ann", None], "grade": [-1, 0, 12], "note": ["-", "@x", "ok"]})
+    path = safe_csv.write_frame(tmp_path / "out.csv", df)
+    back = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert back["name"].tolist() == ["'=1+1", "Ann", ""]
+    assert back["grade"].tolist() == ["-1", "0", "12"]
+    assert back["note"].tolist() == ["'-", "'@x", "ok"]
+    assert df["name"][0] == "=1+1", "the caller's frame is not changed"
+
+
+def test_copy_from_duckdb_neutralises_text_columns_only(tmp_path):
+    con = duckdb.connect()
+    path, rows = safe_csv.copy_csv(
+        con, "SELECT * FROM (VALUES ('=A1', -5, DATE '2025-01-02'), ('Bo', 3, NULL)) t(name, n, d)",
+        tmp_path / "out.csv")
+    assert rows == 2
+    assert path.read_text().splitlines() == ["name,n,d", "'=A1,-5,2025-01-02", "Bo,3,"]
+
+
+def test_formula_cells_and_condition_flag_values_for_fixed_layout_pre_flights():
+    df = pd.DataFrame({"last_name": ["Ann", "@SUM(1)"], "grade": [-1, 2]})
+    assert safe_csv.formula_cells(df) == [(1, "last_name", "@SUM(1)")]
+    con = duckdb.connect()
+    flagged = con.execute(f"SELECT v FROM (VALUES ('=x'), ('y'), ('-z')) t(v) WHERE {safe_csv.formula_condition('v')}")
+    assert sorted(r[0] for r in flagged.fetchall()) == ["-z", "=x"]
+
+
+@pytest.mark.skipif(not (SAMPLE / "student.csv").exists(), reason="data/sample not generated")
+def test_a_formula_in_a_students_name_reaches_the_roster_feed_neutralised(tmp_path):
+    from sislab.roster.writer import build_feed
+
+    export = tmp_path / "export"
+    export.mkdir()
+    for path in SAMPLE.glob("*.csv"):
+        (export / path.name).symlink_to(path)
+    lines = (SAMPLE / "student.csv").read_text().split("\n")
+    fields = lines[1].split(",")
+    fields[2] = '"=HYPERLINK(""http://evil.example"",""x"")"'
+    lines[1] = ",".join(fields)
+    (export / "student.csv").unlink()
+    (export / "student.csv").write_text("\n".join(lines))
+    ws = Workspace.locate(tmp_path / "ws")
+    import_sis(export, ws)
+    with store.snapshot(ws) as con:
+        build_feed(con, tmp_path / "feed.zip")
+    with zipfile.ZipFile(tmp_path / "feed.zip") as z:
+        users = pd.read_csv(io.BytesIO(z.read("users.csv")), dtype=str, keep_default_na=False)
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in users["familyName"].tolist()
+    assert not any(safe_csv.starts_like_formula(v) for column in users for v in users[column])

@@ -1,6 +1,8 @@
 -- ilsca_finding: pre-flight findings over the built extract, one row per problem, never
 -- changing the file. Stored in list order: the checks' order (preflight.toml), then student,
--- course, section, term (blanks first), field, value; a plain scan keeps it.
+-- course, section, term (blanks first), field, value; a plain scan keeps it. Sorted on the
+-- integer keys (student_key, then section_key: ranked by id, by course then section), which
+-- order as the ids do; a check's findings all have a section or none.
 -- Reads the narrow records (ilsca_row) and checks each fact where it lives: names and state
 -- ids once per student (ilsca_student), course codes once per course, RCDTS once per school;
 -- only credit, start date and duplicates look at records. Values are the fields as written
@@ -51,63 +53,64 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
     SELECT unnest($check_names) AS "check", unnest($check_problems) AS problem,
            generate_subscripts($check_names, 1) AS position
 ), found AS (  -- every check's rows (the UNION ALL below), then ordered and titled
-SELECT 'calendar_empty' AS "check", NULL AS student_id, NULL AS section_number, NULL AS local_course_id,
-       NULL AS term, 'Calendar' AS field, calendar_id AS value
+SELECT 'calendar_empty' AS "check", NULL::INTEGER AS student_key, NULL::INTEGER AS section_key,
+       NULL AS student_id, NULL AS section_number, NULL AS local_course_id, NULL AS term, 'Calendar' AS field,
+       calendar_id AS value
 FROM ilsca_chosen
 WHERE NOT enrolled
   AND ($school::VARCHAR IS NULL OR calendar_id IN (SELECT calendar_id FROM calendar WHERE school_id = $school::VARCHAR))
 UNION ALL
-SELECT 'sending_rcdts', NULL, NULL, NULL, NULL, 'Sending RCDTS', $sending_rcdts::VARCHAR
+SELECT 'sending_rcdts', NULL, NULL, NULL, NULL, NULL, NULL, 'Sending RCDTS', $sending_rcdts::VARCHAR
 WHERE $sending_rcdts::VARCHAR IS NULL OR NOT regexp_full_match($sending_rcdts::VARCHAR, $rcdts_pattern)
 UNION ALL
-SELECT 'rcdts', NULL, NULL, NULL, NULL, field, coalesce(value, '(blank)') || ' on ' || n || ' rows'
+SELECT 'rcdts', NULL, NULL, NULL, NULL, NULL, NULL, field, coalesce(value, '(blank)') || ' on ' || n || ' rows'
 FROM rcdts
 WHERE value IS NULL OR NOT regexp_full_match(value, $rcdts_pattern) OR right(value, 4) = '0000'
 UNION ALL
-SELECT 'student_id_missing', student_id, NULL, NULL, NULL, 'Student ID', records || ' rows'
+SELECT 'student_id_missing', student_key, NULL, student_id, NULL, NULL, NULL, 'Student ID', records || ' rows'
 FROM students WHERE state_id IS NULL
 UNION ALL
-SELECT 'student_id_width', student_id, NULL, NULL, NULL, 'Student ID', state_id
+SELECT 'student_id_width', student_key, NULL, student_id, NULL, NULL, NULL, 'Student ID', state_id
 FROM students WHERE NOT regexp_full_match(state_id, $student_id_pattern)
 UNION ALL
-SELECT 'credit_range', st.student_id, s.section_id, s.course_id, r.state_term, 'Course Credit', r.course_credit
+SELECT 'credit_range', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term, 'Course Credit', r.course_credit
 FROM r JOIN ilsca_student AS st USING (student_key) JOIN ilsca_section AS s USING (section_key)
 WHERE r.course_credit::DECIMAL(9,3) NOT BETWEEN $credit_min::DECIMAL(9,3) AND $credit_max::DECIMAL(9,3)
 UNION ALL
-SELECT 'start_outside_enrollment', st.student_id, s.section_id, s.course_id, r.state_term,
+SELECT 'start_outside_enrollment', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term,
        'Student Course Start Date', strftime(r.course_start, '%m/%d/%Y')
 FROM r
 JOIN outside AS o ON o.student_key = r.student_key AND o.course_start IS NOT DISTINCT FROM r.course_start
 JOIN ilsca_student AS st ON st.student_key = r.student_key
 JOIN ilsca_section AS s USING (section_key)
 UNION ALL
-SELECT 'duplicate', min(p.student_id), s.section_id, min(s.course_id), d.state_term, 'State Course Code',
+SELECT 'duplicate', min(p.student_key), s.section_key, min(p.student_id), s.section_id, min(s.course_id), d.state_term, 'State Course Code',
        s.state_course_code || ' x' || sum(d.n)::BIGINT
 FROM (SELECT student_key, section_key, state_term, count(*) AS n FROM r GROUP BY ALL) AS d
 JOIN person AS p USING (student_key)
 JOIN ilsca_section AS s USING (section_key)
 WHERE d.n > 1 OR p.shared  -- any other (student, section, term) is alone in its group
-GROUP BY p.person, s.state_course_code, s.section_id, d.state_term
+GROUP BY p.person, s.state_course_code, s.section_key, s.section_id, d.state_term
 HAVING sum(d.n) > 1
 UNION ALL
-SELECT 'course_code_shape', NULL, NULL, local_course_id, NULL, 'State Course Code', state_course_code
+SELECT 'course_code_shape', NULL, NULL, NULL, NULL, local_course_id, NULL, 'State Course Code', state_course_code
 FROM code WHERE NOT regexp_full_match(state_course_code, $course_code_pattern)
 UNION ALL
-SELECT 'course_code_not_listed', NULL, NULL, local_course_id, NULL, 'State Course Code', state_course_code
+SELECT 'course_code_not_listed', NULL, NULL, NULL, NULL, local_course_id, NULL, 'State Course Code', state_course_code
 FROM code
 WHERE EXISTS (SELECT 1 FROM state_course)
   AND state_course_code NOT IN (SELECT trim(state_course_code) FROM state_course)
 UNION ALL
-SELECT 'course_level_blank', NULL, NULL, course_id, NULL, 'Course Level',
+SELECT 'course_level_blank', NULL, NULL, NULL, NULL, course_id, NULL, 'Course Level',
        coalesce(stored, '(none)') || ' on ' || n || ' rows'
 FROM level
 UNION ALL
-SELECT 'name_characters', student_id, NULL, NULL, NULL, f.field, f.value
+SELECT 'name_characters', student_key, NULL, student_id, NULL, NULL, NULL, f.field, f.value
 FROM students,
      LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
 WHERE NOT regexp_full_match(coalesce(f.value, ''), $name_pattern)
 UNION ALL
-SELECT 'not_reported', student_id, section_id, course_id, NULL, 'why',
+SELECT 'not_reported', student_key, section_key, student_id, section_id, course_id, NULL, 'why',
        concat_ws('; ', CASE WHEN no_state_id THEN $reason_no_state_id END,
                        CASE WHEN no_state_code THEN $reason_no_state_code END,
                        CASE WHEN state_excluded THEN $reason_state_excluded END,
@@ -120,5 +123,5 @@ WHERE no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_post
 SELECT f."check", c.problem, f.student_id, f.section_number, f.local_course_id, f.term, f.field, f.value
 FROM found AS f
 JOIN checks AS c USING ("check")
-ORDER BY c.position, f.student_id NULLS FIRST, f.local_course_id NULLS FIRST, f.section_number NULLS FIRST,
+ORDER BY c.position, f.student_key NULLS FIRST, f.section_key NULLS FIRST, f.local_course_id NULLS FIRST,
          f.term NULLS FIRST, f.field NULLS FIRST, f.value NULLS FIRST;

@@ -19,6 +19,7 @@ WITH home AS (
            CASE WHEN $protected::BOOLEAN THEN coalesce(nullif(trim(s.protected_first_name), ''), s.first_name)
                 ELSE s.first_name END AS first_name
     FROM student AS s
+    WHERE s.student_id IN (SELECT student_id FROM home)  -- format only the students who report
 ), written AS (
     SELECT student_id, state_id, birth_date,
            nullif(CASE WHEN $strip::BOOLEAN THEN translate(last_name, $fold_from, $fold_to) ELSE last_name END, '')

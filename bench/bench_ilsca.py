@@ -3,7 +3,7 @@
 
 The district is the sample generator's, at ~325 k students (≈2.3 M records for the newest
 school year); it is generated and imported once into bench/out/ilsca-<students>/ and reused.
-`ratio` = extract wall time / plain COPY wall time of the same rows (target <= 2). The two are
+`ratio` = extract wall time / plain COPY wall time of the same rows (target <= 3). The two are
 measured alternately (extract, COPY, extract, COPY ...) so that load from other work on the
 machine falls on both alike; medians are reported, with the load average before and after.
 
@@ -63,12 +63,12 @@ def run(args: argparse.Namespace) -> None:
                  "seconds": copy_seconds, "peak_rss_mib": statistics.median(m.peak_rss_mib for m in copies)})
     ratio = seconds / copy_seconds
     report("ilsca", {"students": args.students, "repeat": args.repeat, "illinois": args.illinois}, rows,
-           {"ratio": round(ratio, 2), "target_ratio": 2.0, "findings": extracts[0].result["findings"],
+           {"ratio": round(ratio, 2), "target_ratio": 3.0, "findings": extracts[0].result["findings"],
             "findings_by_check": extracts[0].result["findings_by_check"],
             "extract_seconds": [round(m.seconds, 2) for m in extracts],
             "copy_seconds": [round(m.result["copy_seconds"], 2) for m in copies],
             "load_before": load_before, "load_after": load_after})
-    print(f"ratio extract / plain COPY (medians): {ratio:.2f} (target <= 2); "
+    print(f"ratio extract / plain COPY (medians): {ratio:.2f} (target <= 3); "
           f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print("findings by check: " + ", ".join(f"{k} {v:,}" for k, v in extracts[0].result["findings_by_check"].items()))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from sislab import ilsca
+from sislab.ilsca import report
 from sislab.core import model, store
 from sislab.core.workspace import Workspace
 
@@ -104,7 +105,7 @@ class Sis:
         """The extract's records in file order (file fields in layout order, as written, plus
         helper columns)."""
         ilsca.build(self.con, ilsca.request(start=start, end=end, calendars=calendars, **choices))
-        return self.con.execute("SELECT * FROM ilsca_record ORDER BY line").df()
+        return self.con.execute(f"SELECT * FROM ilsca_record ORDER BY {report.LINE_ORDER}").df()
 
     def simple(self, student_id: str = "S1", section_id: str = "SEC1", **course_kw) -> None:
         """One student in one year-long section of one course (the base of most cases)."""

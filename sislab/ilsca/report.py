@@ -27,8 +27,11 @@ from sislab.core.store import sql_text
 from .editor import NO_STUDENTS, UNKNOWN_CALENDAR, EditorError, Request
 
 PACKAGE = "sislab.ilsca"
-STEPS = ("state_task.sql", "enrollment.sql", "chosen.sql", "student.sql", "context.sql", "course.sql", "school.sql",
-         "school_year.sql", "section.sql", "section_task.sql", "scheduled.sql", "rows.sql", "record.sql")
+STEPS = ("state_task.sql", "enrollment.sql", "chosen.sql", "course.sql", "school.sql", "school_year.sql", "student.sql",
+         "context.sql", "section.sql", "section_task.sql", "scheduled.sql", "rows.sql", "record.sql")
+# The records' file order as integer keys (ilsca_row, ilsca_record): school, student, course and
+# section (section_key ranks sections by course, then section), term, enrollment context.
+LINE_ORDER = "school_key, student_key, section_key, term_pos, context_rank"
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def record_count(con: duckdb.DuckDBPyConnection) -> int:
 
 def record_query(titles: bool = False, where: str = "") -> str:
     """SELECT of the file's fields (cut to width) in file order: what every writer reads."""
-    return f"SELECT {file_columns(titles)} FROM ilsca_record {where} ORDER BY line"
+    return f"SELECT {file_columns(titles)} FROM ilsca_record {where} ORDER BY {LINE_ORDER}"
 
 
 def preview(con: duckdb.DuckDBPyConnection, request: Request, school: str | None = None) -> pd.DataFrame:

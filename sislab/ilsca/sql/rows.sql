@@ -1,42 +1,37 @@
--- ilsca_row: the file's records, narrow (keys, and the few fields made per record, as written
--- and cut to width; `state_term` and `course_start` are term and start before formatting, for
--- pre-flight), stored sorted in file order (school, student, course, section, term, home
--- school, single parent, displaced homemaker): its rowid is the record's line. One per
--- reporting student and section, per term its posted state-reported task covers and the
--- section meets in (none in common: one, blank term), per distinct enrollment context
--- (ilsca_context; none in the section's calendar: the home enrollment's). Fields as written
--- come from the view ilsca_record (record.sql).
+-- ilsca_row: the file's records, narrow: integer keys (student, section, school, home school;
+-- the file order is report.LINE_ORDER) and the few fields made per record, as written and cut
+-- to width (`state_term` and `course_start` are term and start before formatting, for
+-- pre-flight). One per reporting student and section (ilsca_scheduled), per term its posted
+-- state-reported task covers and the section meets in (none in common: one, blank term,
+-- term_pos 0), per distinct enrollment context (ilsca_context; none in the section's
+-- calendar: the home enrollment's). Fields are formatted per student-section-context, before
+-- the terms multiply them; unsorted: the one sort is the writer's (ilsca_record).
 CREATE OR REPLACE TEMP TABLE ilsca_row AS
-WITH reporting AS (
-    SELECT k.*, list_filter(s.terms, lambda t, i: (k.term_mask >> (i - 1)) & 1 = 1) AS terms
+WITH context AS (
+    SELECT k.student_key, k.section_key, k.school_key, k.summer, k.terms,
+           x.student_key IS NOT NULL AS enrolled,  -- in the section's calendar
+           CASE WHEN enrolled THEN x.context_rank ELSE 1 END AS context_rank,
+           CASE WHEN enrolled THEN x.home_school_key ELSE k.home_school_key END AS home_school_key,
+           CASE WHEN enrolled THEN x.home_rcdts ELSE k.home_home_rcdts END AS home_rcdts_override,
+           x.serving_rcdts AS serving_rcdts_override,
+           coalesce(k.roster_start, k.first_term_start) AS course_start,
+           left(strftime(course_start, '%m/%d/%Y'), $width_course_start_date) AS course_start_date,
+           coalesce(k.credit_text, CASE WHEN (CASE WHEN enrolled THEN x.grade ELSE k.home_grade END) <= 8
+                                        THEN $credit_default_k8 ELSE $credit_default_912 END) AS course_credit,  -- no width
+           left(CASE WHEN (CASE WHEN enrolled THEN x.single_parent ELSE k.home_single_parent END) THEN $yes ELSE $no END,
+                $width_single_parent) AS single_parent,
+           left(CASE WHEN (CASE WHEN enrolled THEN x.displaced_homemaker ELSE k.home_displaced_homemaker END)
+                     THEN $yes ELSE $no END, $width_displaced_homemaker) AS displaced_homemaker
     FROM ilsca_scheduled AS k
-    JOIN ilsca_section AS s USING (section_id)
-    WHERE NOT (no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id)
+    LEFT JOIN ilsca_context AS x ON x.student_key = k.student_key AND x.calendar_id = k.calendar_id
+    WHERE k.reports
 ), termed AS (  -- one row per term (none: one row, blank term)
-    SELECT k.*, unnest(CASE WHEN len(k.terms) > 0 THEN k.terms ELSE [NULL] END) AS t
-    FROM reporting AS k
-), context AS (
-    SELECT k.*,
-           CASE WHEN x.student_id IS NULL THEN k.home_school_id ELSE x.home_school_id END AS home,
-           CASE WHEN x.student_id IS NULL THEN k.home_single_parent ELSE x.single_parent END AS single_parent,
-           CASE WHEN x.student_id IS NULL THEN k.home_displaced_homemaker ELSE x.displaced_homemaker END
-               AS displaced_homemaker,
-           CASE WHEN x.student_id IS NULL THEN k.home_grade ELSE x.grade END AS grade,
-           CASE WHEN x.student_id IS NULL THEN k.home_home_rcdts ELSE x.home_rcdts END AS home_rcdts,
-           x.serving_rcdts
-    FROM termed AS k
-    LEFT JOIN ilsca_context AS x ON x.student_id = k.student_id AND x.calendar_id = k.calendar_id
+    SELECT * EXCLUDE (terms), unnest(CASE WHEN len(terms) > 0 THEN terms ELSE [NULL] END) AS t
+    FROM context
 )
-SELECT student_id, section_id, course_id, school_id, calendar_id, home AS home_school_id,
-       context.home_rcdts AS home_rcdts_override, context.serving_rcdts AS serving_rcdts_override,
-       CASE WHEN summer THEN $summer_term ELSE nullif(t.state_term_code, '') END AS state_term,
+SELECT student_key, section_key, school_key, coalesce(t.pos, 0) AS term_pos, context_rank, home_school_key,
+       home_rcdts_override, serving_rcdts_override,
+       CASE WHEN summer THEN $summer_term ELSE nullif(t.state_term, '') END AS state_term,
        left(state_term, $width_term) AS term,
-       coalesce(roster_start, first_term_start) AS course_start,
-       left(strftime(course_start, '%m/%d/%Y'), $width_course_start_date) AS course_start_date,
-       coalesce(printf('%.2f', credit::DOUBLE), CASE WHEN grade <= 8 THEN $credit_default_k8 ELSE $credit_default_912 END)
-           AS course_credit,  -- no width
-       left(CASE WHEN single_parent THEN $yes ELSE $no END, $width_single_parent) AS single_parent,
-       left(CASE WHEN displaced_homemaker THEN $yes ELSE $no END, $width_displaced_homemaker) AS displaced_homemaker
-FROM context
-ORDER BY school_id, student_id, course_id, section_id, t.term_code, home, context.home_rcdts, context.serving_rcdts,
-         context.single_parent, context.displaced_homemaker;  -- the flags (false first), not their codes
+       course_start, course_start_date, course_credit, single_parent, displaced_homemaker
+FROM termed;

@@ -4,30 +4,36 @@
 -- (all false = it reports), and what its records need: the roster start, the terms its
 -- posted state-reported grades report in (a bit mask over ilsca_section.terms, from
 -- ilsca_section_task), the student's home enrollment. Roster stints and posted grades are
--- grouped by (student, section) in one pass: no second grouping, no join between the two.
+-- grouped by (student, section) in one pass, on their integer keys: no second grouping, no
+-- join between the two.
+-- A pair that reports carries `terms`: the terms it reports in ({pos: place among the
+-- section's terms, state_term}), from the mask; its records (rows.sql) need nothing else.
 CREATE OR REPLACE TEMP TABLE ilsca_scheduled AS
 WITH seen AS (
     -- the student's schedule start date if set, else the roster start (earliest stint in the
     -- window); a roster without a start (the model requires one) counts from the section's start
-    SELECT r.student_id, r.section_id, coalesce(r.schedule_start_date, r.start_date) AS start_date,
+    SELECT st.student_key, s.section_key, coalesce(r.schedule_start_date, r.start_date) AS start_date,
            NULL::UBIGINT AS term_mask, true AS on_roster
     FROM roster AS r
     JOIN ilsca_section AS s USING (section_id)
+    JOIN ilsca_student AS st USING (student_id)
     WHERE (r.start_date IS NULL OR r.start_date <= $end) AND (r.end_date IS NULL OR r.end_date >= $start)
     UNION ALL
-    SELECT p.student_id, p.section_id, NULL, t.term_mask, false
+    SELECT st.student_key, t.section_key, NULL, t.term_mask, false
     FROM posted_grade AS p
     JOIN ilsca_section_task AS t ON t.section_id = p.section_id AND t.task_id = p.task_id
+    JOIN ilsca_student AS st ON st.student_id = p.student_id
 ), pair AS (
-    SELECT student_id, section_id,
+    SELECT student_key, section_key,
            min(start_date) FILTER (WHERE on_roster) AS roster_start,
            bool_or(NOT on_roster) AS posted,
            bit_or(term_mask) AS term_mask  -- roster rows: NULL, ignored
     FROM seen
-    GROUP BY student_id, section_id
+    GROUP BY student_key, section_key
     HAVING bool_or(on_roster)
-)
-SELECT p.student_id, p.section_id, s.course_id, s.school_id, s.calendar_id, p.roster_start,
+), judged AS (
+SELECT st.student_id, s.section_id, s.course_id, s.school_id, s.calendar_id, p.roster_start,
+       st.student_key, s.section_key, s.school_key, s.credit_text, s.terms AS section_terms,
        nullif(trim(c.state_course_code), '') IS NULL AS no_state_code,
        coalesce(c.state_exclude, false) AS state_excluded,
        coalesce(c.dual_credit, false) AS dual_credit,
@@ -35,9 +41,15 @@ SELECT p.student_id, p.section_id, s.course_id, s.school_id, s.calendar_id, p.ro
        NOT p.posted AS no_posted_grade,
        st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id,
        s.summer, s.credit, s.first_term_start, p.term_mask,
-       st.home_school_id, st.home_single_parent, st.home_displaced_homemaker, st.home_grade,
+       st.home_school_key, st.home_single_parent, st.home_displaced_homemaker, st.home_grade,
        st.home_home_rcdts
 FROM pair AS p
-JOIN ilsca_section AS s USING (section_id)
+JOIN ilsca_section AS s USING (section_key)
 JOIN course AS c ON c.course_id = s.course_id
-JOIN ilsca_student AS st ON st.student_id = p.student_id;
+JOIN ilsca_student AS st USING (student_key)
+)
+SELECT * EXCLUDE (section_terms),
+       NOT (no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id) AS reports,
+       CASE WHEN reports THEN list_filter(list_transform(section_terms, lambda t, i: {'pos': i, 'state_term': t.state_term_code}),
+                                          lambda t: (term_mask >> (t.pos - 1)) & 1 = 1) END AS terms
+FROM judged;

@@ -3,7 +3,10 @@
 -- state code, by code: a grade's terms are a bit mask over this list, ilsca_section_task);
 -- the start of the earliest of them (a course start date's last resort); and the credit: per
 -- state-reported grading task with a credit and a term mask, (section terms in the mask) x
--- credit, summed.
+-- credit, summed, and as written (`credit_text`; none: the record's grade decides, rows.sql).
+-- Each section also carries the file's fields that come from it, its course, school and
+-- calendar, as written (the view ilsca_record joins them on `section_key`), and `section_key`:
+-- the section's rank by course, then section number, its place among a student's records.
 CREATE OR REPLACE TEMP TABLE ilsca_section AS
 WITH chosen AS (
     SELECT s.section_id, s.course_id, s.school_id, s.calendar_id, cal.summer
@@ -26,7 +29,14 @@ WITH chosen AS (
     LEFT JOIN term AS tm ON tm.calendar_id = s.calendar_id AND tm.term_code = x.term_code
     GROUP BY s.section_id
 )
-SELECT s.*, coalesce(m.terms, []) AS terms, m.first_term_start, c.credit
+SELECT row_number() OVER (ORDER BY s.course_id, s.section_id)::INTEGER AS section_key,
+       s.*, coalesce(m.terms, []) AS terms, m.first_term_start, c.credit, printf('%.2f', c.credit::DOUBLE) AS credit_text,
+       sc.school_key, sc.serving_rcdts, y.school_year,
+       f.state_course_code, f.local_course_title, f.course_level, f.articulated_credit, f.dual_credit,
+       f.course_setting, f.language_code, f.competency_based
 FROM chosen AS s
 LEFT JOIN meets AS m USING (section_id)
-LEFT JOIN credit AS c USING (section_id);
+LEFT JOIN credit AS c USING (section_id)
+JOIN ilsca_school AS sc USING (school_id)
+LEFT JOIN ilsca_school_year AS y USING (calendar_id)
+JOIN ilsca_course AS f USING (course_id);

@@ -8,7 +8,7 @@ WITH meets AS (
     SELECT s.section_id, s.course_id, t.term.term_code, t.bit - 1 AS bit
     FROM ilsca_section AS s, unnest(s.terms) WITH ORDINALITY AS t(term, bit)
 )
-SELECT s.section_id, t.task_id,
+SELECT s.section_id, s.section_key, t.task_id,
        bit_or(CASE WHEN x.bit IS NULL THEN 0::UBIGINT
                    WHEN x.bit < 64 THEN 1::UBIGINT << x.bit
                    ELSE error('section ' || s.section_id || ' meets in more than 64 terms') END) AS term_mask
@@ -16,4 +16,4 @@ FROM ilsca_section AS s
 JOIN ilsca_state_task AS t ON t.course_id = s.course_id
 LEFT JOIN grading_task_term AS m ON m.course_id = t.course_id AND m.task_id = t.task_id
 LEFT JOIN meets AS x ON x.section_id = s.section_id AND x.term_code = m.term_code
-GROUP BY s.section_id, t.task_id;
+GROUP BY s.section_id, s.section_key, t.task_id;

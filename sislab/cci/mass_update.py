@@ -22,6 +22,7 @@ Published result sets (views `cci_<name>` inside `store.snapshot()`), every row 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import duckdb
@@ -136,26 +137,58 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
         progress: Progress | None = None) -> jobs.JobReport:
     """Recompute and publish the CCI results of `school_ids`, one school after another.
 
-    `notify_to`: addresses for the completion e-mail; by default the starter's address in
-    app_user, if any (None sends nothing).
+    The results of all the schools chosen are computed once, from one snapshot, while the
+    first school is processed (under its lock); then each school publishes its share under
+    its own lock, with its own timestamps, as before. `notify_to`: addresses for the
+    completion e-mail; by default the starter's address in app_user, if any (None sends nothing).
     """
     ws = ws or Workspace.locate()
     user = user or access.current_user()
     rules = load_rule_set(rule_set) if not isinstance(rule_set, RuleSet) else rule_set
     recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
+    chosen = list(dict.fromkeys(str(s) for s in school_ids))
+    with ExitStack() as open_snapshot:
+        shared = _Shared(lambda: open_snapshot.enter_context(store.snapshot(ws)), chosen, rules)
 
-    def work(school_id: str, progress: Progress) -> dict:
-        return update_school(ws, school_id, rules, progress)
+        def work(school_id: str, progress: Progress) -> dict:
+            return update_school(ws, school_id, rules, progress, shared)
 
-    return jobs.run_per_school(ws, KIND, user, school_ids, work, progress=progress, notify_to=recipients)
+        return jobs.run_per_school(ws, KIND, user, chosen, work, progress=progress, notify_to=recipients)
 
 
-def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progress | None = None) -> dict:
-    """Compute one school's results from the current snapshot, then publish them; return counts."""
+class _Shared:
+    """One run's snapshot and the chosen schools' results, computed on first use, once (a
+    failure is kept and raised again for every school, so none publishes half a run)."""
+
+    def __init__(self, connect, school_ids: list[str], rules: RuleSet):
+        self._connect, self.school_ids, self.rules = connect, school_ids, rules
+        self._con = self._results = self._error = None
+
+    def get(self) -> tuple[duckdb.DuckDBPyConnection, dict]:
+        if self._error is not None:
+            raise self._error
+        if self._results is None:
+            try:
+                self._con = self._con or self._connect()
+                self._results = district_results(self._con, self.school_ids, self.rules)
+            except Exception as e:
+                self._error = e
+                raise
+        return self._con, self._results
+
+
+def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progress | None = None,
+                  shared: _Shared | None = None) -> dict:
+    """Publish one school's results (its share of `shared`, else computed for it alone from the
+    current snapshot); return counts."""
     progress = progress or null_progress()
-    with store.snapshot(ws) as con:
+    with ExitStack() as stack:
         progress.advance(0, f"{school_id}: computing")
-        results = school_results(con, school_id, rules)
+        if shared is None:
+            con, district = stack.enter_context(store.snapshot(ws)), None
+        else:
+            con, district = shared.get()
+        results = school_results(con, school_id, rules, district)
         counts = _counts(results)
         progress.advance(0, f"{school_id}: publishing")
         stamp = store.utcnow()
@@ -164,14 +197,24 @@ def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progr
         return counts
 
 
-def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet) -> dict:
-    """Everything published for one school: {result name: relation or DataFrame}. Without a
-    current class (a snapshot whose calendars have all ended) seniors' potential and near
-    misses are published empty, so no graduated class is shown as seniors."""
-    schools_ = [school_id]
-    current = engine.student_results(con, rules, schools_)
+def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet,
+                   district: dict | None = None) -> dict:
+    """Everything published for one school: {result name: relation or DataFrame}: its rows of
+    `district` (district_results of a set of schools including it), else computed for it alone."""
+    district = district if district is not None else district_results(con, [school_id], rules)
+    one = duckdb.ColumnExpression("school_id") == duckdb.ConstantExpression(school_id)
+    return {name: rows.filter(one) if isinstance(rows, duckdb.DuckDBPyRelation)
+            else rows[rows.school_id == school_id].reset_index(drop=True)
+            for name, rows in district.items()}
+
+
+def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rules: RuleSet) -> dict:
+    """Everything published, for all of `school_ids` at once (each row has its school_id).
+    Without a current class (a snapshot whose calendars have all ended) seniors' potential and
+    near misses are empty, so no graduated class is shown as seniors."""
+    current = engine.student_results(con, rules, school_ids)
     prior_rules = prior_rule_set(rules)
-    prior = engine.student_results(con, prior_rules, schools_) if prior_rules else None
+    prior = engine.student_results(con, prior_rules, school_ids) if prior_rules else None
     status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
                                                                        cohort_year=rules.class_year)]
     try:
@@ -179,8 +222,8 @@ def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSe
     except engine.NoCurrentClass:
         seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
     else:
-        seniors = engine.potential(con, rules, schools_)
-        near = engine.near_misses(con, rules, schools_)
+        seniors = engine.potential(con, rules, school_ids)
+        near = engine.near_misses(con, rules, school_ids)
         status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
                                                                                 cohort_year=seniors_class.year))
     return {  # school_status last: a dashboard takes its presence to mean all are there

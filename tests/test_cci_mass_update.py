@@ -265,6 +265,7 @@ def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(
     report = mass_update.run(SCHOOLS, ws=ws, user="alice", notify_to=None)
     assert [s.status for s in report.schools] == ["done"] * 3
     assert calls == [SCHOOLS, SCHOOLS]  # class of 2025 and its prior year, for all three schools at once
+    assert not list(ws.tmp.glob("cci-run-*"))  # the per-school files written at once were all moved or removed
     monkeypatch.setattr(engine, "student_results", scored)
     rules = cci.load_rule_set()
     with store.snapshot(ws) as con:

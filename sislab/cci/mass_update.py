@@ -21,9 +21,12 @@ Published result sets (views `cci_<name>` inside `store.snapshot()`), every row 
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -31,7 +34,7 @@ import pandas as pd
 from sislab.core import access, jobs, store
 from sislab.core import school_groups as core_school_groups
 from sislab.core.progress import Progress, null_progress
-from sislab.core.workspace import Workspace
+from sislab.core.workspace import Workspace, private_dir
 
 from . import engine, rollup
 from .published import GRADUATED, KIND, POTENTIAL, local_time
@@ -148,7 +151,8 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
     recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
     chosen = list(dict.fromkeys(str(s) for s in school_ids))
     with ExitStack() as open_snapshot:
-        shared = _Shared(lambda: open_snapshot.enter_context(store.snapshot(ws)), chosen, rules)
+        shared = _Shared(lambda: open_snapshot.enter_context(store.snapshot(ws)), ws, chosen, rules)
+        open_snapshot.callback(shared.close)
 
         def work(school_id: str, progress: Progress) -> dict:
             return update_school(ws, school_id, rules, progress, shared)
@@ -158,11 +162,13 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
 
 class _Shared:
     """One run's snapshot and the chosen schools' results, computed on first use, once (a
-    failure is kept and raised again for every school, so none publishes half a run)."""
+    failure is kept and raised again for every school, so none publishes half a run), with
+    each result set written once, split by school (`prepared`), for the schools to publish."""
 
-    def __init__(self, connect, school_ids: list[str], rules: RuleSet):
-        self._connect, self.school_ids, self.rules = connect, school_ids, rules
+    def __init__(self, connect, ws: Workspace, school_ids: list[str], rules: RuleSet):
+        self._connect, self.ws, self.school_ids, self.rules = connect, ws, school_ids, rules
         self._con = self._results = self._error = None
+        self.folder = self.stamp = None
 
     def get(self) -> tuple[duckdb.DuckDBPyConnection, dict]:
         if self._error is not None:
@@ -170,11 +176,26 @@ class _Shared:
         if self._results is None:
             try:
                 self._con = self._con or self._connect()
-                self._results = district_results(self._con, self.school_ids, self.rules)
+                results = district_results(self._con, self.school_ids, self.rules)
+                self.stamp = store.utcnow()
+                self.folder = Path(tempfile.mkdtemp(prefix="cci-run-", dir=private_dir(self.ws.tmp)))
+                for name, rows in results.items():
+                    _write_by_school(self._con, rows, self.folder / name, self.stamp)
+                self._results = results
             except Exception as e:
                 self._error = e
                 raise
         return self._con, self._results
+
+    def prepared(self, name: str, school_id: str) -> Path | None:
+        """The school's file of result set `name`, when it has rows (a school without rows
+        publishes an empty part the ordinary way)."""
+        files = list((self.folder / name / f"school_id={school_id}").glob("*.parquet"))
+        return files[0] if len(files) == 1 else None
+
+    def close(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progress | None = None,
@@ -191,9 +212,14 @@ def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progr
         results = school_results(con, school_id, rules, district)
         counts = _counts(results)
         progress.advance(0, f"{school_id}: publishing")
-        stamp = store.utcnow()
+        stamp = shared.stamp if shared is not None else store.utcnow()
+        part = f"{rules.name}_{school_id}"
         for name, rows in results.items():
-            _publish(ws, con, name, f"{rules.name}_{school_id}", rows, stamp)
+            prepared = shared and shared.prepared(name, school_id)
+            if prepared:
+                store.publish_result_file(ws, KIND, name, part, prepared)
+            else:
+                _publish(ws, con, name, part, rows, stamp)
         return counts
 
 
@@ -222,8 +248,7 @@ def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rule
     except engine.NoCurrentClass:
         seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
     else:
-        seniors = engine.potential(con, rules, school_ids)
-        near = engine.near_misses(con, rules, school_ids)
+        seniors, near = engine.potential_and_near_misses(con, rules, school_ids)
         status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
                                                                                 cohort_year=seniors_class.year))
     return {  # school_status last: a dashboard takes its presence to mean all are there
@@ -246,13 +271,28 @@ def prior_rule_set(rules: RuleSet) -> RuleSet | None:
 
 def _publish(ws: Workspace, con, name: str, part: str, rows, stamp: str) -> None:
     """One result part; columns that pandas left untyped (all empty) are published as text."""
+    with _registered(con, rows) as select:
+        store.publish_result(ws, KIND, name, part, con, select, [stamp])
+
+
+def _write_by_school(con, rows, folder: Path, stamp: str) -> None:
+    """Result set `rows` of many schools as one Parquet file per school (folder/school_id=<id>/),
+    written in one pass: publishing a school is then a file move, not a query."""
+    with _registered(con, rows) as select:
+        con.execute(f"COPY ({select}) TO {store.sql_literal(folder)} "
+                    "(FORMAT parquet, PARTITION_BY (school_id), WRITE_PARTITION_COLUMNS true)", [stamp])
+
+
+@contextmanager
+def _registered(con, rows):
+    """`rows` as the view PUBLISH_VIEW, and the query that publishes it (one parameter: the
+    computed_at stamp); columns that pandas left untyped (all empty) are cast to text."""
     con.register(PUBLISH_VIEW, rows)
     try:
         untyped = [c for c, t in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {PUBLISH_VIEW})")
                    .fetchall() if t == '"NULL"']
         replace = f" REPLACE ({', '.join(f'{_ident(c)}::VARCHAR AS {_ident(c)}' for c in untyped)})" if untyped else ""
-        store.publish_result(ws, KIND, name, part, con,
-                             f"SELECT *{replace}, ?::VARCHAR AS computed_at FROM {PUBLISH_VIEW}", [stamp])
+        yield f"SELECT *{replace}, ?::VARCHAR AS computed_at FROM {PUBLISH_VIEW}"
     finally:
         con.unregister(PUBLISH_VIEW)
 

@@ -168,7 +168,7 @@ class _Shared:
     def __init__(self, connect, ws: Workspace, school_ids: list[str], rules: RuleSet):
         self._connect, self.ws, self.school_ids, self.rules = connect, ws, school_ids, rules
         self._con = self._results = self._error = None
-        self.folder = self.stamp = None
+        self.folder = self.stamp = self.counts = None
 
     def get(self) -> tuple[duckdb.DuckDBPyConnection, dict]:
         if self._error is not None:
@@ -181,6 +181,7 @@ class _Shared:
                 self.folder = Path(tempfile.mkdtemp(prefix="cci-run-", dir=private_dir(self.ws.tmp)))
                 for name, rows in results.items():
                     _write_by_school(self._con, rows, self.folder / name, self.stamp)
+                self.counts = counts_by_school(results)
                 self._results = results
             except Exception as e:
                 self._error = e
@@ -210,7 +211,8 @@ def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progr
         else:
             con, district = shared.get()
         results = school_results(con, school_id, rules, district)
-        counts = _counts(results)
+        by_school = shared.counts if shared is not None else counts_by_school(results)
+        counts = by_school.get(school_id, by_school[""])
         progress.advance(0, f"{school_id}: publishing")
         stamp = shared.stamp if shared is not None else store.utcnow()
         part = f"{rules.name}_{school_id}"
@@ -230,7 +232,7 @@ def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSe
     district = district if district is not None else district_results(con, [school_id], rules)
     one = duckdb.ColumnExpression("school_id") == duckdb.ConstantExpression(school_id)
     return {name: rows.filter(one) if isinstance(rows, duckdb.DuckDBPyRelation)
-            else rows[rows.school_id == school_id].reset_index(drop=True)
+            else rows.loc[school_id:school_id].reset_index(drop=True)  # by the sorted school index
             for name, rows in district.items()}
 
 
@@ -254,10 +256,15 @@ def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rule
     return {  # school_status last: a dashboard takes its presence to mean all are there
         "student_result": current,
         "potential": seniors,
-        "near_miss": near,
-        "measure_count": rollup.measure_counts(con, current, rules).assign(rule_set=rules.name),
-        "school_status": pd.concat(status, ignore_index=True).assign(rule_set=rules.name),
+        "near_miss": _by_school(near),
+        "measure_count": _by_school(rollup.measure_counts(con, current, rules).assign(rule_set=rules.name)),
+        "school_status": _by_school(pd.concat(status, ignore_index=True).assign(rule_set=rules.name)),
     }
+
+
+def _by_school(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` indexed and sorted by school, so that a school's rows are a slice, not a scan."""
+    return frame.set_index(frame.school_id.rename("school")).sort_index()
 
 
 def prior_rule_set(rules: RuleSet) -> RuleSet | None:
@@ -301,13 +308,18 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _counts(results: dict) -> dict:
-    """Counts for the job record and e-mail (no student data)."""
-    [(students, prepared)] = results["student_result"].filter("counted").aggregate(
-        f"count(*), count(*) FILTER (WHERE level = '{PREPARED}')").fetchall()
-    return {"students": students, "prepared": prepared,
-            "seniors": results["potential"].count("*").fetchall()[0][0],
-            "near_misses": int(results["near_miss"]["student_id"].nunique())}
+def counts_by_school(results: dict) -> dict[str, dict]:
+    """Counts for the job record and e-mail (no student data), per school of `results`."""
+    counted = dict.fromkeys(("students", "prepared", "seniors", "near_misses"), 0)
+    counts: dict[str, dict] = {}
+    for school, students, prepared in results["student_result"].filter("counted").aggregate(
+            f"school_id, count(*), count(*) FILTER (WHERE level = '{PREPARED}')", "school_id").fetchall():
+        counts.setdefault(school, dict(counted)).update(students=students, prepared=prepared)
+    for school, seniors in results["potential"].aggregate("school_id, count(*)", "school_id").fetchall():
+        counts.setdefault(school, dict(counted))["seniors"] = seniors
+    for school, near in results["near_miss"].groupby("school_id")["student_id"].nunique().items():
+        counts.setdefault(school, dict(counted))["near_misses"] = int(near)
+    return counts | {"": counted}  # "": a school without rows
 
 
 # --- who, and what the page shows ------------------------------------------------------------

@@ -32,6 +32,7 @@ def test_each_way_of_choosing_schools_runs_exactly_those(ws, capsys, choice, exp
     assert ran(ws) == expected
     out = capsys.readouterr().out
     assert out.count(": done (") == len(expected) and "no completion e-mail (--no-notify)" in out
+    assert out.splitlines()[1].startswith("seniors: class of 2027: the seniors of 2026-27, the school year under way")
 
 
 def test_unknown_school_names_the_valid_choices(ws, capsys):

@@ -13,7 +13,7 @@ from helpers.procs import smtp_server, use_smtp
 from helpers_cci import cci_run, sample_copy
 
 from sislab import cci
-from sislab.cci import dashboard, mass_update
+from sislab.cci import dashboard, engine, mass_update
 from sislab.core import jobs, locks, runner, store
 
 SCHOOLS = ["001", "002", "006"]  # the sample's active high schools (HS and ALT)
@@ -156,9 +156,9 @@ def test_form_process_button_is_disabled_while_its_run_goes(ws, monkeypatch):
     seen = []
     compute = mass_update.school_results
 
-    def watched(con, school_id, rules):
+    def watched(con, school_id, rules, *args):
         seen.append((school_id, form.process_button.disabled, form.progress.label.value))
-        return compute(con, school_id, rules)
+        return compute(con, school_id, rules, *args)
 
     monkeypatch.setattr(mass_update, "school_results", watched)
     form.group.value = "Grades 9-12"
@@ -248,3 +248,34 @@ def test_drilldown_finds_a_student_and_shows_what_is_missing(ws):
     assert [value for _, value in pick.options] == [student["student_id"]]
     pick.value = student["student_id"]
     assert "Not Prepared" in detail.value and html.escape(student["missing"]) in detail.value
+
+
+def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(ws, monkeypatch):
+    """Issue 16: every school's results come from one computation of the chosen schools (the
+    engine runs once for the scored class and once for the prior one, not per school), and
+    each school's published rows are what a run of that school alone computes."""
+    calls = []
+    scored = engine.student_results
+
+    def counted(con, rules, schools=None):
+        calls.append(sorted(schools or []))
+        return scored(con, rules, schools)
+
+    monkeypatch.setattr(engine, "student_results", counted)
+    report = mass_update.run(SCHOOLS, ws=ws, user="alice", notify_to=None)
+    assert [s.status for s in report.schools] == ["done"] * 3
+    assert calls == [SCHOOLS, SCHOOLS]  # class of 2025 and its prior year, for all three schools at once
+    assert not list(ws.tmp.glob("cci-run-*"))  # the per-school files written at once were all moved or removed
+    monkeypatch.setattr(engine, "student_results", scored)
+    rules = cci.load_rule_set()
+    with store.snapshot(ws) as con:
+        for school in SCHOOLS:
+            alone = mass_update.school_results(con, school, rules)
+            for name in ("student_result", "potential"):
+                mine = published(ws, f"cci_{name}", school).drop(columns="computed_at")
+                expected = alone[name].df().sort_values("student_id").reset_index(drop=True)
+                assert mine.astype(str).equals(expected.astype(str)), (school, name)
+            status = con.execute("SELECT population, denominator, status FROM cci_school_status WHERE school_id = ? "
+                                 "ORDER BY population", [school]).df()
+            expected = alone["school_status"].sort_values("population")[["population", "denominator", "status"]]
+            assert status.astype(str).equals(expected.reset_index(drop=True).astype(str)), school

@@ -73,6 +73,7 @@ def run_command(args) -> int:
             chosen = mass_update.select_schools(
                 con, school=args.school, school_ids=args.schools.split(",") if args.schools else None,
                 group=args.group, all_schools=args.all, ws=ws)
+            seniors = _seniors_line(con)
         user = args.user or access.current_user()
         recipients = None if args.no_notify else args.notify or mass_update.default_recipient(ws, user)
         report = mass_update.run(chosen, ws=ws, user=user, rule_set=args.rule_set, notify_to=recipients,
@@ -80,6 +81,7 @@ def run_command(args) -> int:
     except (store.NoSnapshot, mass_update.SelectionError, UnknownRuleSet, notify.BadAddress) as e:
         raise UserError(str(e)) from None
     print(f"cci run {report.job_id} by {report.user}: {report.status}")
+    print(seniors)
     for outcome in report.schools:
         print(_outcome_line(outcome, known.get(outcome.school_id)))
     print(_mail_line(report, user, args.no_notify))
@@ -182,6 +184,14 @@ def write_private_csv(rows: pd.DataFrame, path: str) -> Path:
 def _progress() -> Progress:
     """A progress bar on stderr when it is a terminal; nothing in logs and pipes."""
     return cli_progress() if sys.stderr.isatty() else null_progress()
+
+
+def _seniors_line(con) -> str:
+    """Which class the run scores as seniors, and why (or why none)."""
+    try:
+        return f"seniors: {engine.senior_class(con).reason}"
+    except engine.NoCurrentClass as e:
+        return f"seniors: none scored. {e}"
 
 
 def _outcome_line(outcome, school) -> str:

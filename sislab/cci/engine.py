@@ -63,6 +63,17 @@ def potential(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = N
         return _result_table(con, rule_set)
 
 
+def potential_and_near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
+                              schools: Iterable[str] | None = None, *, today: date | None = None
+                              ) -> tuple[duckdb.DuckDBPyRelation, pd.DataFrame]:
+    """`potential` and `near_misses` of the current seniors from one reading of the evidence
+    (what a mass update publishes)."""
+    rule_set = _resolve(rule_set)
+    with _evidence(con, rule_set, senior_class(con, today).year, True, schools):
+        results = _result_table(con, rule_set)
+        return results, run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
+
+
 class NoCurrentClass(ValueError):
     """The snapshot has no school year under way or ahead: there are no current seniors to score."""
 

@@ -21,8 +21,12 @@ Published result sets (views `cci_<name>` inside `store.snapshot()`), every row 
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterable
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -30,7 +34,7 @@ import pandas as pd
 from sislab.core import access, jobs, store
 from sislab.core import school_groups as core_school_groups
 from sislab.core.progress import Progress, null_progress
-from sislab.core.workspace import Workspace
+from sislab.core.workspace import Workspace, private_dir
 
 from . import engine, rollup
 from .published import GRADUATED, KIND, POTENTIAL, local_time
@@ -136,42 +140,109 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
         progress: Progress | None = None) -> jobs.JobReport:
     """Recompute and publish the CCI results of `school_ids`, one school after another.
 
-    `notify_to`: addresses for the completion e-mail; by default the starter's address in
-    app_user, if any (None sends nothing).
+    The results of all the schools chosen are computed once, from one snapshot, while the
+    first school is processed (under its lock); then each school publishes its share under
+    its own lock, with its own timestamps, as before. `notify_to`: addresses for the
+    completion e-mail; by default the starter's address in app_user, if any (None sends nothing).
     """
     ws = ws or Workspace.locate()
     user = user or access.current_user()
     rules = load_rule_set(rule_set) if not isinstance(rule_set, RuleSet) else rule_set
     recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
+    chosen = list(dict.fromkeys(str(s) for s in school_ids))
+    with ExitStack() as open_snapshot:
+        shared = _Shared(lambda: open_snapshot.enter_context(store.snapshot(ws)), ws, chosen, rules)
+        open_snapshot.callback(shared.close)
 
-    def work(school_id: str, progress: Progress) -> dict:
-        return update_school(ws, school_id, rules, progress)
+        def work(school_id: str, progress: Progress) -> dict:
+            return update_school(ws, school_id, rules, progress, shared)
 
-    return jobs.run_per_school(ws, KIND, user, school_ids, work, progress=progress, notify_to=recipients)
+        return jobs.run_per_school(ws, KIND, user, chosen, work, progress=progress, notify_to=recipients)
 
 
-def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progress | None = None) -> dict:
-    """Compute one school's results from the current snapshot, then publish them; return counts."""
+class _Shared:
+    """One run's snapshot and the chosen schools' results, computed on first use, once (a
+    failure is kept and raised again for every school, so none publishes half a run), with
+    each result set written once, split by school (`prepared`), for the schools to publish."""
+
+    def __init__(self, connect, ws: Workspace, school_ids: list[str], rules: RuleSet):
+        self._connect, self.ws, self.school_ids, self.rules = connect, ws, school_ids, rules
+        self._con = self._results = self._error = None
+        self.folder = self.stamp = self.counts = None
+
+    def get(self) -> tuple[duckdb.DuckDBPyConnection, dict]:
+        if self._error is not None:
+            raise self._error
+        if self._results is None:
+            try:
+                self._con = self._con or self._connect()
+                results = district_results(self._con, self.school_ids, self.rules)
+                self.stamp = store.utcnow()
+                self.folder = Path(tempfile.mkdtemp(prefix="cci-run-", dir=private_dir(self.ws.tmp)))
+                for name, rows in results.items():
+                    _write_by_school(self._con, rows, self.folder / name, self.stamp)
+                self.counts = counts_by_school(results)
+                self._results = results
+            except Exception as e:
+                self._error = e
+                raise
+        return self._con, self._results
+
+    def prepared(self, name: str, school_id: str) -> Path | None:
+        """The school's file of result set `name`, when it has rows (a school without rows
+        publishes an empty part the ordinary way)."""
+        files = list((self.folder / name / f"school_id={school_id}").glob("*.parquet"))
+        return files[0] if len(files) == 1 else None
+
+    def close(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progress | None = None,
+                  shared: _Shared | None = None) -> dict:
+    """Publish one school's results (its share of `shared`, else computed for it alone from the
+    current snapshot); return counts."""
     progress = progress or null_progress()
-    with store.snapshot(ws) as con:
+    with ExitStack() as stack:
         progress.advance(0, f"{school_id}: computing")
-        results = school_results(con, school_id, rules)
-        counts = _counts(results)
+        if shared is None:
+            con, district = stack.enter_context(store.snapshot(ws)), None
+        else:
+            con, district = shared.get()
+        results = school_results(con, school_id, rules, district)
+        by_school = shared.counts if shared is not None else counts_by_school(results)
+        counts = by_school.get(school_id, by_school[""])
         progress.advance(0, f"{school_id}: publishing")
-        stamp = store.utcnow()
+        stamp = shared.stamp if shared is not None else store.utcnow()
+        part = f"{rules.name}_{school_id}"
         for name, rows in results.items():
-            _publish(ws, con, name, f"{rules.name}_{school_id}", rows, stamp)
+            prepared = shared and shared.prepared(name, school_id)
+            if prepared:
+                store.publish_result_file(ws, KIND, name, part, prepared)
+            else:
+                _publish(ws, con, name, part, rows, stamp)
         return counts
 
 
-def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet) -> dict:
-    """Everything published for one school: {result name: relation or DataFrame}. Without a
-    current class (a snapshot whose calendars have all ended) seniors' potential and near
-    misses are published empty, so no graduated class is shown as seniors."""
-    schools_ = [school_id]
-    current = engine.student_results(con, rules, schools_)
+def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet,
+                   district: dict | None = None) -> dict:
+    """Everything published for one school: {result name: relation or DataFrame}: its rows of
+    `district` (district_results of a set of schools including it), else computed for it alone."""
+    district = district if district is not None else district_results(con, [school_id], rules)
+    one = duckdb.ColumnExpression("school_id") == duckdb.ConstantExpression(school_id)
+    return {name: rows.filter(one) if isinstance(rows, duckdb.DuckDBPyRelation)
+            else rows.loc[school_id:school_id].reset_index(drop=True)  # by the sorted school index
+            for name, rows in district.items()}
+
+
+def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rules: RuleSet) -> dict:
+    """Everything published, for all of `school_ids` at once (each row has its school_id).
+    Without a current class (a snapshot whose calendars have all ended) seniors' potential and
+    near misses are empty, so no graduated class is shown as seniors."""
+    current = engine.student_results(con, rules, school_ids)
     prior_rules = prior_rule_set(rules)
-    prior = engine.student_results(con, prior_rules, schools_) if prior_rules else None
+    prior = engine.student_results(con, prior_rules, school_ids) if prior_rules else None
     status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
                                                                        cohort_year=rules.class_year)]
     try:
@@ -179,17 +250,21 @@ def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSe
     except engine.NoCurrentClass:
         seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
     else:
-        seniors = engine.potential(con, rules, schools_)
-        near = engine.near_misses(con, rules, schools_)
+        seniors, near = engine.potential_and_near_misses(con, rules, school_ids)
         status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
                                                                                 cohort_year=seniors_class.year))
     return {  # school_status last: a dashboard takes its presence to mean all are there
         "student_result": current,
         "potential": seniors,
-        "near_miss": near,
-        "measure_count": rollup.measure_counts(con, current, rules).assign(rule_set=rules.name),
-        "school_status": pd.concat(status, ignore_index=True).assign(rule_set=rules.name),
+        "near_miss": _by_school(near),
+        "measure_count": _by_school(rollup.measure_counts(con, current, rules).assign(rule_set=rules.name)),
+        "school_status": _by_school(pd.concat(status, ignore_index=True).assign(rule_set=rules.name)),
     }
+
+
+def _by_school(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` indexed and sorted by school, so that a school's rows are a slice, not a scan."""
+    return frame.set_index(frame.school_id.rename("school")).sort_index()
 
 
 def prior_rule_set(rules: RuleSet) -> RuleSet | None:
@@ -203,13 +278,28 @@ def prior_rule_set(rules: RuleSet) -> RuleSet | None:
 
 def _publish(ws: Workspace, con, name: str, part: str, rows, stamp: str) -> None:
     """One result part; columns that pandas left untyped (all empty) are published as text."""
+    with _registered(con, rows) as select:
+        store.publish_result(ws, KIND, name, part, con, select, [stamp])
+
+
+def _write_by_school(con, rows, folder: Path, stamp: str) -> None:
+    """Result set `rows` of many schools as one Parquet file per school (folder/school_id=<id>/),
+    written in one pass: publishing a school is then a file move, not a query."""
+    with _registered(con, rows) as select:
+        con.execute(f"COPY ({select}) TO {store.sql_literal(folder)} "
+                    "(FORMAT parquet, PARTITION_BY (school_id), WRITE_PARTITION_COLUMNS true)", [stamp])
+
+
+@contextmanager
+def _registered(con, rows):
+    """`rows` as the view PUBLISH_VIEW, and the query that publishes it (one parameter: the
+    computed_at stamp); columns that pandas left untyped (all empty) are cast to text."""
     con.register(PUBLISH_VIEW, rows)
     try:
         untyped = [c for c, t in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {PUBLISH_VIEW})")
                    .fetchall() if t == '"NULL"']
         replace = f" REPLACE ({', '.join(f'{_ident(c)}::VARCHAR AS {_ident(c)}' for c in untyped)})" if untyped else ""
-        store.publish_result(ws, KIND, name, part, con,
-                             f"SELECT *{replace}, ?::VARCHAR AS computed_at FROM {PUBLISH_VIEW}", [stamp])
+        yield f"SELECT *{replace}, ?::VARCHAR AS computed_at FROM {PUBLISH_VIEW}"
     finally:
         con.unregister(PUBLISH_VIEW)
 
@@ -218,13 +308,18 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _counts(results: dict) -> dict:
-    """Counts for the job record and e-mail (no student data)."""
-    [(students, prepared)] = results["student_result"].filter("counted").aggregate(
-        f"count(*), count(*) FILTER (WHERE level = '{PREPARED}')").fetchall()
-    return {"students": students, "prepared": prepared,
-            "seniors": results["potential"].count("*").fetchall()[0][0],
-            "near_misses": int(results["near_miss"]["student_id"].nunique())}
+def counts_by_school(results: dict) -> dict[str, dict]:
+    """Counts for the job record and e-mail (no student data), per school of `results`."""
+    counted = dict.fromkeys(("students", "prepared", "seniors", "near_misses"), 0)
+    counts: dict[str, dict] = {}
+    for school, students, prepared in results["student_result"].filter("counted").aggregate(
+            f"school_id, count(*), count(*) FILTER (WHERE level = '{PREPARED}')", "school_id").fetchall():
+        counts.setdefault(school, dict(counted)).update(students=students, prepared=prepared)
+    for school, seniors in results["potential"].aggregate("school_id, count(*)", "school_id").fetchall():
+        counts.setdefault(school, dict(counted))["seniors"] = seniors
+    for school, near in results["near_miss"].groupby("school_id")["student_id"].nunique().items():
+        counts.setdefault(school, dict(counted))["near_misses"] = int(near)
+    return counts | {"": counted}  # "": a school without rows
 
 
 # --- who, and what the page shows ------------------------------------------------------------

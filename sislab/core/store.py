@@ -85,12 +85,21 @@ def publish_result(ws: Workspace, job: str, name: str, part: str, con: duckdb.Du
     the newest, and a superseded version is deleted once its successor has been current
     for RESULT_GRACE_SECONDS.
     """
-    part_dir = ws.results / job / name / part
-    target = part_dir / f"{_stamp()}-{os.getpid()}.parquet"
-
     def write(tmp: Path) -> None:
         con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT parquet)", params or [])
 
+    return _publish_version(ws.results / job / name / part, write)
+
+
+def publish_result_file(ws: Workspace, job: str, name: str, part: str, prepared: Path) -> Path:
+    """Publish a Parquet file written beforehand (e.g. one partition of a COPY ... PARTITION_BY
+    over many parts at once) as `publish_result` would; the file is moved, so it must be on the
+    workspace's file system (ws.tmp)."""
+    return _publish_version(ws.results / job / name / part, lambda tmp: os.replace(prepared, tmp))
+
+
+def _publish_version(part_dir: Path, write) -> Path:
+    target = part_dir / f"{_stamp()}-{os.getpid()}.parquet"
     write_atomic(target, write)
     _prune_results(part_dir)
     return target

@@ -21,13 +21,13 @@ EVENTS = sys.stdout  # the command's own output is captured; events go to the re
 
 
 def hooked(compute, block: set[str], fail: set[str]):
-    def school_results(con, school_id, rules):
+    def school_results(con, school_id, rules, *args):
         print(json.dumps({"working": school_id}), file=EVENTS, flush=True)
         if school_id in block:
             sys.stdin.readline()
         if school_id in fail:
             raise ValueError(f"rule set {rules.name}: injected error for school {school_id}")
-        return compute(con, school_id, rules)
+        return compute(con, school_id, rules, *args)
     return school_results
 
 

@@ -300,35 +300,29 @@ def _read_csv(con, table: str, path: Path, width: int, picks, columns, records: 
     """Load the rows with DuckDB's reader when every record is one well-formed line, so that a
     record's line is its number + 1 (`records` = physical lines after the header); None when
     it is not so (a bad cell count, a record spanning lines, a blank line): the caller then
-    reads row by row."""
-    raw = [f"c{i}" for i in range(width)]
+    reads row by row.
+
+    DuckDB forgives a row with one extra, empty, last cell, so one column more than the header
+    is read, with padding: empty cells read as '' and padding as NULL, so a row with too many
+    cells fills the extra column and a row with too few leaves its last real column NULL."""
+    raw = [f"c{i}" for i in range(width + 1)]
     spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in raw) + "}"
     try:
-        # DuckDB's reader forgives some malformed rows (a trailing extra empty cell), so first
-        # each physical line is split on its unquoted commas: every one must hold `width`
-        # cells and an even number of quotes (a record on one line).
-        odd_lines = con.execute(f"""
-            SELECT count(*) FILTER (line IS NULL OR CASE WHEN contains(line, '"') THEN
-                       (length(line) - length(replace(line, '"', ''))) % 2 = 1
-                       OR len(string_split(regexp_replace(line, '"([^"]|"")*"', '', 'g'), ',')) <> {int(width)}
-                       ELSE length(line) - length(replace(line, ',', '')) + 1 <> {int(width)} END),
-                   count(*)
-            FROM read_csv(?, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}},
-                          delim = '\x1f', quote = '', escape = '', strict_mode = false)""", [str(path)]).fetchone()
-        if odd_lines != (0, records + 1):
-            return None
         con.execute(f"""CREATE OR REPLACE TABLE raw_{table} AS SELECT * FROM read_csv(?, header = true,
                         auto_detect = false, columns = {spec}, delim = ',', quote = '"', escape = '"',
-                        strict_mode = true, null_padding = false, ignore_errors = false)""", [str(path)])
-        if con.execute(f"SELECT count(*) FROM raw_{table}").fetchone()[0] != records:
+                        strict_mode = true, null_padding = true, nullstr = '\x1f', ignore_errors = false)""",
+                    [str(path)])
+        bad, rows = con.execute(f"SELECT count(*) FILTER ({raw[width]} IS NOT NULL OR {raw[width - 1]} IS NULL), "
+                                f"count(*) FROM raw_{table}").fetchone()
+        if (bad, rows) != (0, records):
             con.execute(f"DROP TABLE raw_{table}")
             return None
     except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS raw_{table}")
         return None
     # The rows stay where DuckDB read them; `table` becomes a view in the binding's columns
-    # (empty cells '' as the row-by-row path gives them; line = the row's place + 2).
-    cells = ", ".join(f"coalesce({raw[i]}, '') AS \"{c}\"" if i is not None else f'NULL::VARCHAR AS "{c}"'
+    # (line = the row's place + 2).
+    cells = ", ".join(f'{raw[i]} AS "{c}"' if i is not None else f'NULL::VARCHAR AS "{c}"'
                       for c, i in zip(columns, picks))
     con.execute(f"DROP TABLE {table}")
     con.execute(f"CREATE VIEW {table} AS SELECT CAST(rowid + 2 AS INTEGER) AS line, {cells} FROM raw_{table}")

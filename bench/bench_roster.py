@@ -2,13 +2,18 @@
 
 The district comes from `sislab sample --students N` (cached in bench/out, shared with the
 import benchmark) and is imported once into a scratch workspace. Then, each in a fresh
-process: build the full feed (every class), check it; build the homeroom-only feed (the
-CLI Engage profile), check it. Figures: rows, seconds, peak memory.
+process and alternating with its baseline, `--repeat` times for each receiver profile (generic:
+every class; cli-engage: homerooms only): build the feed | a plain COPY of the same rows |
+check it | a DuckDB read of the zip's CSVs | the check row by row (Python csv, the only path
+before). Figures: medians, the ratios to the baselines, peak memory; the findings of both
+check paths must be identical.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 from datetime import date
 from pathlib import Path
 
@@ -24,28 +29,51 @@ AS_OF = "2026-11-25"  # "today" of the synthetic district
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--students", type=int, default=DEFAULT_STUDENTS, help=f"district size (default {DEFAULT_STUDENTS:,})")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="alternating runs of each step and its baseline (median)")
 
 
 def run(args: argparse.Namespace) -> None:
+    """Per profile, `repeat` rounds of: build | plain COPY of the same rows | check | DuckDB
+    read of the zip's CSVs | the row-by-row check; medians side by side, and the findings of
+    every check compared (the two loading paths must agree)."""
     folder, _ = sample_folder(args.students, args.seed)
     rows = []
     with scratch() as tmp:
         ws = str(Path(tmp) / "ws")
         imported = in_child("bench.bench_roster:import_district", str(folder), ws)
-        for profile in ("full", "homeroom"):
+        for profile in ("generic", "cli-engage"):
             feed = str(Path(tmp) / f"{profile}.zip")
-            built = in_child("bench.bench_roster:build", ws, feed, profile == "homeroom")
-            checked = in_child("bench.bench_roster:check", feed, profile == "homeroom")
-            rows.append(_row(f"build feed ({profile})", built, built.result["rows"], built.result["zip_mib"]))
-            rows.append(_row(f"check feed ({profile})", checked, checked.result["rows"], built.result["zip_mib"],
-                             f"{checked.result['errors']} errors, {checked.result['warnings']} warnings"))
+            times: dict[str, list[float]] = {k: [] for k in ("build", "copy", "check", "read", "rowwise")}
+            findings = set()
+            for _ in range(args.repeat):
+                built = in_child("bench.bench_roster:build", ws, feed, profile)
+                times["build"].append(built.seconds)
+                times["copy"].append(in_child("bench.bench_roster:plain_copy", feed, tmp).result["seconds"])
+                checked = in_child("bench.bench_roster:check", feed, profile)
+                times["check"].append(checked.seconds)
+                times["read"].append(in_child("bench.bench_roster:duckdb_read", feed, tmp).seconds)
+                rowwise = in_child("bench.bench_roster:check_rowwise", feed, profile)
+                times["rowwise"].append(rowwise.seconds)
+                findings |= {checked.result["findings_sha256"], rowwise.result["findings_sha256"]}
+            med = {k: statistics.median(v) for k, v in times.items()}
+            n, mib = built.result["rows"], built.result["zip_mib"]
+            note = f"{checked.result['errors']} errors, {checked.result['warnings']} warnings"
+            rows += [_row(f"build feed ({profile})", med["build"], n, mib, built.peak_rss_mib,
+                          f"{med['build'] / med['copy']:.2f}x plain COPY (target <= 2)"),
+                     _row("  baseline: plain COPY of the same rows", med["copy"], n, mib, None, ""),
+                     _row(f"check feed ({profile})", med["check"], n, mib, checked.peak_rss_mib,
+                          f"{med['check'] / med['read']:.2f}x DuckDB read (target <= 3); {note}"),
+                     _row("  baseline: DuckDB read of the zip's CSVs", med["read"], n, mib, None, ""),
+                     _row("  before: check row by row (Python csv)", med["rowwise"], n, mib, rowwise.peak_rss_mib,
+                          "same findings" if len(findings) == 1 else "FINDINGS DIFFER")]
             print(f"{profile} feed findings by rule: {checked.result['findings_by_rule']}")
-    report("roster", {"students": args.students, "seed": args.seed, "import_seconds": round(imported.seconds, 1)}, rows)
+    report("roster", {"students": args.students, "seed": args.seed, "repeat": args.repeat,
+                      "import_seconds": round(imported.seconds, 1), "load_average": os.getloadavg()}, rows)
 
 
-def _row(step: str, m, rows: int, zip_mib: float, note: str = "") -> dict:
-    return {"step": step, "rows": rows, "zip MiB": zip_mib, "seconds": m.seconds, "rows/s": round(rows / m.seconds),
-            "peak RSS MiB": m.peak_rss_mib, "note": note}
+def _row(step: str, seconds: float, rows: int, zip_mib: float, peak, note: str) -> dict:
+    return {"step": step, "rows": rows, "zip MiB": zip_mib, "seconds (median)": round(seconds, 2),
+            "rows/s": round(rows / seconds), "peak RSS MiB": peak if peak is not None else "", "note": note}
 
 
 # --- the steps, each run in a child process by `in_child` ------------------------------
@@ -58,24 +86,87 @@ def import_district(folder: str, root: str) -> dict:
     return {}
 
 
-def build(root: str, target: str, homeroom_only: bool) -> dict:
+def build(root: str, target: str, profile: str) -> dict:
     from sislab.core import store
     from sislab.core.workspace import Workspace
     from sislab.roster import FeedOptions, build_feed
 
     with store.snapshot(Workspace.locate(root)) as con:
-        counts = build_feed(con, target, FeedOptions(as_of=date.fromisoformat(AS_OF), receiver="cli-engage" if homeroom_only else "generic"))
+        counts = build_feed(con, target, FeedOptions(as_of=date.fromisoformat(AS_OF), receiver=profile))
     return {"rows": sum(counts.values()), "zip_mib": round(Path(target).stat().st_size / 2**20, 1)}
 
 
-def check(feed: str, homeroom_profile: bool) -> dict:
+def plain_copy(feed: str, tmp: str) -> dict:
+    """The build's baseline: the feed's rows, already in DuckDB tables, COPYed to CSV files
+    (only the COPY is timed)."""
+    import tempfile
+    import time
+
+    import duckdb
+
+    from sislab.core.store import sql_literal
+
+    con = duckdb.connect()
+    with tempfile.TemporaryDirectory(dir=tmp) as folder:
+        for name in _extract(feed, folder):
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv(?, all_varchar = true)", [f"{folder}/{name}.csv"])
+        start = time.perf_counter()
+        for name in _extract_names(feed):
+            con.execute(f"COPY {name} TO {sql_literal(f'{folder}/copy_{name}.csv')} (HEADER)")
+        return {"seconds": time.perf_counter() - start}
+
+
+def duckdb_read(feed: str, tmp: str) -> dict:
+    """The check's baseline: unzip the feed and read each CSV into a DuckDB table."""
+    import tempfile
+
+    import duckdb
+
+    con = duckdb.connect()
+    with tempfile.TemporaryDirectory(dir=tmp) as folder:
+        for name in _extract(feed, folder):
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv(?, all_varchar = true)", [f"{folder}/{name}.csv"])
+    return {}
+
+
+def _extract_names(feed: str) -> list[str]:
+    import zipfile
+
+    with zipfile.ZipFile(feed) as z:
+        return [n.removesuffix(".csv") for n in z.namelist() if n != "manifest.csv"]
+
+
+def _extract(feed: str, folder: str) -> list[str]:
+    import zipfile
+
+    with zipfile.ZipFile(feed) as z:
+        z.extractall(folder)
+    return _extract_names(feed)
+
+
+def check(feed: str, profile: str) -> dict:
     from sislab.roster import check_feed
 
-    result = check_feed(feed, receiver="cli-engage" if homeroom_profile else "generic")
-    by_rule = result.findings.groupby("rule").size().to_dict()
-    return {"rows": sum(result.rows.values()), "errors": result.errors, "warnings": result.warnings,
-            "findings_by_rule": {k: int(v) for k, v in by_rule.items()}}
+    return _summary(check_feed(feed, receiver=profile))
 
 
-bench.register(bench.Benchmark("roster", "OneRoster feed for a large district and the checker on it",
+def check_rowwise(feed: str, profile: str) -> dict:
+    """The checker with its DuckDB reader switched off: every file row by row through Python's
+    csv (the path malformed files take, and the only one before); its findings must be the same."""
+    from sislab.roster import checker
+
+    checker._read_csv = lambda *args: None
+    return _summary(checker.check_feed(feed, receiver=profile))
+
+
+def _summary(report) -> dict:
+    import hashlib
+
+    by_rule = report.findings.groupby("rule").size().to_dict()
+    return {"rows": sum(report.rows.values()), "errors": report.errors, "warnings": report.warnings,
+            "findings_by_rule": {k: int(v) for k, v in by_rule.items()},
+            "findings_sha256": hashlib.sha256(report.findings.to_csv(index=False).encode()).hexdigest()}
+
+
+bench.register(bench.Benchmark("roster", "OneRoster feed and its checker, each beside its DuckDB baseline",
                                add_arguments, run))

@@ -454,3 +454,20 @@ def test_moodle_username_invalid(zpath):
 def test_unknown_receiver_is_refused(zpath):
     with pytest.raises(ValueError, match="known: generic, cli-engage, moodle"):
         check_feed(make_zip(zpath), receiver="canvas")
+
+
+def test_cell_count_of_a_row_with_one_extra_empty_last_cell(zpath):
+    """DuckDB's reader forgives this row; the checker must not."""
+    lines = csv_text("users", feed()["users"]).splitlines(keepends=True)
+    lines[3] = lines[3].rstrip("\n") + ",\n"  # u-s1
+    assert exact(make_zip(zpath, raw={"users.csv": "".join(lines)})) == [  # the row is dropped: its refs fail
+        ("REF_UNRESOLVED", "error", "enrollments.csv", 3), ("REF_UNRESOLVED", "error", "enrollments.csv", 6),
+        ("CELL_COUNT", "error", "users.csv", 4)]
+
+
+def test_line_numbers_after_a_quoted_cell_spanning_lines(zpath):
+    f = feed()
+    f["users"][2]["familyName"] = "O'Brien\nSmith"  # u-s1's record takes lines 4-5
+    f["users"][3]["familyName"] = ""  # u-s2 is on line 6
+    rows = only(make_zip(zpath, f), "REQUIRED_EMPTY")
+    assert (list(rows["line"]), list(rows["sourcedId"])) == ([6], ["u-s2"])

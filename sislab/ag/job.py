@@ -15,7 +15,7 @@ from sislab.core.safe_csv import write_frame
 from sislab.core.workspace import Workspace
 
 from . import transcripts
-from .alignment import AgReport, check
+from .alignment import AgReport, check, load_rule
 
 REPORT_FILES = {  # file name -> AgReport attribute
     "ag_school_rates.csv": "rates",
@@ -27,10 +27,14 @@ REPORT_FILES = {  # file name -> AgReport attribute
 PREFLIGHT_FILE = "ag_transcript_preflight.csv"
 
 
-def alignment_report(ws: Workspace | None = None, school_year: int | None = None, schools=None) -> AgReport:
-    """The A-G check on the current snapshot."""
+def alignment_report(ws: Workspace | None = None, school_year: int | None = None, schools=None,
+                     rate_middle_schools: bool = False) -> AgReport:
+    """The A-G check on the current snapshot (middle schools rated only when asked, or when
+    rule.toml says so)."""
+    rule = load_rule()
+    rule = rule.replace(rate_middle_schools=True) if rate_middle_schools else rule
     with store.snapshot(ws) as con:
-        return check(con, school_year, schools)
+        return check(con, school_year, schools, rule)
 
 
 def rates_table(report: AgReport) -> pd.DataFrame:

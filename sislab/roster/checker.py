@@ -95,7 +95,8 @@ def check_feed(path: str | Path, previous: str | Path | None = None, *, receiver
         con = duckdb.connect()
         try:
             con.execute("SET temp_directory = ?", [str(Path(scratch) / "spill")])
-            findings, rows, modes, unusable = _load(con, Path(path), "t")
+            con.execute("SET enable_progress_bar = false")
+            findings, rows, modes, unusable = _load(con, Path(path), "t", scratch=Path(scratch))
             findings += _cell_findings(con, modes, unusable, profile)
             params = {"homeroom_profile": profile.homeroom_only, "max_gone_share": float(share),
                       "email_pattern": b.patterns["email"].pattern, "user_roles": list(b.enumerations["roleType"]),
@@ -103,7 +104,7 @@ def check_feed(path: str | Path, previous: str | Path | None = None, *, receiver
                       "grades": list(b.enumerations["grade"])}
             findings += _sql_findings(con, "check_relations.sql", params, unusable)
             if previous:
-                _load(con, Path(previous), "p", only=PREVIOUS_FILES)
+                _load(con, Path(previous), "p", only=PREVIOUS_FILES, scratch=Path(scratch))
                 findings += _sql_findings(con, "check_previous.sql", params, unusable)
         finally:
             con.close()
@@ -126,7 +127,7 @@ def _without_superseded(findings: list[dict]) -> list[dict]:
 
 # ---- the raw pass: package, encoding, header, cells per row; rows into DuckDB -----------------
 
-def _load(con, path: Path, prefix: str, only: tuple[str, ...] | None = None):
+def _load(con, path: Path, prefix: str, only: tuple[str, ...] | None = None, scratch: Path | None = None):
     """Load the zip's files into `<prefix>_<file>` tables (empty when absent).
 
     Returns the package, encoding and header findings, rows loaded per file, each file's
@@ -147,7 +148,7 @@ def _load(con, path: Path, prefix: str, only: tuple[str, ...] | None = None):
         for name in b.files:
             member = f"{root}{name}.csv"
             if (only is None or name in only) and member in names and modes.get(name) != "absent":
-                rows[name], file_findings = _load_file(con, z, member, name, f"{prefix}_{name}")
+                rows[name], file_findings = _load_file(con, z, member, name, f"{prefix}_{name}", scratch)
                 findings += file_findings
                 if any(f["rule"] == "FILE_EMPTY" for f in file_findings):
                     unusable.add(name)
@@ -234,7 +235,8 @@ def _presence(names: list[str], root: str, modes: dict[str, str], b: Binding) ->
     return findings
 
 
-def _load_file(con, z: zipfile.ZipFile, member: str, name: str, table: str) -> tuple[int, list[dict]]:
+def _load_file(con, z: zipfile.ZipFile, member: str, name: str, table: str,
+               scratch: Path | None = None) -> tuple[int, list[dict]]:
     """Check one file's raw text and load its rows with their line numbers into `table`.
 
     DuckDB's CSV reader loads a file whose records are one line each and well formed (the
@@ -242,7 +244,7 @@ def _load_file(con, z: zipfile.ZipFile, member: str, name: str, table: str) -> t
     goes through Python's csv module, which reports each such line."""
     columns = binding().columns(name)
     _create_table(con, table, name)
-    with tempfile.TemporaryDirectory(prefix="sislab-check-") as folder:
+    with tempfile.TemporaryDirectory(prefix="sislab-check-", dir=scratch) as folder:  # owner-only
         raw = _extract(z, member, name, Path(folder) / "file.csv")
         findings = raw.findings
         with open(raw.path, encoding="utf-8-sig", errors="replace", newline="") as text:
@@ -252,7 +254,7 @@ def _load_file(con, z: zipfile.ZipFile, member: str, name: str, table: str) -> t
                 return 0, [f for f in findings if f["rule"] != "BOM"] + [_finding("FILE_EMPTY", name, line=1)]
             picks, header_findings = _header(name, header)
             findings += header_findings
-            if not findings_of(findings, "BOM", "INVALID_UTF8") and reader.line_num == 1:
+            if not _findings_of(findings, "BOM", "INVALID_UTF8") and reader.line_num == 1:
                 loaded = _read_csv(con, table, raw.path, len(header), picks, columns, raw.lines - 1)
                 if loaded is not None:
                     return loaded, findings
@@ -260,7 +262,7 @@ def _load_file(con, z: zipfile.ZipFile, member: str, name: str, table: str) -> t
             return loaded, findings + count_findings
 
 
-def findings_of(findings: list[dict], *rules: str) -> list[dict]:
+def _findings_of(findings: list[dict], *rules: str) -> list[dict]:
     return [f for f in findings if f["rule"] in rules]
 
 
@@ -299,33 +301,33 @@ def _read_csv(con, table: str, path: Path, width: int, picks, columns, records: 
     """Load the rows with DuckDB's reader when every record is one well-formed line, so that a
     record's line is its number + 1 (`records` = physical lines after the header); None when
     it is not so (a bad cell count, a record spanning lines, a blank line): the caller then
-    reads row by row."""
-    raw = [f"c{i}" for i in range(width)]
+    reads row by row.
+
+    DuckDB forgives a row with one extra, empty, last cell, so one column more than the header
+    is read, with padding: empty cells read as '' and padding as NULL, so a row with too many
+    cells fills the extra column and a row with too few leaves its last real column NULL."""
+    raw = [f"c{i}" for i in range(width + 1)]
     spec = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in raw) + "}"
     try:
-        # DuckDB's reader forgives some malformed rows (a trailing extra empty cell), so first
-        # each physical line is split on its unquoted commas: every one must hold `width`
-        # cells and an even number of quotes (a record on one line).
-        odd_lines = con.execute(f"""
-            SELECT count(*) FILTER (line IS NULL OR (length(line) - length(replace(line, '"', ''))) % 2 = 1
-                                    OR len(string_split(regexp_replace(line, '"([^"]|"")*"', '', 'g'), ',')) <> {int(width)}),
-                   count(*)
-            FROM read_csv(?, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}},
-                          delim = '\x1f', quote = '', escape = '', strict_mode = false)""", [str(path)]).fetchone()
-        if odd_lines != (0, records + 1):
-            return None
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE check_raw AS SELECT * FROM read_csv(?, header = true,
+        con.execute(f"""CREATE OR REPLACE TABLE raw_{table} AS SELECT * FROM read_csv(?, header = true,
                         auto_detect = false, columns = {spec}, delim = ',', quote = '"', escape = '"',
-                        strict_mode = true, null_padding = false, ignore_errors = false)""", [str(path)])
-        if con.execute("SELECT count(*) FROM check_raw").fetchone()[0] != records:
+                        strict_mode = true, null_padding = true, nullstr = '\x1f', ignore_errors = false)""",
+                    [str(path)])
+        bad, rows = con.execute(f"SELECT count(*) FILTER ({raw[width]} IS NOT NULL OR {raw[width - 1]} IS NULL), "
+                                f"count(*) FROM raw_{table}").fetchone()
+        if (bad, rows) != (0, records):
+            con.execute(f"DROP TABLE raw_{table}")
             return None
-        cells = ", ".join(f"coalesce({raw[i]}, '')" if i is not None else "NULL" for i in picks)
-        con.execute(f"INSERT INTO {table} SELECT CAST(rowid + 2 AS INTEGER), {cells} FROM check_raw ORDER BY rowid")
-        return records
     except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS raw_{table}")
         return None
-    finally:
-        con.execute("DROP TABLE IF EXISTS check_raw")
+    # The rows stay where DuckDB read them; `table` becomes a view in the binding's columns
+    # (line = the row's place + 2).
+    cells = ", ".join(f'{raw[i]} AS "{c}"' if i is not None else f'NULL::VARCHAR AS "{c}"'
+                      for c, i in zip(columns, picks))
+    con.execute(f"DROP TABLE {table}")
+    con.execute(f"CREATE VIEW {table} AS SELECT CAST(rowid + 2 AS INTEGER) AS line, {cells} FROM raw_{table}")
+    return records
 
 
 def _read_rows(con, table: str, reader, name: str, width: int, picks, columns) -> tuple[int, list[dict]]:
@@ -374,6 +376,7 @@ def _header(name: str, header: list[str]) -> tuple[list[int | None], list[dict]]
 
 def _create_table(con, table: str, name: str) -> None:
     cols = ", ".join(f'"{c}" VARCHAR' for c in binding().columns(name))
+    con.execute(f"DROP VIEW IF EXISTS {table}")
     con.execute(f'CREATE OR REPLACE TABLE {table} (line INTEGER, {cols})')
 
 
@@ -392,41 +395,61 @@ def _insert(con, table: str, batch: list[list[str]], lines: list[int], picks, co
 # ---- per-cell rules, generated from the binding ------------------------------------------------
 
 def _cell_findings(con, modes: dict[str, str], unusable: set[str], profile: Receiver) -> list[dict]:
-    """The per-cell rules of every file (and the receiver's), one UNION ALL query per file."""
+    """The per-cell rules of every file (and the receiver's): one scan per file evaluates every
+    value rule on each row; references and duplicate ids are set-based queries."""
     b = binding()
     findings = []
     for name, columns in b.files.items():
-        parts, params = [], []
+        checks, params = [], []
         for c in columns:
-            for rule, condition, values in _cell_rules(c, b, unusable):
-                parts.append(_cell_select(rule, c.name, _bind_v(condition, f'"{c.name}"')))
+            for rule, condition, values in _cell_rules(c, b):
+                checks.append((rule, c.name, _bind_v(condition, f'"{c.name}"')))
                 params += values
         for cell in (c for c in profile.cells if c.file == name):
             empty = f"coalesce(\"{cell.column}\", '') = ''"
-            condition = f"{empty if cell.required else 'false'} OR regexp_matches(\"{cell.column}\", ?)"
-            parts.append(_cell_select(cell.rule, cell.column, condition))
+            checks.append((cell.rule, cell.column,
+                           f"{empty if cell.required else 'false'} OR regexp_matches(\"{cell.column}\", ?)"))
             params.append(cell.bad)
         mode = modes.get(name, "bulk")
         if mode in ("bulk", "delta"):
             stamped = "coalesce(status, '') <> '' OR coalesce(dateLastModified, '') <> ''"
             unstamped = "coalesce(status, '') = '' OR coalesce(dateLastModified, '') = ''"
-            rule = "BULK_HAS_STATUS" if mode == "bulk" else "DELTA_MISSING_STATUS"
-            parts.append(_cell_select(rule, "status", stamped if mode == "bulk" else unstamped))
-        parts.append(_cell_select("DUPLICATE_ID", "sourcedId", "coalesce(sourcedId, '') <> '' AND sourcedId IN "
-                                  f"(SELECT sourcedId FROM t_{name} GROUP BY sourcedId HAVING count(*) > 1)"))
-        query = "\nUNION ALL\n".join(parts).replace("{table}", f"t_{name}")
-        for rule, line, sid, column, value in con.execute(query, params).fetchall():
-            findings.append(_finding(rule, name, line=line, source=sid, column=column, value=value))
+            checks.append(("BULK_HAS_STATUS" if mode == "bulk" else "DELTA_MISSING_STATUS", "status",
+                           stamped if mode == "bulk" else unstamped))
+        queries = [(_scan_select(name, checks), params + params)]  # the rows with any finding, then their findings
+        queries += [(_ref_select(name, c), []) for c in columns
+                    if c.kind in ("ref", "refs") and c.target not in unusable]
+        queries.append((f"SELECT 'DUPLICATE_ID', line, sourcedId, 'sourcedId', sourcedId FROM t_{name} "
+                        f"WHERE coalesce(sourcedId, '') <> '' AND sourcedId IN "
+                        f"(SELECT sourcedId FROM t_{name} GROUP BY sourcedId HAVING count(*) > 1)", []))
+        for query, values in queries:
+            for rule, line, sid, column, value in con.execute(query, values).fetchall():
+                findings.append(_finding(rule, name, line=line, source=sid, column=column, value=value))
     return findings
 
 
-def _cell_select(rule: str, column: str, condition: str) -> str:
-    return f"SELECT '{rule}', line, sourcedId, '{column}', \"{column}\" FROM {{table}} WHERE {condition}"
+def _scan_select(name: str, checks: list[tuple[str, str, str]]) -> str:
+    """One pass over the file finds the rows that meet any condition; for those rows only, each
+    (rule, column, value) of every condition met."""
+    any_bad = " OR ".join(f"({condition})" for _, _, condition in checks)
+    items = ", ".join(f"struct_pack(r := '{rule}', c := '{column}', v := \"{column}\", bad := coalesce(({condition}), false))"
+                      for rule, column, condition in checks)
+    return (f"WITH bad AS (SELECT * FROM t_{name} WHERE {any_bad}) "
+            f"SELECT f.r, line, sourcedId, f.c, f.v FROM (SELECT line, sourcedId, "
+            f"unnest(list_filter([{items}], lambda x: x.bad)) AS f FROM bad)")
 
 
-def _cell_rules(c, b: Binding, unusable: set[str]):
-    """(rule, SQL condition on `v` = the cell, parameters) for one column; references into an
-    unusable file are not checked (that file's own finding says it all)."""
+def _ref_select(name: str, c) -> str:
+    """Rows whose reference (or one of a comma-separated list) names no row of the target file."""
+    refs = f'string_split("{c.name}", \',\')' if c.kind == "refs" else f'["{c.name}"]'
+    trim = "trim(ref)" if c.kind == "refs" else "ref"
+    return (f"SELECT 'REF_UNRESOLVED', line, sourcedId, '{c.name}', \"{c.name}\" FROM t_{name} WHERE line IN ("
+            f"SELECT line FROM (SELECT line, unnest({refs}) AS ref FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') "
+            f"WHERE {trim} NOT IN (SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL))")
+
+
+def _cell_rules(c, b: Binding):
+    """(rule, SQL condition on `v` = the cell, parameters) for one column's value rules."""
     if c.required:
         yield "REQUIRED_EMPTY", "coalesce(trim(v), '') = ''", []
     present = "coalesce(v, '') <> '' AND "
@@ -440,13 +463,6 @@ def _cell_rules(c, b: Binding, unusable: set[str]):
         yield "DATE_FORMAT", present + f"NOT (regexp_full_match(v, ?){valid})", [b.patterns[c.kind].pattern]
     elif c.kind == "email":
         yield "EMAIL_FORMAT", present + "NOT regexp_full_match(trim(v), ?)", [b.patterns["email"].pattern]
-    elif c.kind in ("ref", "refs") and c.target not in unusable:
-        target = f"(SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL)"
-        if c.kind == "ref":
-            yield "REF_UNRESOLVED", present + f"v NOT IN {target}", []
-        else:
-            yield "REF_UNRESOLVED", present + (f"NOT list_has_all((SELECT list(sourcedId) FROM t_{c.target}), "
-                                               "list_transform(string_split(v, ','), lambda x: trim(x)))"), []
 
 
 def _bind_v(condition: str, column_sql: str) -> str:

@@ -25,6 +25,7 @@ from sislab.core.workspace import write_atomic
 from .spec import PACKAGE, Receiver, binding, feed_settings, receiver
 
 FEED_FILES = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
+ZIP_LEVEL = 1  # fastest deflate: zipping dominated the build at level 6, for a zip about a quarter smaller
 SCRATCH = ("rf_school", "rf_class", "rf_member", "rf_teaching", "rf_student", "rf_teacher")
 
 
@@ -106,7 +107,7 @@ def _fixed(column: str, cell) -> str:
 
 
 def _zip(folder: Path, names: tuple[str, ...], target: Path) -> None:
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as z:
         for name in names:
             z.write(folder / f"{name}.csv", arcname=f"{name}.csv")
 

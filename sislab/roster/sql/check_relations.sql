@@ -33,7 +33,8 @@ SELECT 'END_BEFORE_START', 'academicSessions', line, sourcedId, 'endDate', endDa
 FROM t_academicSessions WHERE try_cast(endDate AS DATE) < try_cast(startDate AS DATE)
 UNION ALL
 SELECT 'END_BEFORE_START', 'enrollments', line, sourcedId, 'endDate', endDate, 'begins ' || beginDate
-FROM t_enrollments WHERE try_cast(endDate AS DATE) < try_cast(beginDate AS DATE);
+FROM t_enrollments
+WHERE coalesce(endDate, '') <> '' AND coalesce(beginDate, '') <> '' AND try_cast(endDate AS DATE) < try_cast(beginDate AS DATE);
 
 -- A child session outside its parent.
 -- needs: academicSessions
@@ -75,14 +76,17 @@ WHERE coalesce(e.schoolSourcedId, '') <> '' AND coalesce(c.schoolSourcedId, '') 
 
 -- A student in a class of a school that is not among the student's orgs.
 -- needs: enrollments, classes, users
+WITH user_org AS (
+    SELECT sourcedId, orgSourcedIds,
+           list_transform(string_split(coalesce(orgSourcedIds, ''), ','), lambda x: trim(x)) AS orgs
+    FROM t_users
+)
 SELECT 'STUDENT_OUTSIDE_CLASS_SCHOOL', 'enrollments', e.line, e.sourcedId, 'classSourcedId', e.classSourcedId,
        'class school ' || c.schoolSourcedId || '; user ' || u.sourcedId || ' orgs ' || coalesce(u.orgSourcedIds, '')
 FROM t_enrollments e
 JOIN t_classes c ON c.sourcedId = e.classSourcedId
-JOIN t_users u ON u.sourcedId = e.userSourcedId
-WHERE e.role = 'student' AND coalesce(c.schoolSourcedId, '') <> ''
-  AND NOT list_contains(list_transform(string_split(coalesce(u.orgSourcedIds, ''), ','), lambda x: trim(x)),
-                        c.schoolSourcedId);
+JOIN user_org u ON u.sourcedId = e.userSourcedId
+WHERE e.role = 'student' AND coalesce(c.schoolSourcedId, '') <> '' AND NOT list_contains(u.orgs, c.schoolSourcedId);
 
 -- Homeroom-only receivers take no scheduled class (a receiver rule: receivers.toml).
 -- needs: classes
@@ -130,10 +134,12 @@ WHERE u.role = 'student' AND NOT EXISTS (
     SELECT 1 FROM t_enrollments e JOIN t_classes c ON c.sourcedId = e.classSourcedId
     WHERE e.userSourcedId = u.sourcedId AND (NOT $homeroom_profile OR c.classType = 'homeroom'));
 
--- Two homerooms at once; two classes in the same period at once.
+-- Two homerooms at once; two classes in the same period at once. `slot` pairs the candidates:
+-- homerooms with homerooms, scheduled classes with those in the same (non-empty) periods.
 -- needs: enrollments, classes, academicSessions
 WITH member AS (
     SELECT e.line, e.sourcedId, e.userSourcedId AS user_id, c.sourcedId AS class_id, c.classType, c.periods,
+           CASE WHEN c.classType = 'homeroom' THEN 'homeroom' ELSE 'period ' || c.periods END AS slot,
            coalesce(try_cast(e.beginDate AS DATE), DATE '0001-01-01') AS b,
            coalesce(try_cast(e.endDate AS DATE), DATE '9999-12-31') AS f,
            t.s, t.e
@@ -145,26 +151,29 @@ WITH member AS (
         JOIN t_academicSessions s ON s.sourcedId = trim(u.term) GROUP BY ALL
     ) t ON t.class_id = c.sourcedId
     WHERE e.role = 'student'
+      AND (c.classType = 'homeroom' OR (c.classType = 'scheduled' AND coalesce(c.periods, '') <> ''))
 )
 SELECT CASE WHEN a.classType = 'homeroom' THEN 'HOMEROOM_OVERLAP' ELSE 'SCHEDULE_CONFLICT' END,
        'enrollments', b.line, b.sourcedId, 'classSourcedId', b.class_id,
        'overlaps line ' || a.line || ' (class ' || a.class_id || ')'
-FROM member a JOIN member b ON a.user_id = b.user_id AND a.line < b.line AND a.class_id <> b.class_id
+FROM member a JOIN member b ON a.user_id = b.user_id AND a.slot = b.slot AND a.line < b.line AND a.class_id <> b.class_id
 WHERE a.b <= b.f AND b.b <= a.f
-  AND coalesce(a.s <= b.e AND b.s <= a.e, true)
-  AND ((a.classType = 'homeroom' AND b.classType = 'homeroom')
-       OR (a.classType = 'scheduled' AND b.classType = 'scheduled'
-           AND coalesce(a.periods, '') <> '' AND a.periods = b.periods));
+  AND coalesce(a.s <= b.e AND b.s <= a.e, true);
 
 -- A student's grade not among the class's grades (all grades within the enumeration).
 -- needs: enrollments, users, classes
+WITH user_grade AS (
+    SELECT sourcedId, grades, list_transform(string_split(grades, ','), lambda x: trim(x)) AS g
+    FROM t_users WHERE coalesce(grades, '') <> ''
+),
+class_grade AS (
+    SELECT sourcedId, grades, list_transform(string_split(grades, ','), lambda x: trim(x)) AS g
+    FROM t_classes WHERE coalesce(grades, '') <> ''
+)
 SELECT 'GRADE_NOT_IN_CLASS', 'enrollments', e.line, e.sourcedId, 'userSourcedId', u.grades,
        'class grades ' || c.grades
 FROM t_enrollments e
-JOIN t_users u ON u.sourcedId = e.userSourcedId
-JOIN t_classes c ON c.sourcedId = e.classSourcedId
-WHERE e.role = 'student' AND coalesce(u.grades, '') <> '' AND coalesce(c.grades, '') <> ''
-  AND list_has_all($grades, list_transform(string_split(u.grades, ','), lambda x: trim(x)))
-  AND list_has_all($grades, list_transform(string_split(c.grades, ','), lambda x: trim(x)))
-  AND NOT list_has_any(list_transform(string_split(u.grades, ','), lambda x: trim(x)),
-                       list_transform(string_split(c.grades, ','), lambda x: trim(x)));
+JOIN user_grade u ON u.sourcedId = e.userSourcedId
+JOIN class_grade c ON c.sourcedId = e.classSourcedId
+WHERE e.role = 'student' AND list_has_all($grades, u.g) AND list_has_all($grades, c.g)
+  AND NOT list_has_any(u.g, c.g);

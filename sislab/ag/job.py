@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sislab.core import store
+from sislab.core import access, store
 from sislab.core.workspace import Workspace, write_atomic
 
 from . import transcripts
@@ -46,6 +46,7 @@ def write_report(report: AgReport, out_dir: str | Path) -> list[Path]:
 def write_transcript_files(ws: Workspace | None, out_dir: str | Path, school_year: int | None = None,
                            schools=None) -> list[Path]:
     """The three CaliforniaColleges.edu files for the school year (default: newest with marks)."""
+    access.authorize(ws or Workspace.locate(), access.current_user(), "A-G transcript files", schools or access.ALL)
     with store.snapshot(ws) as con:
         year = school_year or default_year(con)
         return transcripts.write_transcripts(transcripts.transcript_frames(con, year, schools), out_dir)

@@ -38,6 +38,7 @@ def extract(ws: Workspace | None = None, request: Request | None = None, *, user
     """
     req = request or check_editor(**editor)
     ws = ws or Workspace.locate()
+    access.authorize(ws, user or access.current_user(), "The Illinois course assignment file")
     produced = today or date.today()
     folder = private_dir(Path(out_dir) if out_dir else ws.reports / "ilsca")
     with store.snapshot(ws) as con:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sislab.core import store
+from sislab.core import access, store
 from sislab.core.workspace import Workspace, private_dir, write_atomic
 
 from .checker import CheckReport, check_feed
@@ -41,6 +41,7 @@ def accepted_feed(ws: Workspace) -> Path:
 def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOptions = FeedOptions(),
                     accept: bool = True) -> FeedRun:
     ws = ws or Workspace.locate()
+    access.authorize(ws, access.current_user(), "The OneRoster feed")
     out = private_dir(Path(out_dir))
     with store.snapshot(ws) as con:
         rows = build_feed(con, out / FEED_NAME, options)

@@ -6,8 +6,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+PROXY  := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 
-.PHONY: demo test chromium bench model clean-workspace
+.PHONY: demo test chromium proxy bench model clean-workspace
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,8 +22,14 @@ $(TEST_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(PY) -m sislab demo
 
-test: $(TEST_STAMP) chromium
+test: $(TEST_STAMP) chromium proxy
 	$(PY) -m pytest
+
+# JupyterHub's proxy for the hub tests (tests/test_hub.py), from npm into .venv/node.
+proxy:
+	@test -x $(PROXY) || { \
+	  if command -v npm >/dev/null 2>&1; then npm install --silent --prefix $(VENV)/node configurable-http-proxy; \
+	  else echo "npm is not installed: the JupyterHub tests will be skipped"; fi; }
 
 # Browser tests drive Debian's chromium (no browser download); root installs it when missing.
 chromium:

@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from .core.access import ENV_USER, NotAllowed
 from .core.workspace import ENV_WORKSPACE
 
 DEFAULT_WORKSPACE = "workspace"  # the command line's default: ./workspace of where it is run
@@ -39,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sislab", description="SIS exports in; state indicators, state files and rosters out.")
     parser.add_argument("--workspace", help="workspace directory (default $SISLAB_WORKSPACE or ./workspace)")
+    parser.add_argument("--as-user", metavar="NAME", help="the sislab user the command acts as, whose role and "
+                        "schools decide what it may run (default $SISLAB_USER, else your login name)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(sub)
@@ -49,23 +52,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = os.environ.get(ENV_WORKSPACE)
+    acting = os.environ.get(ENV_USER)
+    if args.as_user:
+        os.environ[ENV_USER] = args.as_user
     # For this command only (main() may be called again in the same process); exported so that
     # what the command starts (JupyterLab, the server, papermill kernels) reads the same workspace.
     os.environ[ENV_WORKSPACE] = str(Path(args.workspace or previous or DEFAULT_WORKSPACE).resolve())
     umask = os.umask(0o077)  # student data: what a command writes is owner-only from its first byte
     try:
         return int(args.func(args) or 0)
-    except UserError as e:
+    except (UserError, NotAllowed) as e:
         print(f"sislab: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     finally:
         os.umask(umask)
-        if previous is None:
-            os.environ.pop(ENV_WORKSPACE, None)
-        else:
-            os.environ[ENV_WORKSPACE] = previous
+        _restore(ENV_USER, acting)
+        _restore(ENV_WORKSPACE, previous)
+
+
+def _restore(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 if __name__ == "__main__":

@@ -219,3 +219,95 @@ def test_config_signs_in_scopes_and_caps_kernels(ws):
     assert c.DashboardKernelManager.kernels_per_user == 3
     assert "preheat_kernel" not in c.VoilaConfiguration  # cannot be combined with the prelaunch hook
     assert Path(c.Voila.tornado_settings[voila_auth.SITE].ws.root) == ws.root
+
+
+# --- roles wherever a job runs ---------------------------------------------------------------
+
+@pytest.fixture
+def district(sample_ws, tmp_path):
+    """A copy of the sample district with its demo users (admin, coordinator of 001 and 002,
+    principals of 001 and 002)."""
+    import shutil
+
+    from sislab.core import store
+
+    ws = Workspace.locate(tmp_path / "district")
+    shutil.copyfile(sample_ws.current_snapshot(), ws.tmp / "sample.duckdb")
+    store.publish_snapshot(ws, ws.tmp / "sample.duckdb")
+    access.seed_demo_users(ws)
+    return ws
+
+
+@pytest.mark.parametrize(("user", "schools", "needed"), [
+    ("principal.north", ["001"], "needs the coordinator or admin role; principal.north is a principal"),
+    ("coordinator", ["001", "006"], "for school 006 needs that school's coordinator or an admin"),
+    ("coordinator", access.ALL, "covers the whole district and needs the admin role"),
+    ("stranger", ["001"], "'stranger' is not an active sislab user"),
+])
+def test_a_job_names_the_role_it_needs(district, user, schools, needed):
+    with pytest.raises(access.NotAllowed, match=needed):
+        access.authorize(district, user, "The CCI run", schools)
+
+
+@pytest.mark.parametrize(("user", "schools"), [("admin", access.ALL), ("admin", ["006"]),
+                                               ("coordinator", ["001", "002"]), ("coordinator", ["002"])])
+def test_admins_run_every_school_and_coordinators_their_own(district, user, schools):
+    access.authorize(district, user, "The CCI run", schools)
+
+
+def test_before_any_user_exists_the_workspace_owner_runs_everything(tmp_path):
+    access.authorize(Workspace.locate(tmp_path / "ws"), "anyone", "The CCI run", access.ALL)
+
+
+def test_a_principal_starts_no_mass_update_and_nothing_is_written(district):
+    from sislab.cci import mass_update
+    from sislab.core import store
+
+    with pytest.raises(access.NotAllowed, match="needs the coordinator or admin role"):
+        mass_update.run(["001"], ws=district, user="principal.north", notify_to=None)
+    with store.app_state(district) as con:
+        assert con.execute("SELECT count(*) FROM job").fetchone()[0] == 0
+    assert not any(district.results.iterdir())
+
+
+def test_the_job_record_names_the_user_who_ran_it(district):
+    from sislab.cci import mass_update
+
+    report = mass_update.run(["002"], ws=district, user="coordinator", notify_to=None)
+    from sislab.core import store
+
+    with store.app_state(district) as con:
+        assert con.execute("SELECT user_name FROM job WHERE job_id = ?", [report.job_id]).fetchone()[0] == "coordinator"
+
+
+@pytest.mark.parametrize(("user", "job", "needed"), [
+    ("principal.north", ["cci", "run", "--school", "001", "--user", "principal.north"], "coordinator or admin role"),
+    ("coordinator", ["cci", "run", "--school", "006", "--user", "coordinator"], "school 006 needs"),
+    ("principal.south", ["roster", "build", "--out", "{out}"], "coordinator or admin role"),
+])
+def test_the_command_line_refuses_a_job_the_role_does_not_allow(district, tmp_path, user, job, needed):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    env = {**os.environ, "SISLAB_WORKSPACE": str(district.root), "SISLAB_REPORTS": str(district.reports)}
+    done = subprocess.run([sys.executable, "-m", "sislab", "--as-user", user, *[a.format(out=out) for a in job]],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert needed in done.stderr and "Traceback" not in done.stderr and "Nothing was written" in done.stderr
+    assert not out.exists() and not list(district.reports.rglob("*.txt"))
+
+
+@pytest.mark.parametrize("user", ["coordinator", "principal.north"])
+def test_state_files_for_the_district_need_the_admin_role(district, user, monkeypatch):
+    from sislab import ilsca
+    from sislab.ag import job as ag_job
+
+    with pytest.raises(access.NotAllowed, match="needs"):
+        ilsca.extract_newest_year(district, user=user)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setenv(access.ENV_USER, user)
+    with pytest.raises(access.NotAllowed, match="A-G transcript files"):
+        ag_job.write_transcript_files(district, district.reports / "ag")
+    assert not [p for p in district.reports.rglob("*") if p.is_file()]

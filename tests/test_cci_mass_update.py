@@ -139,7 +139,8 @@ def test_results_of_two_rule_sets_stay_side_by_side(ws):
 
 def test_the_completion_email_goes_to_the_starters_app_user_address(ws):
     with closing(store.app_state(ws)) as con:
-        con.execute("INSERT INTO app_user (user_name, role, email) VALUES ('alice', 'coordinator', 'alice@d.example.org')")
+        con.execute("INSERT INTO app_user (user_name, role, email) VALUES ('alice', 'admin', 'alice@d.example.org')")
+        con.execute("INSERT INTO app_user (user_name, role) VALUES ('bob', 'admin')")  # roles apply once users exist
     report = mass_update.run(["006"], ws=ws, user="alice")
     assert report.notified.startswith(str(ws.outbox))
     assert "To: alice@d.example.org" in open(report.notified, encoding="utf-8").read()
@@ -233,7 +234,7 @@ def test_status_notebook_headless_writes_only_the_schools_tables(ws):
         assert not table.empty and set(table["school_id"]) == {"001"}, path.name
     page = result.executed_path.read_text(encoding="utf-8")
     assert "background-color: #2f855a" in page  # North High's colour cell is Green (High, Increased)
-    assert "data:text/csv;base64," in page and "South High" not in page
+    assert "sislab/download/" in page and "South High" not in page
 
 
 def test_drilldown_finds_a_student_and_shows_what_is_missing(ws):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sislab.core import store
+from sislab.core import access, store
 from sislab.core.safe_csv import write_frame
 from sislab.core.workspace import Workspace
 
@@ -54,6 +54,7 @@ def write_transcript_files(ws: Workspace | None, out_dir: str | Path, school_yea
                            schools=None) -> tuple[transcripts.Transcripts, list[Path]]:
     """The CaliforniaColleges.edu upload package for the school year (default: the current
     one, its students with all their history) and its pre-flight file."""
+    access.authorize(ws or Workspace.locate(), access.current_user(), "A-G transcript files", schools or access.ALL)
     with store.snapshot(ws) as con:
         run = transcripts.transcripts(con, school_year, schools)
         district, cds = con.execute("SELECT name, cds_code FROM district").fetchone()

@@ -67,7 +67,8 @@ def load(con: duckdb.DuckDBPyConnection, school: str | None = None, rule_set: st
                         f"A coordinator publishes them with the CCI mass update "
                         f"(`sislab cci run --all --rule-set {rules.name}`).")
     params = {"rule_set": rules.name, "school": None if school is None else str(school),
-              "graduated": GRADUATED, "measure_order": list(rules.measures)}
+              "graduated": GRADUATED, "measure_order": list(rules.measures),
+              "shown_n": rules.data["n_size"]["shown"]}
 
     def query(name: str) -> pd.DataFrame:
         return run_query(con, sql_text(PACKAGE, f"dashboard_{name}.sql"), params).df()

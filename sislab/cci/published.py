@@ -10,8 +10,8 @@ GRADUATED, POTENTIAL = "graduated", "potential"  # populations in the school_sta
 
 
 def local_time(stamp: str | None) -> str:
-    """An ISO UTC time stamp as local time: "10:02" today, else "2026-11-24 10:02"."""
+    """An ISO UTC time stamp as local time with its date, "2026-11-24 10:02" (a time alone is
+    ambiguous on a page left open overnight or read the next day)."""
     if not stamp:
         return ""
-    when = datetime.fromisoformat(stamp).astimezone()
-    return when.strftime("%H:%M") if when.date() == datetime.now().astimezone().date() else when.strftime("%Y-%m-%d %H:%M")
+    return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M")

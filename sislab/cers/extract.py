@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sislab.core import config, store
+from sislab.core import access, config, store
 from sislab.core.store import app_state, transaction, utcnow
 from sislab.core.workspace import Workspace, write_atomic
 
@@ -92,6 +92,7 @@ def create(ws: Workspace, user: str, refs: list[str] | None = None, *, all_profi
     if identity.is_read_only(ws, user):
         raise profile_store.NotAllowed(f"{user} may not create CERS files (read-only role).")
     chosen = chosen_profiles(ws, user, refs, all_profiles)
+    access.authorize(ws, user, "CERS student group files", {s for p in chosen for s in p.schools})
     settings = config.load(ws)
     if upload:
         upload_client.check_enabled(settings)

@@ -70,6 +70,11 @@ class AccessError(ValueError):
     """A user-management mistake; the message names the user, role or school to fix."""
 
 
+class NotAllowed(ValueError):
+    """A job the acting user's role or schools do not allow; the message names the role needed.
+    Raised before the job writes anything."""
+
+
 class ScopeRefused(PermissionError):
     """A dashboard asked for a school outside the signed-in user's scope."""
 
@@ -198,6 +203,48 @@ def authenticate(ws: Workspace, name: str, password: str) -> User | None:
 def may(user: User | None, action: str) -> bool:
     """Whether `user`'s role allows `action` ("view", "run_jobs", "manage_users")."""
     return bool(user and user.active and action in ROLES[user.role].may)
+
+
+# --- jobs: who may start what ----------------------------------------------------------------
+
+def authorize(ws: Workspace, user_name: str, job: str, schools: Iterable[str] | _AllSchools = ALL) -> None:
+    """Raise NotAllowed unless `user_name` may start `job` for `schools` (school ids, or ALL for a
+    district-wide job): an admin for any school, a coordinator for their own schools, never a
+    principal. Every job calls this at its start, wherever it runs (form, CLI, schedule, API),
+    with the user its record names.
+
+    A workspace with no users yet (a one-person install before `sislab users add`) lets its
+    owner run everything: whoever can start a job there can write the workspace anyway."""
+    with closing(store.app_state(ws)) as con:
+        if con.execute("SELECT 1 FROM app_user LIMIT 1").fetchone() is None:
+            return
+        user = _read_user(con, user_name) if USER_NAME.fullmatch(user_name or "") else None
+    if user is None or not user.active:
+        raise NotAllowed(f"{job} needs a coordinator of the schools or an admin; {user_name!r} is not an active "
+                         f"sislab user (an admin adds one with `sislab users add NAME --role coordinator "
+                         f"--school ID`). Nothing was written.")
+    if not may(user, "run_jobs"):
+        raise NotAllowed(f"{job} needs the coordinator or admin role; {user.name} is a {user.role}. "
+                         f"Nothing was written.")
+    if ROLES[user.role].all_schools:
+        return
+    mine = ", ".join(user.schools)
+    if schools is ALL:
+        raise NotAllowed(f"{job} covers the whole district and needs the admin role; {user.name} is coordinator "
+                         f"of {mine} only. Nothing was written.")
+    outside = sorted(set(map(str, schools)) - set(user.schools))
+    if outside:
+        raise NotAllowed(f"{job} for school {', '.join(outside)} needs that school's coordinator or an admin; "
+                         f"{user.name} is coordinator of {mine}. Nothing was written.")
+
+
+def may_run_for(ws: Workspace, user_name: str, school_id: str) -> bool:
+    """Whether a form should offer `school_id` to `user_name` (what `authorize` would allow)."""
+    try:
+        authorize(ws, user_name, "", [school_id])
+    except NotAllowed:
+        return False
+    return True
 
 
 # --- scope -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 
-from . import locks, notify
+from . import access, locks, notify
 from .progress import Progress, null_progress
 from .store import app_state, transaction, utcnow
 from .workspace import Workspace, remove_orphans
@@ -135,6 +135,7 @@ def run_per_school(ws: Workspace, kind: str, user: str, schools: Iterable[str], 
     queue = list(dict.fromkeys(str(s) for s in schools))
     if not queue:
         raise ValueError(f"No schools selected for the {kind} run: choose at least one school.")
+    access.authorize(ws, user, f"The {kind.upper()} run", queue)
     progress = progress or null_progress()
     recover(ws)
     with closing(app_state(ws)) as con, ExitStack() as job_held, progress:

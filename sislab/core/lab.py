@@ -45,7 +45,8 @@ def lab_command(ws: Workspace, user: str, host: str = DEFAULT_HOST, port: int = 
     token = token or secrets.token_urlsafe(24)
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.ip={host}",
             f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={notebooks}",
-            f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False"]
+            f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
+            "--ServerApp.jpserver_extensions=" + repr({"sislab.core.downloads": True})]
     if os.geteuid() == 0:  # containers often run as root; Jupyter refuses that unless told
         argv.append("--ServerApp.allow_root=True")
     env = {**os.environ, ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports), access.ENV_USER: user}

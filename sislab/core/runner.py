@@ -116,7 +116,7 @@ def run_notebook(notebook: str | os.PathLike, parameters: dict[str, object] | No
                 "parameters": parameters or {}, "started_at": _now()}
     error = "the run stopped unexpectedly"  # what run.json says if an unforeseen error escapes
     try:
-        with _workspace_env(ws):
+        with _workspace_env(ws, manifest["user"]):
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters={**(parameters or {}), OUTPUT_PARAMETER: str(output_dir)},
                 kernel_name=KERNEL, cwd=str(output_dir), log_output=False, progress_bar=False)
@@ -185,10 +185,12 @@ def _owner_only_files(folder: Path) -> list[Path]:
 
 
 @contextmanager
-def _workspace_env(ws: Workspace):
-    """The kernel inherits this process's environment: point it at `ws`."""
-    saved = {k: os.environ.get(k) for k in (ENV_WORKSPACE, ENV_REPORTS)}
-    os.environ.update({ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports)})
+def _workspace_env(ws: Workspace, user: str):
+    """The kernel inherits this process's environment: point it at `ws`, acting as `user` (the
+    jobs it starts check that user's role: `access.authorize`)."""
+    saved = {k: os.environ.get(k) for k in (ENV_WORKSPACE, ENV_REPORTS, access.ENV_USER, "JUPYTERHUB_USER")}
+    os.environ.pop("JUPYTERHUB_USER", None)
+    os.environ.update({ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports), access.ENV_USER: user})
     try:
         yield
     finally:

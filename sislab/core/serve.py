@@ -11,7 +11,8 @@ Everything the server does is decided in `voila_config`, one traitlets Config bu
 - the port is the one asked for, or the server does not start (the printed URL stays true);
 - every page needs a signed-in user (`sislab users`), and each page's school is fixed on the
   server from that user's scope; kernels belong to the session that started them, and each
-  user holds at most `kernels_per_user` of them (see `sislab.core.voila_auth`);
+  user holds at most `kernels_per_user` of them, a new page taking over the least recently used
+  one's (see `sislab.core.voila_auth`);
 - only the notebooks listed in the notebooks folder's `dashboards.toml` are served; the URL
   cannot pick another template or theme, and no file of the folder is served.
 """
@@ -30,13 +31,15 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 CULL_IDLE_TIMEOUT = 300  # seconds a kernel may sit idle with no browser attached
 CULL_INTERVAL = 30  # how often idle kernels are looked for
-KERNELS_PER_USER = 4  # open dashboards (tabs) per user; a reload frees its kernel first
+# Live dashboards (tabs) per user: every dashboard for two schools. A tab past it takes the
+# kernel of the user's least recently used one (its widgets stop; its tables stay).
+KERNELS_PER_USER = 8
 MAX_KERNELS = 40  # in all, ~140 MiB each
 TEMPLATE = "lab"
 
 
 def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_browser: bool = False,
-                 kernels_per_user: int = KERNELS_PER_USER) -> Config:
+                 kernels_per_user: int = KERNELS_PER_USER, hub: bool = False) -> Config:
     """The whole server configuration: where, what, who, and how kernels are kept in check."""
     from . import voila_auth  # imports Voilà and papermill: only when serving
 
@@ -56,7 +59,9 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.prelaunch_hook = voila_auth.scope_hook
     c.VoilaConfiguration.multi_kernel_manager_class = voila_auth.DashboardKernelManager
-    c.Voila.identity_provider_class = voila_auth.SislabIdentityProvider
+    c.Voila.identity_provider_class = voila_auth.HubIdentityProvider if hub else voila_auth.SislabIdentityProvider
+    if hub:  # a JupyterHub service: served under the hub's prefix for it, e.g. /services/sislab/
+        c.Voila.base_url = c.Voila.server_url = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
     c.Voila.authorizer_class = voila_auth.KernelOwnerAuthorizer
     c.Voila.tornado_settings = {voila_auth.SITE: voila_auth.Site(ws, voila_auth.read_dashboards(notebooks))}
     c.DashboardKernelManager.kernels_per_user = kernels_per_user
@@ -75,7 +80,7 @@ def dashboard_url(host: str, port: int, notebook: str | None = None) -> str:
 
 
 def serve(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, notebooks: Path | None = None,
-          open_browser: bool = True, kernels_per_user: int = KERNELS_PER_USER) -> None:
+          open_browser: bool = True, kernels_per_user: int = KERNELS_PER_USER, hub: bool = False) -> None:
     """Run the dashboard server until interrupted (Ctrl-C or SIGTERM)."""
     from tornado.ioloop import IOLoop
 
@@ -86,7 +91,10 @@ def serve(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, not
         raise FileNotFoundError(f"no notebooks folder at {notebooks}; pass --notebooks DIR")
     # Kernels inherit the server's environment: they read this workspace.
     os.environ.update({ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports)})
-    app = SislabVoila(config=voila_config(ws, host, port, notebooks, open_browser, kernels_per_user))
+    if hub and not os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
+        raise FileNotFoundError("--hub: start `sislab serve --hub` as a JupyterHub service (docs/operations.md); "
+                                "JUPYTERHUB_SERVICE_PREFIX is not set")
+    app = SislabVoila(config=voila_config(ws, host, port, notebooks, open_browser, kernels_per_user, hub))
     app.initialize([])
     # Runs once the loop starts, i.e. only after the port was bound.
     IOLoop.current().add_callback(print, f"sislab: serving dashboards from {notebooks} at "
@@ -102,6 +110,8 @@ def add_commands(sub) -> None:
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.add_argument("--kernels-per-user", type=int, default=KERNELS_PER_USER, metavar="N",
                    help=f"dashboards one user may have open at once (default {KERNELS_PER_USER})")
+    p.add_argument("--hub", action="store_true",
+                   help="run as a JupyterHub service: the hub signs users in (HubOAuth); see docs/operations.md")
     p.set_defaults(func=serve_command)
 
 
@@ -110,7 +120,7 @@ def serve_command(args) -> int:
 
     try:
         serve(Workspace.locate(), args.host, args.port, notebooks_dir(args.notebooks), not args.no_browser,
-              args.kernels_per_user)
+              args.kernels_per_user, args.hub)
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     return 0

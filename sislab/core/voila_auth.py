@@ -5,15 +5,17 @@ What a request goes through:
 1. `SislabIdentityProvider` (jupyter_server's identity hook): the signed cookie names a
    server-side session; the session's user must still exist, be active and have the password
    it signed in with. Otherwise the request is anonymous and Voilà sends it to /login.
-   /login checks the password with `access.authenticate`; /logout ends the session and shuts
-   down the kernels it started.
+   /login checks the password with `access.authenticate`, after `SignInThrottle` (repeated
+   failures for a name or from an address are refused unchecked for a while); /logout ends the
+   session and shuts down the kernels it started.
 2. `scope_hook` (Voilà's prelaunch hook, run before a page's kernel starts): only notebooks
    listed in the notebooks folder's `dashboards.toml` are served; the page's `school`
    parameter is set from `access.schools_for(user)` — a `?school=` value is honoured only
    inside that scope, anything else is refused (403) and logged with the user and the school
    code asked for. `output_dir` is forced to None, so a page writes no file.
 3. `DashboardKernelManager` starts the page's kernel: it records which session owns it,
-   holds each user to `kernels_per_user`, and blanks the query string from the kernel's
+   holds each user to `kernels_per_user` (past it, the user's least recently used page gives up its
+   kernel, so a new tab always opens), and blanks the query string from the kernel's
    environment (it is user input; the kernel gets its school as a parameter only).
 4. `KernelOwnerAuthorizer` and `OwnedShutdownHandler`: the kernel REST endpoint, the kernel
    websocket and Voilà's shutdown endpoint answer only the session that owns the kernel.
@@ -26,7 +28,9 @@ kernel info (`allowed_message_types`), so a page cannot execute code.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
+import math
 import re
 import secrets
 import time
@@ -52,7 +56,7 @@ from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 from voila.utils import ENV_VARIABLE
 
-from . import access, store
+from . import access, downloads, store
 from .runner import OUTPUT_PARAMETER
 from .workspace import Workspace
 
@@ -65,6 +69,7 @@ SITE = "sislab_site"  # key of the `Site` in the tornado settings
 class Dashboard:
     notebook: str  # path relative to the notebooks folder, as in /voila/render/<notebook>
     title: str
+    per_school: bool = False  # shows one school at a time: no "All schools" link
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,8 @@ def read_dashboards(notebooks: Path) -> tuple[Dashboard, ...]:
     if not path.is_file():
         return ()
     with open(path, "rb") as fh:
-        return tuple(Dashboard(d["notebook"], d["title"]) for d in tomllib.load(fh).get("dashboard", []))
+        return tuple(Dashboard(d["notebook"], d["title"], bool(d.get("per_school", False)))
+                     for d in tomllib.load(fh).get("dashboard", []))
 
 
 # --- pages: sislab's own, small and self-contained ----------------------------------------
@@ -134,6 +140,7 @@ class SislabIdentityProvider(IdentityProvider):
         self.login_handler_class = SignInHandler  # Voilà passes its own: ours asks for a user name
         self.logout_handler_class = SignOutHandler
         self.sessions: dict[str, Session] = {}
+        self.throttle = SignInThrottle()
 
     @property
     def auth_enabled(self) -> bool:
@@ -176,6 +183,37 @@ class SislabIdentityProvider(IdentityProvider):
         return sid
 
 
+class SignInThrottle:
+    """Failed sign-ins counted per user name and per address: past `limit` failures within
+    `window` seconds, sign-in is refused without checking the password until the oldest of them
+    is `window` old. Guessing a password then costs hours, not seconds; a success clears the
+    name's count."""
+
+    def __init__(self, limit: int = 5, per_address: int = 20, window: float = 900.0):
+        self.limits = {"name": limit, "address": per_address}
+        self.window = window
+        self.failures: dict[tuple[str, str], list[float]] = {}
+
+    def wait(self, name: str, address: str) -> float:
+        """Seconds until `name` from `address` may try again (0: now)."""
+        now = time.monotonic()
+        waits = [0.0]
+        for key in (("name", name.casefold()), ("address", address)):
+            recent = [t for t in self.failures.get(key, []) if now - t < self.window]
+            self.failures[key] = recent
+            if len(recent) >= self.limits[key[0]]:
+                waits.append(recent[0] + self.window - now)
+        return max(waits)
+
+    def failed(self, name: str, address: str) -> None:
+        now = time.monotonic()
+        for key in (("name", name.casefold()), ("address", address)):
+            self.failures.setdefault(key, []).append(now)
+
+    def succeeded(self, name: str) -> None:
+        self.failures.pop(("name", name.casefold()), None)
+
+
 class SignInHandler(PlainErrors, LoginFormHandler):
     """/login: user name and password; on success back to the page asked for (`next`)."""
 
@@ -192,15 +230,25 @@ class SignInHandler(PlainErrors, LoginFormHandler):
 
     @allow_unauthenticated
     async def post(self):
-        name = self.get_argument("username", "").strip()
+        name = self.get_argument("username", "").strip()[:64]
         password = self.get_argument("password", "")
         ws = self.settings[SITE].ws
+        throttle: SignInThrottle = self.identity_provider.throttle
+        address = self.request.remote_ip or ""
+        wait = throttle.wait(name, address)
+        if wait > 0:
+            self.log.warning("sislab: sign-in for user name %r from %s held back (too many failures)", name, address)
+            self.set_status(429)
+            self._render({"error": f"Too many failed sign-ins: try again in {math.ceil(wait / 60)} minute(s)."})
+            return
         user = await asyncio.to_thread(access.authenticate, ws, name, password)  # scrypt: keep the loop free
         if user is None:
-            self.log.warning("sislab: sign-in refused for user name %r", name[:64])
+            throttle.failed(name, address)
+            self.log.warning("sislab: sign-in refused for user name %r", name)
             self.set_status(401)
             self._render({"error": "Wrong user name or password."})
             return
+        throttle.succeeded(name)
         self.identity_provider.start_session(self, user)
         self.log.info("sislab: %s signed in", user.name)
         self._redirect_safe(self.get_argument("next", self.base_url))
@@ -265,7 +313,8 @@ def with_parameters(notebook, values: dict):
 class DashboardKernelManager(AsyncMappingKernelManager):
     """Kernels owned by the session whose page view started them; a cap per user and in all."""
 
-    kernels_per_user = Integer(4, config=True, help="kernels one user may hold at once")
+    kernels_per_user = Integer(8, config=True, help="kernels one user holds at once; a new page past it "
+                               "takes the kernel of the user's least recently used page")
     max_kernels = Integer(40, config=True, help="kernels the server holds at once (~140 MiB each)")
 
     def __init__(self, **kwargs):
@@ -279,12 +328,14 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         if view is None:
             raise web.HTTPError(403)  # only page views that passed scope_hook start kernels
         name = view.viewer.username
-        if self.held_by(name) + self._starting[name] >= self.kernels_per_user:
-            raise web.HTTPError(429, reason="Too many open dashboards: close a tab, or wait a few minutes")
+        if self._starting[name] >= self.kernels_per_user:
+            raise web.HTTPError(429, reason="Too many dashboards opening at once: wait a moment")
+        await self._make_room_for(name)
         if len(self) + sum(self._starting.values()) >= self.max_kernels:
             raise web.HTTPError(503, reason="The dashboard server is busy: try again in a few minutes")
         env = dict(kwargs.get("env") or {})
         env[ENV_VARIABLE.QUERY_STRING] = ""  # user input: the kernel gets its school as a parameter only
+        env[access.ENV_USER] = name  # whom the page's downloads are for
         env[ENV_VARIABLE.VOILA_REQUEST_URL] = env.get(ENV_VARIABLE.VOILA_REQUEST_URL, "").split("?")[0]
         self._starting[name] += 1
         try:
@@ -299,6 +350,16 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             return await super().shutdown_kernel(kernel_id, *args, **kwargs)
         finally:
             self.owners.pop(kernel_id, None)
+
+    async def _make_room_for(self, user_name: str) -> None:
+        """At the user's cap, the user's least recently used page gives up its kernel: a new tab
+        always opens, and an old one keeps its tables and charts (only its widgets stop)."""
+        held = [k for k, v in self.owners.items() if v.username == user_name and k in self]
+        for kernel_id in sorted(held, key=lambda k: self.get_kernel(k).last_activity)[
+                :max(0, len(held) + self._starting[user_name] + 1 - self.kernels_per_user)]:
+            self.log.info("sislab: %s opened more than %d dashboards: closing the least recently used",
+                          user_name, self.kernels_per_user)
+            await self.shutdown_kernel(kernel_id)
 
     def held_by(self, user_name: str) -> int:
         return sum(1 for kid, v in self.owners.items() if v.username == user_name and kid in self)
@@ -345,9 +406,11 @@ class DashboardIndexHandler(PlainErrors, JupyterHandler):
         site: Site = self.settings[SITE]
         scope = access.schools_for(site.ws, self.current_user.username)
         names = school_names(site.ws)
-        choices = [(None, "All schools")] if scope is access.ALL else [(s, names.get(s, s)) for s in scope]
-        items = "".join(f"<li><strong>{html.escape(d.title)}</strong>: {self._links(d, choices)}</li>"
-                        for d in site.dashboards)
+        schools = list(names) if scope is access.ALL else scope
+        choices = [(s, names.get(s, s)) for s in schools]
+        every = [(None, "All schools")] if scope is access.ALL else choices
+        items = "".join(f"<li><strong>{html.escape(d.title)}</strong>: "
+                        f"{self._links(d, choices if d.per_school else every)}</li>" for d in site.dashboards)
         self.write(page("Dashboards", f"<p>Signed in as <strong id='signed-in-user'>"
                         f"{html.escape(self.current_user.display_name)}</strong> · <a id='sign-out' "
                         f"href='{html.escape(self.base_url + 'logout')}'>Sign out</a></p>"
@@ -363,7 +426,7 @@ def school_names(ws: Workspace) -> dict[str, str]:
     """{school_id: name} of the current snapshot (empty before the first import)."""
     try:
         with store.snapshot(ws) as con:
-            return dict(con.execute("SELECT school_id, name FROM school").fetchall())
+            return dict(con.execute("SELECT school_id, name FROM school WHERE active ORDER BY school_id").fetchall())
     except store.NoSnapshot:
         return {}
 
@@ -375,5 +438,88 @@ class SislabVoila(Voila):
     DROPPED = (VoilaContentsHandler,)
 
     def init_handlers(self):
-        return [(pattern, self.REPLACED.get(handler, handler), *rest)
-                for pattern, handler, *rest in super().init_handlers() if handler not in self.DROPPED]
+        site: Site = self.tornado_settings[SITE]
+        return downloads.handlers(self.server_url, site.ws, check_owner=True) + [
+            (pattern, self.REPLACED.get(handler, handler), *rest)
+            for pattern, handler, *rest in super().init_handlers() if handler not in self.DROPPED]
+
+
+# --- JupyterHub: the hub says who the user is (`sislab serve --hub`) ---------------------------
+
+class HubIdentityProvider(IdentityProvider):
+    """The signed-in user is the hub's (JupyterHub's `HubOAuth`, configured from the environment
+    the hub gives a managed service); the role and schools still come from sislab's users, so a
+    hub user who is not a sislab user sees nothing. A page's kernels belong to the hub session."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.login_handler_class = HubSignInHandler
+        self.logout_handler_class = HubSignOutHandler
+
+    @property
+    def auth_enabled(self) -> bool:
+        return True
+
+    @property
+    def hub_auth(self):
+        from jupyterhub.services.auth import HubOAuth
+
+        return HubOAuth.instance()
+
+    async def get_user(self, handler: web.RequestHandler) -> Viewer | None:
+        model = await self.hub_auth.get_user(handler, sync=False)
+        if not model or model.get("kind", "user") != "user":
+            return None
+        user = access.get_user(handler.settings[SITE].ws, model["name"])
+        if user is None or not user.active:
+            handler.log.warning("sislab: hub user %r is not an active sislab user", model["name"][:64])
+            return None
+        token = self.hub_auth.get_token(handler) or ""
+        session = self.hub_auth.get_session_id(handler) or hashlib.sha256(token.encode()).hexdigest()
+        return Viewer(user.name, display_name=user.display_name or user.name, session=session)
+
+    def identity_model(self, user: User) -> dict:
+        model = asdict(user)
+        model.pop("session", None)
+        return model
+
+    def get_handlers(self) -> list[tuple]:
+        """Sign-in, sign-out and the OAuth callback the hub sends the browser back to, under the
+        service's prefix (Voilà adds these without its base URL)."""
+        from jupyterhub.services.auth import HubOAuthCallbackHandler
+
+        prefix = self.hub_auth.base_url.rstrip("/")
+        return [(prefix + "/login", HubSignInHandler), (prefix + "/logout", HubSignOutHandler),
+                (prefix + "/oauth_callback", HubOAuthCallbackHandler)]
+
+
+class HubSignInHandler(PlainErrors, JupyterHandler):
+    """/login on a hub service: off to the hub's OAuth, coming back to the page asked for."""
+
+    @allow_unauthenticated
+    def get(self):
+        hub_auth = self.identity_provider.hub_auth
+        params = {}
+        code_verifier = None
+        if hub_auth.pkce_enabled:
+            code_verifier, params["code_challenge"], params["code_challenge_method"] = \
+                hub_auth.generate_pkce_code_challenge()
+        next_url = self.get_argument("next", self.base_url)
+        if not next_url.startswith(self.base_url):
+            next_url = self.base_url
+        params["state"] = hub_auth.set_state_cookie(self, next_url=next_url, code_verifier=code_verifier)
+        self.redirect(url_concat(hub_auth.login_url, params))
+
+
+class HubSignOutHandler(PlainErrors, JupyterHandler):
+    """/logout on a hub service: forget the service cookie, end the page kernels, then the hub's sign-out."""
+
+    @allow_unauthenticated
+    async def get(self):
+        user = self.current_user
+        hub_auth = self.identity_provider.hub_auth
+        self.clear_cookie(hub_auth.cookie_name, path=hub_auth.base_url)
+        if isinstance(user, Viewer) and isinstance(self.kernel_manager, DashboardKernelManager):
+            await self.kernel_manager.shutdown_session(user.session)
+        self.redirect(hub_auth.hub_prefix + "logout")
+

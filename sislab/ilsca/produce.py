@@ -40,6 +40,7 @@ def extract(ws: Workspace | None = None, request: Request | None = None, *, user
     """
     req = request or check_editor(**editor)
     ws = ws or Workspace.locate()
+    access.authorize(ws, user or access.current_user(), "The Illinois course assignment file")
     produced = req.run_date or date.today()
     folder = Path(out_dir) if out_dir else ws.reports / "ilsca"
     with store.snapshot(ws) as con:

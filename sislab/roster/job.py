@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sislab.core import store
+from sislab.core import access, store
 from sislab.core.safe_csv import write_frame
 from sislab.core.workspace import Workspace, private_dir, write_atomic
 
@@ -45,6 +45,7 @@ def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOpti
     feed, and keep it as the accepted one when it has no errors (`accept_drop` confirms a
     large drop against the accepted feed)."""
     ws = ws or Workspace.locate()
+    access.authorize(ws, access.current_user(), "The OneRoster feed")
     out = private_dir(Path(out_dir))
     with store.snapshot(ws) as con:
         rows = build_feed(con, out / FEED_NAME, options)

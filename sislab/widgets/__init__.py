@@ -1,24 +1,23 @@
 """Display helpers shared by notebooks and dashboards, so that cells stay one line each.
 
 They only show what the package computed: no queries, no rules. Everything shown is escaped
-HTML; nothing is written to the server's disk (downloads travel inside the page).
+HTML; a download is a link the server answers with the file (`sislab.core.downloads`).
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import io
 import math
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Image, display
 
-from ..core import store
-from ..core.tables import html_table
-from ..core.workspace import NoWorkspace
+from ..core import access, downloads, store
 from ..core.safe_csv import frame_csv
+from ..core.workspace import NoWorkspace, Workspace
 
 NO_DATA = ("No SIS data has been imported yet. A coordinator imports the district's export "
            "with `sislab import FOLDER`; this page shows it afterwards.")
@@ -32,13 +31,19 @@ MESSAGE_STYLES = {
 
 def show_message(text: str, kind: str = "info") -> None:
     """A short notice (no data yet, nothing matches, ...) instead of a traceback."""
-    style = MESSAGE_STYLES[kind]
-    display(HTML(f'<div class="sislab-message" style="{style} padding: 0.5em 1em;">{html.escape(text)}</div>'))
+    display(HTML(notice_html(text, kind)))
+
+
+def notice_html(text: str, kind: str = "info") -> str:
+    """The notice's HTML, for a widget's message area."""
+    return f'<div class="sislab-message sislab-{kind}" style="{MESSAGE_STYLES[kind]} padding: 0.5em 1em;">' \
+           f"{html.escape(text)}</div>"
 
 
 def needs_workspace(entry):
-    """A notebook's entry point that says what to run, instead of a traceback, when the kernel
-    was not started with a workspace (`sislab lab`); it then returns None."""
+    """A notebook's entry point that says what to do, instead of a traceback, when the kernel
+    was not started with a workspace (`sislab lab`) or its user may not run the job; it then
+    returns None."""
 
     @functools.wraps(entry)
     def shown(*args, **kwargs):
@@ -46,25 +51,64 @@ def needs_workspace(entry):
             return entry(*args, **kwargs)
         except NoWorkspace as e:
             show_message(str(e), "warning")
-            return None
+        except access.NotAllowed as e:
+            show_message(str(e), "error")
+        return None
 
     return shown
 
 
+# Column labels people read instead of the names in the data; other names are spelled out
+# ("school_year" -> "School year").
+LABELS = {"school_id": "School code", "school_name": "School", "student_id": "Student ID", "pct_met": "% met",
+          "pct_best": "% best measure", "students_met": "Students who met it", "students_best": "Best measure of",
+          "user_name": "User", "created_at": "Created", "computed_at": "Computed", "record_count": "Records",
+          "cohort_year": "Class of", "sourcedid": "sourcedId", "n": "Count"}
+TABLE_PAGE = 25  # rows per page of a table
+
+
+def label(column) -> str:
+    text = str(column)
+    return LABELS.get(text) or (text.replace("_", " ").capitalize() if "_" in text or text.islower() else text)
+
+
 def show_table(df: pd.DataFrame, empty: str = "No rows.") -> None:
-    """A DataFrame as an HTML table (values escaped, no index), or `empty` when it has no rows."""
+    """A table people can work with: sorting, search and paging (itables, i.e. DataTables),
+    human column labels, blanks as blanks; or `empty` when it has no rows.
+
+    itables renders plain HTML with the data inside, so a table keeps working in a saved
+    notebook and on a dashboard whose kernel has ended; its script is served by sislab's
+    server (`sislab.core.downloads`) once per browser, not embedded in each page."""
     if df.empty:
         show_message(empty)
         return
-    display(HTML(html_table(df, border=0, classes="sislab-table")))
+    display(HTML(table_html(df)))
 
 
-def csv_download_link(df: pd.DataFrame, filename: str, label: str | None = None) -> None:
-    """A link that saves `df` as `filename` in the browser (a data: URL; no file on the server)."""
-    payload = base64.b64encode(frame_csv(df).encode("utf-8")).decode("ascii")
+def table_html(df: pd.DataFrame) -> str:
+    from itables import to_html_datatable
+
+    shown = df.rename(columns=label).astype(object)
+    shown = shown.where(shown.notna(), "")  # None, NaN and NA show as blank cells
+    return to_html_datatable(shown, connected=True, dt_url=downloads.url(f"{downloads.STATIC}/dt_bundle.js"),
+                             classes="display compact sislab-table", pageLength=TABLE_PAGE,
+                             lengthMenu=[10, 25, 100, 500], showIndex=False, maxBytes=0,
+                             layout={"topEnd": "search"}, display_logo_when_loading=False)
+
+
+def download_link(content: pd.DataFrame | Path, filename: str, label: str | None = None) -> None:
+    """A link that downloads `content` (a table as CSV, or a file) with one click: the server
+    answers it with the file (`sislab.core.downloads`), for the acting user only."""
+    body = content if isinstance(content, Path) else frame_csv(content).encode("utf-8")
+    display(HTML(download_html(body, filename, label)))
+
+
+def download_html(content: bytes | Path, filename: str, label: str | None = None) -> str:
+    """The link's HTML, for widgets that put it in their own output."""
+    href = downloads.url(downloads.offer(Workspace.locate(), content, filename))
     text = html.escape(label or f"Download {filename}")
-    name = html.escape(filename, quote=True)
-    display(HTML(f'<a download="{name}" href="data:text/csv;base64,{payload}">{text}</a>'))
+    return (f'<a class="sislab-download" download="{html.escape(filename, quote=True)}" '
+            f'href="{html.escape(href, quote=True)}">{text}</a>')
 
 
 # tab20, the palette the charts used when they were drawn with matplotlib
@@ -159,6 +203,8 @@ def from_snapshot(query, **kwargs):
             return query(con, **kwargs)
     except NoWorkspace as e:
         show_message(str(e), "warning")
+    except access.NotAllowed as e:
+        show_message(str(e), "error")
     except store.NoSnapshot:
         show_message(NO_DATA, "warning")
     return None

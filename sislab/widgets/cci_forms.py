@@ -46,7 +46,7 @@ class MassUpdateForm:
         with store.snapshot(ws) as con:
             known = mass_update.schools(con)
             groups = school_groups.all_groups(ws, con)
-        self.known = [s for s in known if s.high_school]
+        self.known = [s for s in known if s.high_school and access.may_run_for(ws, user, s.school_id)]
         offered = {s.school_id for s in self.known}
         self.groups = {name: [i for i in ids if i in offered] for name, ids in groups.items()}
         self.group = w.Dropdown(description="Group", options=[("(pick schools)", None), ("All high schools", ALL)]

@@ -9,7 +9,6 @@ sislab.cers's checks.
 
 from __future__ import annotations
 
-import base64
 import html
 from dataclasses import replace
 from pathlib import Path
@@ -22,9 +21,9 @@ from .. import cers
 from ..cers import identity
 from ..cers.layout import LAYOUT, filters_of
 from ..cers.profiles import grade_label
-from ..core import store
+from ..core import access, store
 from ..core.workspace import Workspace
-from . import needs_workspace, show_message, show_table
+from . import download_html, needs_workspace, show_message, show_table
 
 NEW = "(new profile)"
 PICKED = ("schools", "departments", "subject_areas", "courses", "teachers", "grades", "counselors", "groups", "staff")
@@ -66,7 +65,7 @@ def show_school_preview(school: str | None) -> None:
     """The principal's page: the groups the profiles give `school` (fixed by the server)."""
     ws = Workspace.locate()
     if not school:
-        show_message("Choose a school to preview its CERS student groups.")
+        show_message("Open this page for one school: the dashboards' home page lists a link per school.")
         return
     try:
         with store.snapshot(ws) as con:
@@ -141,19 +140,19 @@ class CersForm:
         self.files = w.Dropdown(description="File")
         self.download = w.HTML()
         buttons = {label: w.Button(description=label, button_style=style) for label, style in (
-            ("Save", "primary"), ("Delete", "danger"), ("Preview", ""), ("Pre-flight", ""), ("Create files", "success"),
-            ("Download", ""))}
+            ("Save", "primary"), ("Delete", "danger"), ("Preview", ""), ("Pre-flight", ""), ("Create files", "success"))}
         for label, action in (("Save", self.save), ("Delete", self.delete), ("Preview", self.preview),
-                              ("Pre-flight", self.preview), ("Create files", self.create), ("Download", self.link)):
+                              ("Pre-flight", self.preview), ("Create files", self.create)):
             buttons[label].on_click(lambda _, action=action: action())
         self.chooser.observe(lambda change: self.load(change["new"]), names="value")
+        self.files.observe(lambda _: self.link(), names="value")  # the link appears: one click downloads
         self.roster_type.observe(lambda _: self._show_filters(), names="value")
         self.widget = w.VBox([
             self.chooser, self.name, self.roster_type, self.subject, self.pattern,
             *(p.widget for p in self.pickers.values()), self.primary_only, self.scheduled,
             w.HBox([buttons["Save"], buttons["Delete"], buttons["Preview"], buttons["Pre-flight"]]), self.message,
             w.HTML("<h4>Create files</h4>"), self.to_create.widget, self.consolidate, self.upload,
-            buttons["Create files"], w.HTML("<h4>Extracted files</h4>"), w.HBox([self.files, buttons["Download"]]),
+            buttons["Create files"], w.HTML("<h4>Extracted files</h4>"), self.files,
             self.download, self.output])
         self.refresh()
         self.load(NEW)
@@ -238,7 +237,7 @@ class CersForm:
         self.output.clear_output()
         try:
             made = cers.create(self.ws, self.user, chosen, consolidate=self.consolidate.value, upload=self.upload.value)
-        except (cers.ProfileError, cers.UploadError) as e:
+        except (cers.ProfileError, cers.UploadError, access.NotAllowed) as e:
             return self._say(str(e), "error")
         with self.output:
             show_extracts(made)
@@ -248,14 +247,13 @@ class CersForm:
     def link(self) -> None:
         """A download link for the chosen extracted file (only files the user may see)."""
         if self.files.value is None:
-            return self._say("No file chosen.", "error")
+            self.download.value = ""
+            return None
         try:
             path = cers.extracted_file(self.ws, self.user, self.files.value)
-            payload = base64.b64encode(path.read_bytes()).decode("ascii")
+            self.download.value = download_html(path, path.name)
         except (cers.ProfileError, FileNotFoundError) as e:
             return self._say(str(e), "error")
-        name = html.escape(path.name, quote=True)
-        self.download.value = f'<a download="{name}" href="data:text/csv;base64,{payload}">Download {name}</a>'
 
     def _show_filters(self) -> None:
         offered = set(filters_of(self.roster_type.value))

@@ -14,11 +14,11 @@ import pandas as pd
 from IPython.display import display
 
 from sislab import ilsca
-from sislab.core import store
+from sislab.core import access, store
 from sislab.core.workspace import Workspace
 from sislab.ilsca import preflight
 
-from . import NO_DATA, csv_download_link, needs_workspace, show_message, show_table
+from . import NO_DATA, download_html, download_link, needs_workspace, show_message, show_table
 
 ROWS_SHOWN = 200
 FINDINGS_SHOWN = 500
@@ -104,11 +104,14 @@ class ExtractForm:
             return None
         try:
             result = ilsca.extract(self.ws, req, user=self.user, out_dir=self.output_dir)
-        except ilsca.EditorError as e:
+        except (ilsca.EditorError, access.NotAllowed) as e:
             self.message.value = _notice(str(e), "error")
             return None
-        self.message.value = _notice(f"Wrote {result.path.name}: {result.records} records; pre-flight "
-                                     f"{len(result.findings)} findings in {result.preflight_path.name}.", "info")
+        self.message.value = (_notice(f"Wrote {result.path.name}: {result.records} records; pre-flight "
+                                      f"{len(result.findings)} findings in {result.preflight_path.name}.", "info")
+                              + download_html(result.path, result.path.name, f"Download {result.path.name}")
+                              + " · " + download_html(result.preflight_path, result.preflight_path.name,
+                                                      "Download the pre-flight (CSV)"))
         return result
 
 
@@ -154,7 +157,7 @@ def show_findings(df: pd.DataFrame) -> None:
     show_message(f"Pre-flight: {len(df)} findings. They do not change the file.", "warning")
     show_table(preflight.summary(df))
     show_table(df.head(FINDINGS_SHOWN))
-    csv_download_link(df, "ilsca_preflight.csv", "Download every finding (CSV)")
+    download_link(df, "ilsca_preflight.csv", "Download every finding (CSV)")
 
 
 @needs_workspace

@@ -149,6 +149,11 @@ class Browser:
         return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
 
 
+def download_links(page: str) -> list[str]:
+    """The page's download links, relative to the server (Voilà may hold outputs as JSON: quotes escaped)."""
+    return re.findall(r'href=\\?"/(sislab/download/[^"\\]+)', page)
+
+
 def kernel_id(page: str) -> str:
     """The page's kernel id (Voilà writes it into the page)."""
     return re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page).group(1)

@@ -1,10 +1,12 @@
 -- The dashboard's status table: published school status, the scored class ('graduated') and
--- current seniors' potential, per school; only $school when it is given.
+-- current seniors' potential, per school; only $school when it is given. A group under the
+-- rule set's n-size ($shown_n) shows no count at all, its size included (status.sql already
+-- leaves its prepared, approaching and status empty).
 SELECT s.school_id,
        sc.name AS school_name,
        s.population,
        s.cohort_year,
-       s.denominator AS students,
+       CASE WHEN s.denominator >= $shown_n THEN s.denominator END AS students,
        s.prepared,
        s.approaching,
        s.status,

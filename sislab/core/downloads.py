@@ -1,0 +1,149 @@
+"""One-click downloads: a file a page offers travels as a real file response from the server.
+
+A kernel (a form in JupyterLab, a dashboard in Voilà) that offers a file puts it — or a copy —
+under `workspace/tmp/downloads/<token>/`, with the name of the user it is for; the page shows
+a plain link to `<base>sislab/download/<token>/<file name>`. The server's `DownloadHandler`
+answers that link with the file (`Content-Disposition: attachment`), streamed, for that user
+only: the token is random, and on the dashboard server the signed-in user must be the owner.
+Nothing is embedded in the page, so a district-size file costs the page nothing.
+
+JupyterLab gets the handler as a server extension (`sislab lab` enables it); the dashboard
+server adds it to its own handlers. Offered files are kept `KEEP_SECONDS`, then removed by the
+next offer.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from tornado import web
+
+from . import access
+from .workspace import FILE_MODE, Workspace, private_dir, write_atomic
+
+ROUTE = "sislab/download"
+STATIC = "sislab/static"
+PATTERN = rf"/{ROUTE}/([A-Za-z0-9_-]{{20,64}})/([^/]+)"
+OWNER = ".owner"
+KEEP_SECONDS = 12 * 3600
+CHUNK = 1 << 20
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def folder(ws: Workspace) -> Path:
+    return private_dir(ws.tmp / "downloads")
+
+
+def offer(ws: Workspace, content: bytes | str | Path, filename: str, user: str | None = None) -> str:
+    """Make `content` (bytes, text, or a file to copy) downloadable as `filename` by `user`
+    (default: the acting user); returns the link's path, relative to the server's base URL."""
+    _sweep(ws)
+    token = secrets.token_urlsafe(24)
+    name = SAFE_NAME.sub("_", filename).strip("._") or "download"
+    place = private_dir(folder(ws) / token)
+    write_atomic(place / OWNER, user or access.current_user())
+    target = place / name
+    if isinstance(content, Path):
+        shutil.copyfile(content, target)
+        os.chmod(target, FILE_MODE)
+    else:
+        write_atomic(target, content)
+    return f"{ROUTE}/{token}/{quote(name)}"
+
+
+def url(path: str) -> str:
+    """The absolute path of a link from `offer`, under the server's base URL (JupyterHub's
+    prefix, Voilà's base URL, else /)."""
+    base = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or os.environ.get("VOILA_BASE_URL") or "/"
+    return base.rstrip("/") + "/" + path
+
+
+def _sweep(ws: Workspace) -> None:
+    cutoff = time.time() - KEEP_SECONDS
+    for place in folder(ws).iterdir():
+        if place.is_dir() and place.stat().st_mtime < cutoff:
+            shutil.rmtree(place, ignore_errors=True)
+
+
+def offered_file(ws: Workspace, token: str, name: str, user: str | None) -> Path | None:
+    """The offered file, if it exists and (when `user` is given) is that user's."""
+    place = folder(ws) / token
+    path = place / name
+    if not path.is_file() or name == OWNER or path.parent != place:
+        return None
+    if user is not None and (place / OWNER).read_text(encoding="utf-8") != user:
+        return None
+    return path
+
+
+class DownloadHandler(web.RequestHandler):
+    """GET <base>sislab/download/<token>/<name>: the file, as an attachment, to its owner."""
+
+    def initialize(self, ws: Workspace | None = None, check_owner: bool = True) -> None:
+        self.ws, self.check_owner = ws, check_owner
+
+    async def get(self, token: str, name: str) -> None:
+        user = self.current_user
+        if user is None:
+            raise web.HTTPError(403)
+        ws = self.ws or Workspace.locate()
+        path = offered_file(ws, token, name, user.username if self.check_owner else None)
+        if path is None:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", mimetypes.guess_type(name)[0] or "application/octet-stream")
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(name)}")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Length", str(path.stat().st_size))
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                self.write(chunk)
+                await self.flush()
+
+
+def handlers(base_url: str, ws: Workspace | None, check_owner: bool) -> list[tuple]:
+    """The routes for a jupyter_server or Voilà application: offered files, and the table
+    widget's script (`sislab.widgets.show_table`), served once and cached by the browser."""
+    base = base_url.rstrip("/")
+    return [(base + PATTERN, _authenticated(), {"ws": ws, "check_owner": check_owner}),
+            (base + rf"/{STATIC}/(dt_bundle\.(?:js|css))", web.StaticFileHandler, {"path": str(table_assets())})]
+
+
+def table_assets() -> Path:
+    """The folder of the DataTables bundle that itables ships (its offline mode's files)."""
+    import itables
+
+    return Path(itables.__file__).parent / "html"
+
+
+def _authenticated():
+    """DownloadHandler with jupyter_server's sign-in (imported only inside a server)."""
+    from jupyter_server.base.handlers import JupyterHandler
+
+    class Download(DownloadHandler, JupyterHandler):
+        auth_resource = "contents"
+
+        @web.authenticated
+        async def get(self, token: str, name: str) -> None:
+            await DownloadHandler.get(self, token, name)
+
+    return Download
+
+
+# --- JupyterLab server extension (enabled by `sislab lab`) ---------------------------------
+
+def _jupyter_server_extension_points():
+    return [{"module": "sislab.core.downloads"}]
+
+
+def _load_jupyter_server_extension(serverapp) -> None:
+    """In a coordinator's own JupyterLab every signed-in request is that coordinator's."""
+    web_app = serverapp.web_app
+    web_app.add_handlers(".*$", handlers(web_app.settings["base_url"], None, check_owner=False))

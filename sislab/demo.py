@@ -20,13 +20,15 @@ NOTEBOOKS = (("district_overview", {}), ("cci_status", {}), ("ag_alignment", {"t
 def add_commands(sub) -> None:
     p = sub.add_parser("demo", help="import the sample district, run every job, serve the dashboards")
     p.add_argument("--sample", default=str(SAMPLE), help="folder of SIS exports (default: data/sample)")
+    p.add_argument("--source", choices=("csv", "aeries-fake"), default="csv",
+                   help="aeries-fake: serve the sample through a local fake Aeries API and pull it from there")
     p.add_argument("--no-serve", action="store_true", help="stop after the runs; do not start the server")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8866)
     p.set_defaults(func=demo_command)
 
 
-def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
+def run_demo(ws: Workspace, sample: Path, say=print, source: str = "csv") -> dict[str, list[Path]]:
     """Every demo step in order; returns the files each step produced."""
     from . import cers, ilsca
     from .cci import mass_update
@@ -35,7 +37,12 @@ def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
     from .core.progress import cli_progress
     from .core.runner import run_notebook
 
-    report = import_sis(sample, ws, user=DEMO_USER, progress=cli_progress())
+    if source == "aeries-fake":
+        from .sources.demo import import_through_fake_aeries
+
+        report = import_through_fake_aeries(ws, sample, DEMO_USER, say)
+    else:
+        report = import_sis(sample, ws, user=DEMO_USER, progress=cli_progress())
     say(f"imported {sum(report.row_counts.values()):,} rows from {sample} into {report.snapshot.name}")
     access.seed_demo_users(ws)
 
@@ -67,7 +74,7 @@ SIGN_INS = """Sign in to the dashboards with one of the demo users (password: si
 
 def demo_command(args) -> int:
     ws = Workspace.locate()
-    run_demo(ws, Path(args.sample))
+    run_demo(ws, Path(args.sample), source=args.source)
     if args.no_serve:
         return 0
     print(SIGN_INS)

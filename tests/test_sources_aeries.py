@@ -239,3 +239,17 @@ def test_a_bad_value_is_reported_on_its_endpoint_record_and_field(tmp_path, tiny
 def test_settings_never_show_the_certificate():
     s = replace(config.Settings(), aeries_certificate="top-secret-cert")
     assert "top-secret-cert" not in repr(s) and "aeries_certificate=***" in repr(s)
+
+
+@pytest.mark.slow
+def test_demo_through_the_fake_aeries_runs_every_job(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SISLAB_WORKSPACE": str(tmp_path / "workspace"), "SISLAB_REPORTS": str(tmp_path / "reports")}
+    done = subprocess.run([sys.executable, "-m", "sislab", "demo", "--source", "aeries-fake", "--no-serve"], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "fake Aeries API at http://127.0.0.1:" in done.stdout and "requests from 7 schools" in done.stdout
+    assert "CCI mass update (succeeded): 001 done, 002 done" in done.stdout
+    assert list((tmp_path / "reports").glob("**/SCA8_*_001.txt"))

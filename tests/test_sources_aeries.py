@@ -169,7 +169,7 @@ def test_bad_certificate_is_401_names_the_certificate_and_publishes_nothing(tmp_
 def test_missing_permission_area_is_403_and_says_which_area_to_grant(tmp_path, tiny):
     with pytest.raises(aeries.PullFailed) as e:
         pull(tmp_path, tiny, Faults(forbidden={"transcript"}))
-    assert 'security area "Course History (HIS)"' in str(e.value) and "HTTP 403" in str(e.value)
+    assert 'security area "Course History"' in str(e.value) and "HTTP 403" in str(e.value)
     assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
 
 
@@ -253,3 +253,11 @@ def test_demo_through_the_fake_aeries_runs_every_job(tmp_path):
     assert "fake Aeries API at http://127.0.0.1:" in done.stdout and "requests from 7 schools" in done.stdout
     assert "CCI mass update (succeeded): 001 done, 002 done" in done.stdout
     assert list((tmp_path / "reports").glob("**/SCA8_*_001.txt"))
+
+
+def test_docs_show_the_current_mapping():
+    from sislab.sources.aeries_map import markdown
+
+    page = (SAMPLE.parents[1] / "docs" / "aeries.md").read_text(encoding="utf-8")
+    block = page.split("<!-- generated mapping: begin -->\n")[1].split("<!-- generated mapping: end -->")[0]
+    assert block == markdown(), "run: python -m sislab.sources.aeries_map, paste into docs/aeries.md"

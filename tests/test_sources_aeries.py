@@ -261,3 +261,8 @@ def test_docs_show_the_current_mapping():
     page = (SAMPLE.parents[1] / "docs" / "aeries.md").read_text(encoding="utf-8")
     block = page.split("<!-- generated mapping: begin -->\n")[1].split("<!-- generated mapping: end -->")[0]
     assert block == markdown(), "run: python -m sislab.sources.aeries_map, paste into docs/aeries.md"
+
+
+def test_without_settings_the_pull_says_what_to_set(tmp_path, capsys):
+    assert main(["--workspace", str(tmp_path / "ws"), "import", "--from", "aeries"]) == 2
+    assert "set [aeries] url and certificate" in capsys.readouterr().err

@@ -238,7 +238,7 @@ def test_a_bad_value_is_reported_on_its_endpoint_record_and_field(tmp_path, tiny
 
 def test_settings_never_show_the_certificate():
     s = replace(config.Settings(), aeries_certificate="top-secret-cert")
-    assert "top-secret-cert" not in repr(s) and "aeries_certificate=***" in repr(s)
+    assert "top-secret-cert" not in repr(s) and "aeries_certificate='***'" in repr(s)
 
 
 @pytest.mark.slow

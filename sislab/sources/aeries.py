@@ -272,11 +272,11 @@ class _Puller:
             return follow + [s for school in self.schools for s in self._school_streams(school)] + \
                 [Stream(f, self.current, 0) for f in district]
         if feed.name == "students":
-            tests = [f for f in self.feeds.values() if f.scope == "student"]
-            ids = [str(r["StudentID"]) for _, r in records]
-            self._student_school.update((i, stream.school) for i in ids)
-            self.bars.add(stream.school, len(ids) * len(tests))
-            return follow + [Stream(f, self.current, student=i) for f in tests for i in ids]
+            asked = [Stream(f, self.current, student=str(r["StudentID"])) for f in self.feeds.values()
+                     if f.scope == "student" for _, r in records if f.asks_for(r)]
+            self._student_school.update((s.student, stream.school) for s in asked)
+            self.bars.add(stream.school, len(asked))
+            return follow + asked
         return follow
 
     def _stage(self, table, row: dict, origin: Origin, number: int) -> None:

@@ -60,6 +60,14 @@ class Feed:
     paged: bool = False
     district_too: bool = False  # also asked for school 0 (district-wide records)
     confirmed: tuple[str, ...] = ()
+    grades: tuple[int, int] | None = None  # student scope: asked for students of these grades
+
+    def asks_for(self, student: dict) -> bool:
+        """Whether a student (a record of the students feed) is asked for, by grade."""
+        if self.grades is None:
+            return True
+        grade = student.get("Grade")
+        return isinstance(grade, int) and self.grades[0] <= grade <= self.grades[1]
 
     def url(self, school: int | None = None, student: str | None = None) -> str:
         return self.path.format(school=school, student=student)
@@ -83,7 +91,8 @@ def mapping() -> Mapping:
     for name, f in doc["feeds"].items():
         tables = tuple(_table_map(t) for t in f.get("tables", ()))
         feeds[name] = Feed(name, f["path"], f["scope"], f["years"], f["area"], tables, f.get("paged", False),
-                           f.get("district_too", False), tuple(f.get("confirmed", ())))
+                           f.get("district_too", False), tuple(f.get("confirmed", ())),
+                           tuple(f["grades"]) if "grades" in f else None)
     return Mapping(feeds, dict(doc["programs"]), {k: dict(v) for k, v in doc["codes"].items()})
 
 

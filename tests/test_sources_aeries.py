@@ -266,3 +266,13 @@ def test_docs_show_the_current_mapping():
 def test_without_settings_the_pull_says_what_to_set(tmp_path, capsys):
     assert main(["--workspace", str(tmp_path / "ws"), "import", "--from", "aeries"]) == 2
     assert "set [aeries] url and certificate" in capsys.readouterr().err
+
+
+def test_a_student_listed_at_two_schools_is_kept_once_and_asked_for_once(tmp_path, tiny):
+    fixture = fake_aeries.Fixture(tiny.current_year, tiny.years, {k: list(v) for k, v in tiny.records.items()})
+    at_2 = next(k for k in fixture.records if k[0] == "students" and k[1] == 2)
+    at_1 = next(k for k in fixture.records if k[0] == "students" and k[1] == 1)
+    fixture.records[at_1].append(fixture.records[at_2][0])  # concurrently enrolled at school 1 too
+    ws, _, _, requests = pull(tmp_path, fixture)
+    assert {r[0] for r in rows(ws, "student")} == {"1001", "1002", "1003"}
+    assert requests["tests"] == 3

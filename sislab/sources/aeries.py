@@ -269,11 +269,14 @@ class _Puller:
         if feed.name == "schools":
             self.schools = sorted({int(r["SchoolCode"]) for _, r in records if int(r.get("SchoolCode") or 0)})
             district = [s for s in self.feeds.values() if s.district_too]
+            self.bars.add(None, len(district))
             return follow + [s for school in self.schools for s in self._school_streams(school)] + \
                 [Stream(f, self.current, 0) for f in district]
         if feed.name == "students":
+            # A student listed at two schools (concurrent enrollment) is asked for once.
             asked = [Stream(f, self.current, student=str(r["StudentID"])) for f in self.feeds.values()
-                     if f.scope == "student" for _, r in records if f.asks_for(r)]
+                     if f.scope == "student" for _, r in records
+                     if f.asks_for(r) and str(r["StudentID"]) not in self._student_school]
             self._student_school.update((s.student, stream.school) for s in asked)
             self.bars.add(stream.school, len(asked))
             return follow + asked
@@ -366,6 +369,7 @@ class _Bars:
             bar.close()
 
     def _bar(self, school):
+        school = school or None  # school code 0 is the district
         if school not in self.bars:
             from tqdm.auto import tqdm
 

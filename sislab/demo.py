@@ -20,6 +20,8 @@ NOTEBOOKS = (("district_overview", {}), ("cci_status", {}), ("ag_alignment", {"t
 def add_commands(sub) -> None:
     p = sub.add_parser("demo", help="import the sample district, run every job, serve the dashboards")
     p.add_argument("--sample", default=str(SAMPLE), help="folder of SIS exports (default: data/sample)")
+    p.add_argument("--source", choices=("csv", "aeries-fake"), default="csv",
+                   help="aeries-fake: serve the sample through a local fake Aeries API and pull it from there")
     p.add_argument("--no-serve", action="store_true", help="stop after the runs; do not start the server")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8866, help="dashboards' port (default 8866)")
@@ -28,7 +30,7 @@ def add_commands(sub) -> None:
     p.set_defaults(func=demo_command)
 
 
-def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
+def run_demo(ws: Workspace, sample: Path, say=print, source: str = "csv") -> dict[str, list[Path]]:
     """Every demo step in order; returns the files each step produced."""
     from . import cers, ilsca
     from .cci import mass_update
@@ -37,7 +39,12 @@ def run_demo(ws: Workspace, sample: Path, say=print) -> dict[str, list[Path]]:
     from .core.progress import cli_progress
     from .core.runner import run_notebook
 
-    report = import_sis(sample, ws, user=DEMO_USER, progress=cli_progress())
+    if source == "aeries-fake":
+        from .sources.demo import import_through_fake_aeries
+
+        report = import_through_fake_aeries(ws, sample, DEMO_USER, say)
+    else:
+        report = import_sis(sample, ws, user=DEMO_USER, progress=cli_progress())
     say(f"imported {sum(report.row_counts.values()):,} rows from {sample} into {report.snapshot.name}")
     access.seed_demo_users(ws)
 
@@ -72,7 +79,7 @@ def demo_command(args) -> int:
     from .core.serve import dashboard_url, serve
 
     ws = Workspace.locate()
-    run_demo(ws, Path(args.sample))
+    run_demo(ws, Path(args.sample), source=args.source)
     if args.no_serve:
         return 0
     lab = lab_command(ws, args.lab_user, args.host, args.lab_port)

@@ -70,6 +70,22 @@ def test_our_feed_comes_back_as_the_same_people_classes_and_rosters(feed, tmp_pa
     assert {r[0] for r in table(ws, "SELECT school_type FROM school")} >= {"HS", "ES", "MS"}
 
 
+def test_a_state_student_id_in_user_ids_becomes_the_ssid(feed, tmp_path):
+    _, zip_path = feed
+    with_ids = tmp_path / "ids.zip"
+
+    def add_ssid(rows):
+        at, role = rows[0].index("userIds"), rows[0].index("role")
+        first = next(i for i, r in enumerate(rows) if r[role] == "student")
+        return [r[:at] + ["{SSID:1234567890},{Fed:77}" if i == first else r[at]] + r[at + 1:]
+                for i, r in enumerate(rows)]
+
+    rewrite(zip_path, with_ids, "users", add_ssid)
+    ws = Workspace.locate(tmp_path / "ws")
+    import_oneroster(with_ids, ws)
+    assert table(ws, "SELECT state_id FROM student WHERE state_id IS NOT NULL") == {("1234567890",)}
+
+
 def test_the_roster_feed_can_be_made_again_from_the_oneroster_import(feed, tmp_path):
     _, zip_path = feed
     ws = Workspace.locate(tmp_path / "ws")

@@ -21,7 +21,7 @@ import time
 import urllib.parse
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sislab.core import config
 from sislab.core.importer import ImportReport
@@ -138,12 +138,13 @@ def _message(body: bytes) -> str:
 
 @dataclass(frozen=True)
 class Stream:
-    """The records of one feed for one school, year or student (all its pages)."""
+    """One request: a feed for one school, year or student (one page of a paged feed)."""
 
     feed: Feed
     year: int  # school end year
     school: int | None = None
     student: str | None = None
+    first: int = 1  # StartingRecord of the page (paged feeds)
 
     @property
     def path(self) -> str:
@@ -191,10 +192,11 @@ class _Puller:
         self.records = 0
         self.blanked = 0
         self.seen: dict[str, set] = defaultdict(set)  # dedupe keys per table
-        self.held: dict[str, list] = defaultdict(list)  # rows finished at the end (see _finish)
+        self.held: dict[str, list] = defaultdict(list)  # student rows, finished with their programs
         self.programs: dict[str, set[str]] = defaultdict(set)
         self.links = _links_to_years()  # table -> [(column, table.column of a year-scoped table)]
         self.pulled: dict[str, set[str]] = defaultdict(set)  # "table.column" -> values pulled
+        self.linked: dict[str, set[str]] = defaultdict(set)  # "table.column" -> values linked to
         self.targets = defaultdict(list)  # year-scoped table -> its columns others link to
         for links in self.links.values():
             for _, target in links:
@@ -231,26 +233,23 @@ class _Puller:
         return streams
 
     def _fetch(self, stream: Stream) -> list[tuple[int, dict]]:
-        """(record number, record) of every page of the stream."""
+        """(record number, record) of the stream's page."""
         params = {"DatabaseYear": str(stream.year - 1)}
-        if not stream.feed.paged:
-            return list(enumerate(_as_list(self.client.get(stream.path, params, stream.feed.area)), start=1))
-        records, first = [], 1
-        while True:
-            page = _as_list(self.client.get(stream.path, {**params, "StartingRecord": first,
-                                                          "EndingRecord": first + self.page_size - 1},
-                                            stream.feed.area))
-            records += enumerate(page, start=first)
-            if len(page) < self.page_size:
-                return records
-            first += self.page_size
+        if stream.feed.paged:
+            params.update(StartingRecord=stream.first, EndingRecord=stream.first + self.page_size - 1)
+        page = _as_list(self.client.get(stream.path, params, stream.feed.area))
+        return list(enumerate(page, start=stream.first))
 
     def _take(self, stream: Stream, records: list[tuple[int, dict]]) -> list[Stream]:
-        """Stage the rows of a finished stream; return the streams it opens."""
+        """Stage the rows of a page; return the requests it opens (the next page, per-student ones)."""
         feed = stream.feed
         self.records += len(records)
-        self.bars.done(stream.school if feed.scope != "student" else self._student_school.get(stream.student),
-                       feed.name)
+        school = stream.school if feed.scope != "student" else self._student_school.get(stream.student)
+        self.bars.done(school, feed.name)
+        follow = []
+        if feed.paged and len(records) == self.page_size:
+            follow.append(replace(stream, first=stream.first + self.page_size))
+            self.bars.add(school, 1)
         label = f"GET {stream.path}?DatabaseYear={stream.year - 1}"
         parent = {"StudentID": stream.student} if stream.student is not None else None
         if feed.name == "programs":
@@ -270,15 +269,18 @@ class _Puller:
         if feed.name == "schools":
             self.schools = sorted({int(r["SchoolCode"]) for _, r in records if int(r.get("SchoolCode") or 0)})
             district = [s for s in self.feeds.values() if s.district_too]
-            return [s for school in self.schools for s in self._school_streams(school)] + \
+            self.bars.add(None, len(district))
+            return follow + [s for school in self.schools for s in self._school_streams(school)] + \
                 [Stream(f, self.current, 0) for f in district]
         if feed.name == "students":
-            tests = [f for f in self.feeds.values() if f.scope == "student"]
-            ids = [str(r["StudentID"]) for _, r in records]
-            self._student_school.update((i, stream.school) for i in ids)
-            self.bars.add(stream.school, len(ids) * len(tests))
-            return [Stream(f, self.current, student=i) for f in tests for i in ids]
-        return []
+            # A student listed at two schools (concurrent enrollment) is asked for once.
+            asked = [Stream(f, self.current, student=str(r["StudentID"])) for f in self.feeds.values()
+                     if f.scope == "student" for _, r in records
+                     if f.asks_for(r) and str(r["StudentID"]) not in self._student_school]
+            self._student_school.update((s.student, stream.school) for s in asked)
+            self.bars.add(stream.school, len(asked))
+            return follow + asked
+        return follow
 
     def _stage(self, table, row: dict, origin: Origin, number: int) -> None:
         name = table.table
@@ -289,7 +291,9 @@ class _Puller:
             self.seen[name].add(key)
         for target in self.targets.get(name, ()):
             self.pulled[f"{name}.{target}"].add(row[target])
-        if name == "student" or name in self.links:
+        for column, target in self.links.get(name, ()):
+            self.linked[target].add(row[column])
+        if name == "student":
             self.held[name].append((row, origin, number))
         else:
             self.staging.add(name, row, origin, number)
@@ -302,13 +306,16 @@ class _Puller:
             held = self.programs.get(row["student_id"], set())
             row.update({flag: "Y" if code in held else "N" for flag, code in flags.items()})
             self.staging.add("student", row, origin, number)
-        for name, held in self.held.items():
-            for row, origin, number in held:
-                for column, target in self.links[name]:
-                    if row[column] and row[column] not in self.pulled[target]:
-                        row[column] = ""
-                        self.blanked += 1
-                self.staging.add(name, row, origin, number)
+        if any(values - self.pulled[target] - {""} for target, values in self.linked.items()):
+            for name, links in self.links.items():
+                self.staging.rewrite(name, lambda row, links=links: self._unlink(row, links))
+
+    def _unlink(self, row: dict, links) -> dict:
+        for column, target in links:
+            if row[column] and row[column] not in self.pulled[target]:
+                row[column] = ""
+                self.blanked += 1
+        return row
 
 
 def _links_to_years() -> dict[str, list[tuple[str, str]]]:
@@ -362,6 +369,7 @@ class _Bars:
             bar.close()
 
     def _bar(self, school):
+        school = school or None  # school code 0 is the district
         if school not in self.bars:
             from tqdm.auto import tqdm
 

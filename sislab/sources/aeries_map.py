@@ -60,6 +60,14 @@ class Feed:
     paged: bool = False
     district_too: bool = False  # also asked for school 0 (district-wide records)
     confirmed: tuple[str, ...] = ()
+    grades: tuple[int, int] | None = None  # student scope: asked for students of these grades
+
+    def asks_for(self, student: dict) -> bool:
+        """Whether a student (a record of the students feed) is asked for, by grade."""
+        if self.grades is None:
+            return True
+        grade = student.get("Grade")
+        return isinstance(grade, int) and self.grades[0] <= grade <= self.grades[1]
 
     def url(self, school: int | None = None, student: str | None = None) -> str:
         return self.path.format(school=school, student=student)
@@ -83,7 +91,8 @@ def mapping() -> Mapping:
     for name, f in doc["feeds"].items():
         tables = tuple(_table_map(t) for t in f.get("tables", ()))
         feeds[name] = Feed(name, f["path"], f["scope"], f["years"], f["area"], tables, f.get("paged", False),
-                           f.get("district_too", False), tuple(f.get("confirmed", ())))
+                           f.get("district_too", False), tuple(f.get("confirmed", ())),
+                           tuple(f["grades"]) if "grades" in f else None)
     return Mapping(feeds, dict(doc["programs"]), {k: dict(v) for k, v in doc["codes"].items()})
 
 
@@ -173,3 +182,40 @@ def to_json(value, transform: str | None):
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+# ---- docs/aeries.md ----------------------------------------------------------------------------
+
+def markdown() -> str:
+    """The security areas and the field mapping, as docs/aeries.md shows them (generated)."""
+    m = mapping()
+    out = ["| Aeries security area | endpoints | area name documented |", "|---|---|---|"]
+    areas: dict[str, list[Feed]] = {}
+    for feed in m.feeds.values():
+        areas.setdefault(feed.area, []).append(feed)
+    for area, feeds in areas.items():
+        documented = "yes" if all("area" in f.confirmed for f in feeds) else "assumed"
+        out.append(f"| {area} | {', '.join(f'`{f.path}`' for f in feeds)} | {documented} |")
+    out += ["", "| endpoint | asked | Aeries field | sislab column | field documented |", "|---|---|---|---|---|"]
+    for feed in m.feeds.values():
+        asked = ("each DatabaseYear" if feed.years == "each" else "current year") + (", paged" if feed.paged else "")
+        path = f"`{feed.path}`" + ("" if "path" in feed.confirmed else " (path assumed)")
+        if feed.name == "programs":
+            for flag, code in m.programs.items():
+                out.append(f"| {path} | {asked} | ProgramCode = {code}, no ParticipationEndDate | student.{flag} | "
+                           f"{'yes' if 'ProgramCode' in feed.confirmed else 'assumed'} |")
+            continue
+        for table in feed.tables:
+            rows = f" (each element of {table.each})" if table.each else ""
+            cond = "".join(f" when {f} = {v!r}" for f, v in table.when) + \
+                "".join(f" unless {f} = {v!r}" for f, v in table.unless)
+            for c in table.columns:
+                known = c.field is None or c.field in feed.confirmed
+                out.append(f"| {path}{rows}{cond} | {asked} | {c.source} | {table.table}.{c.column} | "
+                           f"{'yes' if known else 'assumed'} |")
+    codes = [f"- `{name}`: " + ", ".join(f"{k} → {v}" for k, v in table.items()) for name, table in m.codes.items()]
+    return "\n".join(out + ["", "Code tables (Aeries code → sislab value):", "", *codes]) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

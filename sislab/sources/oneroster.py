@@ -34,7 +34,7 @@ FIELDS = {
              "end_date": "endDate"},
     "staff": {"staff_id": "identifier", "last_name": "familyName", "first_name": "givenName", "email": "email",
               "school_id": "orgSourcedIds", "active": "enabledUser"},
-    "student": {"student_id": "identifier", "last_name": "familyName", "first_name": "givenName",
+    "student": {"student_id": "identifier", "state_id": "userIds", "last_name": "familyName", "first_name": "givenName",
                 "middle_name": "middleName", "birth_date": "demographics.birthDate", "gender": "demographics.sex",
                 "grade": "grades", "school_id": "orgSourcedIds", "email": "email",
                 "hispanic": "demographics.hispanicOrLatinoEthnicity"},

@@ -78,6 +78,24 @@ class Staging:
         origins.append(index)
         records.append(record)
 
+    def rewrite(self, table: str, change) -> None:
+        """Pass every row written to `table` through `change(row) -> row` (order, and so the
+        rows' origins, kept), streaming: a pulled table may be large."""
+        if table not in self._files:
+            return
+        fh, _, columns = self._files.pop(table)
+        fh.close()
+        path = self.folder / f"{table}.csv"
+        old = path.rename(path.with_suffix(".old"))
+        with open(old, encoding="utf-8", newline="") as src:
+            reader = csv.reader(src)
+            next(reader)
+            _, writer, _ = self._writer(table)
+            for values in reader:
+                row = change(dict(zip(columns, values)))
+                writer.writerow([row[c] for c in columns])
+        old.unlink()
+
     def touch(self, table: str) -> None:
         """The table's file, with its header, even when no row comes."""
         self._writer(table)

@@ -85,7 +85,10 @@ SELECT u.local_id AS staff_id, u.familyName AS last_name, u.givenName AS first_n
 FROM o_user u WHERE u.role IN ('teacher', 'administrator', 'aide', 'proctor');
 
 CREATE OR REPLACE TEMP TABLE o_student AS
-SELECT u.local_id AS student_id, u.familyName AS last_name, u.givenName AS first_name, u.middleName AS middle_name,
+SELECT u.local_id AS student_id,
+       nullif(regexp_extract(u.userIds, '\{\s*(?:SSID|SSN_STATE|State|StateID|state_id)\s*:\s*(\d{9,10})\s*\}', 1), '')
+           AS state_id,
+       u.familyName AS last_name, u.givenName AS first_name, u.middleName AS middle_name,
        d.birthDate AS birth_date, CASE d.sex WHEN 'male' THEN 'M' WHEN 'female' THEN 'F' END AS gender,
        g.grade, (SELECT s.local_id FROM o_org s WHERE s.sourcedId = u.schools[1]) AS school_id, u.email,
        CASE d.hispanicOrLatinoEthnicity WHEN 'true' THEN 'Y' WHEN 'false' THEN 'N' END AS hispanic,

@@ -100,10 +100,7 @@ def student_report(con: duckdb.DuckDBPyConnection, student_id: str, rule_set: Ru
                        if known else f"No student {student_id!r} in the snapshot")
     class_year, school_id = cohorts[0]
     found = class_results(con, school_id, class_year, rule_set, today=today)
-    rows = found.rows[found.rows.student_id == student_id]
-    if rows.empty:  # a fifth-year diploma: counted with the next class
-        found = class_results(con, school_id, class_year + 1, rule_set, today=today)
-        rows = found.rows[found.rows.student_id == student_id]
+    rows = found.rows[found.rows.student_id == student_id]  # every cohort member is in its class's run
     measures = engine.student_measures(con, found.rules, [school_id], seniors=found.seniors, today=today)
     measures = measures[measures.student_id == student_id]
     return {**rows.iloc[0].to_dict(), "scored": found.scored,

@@ -276,3 +276,15 @@ def test_a_student_listed_at_two_schools_is_kept_once_and_asked_for_once(tmp_pat
     ws, _, _, requests = pull(tmp_path, fixture)
     assert {r[0] for r in rows(ws, "student")} == {"1001", "1002", "1003"}
     assert requests["tests"] == 3
+
+
+def test_the_staged_export_is_owner_only_and_gone_afterwards(tmp_path):
+    from sislab.sources.staged import Origin, Staging
+
+    ws = Workspace.locate(tmp_path / "ws")
+    with Staging(ws, "aeries") as staging:
+        staging.add("student", {"student_id": "1"}, Origin("GET /x"), 1)
+        staging.rewrite("student", lambda row: row)
+        folder, file = staging.folder, staging.folder / "student.csv"
+        assert folder.stat().st_mode & 0o777 == 0o700 and file.stat().st_mode & 0o777 == 0o600
+    assert not folder.exists()

@@ -4,15 +4,14 @@ show` (one student)."""
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import pandas as pd
 
 from sislab.core import access, notify, store
+from sislab.core.safe_csv import write_frame
 from sislab.core.progress import Progress, cli_progress, null_progress
-from sislab.core.workspace import FILE_MODE, Workspace
+from sislab.core.workspace import Workspace
 
 from . import compare, engine, mass_update, students
 from .rules import UnknownRuleSet
@@ -118,7 +117,7 @@ def students_command(args) -> int:
         raise UserError(str(e)) from None
     print(f"{args.school}: {found.scored}", file=sys.stderr)
     if args.csv:
-        path = write_private_csv(found.rows, args.csv)
+        path = write_frame(args.csv, found.rows)
         print(f"{len(found.rows)} students written to {path}", file=sys.stderr)
         return 0
     with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
@@ -140,7 +139,7 @@ def compare_command(args) -> int:
     print(f"{args.file}: {result.records} school and district records of the district; rule set {result.rule_set}; "
           f"{len(differences)} of {len(result.rows)} figures differ")
     if args.csv:
-        write_private_csv(result.rows, args.csv)
+        write_frame(args.csv, result.rows)
     shown = result.rows if args.all else differences
     if len(shown):
         with pd.option_context("display.max_rows", None, "display.width", 200):
@@ -169,16 +168,6 @@ def show_command(args) -> int:
         print(f"  {measure}: {missing}")
     print(f"rule set: {report['rule_set']}")
     return 0
-
-
-def write_private_csv(rows: pd.DataFrame, path: str) -> Path:
-    """`rows` as a CSV file readable by its owner only (student data)."""
-    out = Path(path)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    os.fchmod(fd, FILE_MODE)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-        rows.to_csv(f, index=False)
-    return out
 
 
 def _progress() -> Progress:

@@ -176,7 +176,8 @@ def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Pat
     such as DuckDB's COPY that want a file name). The file is owner-only.
     """
     path = Path(path)
-    private_dir(path.parent)
+    if not path.parent.exists():  # a folder the user named (their home, /tmp) keeps its mode
+        private_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:

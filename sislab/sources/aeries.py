@@ -58,7 +58,7 @@ class Client:
     def get(self, path: str, params: dict | None = None, area: str = "") -> list | dict:
         """The JSON answer of GET path?params; raises PullFailed when it cannot be had."""
         label = path + ("?" + urllib.parse.urlencode(params) if params else "")
-        problem = ""
+        problem, problem_wait = "", None  # problem_wait: the server's Retry-After, when it gave one
         for attempt in range(self.retries):
             if attempt:
                 self.sleep(problem_wait if problem_wait is not None else self.backoff * 2 ** (attempt - 1))

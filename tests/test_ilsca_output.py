@@ -321,6 +321,10 @@ def test_run_date_sets_file_name_and_header_and_a_rerun_reproduces_the_file(tmp_
     assert path.read_bytes() == first and path.with_name(path.stem + "_preflight.csv").read_bytes() == first_preflight
 
 
+def test_a_calendar_chosen_twice_counts_once():
+    assert ilsca.request(**{**CHOICES, "calendars": ["C1", " C2", "C1", ""]}).calendars == ("C1", "C2")
+
+
 def test_run_date_defaults_to_today():
     assert ilsca.request(**CHOICES).run_date is None  # produce uses date.today()
     with pytest.raises(editor.EditorError, match="Run Date must be a date"):

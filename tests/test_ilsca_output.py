@@ -114,6 +114,36 @@ def test_every_record_has_29_fields_in_layout_order(tmp_path):
                        "", "", "02", "02", "", "", "", "", "000", "N"]
 
 
+def test_records_are_in_file_order_school_student_course_section_term_context(tmp_path):
+    """Ids sort as text (S10 before S2); a course's sections follow the course id, not the
+    section number; the contexts of one enrollment history: flags set after those not set."""
+    sis = Sis()
+    sis.course("C200")
+    sis.course("C100")
+    sis.section("A", course_id="C200", terms=("S1",))
+    sis.section("B", course_id="C100")  # S1 and S2
+    sis.section("Z", course_id="C100", calendar_id="C2", terms=("S1",))
+    for student in ("S2", "S10"):
+        sis.student(student, enroll=False)
+        sis.enroll(student, "C2", enrollment_type="partial")
+        for section in ("A", "B", "Z"):
+            sis.take(student, section, posted=("S1", "S2"))
+    sis.enroll("S2", "C1", end="2026-10-01")
+    sis.enroll("S2", "C1", start="2026-10-02", single_parent=True)
+    sis.enroll("S10", "C1")
+    _, result = produce(sis, tmp_path, calendars=["C1", "C2"])
+    order = [(r[6][-3:], r[1], r[10], r[13], r[8], r[21]) for r in csv.reader(lines(result.path)[1:])]
+    assert order == [
+        ("001", "S10", "C100", "B", "01", "02"), ("001", "S10", "C100", "B", "02", "02"),
+        ("001", "S10", "C200", "A", "01", "02"),
+        ("001", "S2", "C100", "B", "01", "02"), ("001", "S2", "C100", "B", "01", "01"),
+        ("001", "S2", "C100", "B", "02", "02"), ("001", "S2", "C100", "B", "02", "01"),
+        ("001", "S2", "C200", "A", "01", "02"), ("001", "S2", "C200", "A", "01", "01"),
+        ("002", "S10", "C100", "Z", "01", "02"),
+        ("002", "S2", "C100", "Z", "01", "01"),  # partial: the home (latest primary) enrollment's flag
+    ]
+
+
 def test_fields_are_cut_to_their_widths(tmp_path):
     sis = Sis()
     sis.course(title="Advanced Placement Calculus BC")
@@ -289,6 +319,10 @@ def test_run_date_sets_file_name_and_header_and_a_rerun_reproduces_the_file(tmp_
     first, first_preflight = path.read_bytes(), path.with_name(path.stem + "_preflight.csv").read_bytes()
     assert cli_extract(ws, monkeypatch, "--calendar", "C1", "--run-date", "03/15/2027", "--replace") == 0
     assert path.read_bytes() == first and path.with_name(path.stem + "_preflight.csv").read_bytes() == first_preflight
+
+
+def test_a_calendar_chosen_twice_counts_once():
+    assert ilsca.request(**{**CHOICES, "calendars": ["C1", " C2", "C1", ""]}).calendars == ("C1", "C2")
 
 
 def test_run_date_defaults_to_today():

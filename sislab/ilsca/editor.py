@@ -60,7 +60,8 @@ def request(start=None, end=None, calendars=(), file_id="001", grades=None, stud
     `run_date` (MMDDYY, blank = today) lets a rerun for a past date reproduce that day's file."""
     start_date = parse_date(start, MISSING_START, "Start Date")
     end_date = parse_date(end, MISSING_END, "End Date")
-    chosen = tuple(c.strip() for c in ([calendars] if isinstance(calendars, str) else calendars or ()) if c.strip())
+    chosen = tuple(dict.fromkeys(c.strip() for c in ([calendars] if isinstance(calendars, str) else calendars or ())
+                                 if c.strip()))  # each once, in the order given
     if not chosen:
         raise EditorError(NO_CALENDAR)
     if end_date < start_date:

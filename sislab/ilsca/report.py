@@ -1,13 +1,14 @@
 """The Illinois Student Course Assignment extract (K-12 In Progress V2): who and what reports.
 
 `build(con, request)` runs the report logic set-based in DuckDB (sql/*.sql, in STEPS order):
-per-student, per-course, per-school and per-section tables, then the narrow temp table
-`ilsca_row` (keys and values, one row per record, stored in file order) and the view
-`ilsca_record` (its fields as written). Each field is made, and cut to its width
-(`$width_<field>`), once where it lives (per student, per course, ... per record); the view
-only puts them together while they are written. Writers and previews read `ilsca_record`
-ORDER BY line; pre-flight reads `ilsca_row` and the small tables. Field values, codes and
-widths come from layout.toml.
+per-course, per-school, per-student and per-section tables, then the narrow temp table
+`ilsca_row` (integer keys and values, one row per record) and the view `ilsca_record` (its
+fields as written). Students, sections and schools are ranked by id into integer keys once,
+so that sorting, joining and grouping 2 M records never runs on VARCHAR ids. Each field is
+made, and cut to its width (`$width_<field>`), once where it lives (per student, per section,
+... per record); the view only puts them together while they are written. Writers and
+previews read `ilsca_record` ORDER BY LINE_ORDER; pre-flight reads `ilsca_row` and the small
+tables. Field values, codes and widths come from layout.toml.
 """
 
 from __future__ import annotations

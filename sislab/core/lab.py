@@ -76,7 +76,4 @@ def run_lab_command(args) -> int:
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     print(f"sislab: JupyterLab for {lab.env[access.ENV_USER]} on {lab.env[ENV_WORKSPACE]}: {lab.url}", flush=True)
-    try:
-        return subprocess.run(lab.argv, env=lab.env, stdin=subprocess.DEVNULL).returncode
-    except KeyboardInterrupt:
-        return 130
+    os.execve(lab.argv[0], lab.argv, lab.env)  # JupyterLab takes this process over: signals reach it

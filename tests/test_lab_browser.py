@@ -29,7 +29,7 @@ def browser(lab_ws):
 def open_form(browser, url: str, notebook: str):
     """A notebook opened in JupyterLab with every cell run (Run > Run All Cells)."""
     page = browser.new_page()
-    page.goto(url.replace("/lab?", f"/lab/tree/{notebook}?"))
+    page.goto(url.replace("/lab?", f"/lab/tree/{notebook}?reset&"))  # this notebook only, not saved tabs
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
     page.click("div.lm-MenuBar-itemLabel:text-is('Run')")

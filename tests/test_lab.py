@@ -57,6 +57,7 @@ def test_sislab_lab_starts_jupyterlab_on_the_notebooks_with_the_workspace_and_us
     assert lab.env[ENV_WORKSPACE] == str(ws.root) and lab.env[access.ENV_USER] == "coordinator"
     assert f"--ServerApp.root_dir={NOTEBOOKS}" in lab.argv
     assert lab.url == "http://127.0.0.1:8999/lab?token=t0ken"
+    assert f"--FileCheckpoints.root_dir={ws.tmp / 'checkpoints'}" in lab.argv  # not beside the notebooks
 
 
 def test_the_lab_user_is_who_acts(monkeypatch):

@@ -53,3 +53,19 @@ def test_a_coordinator_runs_a_cci_mass_update_in_the_jupyterlab_sislab_lab_opene
         text = page.inner_text(".jp-Notebook")
         assert "North High" in text and "done" in text
         page.close()
+
+
+def test_the_illinois_file_downloads_with_one_click_from_the_form(browser, lab_ws, tmp_path):
+    with running_lab(lab_ws, "admin", lab_notebooks(tmp_path)) as (_server, url):
+        page = open_form(browser, url, "il_sca_extract.ipynb")
+        page.locator("button:has-text('Produce file')").wait_for(timeout=120_000)
+        page.click("button:has-text('Produce file')")
+        link = page.locator("a.sislab-download", has_text="SCA8_")
+        link.wait_for(timeout=180_000)
+        with page.expect_download() as download:
+            link.click()
+        name = download.value.suggested_filename
+        assert name.startswith("SCA8_") and name.endswith("_001.txt")
+        produced = next(lab_ws.reports.glob(f"**/{name}"))
+        assert open(download.value.path(), "rb").read() == produced.read_bytes()  # the file itself
+        page.close()

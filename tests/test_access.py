@@ -311,3 +311,23 @@ def test_state_files_for_the_district_need_the_admin_role(district, user, monkey
     with pytest.raises(access.NotAllowed, match="A-G transcript files"):
         ag_job.write_transcript_files(district, district.reports / "ag")
     assert not [p for p in district.reports.rglob("*") if p.is_file()]
+
+
+def test_a_scheduled_run_as_a_principal_fails_naming_the_role(district):
+    from sislab.core.runner import run_notebook
+
+    result = run_notebook("roster_check", {}, district, user="principal.south")
+    assert not result.ok and "needs the coordinator or admin role" in result.error
+    assert not [p for p in result.produced_files if p.suffix in (".zip", ".csv")]
+
+
+def test_a_form_refuses_with_the_role_needed_and_offers_no_file(district, monkeypatch):
+    from sislab.widgets import job_forms
+
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setenv(access.ENV_USER, "coordinator")
+    form = job_forms.AgForm(district, None)
+    form.transcripts.value = True
+    form.check()
+    assert "covers the whole district and needs the admin role" in form.message.value
+    assert not list((district.tmp / "downloads").glob("*")) if (district.tmp / "downloads").exists() else True

@@ -73,3 +73,22 @@ def test_signing_out_ends_the_session(page, server):
     assert "signed out" in page.content()
     page.goto(server.url("voila/render/district_overview.ipynb"))
     assert "/login" in page.url
+
+
+def test_principal_opens_a_near_miss_senior_and_downloads_the_near_misses(page, server):
+    sign_in(page, server, "principal.north", then="voila/render/cci_status.ipynb")
+    page.wait_for_selector(WIDGETS, timeout=90_000)
+    page.fill("#rendered_cells .widget-text input", "senior")  # the find box: seniors of the near-miss list
+    page.wait_for_function("document.querySelector('#rendered_cells .widget-select option')"
+                           "?.textContent.includes('senior')", timeout=30_000)
+    senior = page.locator(f"{WIDGETS} option").first.inner_text()
+    page.select_option(f"{WIDGETS} select", label=senior)
+    detail = page.locator("#rendered_cells h4", has_text="— senior")
+    detail.wait_for(timeout=30_000)
+    assert senior.replace("\xa0", " ").split(" · ")[0] in detail.inner_text()  # the student chosen
+    with page.expect_download() as download:
+        page.click("a.sislab-download:has-text('near misses')")
+    path = download.value.path()
+    assert download.value.suggested_filename == "near_misses.csv"
+    rows = open(path, encoding="utf-8").read().splitlines()
+    assert rows[0].startswith("requirement,") and len(rows) > 1 and "South High" not in "".join(rows)

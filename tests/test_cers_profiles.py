@@ -142,7 +142,7 @@ def test_picker_filter_select_all_clear_all_and_inactive_switch(ws):
 
 
 def test_extracted_files_admins_see_all_others_their_own(ws):
-    cers.save(ws, "bob", Profile("Bob grades", "grade_level", ("005",), grades=(3,)))
+    cers.save(ws, "bob", Profile("Bob grades", "grade_level", ("002",), grades=(10,)))  # bob's own school
     [alice_file] = cers.create(ws, "alice", ["Alice ELA"])
     [bob_file] = cers.create(ws, "bob", ["Bob grades"])
     assert alice_file.path and bob_file.path

@@ -130,3 +130,25 @@ def test_repeated_failed_sign_ins_are_throttled(server):
     assert {r.status for r in replies[5:]} == {429} and "Too many failed sign-ins" in replies[-1].text
     assert guesser.sign_in("principal.south").status == 429  # even the right password, for a while
     assert Browser(server).sign_in("admin").status == 200  # a success from here is still possible
+
+
+def test_admin_gets_a_cers_preview_link_per_school_not_a_dead_end(server):
+    browser = Browser(server)
+    browser.sign_in("admin")
+    home = browser.get("").text
+    cers = next(line for line in home.split("<li>") if "CERS student groups preview" in line)
+    assert "cers_preview.ipynb?school=001" in cers and "All schools" not in cers
+    assert "cci_status.ipynb\"" in home  # the district-wide dashboards keep their "All schools" link
+
+
+def test_the_cci_page_reads_as_people_expect(server):
+    browser = Browser(server)
+    browser.sign_in("principal.north")
+    reply = browser.get("voila/render/cci_status.ipynb")
+    browser.request(f"voila/api/shutdown/{kernel_id(reply.text)}", {}, "POST")
+    text = as_html(reply.text)
+    assert "<dt>P2</dt><dd>SBAC ELA and math level 3</dd>" in text  # the measure codes, named
+    assert "pct_met" not in text and "school_name" not in text and "% met" in text  # human labels
+    assert re.search(r">\d{4}-\d{2}-\d{2} \d{2}:\d{2}<", text)  # times with their date
+    assert ">None<" not in text and ">nan<" not in text.lower()  # blanks stay blank
+    assert "sislab/static/dt_bundle.js" in text and browser.get("sislab/static/dt_bundle.js").status == 200

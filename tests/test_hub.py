@@ -127,7 +127,7 @@ def test_a_coordinator_runs_a_cci_mass_update_in_their_own_jupyterlab(browser, h
     base, ws, _log = hub
     page = hub_sign_in(browser, base, "coordinator")
     page.wait_for_url("**/user/coordinator/lab**", timeout=180_000)
-    page.goto(base + "user/coordinator/lab/tree/cci_mass_update.ipynb")
+    page.goto(base + "user/coordinator/lab/tree/cci_mass_update.ipynb?reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
     page.click("div.lm-MenuBar-itemLabel:text-is('Run')")

@@ -57,6 +57,7 @@ def test_sislab_lab_starts_jupyterlab_on_the_notebooks_with_the_workspace_and_us
     assert lab.env[ENV_WORKSPACE] == str(ws.root) and lab.env[access.ENV_USER] == "coordinator"
     assert f"--ServerApp.root_dir={NOTEBOOKS}" in lab.argv
     assert lab.url == "http://127.0.0.1:8999/lab?token=t0ken"
+    assert f"--FileCheckpoints.root_dir={ws.tmp / 'checkpoints'}" in lab.argv  # not beside the notebooks
 
 
 def test_the_lab_user_is_who_acts(monkeypatch):
@@ -65,3 +66,17 @@ def test_the_lab_user_is_who_acts(monkeypatch):
     assert access.current_user() == "coordinator"
     monkeypatch.setenv("JUPYTERHUB_USER", "hub.coordinator")
     assert access.current_user() == "hub.coordinator"
+
+
+def test_an_offered_file_goes_to_its_user_only(tmp_path):
+    from sislab.core import downloads
+
+    ws = Workspace.locate(tmp_path / "ws")
+    link = downloads.offer(ws, "school_id\n001\n", "near misses.csv", user="casey")
+    _, _, token, name = link.split("/")
+    assert name == "near_misses.csv" and len(token) >= 32
+    assert downloads.offered_file(ws, token, name, "casey").read_text() == "school_id\n001\n"
+    assert downloads.offered_file(ws, token, name, "pat") is None
+    assert downloads.offered_file(ws, token, downloads.OWNER, "casey") is None
+    assert downloads.offered_file(ws, token, "..", "casey") is None
+    assert oct(downloads.offered_file(ws, token, name, "casey").stat().st_mode & 0o777) == "0o600"

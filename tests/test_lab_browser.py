@@ -29,7 +29,7 @@ def browser(lab_ws):
 def open_form(browser, url: str, notebook: str):
     """A notebook opened in JupyterLab with every cell run (Run > Run All Cells)."""
     page = browser.new_page()
-    page.goto(url.replace("/lab?", f"/lab/tree/{notebook}?"))
+    page.goto(url.replace("/lab?", f"/lab/tree/{notebook}?reset&"))  # this notebook only, not saved tabs
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
     page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
@@ -52,4 +52,20 @@ def test_a_coordinator_runs_a_cci_mass_update_in_the_jupyterlab_sislab_lab_opene
         page.wait_for_selector("text=/Run \\d+ succeeded/", timeout=180_000)
         text = page.inner_text(".jp-Notebook")
         assert "North High" in text and "done" in text
+        page.close()
+
+
+def test_the_illinois_file_downloads_with_one_click_from_the_form(browser, lab_ws, tmp_path):
+    with running_lab(lab_ws, "admin", lab_notebooks(tmp_path)) as (_server, url):
+        page = open_form(browser, url, "il_sca_extract.ipynb")
+        page.locator("button:has-text('Produce file')").wait_for(timeout=120_000)
+        page.click("button:has-text('Produce file')")
+        link = page.locator("a.sislab-download", has_text="SCA8_")
+        link.wait_for(timeout=180_000)
+        with page.expect_download() as download:
+            link.click()
+        name = download.value.suggested_filename
+        assert name.startswith("SCA8_") and name.endswith("_001.txt")
+        produced = next(lab_ws.reports.glob(f"**/{name}"))
+        assert open(download.value.path(), "rb").read() == produced.read_bytes()  # the file itself
         page.close()

@@ -4,7 +4,8 @@ A kernel (a form in JupyterLab, a dashboard in Voilà) that offers a file puts i
 under `workspace/tmp/downloads/<token>/`, with the name of the user it is for; the page shows
 a plain link to `<base>sislab/download/<token>/<file name>`. The server's `DownloadHandler`
 answers that link with the file (`Content-Disposition: attachment`), streamed, for that user
-only: the token is random, and on the dashboard server the signed-in user must be the owner.
+only: the token is random, and the file's user must be the dashboard's signed-in user, or the
+user a JupyterLab runs as (all users' Labs share the workspace under JupyterHub).
 Nothing is embedded in the page, so a district-size file costs the page nothing.
 
 JupyterLab gets the handler as a server extension (`sislab lab` enables it); the dashboard
@@ -72,13 +73,13 @@ def _sweep(ws: Workspace) -> None:
             shutil.rmtree(place, ignore_errors=True)
 
 
-def offered_file(ws: Workspace, token: str, name: str, user: str | None) -> Path | None:
-    """The offered file, if it exists and (when `user` is given) is that user's."""
+def offered_file(ws: Workspace, token: str, name: str, user: str) -> Path | None:
+    """The offered file, if it exists and is `user`'s."""
     place = folder(ws) / token
     path = place / name
     if not path.is_file() or name == OWNER or path.parent != place:
         return None
-    if user is not None and (place / OWNER).read_text(encoding="utf-8") != user:
+    if (place / OWNER).read_text(encoding="utf-8") != user:
         return None
     return path
 
@@ -86,15 +87,15 @@ def offered_file(ws: Workspace, token: str, name: str, user: str | None) -> Path
 class DownloadHandler(web.RequestHandler):
     """GET <base>sislab/download/<token>/<name>: the file, as an attachment, to its owner."""
 
-    def initialize(self, ws: Workspace | None = None, check_owner: bool = True) -> None:
-        self.ws, self.check_owner = ws, check_owner
+    def initialize(self, ws: Workspace | None = None, owner: str | None = None) -> None:
+        self.ws, self.owner = ws, owner
 
     async def get(self, token: str, name: str) -> None:
         user = self.current_user
         if user is None:
             raise web.HTTPError(403)
         ws = self.ws or Workspace.locate()
-        path = offered_file(ws, token, name, user.username if self.check_owner else None)
+        path = offered_file(ws, token, name, self.owner or user.username)
         if path is None:
             raise web.HTTPError(404)
         self.set_header("Content-Type", mimetypes.guess_type(name)[0] or "application/octet-stream")
@@ -108,11 +109,13 @@ class DownloadHandler(web.RequestHandler):
                 await self.flush()
 
 
-def handlers(base_url: str, ws: Workspace | None, check_owner: bool) -> list[tuple]:
+def handlers(base_url: str, ws: Workspace | None, owner: str | None = None) -> list[tuple]:
     """The routes for a jupyter_server or Voilà application: offered files, and the table
-    widget's script (`sislab.widgets.show_table`), served once and cached by the browser."""
+    widget's script (`sislab.widgets.show_table`), served once and cached by the browser.
+    A file goes to its owner only: the signed-in user (dashboards), or `owner`, the user a
+    one-person JupyterLab runs as."""
     base = base_url.rstrip("/")
-    return [(base + PATTERN, _authenticated(), {"ws": ws, "check_owner": check_owner}),
+    return [(base + PATTERN, _authenticated(), {"ws": ws, "owner": owner}),
             (base + rf"/{STATIC}/(dt_bundle\.(?:js|css))", web.StaticFileHandler, {"path": str(table_assets())})]
 
 
@@ -144,6 +147,7 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
-    """In a coordinator's own JupyterLab every signed-in request is that coordinator's."""
+    """A coordinator's own JupyterLab: every signed-in request is that coordinator's, the user its
+    kernels act as (`access.current_user()`, as they see it)."""
     web_app = serverapp.web_app
-    web_app.add_handlers(".*$", handlers(web_app.settings["base_url"], None, check_owner=False))
+    web_app.add_handlers(".*$", handlers(web_app.settings["base_url"], None, owner=access.current_user()))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import access
 from .runner import notebooks_dir
-from .workspace import ENV_REPORTS, ENV_WORKSPACE, Workspace
+from .workspace import ENV_REPORTS, ENV_WORKSPACE, Workspace, private_dir
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8888
@@ -45,12 +45,18 @@ def lab_command(ws: Workspace, user: str, host: str = DEFAULT_HOST, port: int = 
     token = token or secrets.token_urlsafe(24)
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.ip={host}",
             f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={notebooks}",
-            f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
-            "--ServerApp.jpserver_extensions=" + repr({"sislab.core.downloads": True})]
+            f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", *lab_options(ws)]
     if os.geteuid() == 0:  # containers often run as root; Jupyter refuses that unless told
         argv.append("--ServerApp.allow_root=True")
     env = {**os.environ, ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports), access.ENV_USER: user}
     return Lab(argv, env, f"http://{host}:{port}/lab?token={token}")
+
+
+def lab_options(ws: Workspace) -> list[str]:
+    """JupyterLab settings every coordinator's Lab gets (also under JupyterHub): the downloads
+    extension, and the notebooks' checkpoints kept in the workspace, not beside the notebooks."""
+    return ["--ServerApp.jpserver_extensions=" + repr({"sislab.core.downloads": True}),
+            f"--FileCheckpoints.root_dir={private_dir(ws.tmp / 'checkpoints')}"]
 
 
 def start_lab(lab: Lab) -> subprocess.Popen:
@@ -76,7 +82,4 @@ def run_lab_command(args) -> int:
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     print(f"sislab: JupyterLab for {lab.env[access.ENV_USER]} on {lab.env[ENV_WORKSPACE]}: {lab.url}", flush=True)
-    try:
-        return subprocess.run(lab.argv, env=lab.env, stdin=subprocess.DEVNULL).returncode
-    except KeyboardInterrupt:
-        return 130
+    os.execve(lab.argv[0], lab.argv, lab.env)  # JupyterLab takes this process over: signals reach it

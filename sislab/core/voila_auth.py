@@ -439,7 +439,7 @@ class SislabVoila(Voila):
 
     def init_handlers(self):
         site: Site = self.tornado_settings[SITE]
-        return downloads.handlers(self.server_url, site.ws, check_owner=True) + [
+        return downloads.handlers(self.server_url, site.ws) + [
             (pattern, self.REPLACED.get(handler, handler), *rest)
             for pattern, handler, *rest in super().init_handlers() if handler not in self.DROPPED]
 

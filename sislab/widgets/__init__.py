@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import html
+from contextlib import contextmanager
 import io
 import math
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Image, display
 
-from ..core import access, downloads, store
+from ..core import downloads, store
 from ..core.safe_csv import frame_csv
 from ..core.workspace import NoWorkspace, Workspace
 
@@ -40,10 +41,21 @@ def notice_html(text: str, kind: str = "info") -> str:
            f"{html.escape(text)}</div>"
 
 
+@contextmanager
+def working(label: str):
+    """A progress bar for one step of a form's job that takes seconds (tqdm.auto: a widget in a
+    notebook, text on a terminal); it goes away when the step is done."""
+    from tqdm.auto import tqdm
+
+    with tqdm(total=1, desc=label, leave=False) as bar:
+        yield
+        bar.update()
+
+
 def needs_workspace(entry):
-    """A notebook's entry point that says what to do, instead of a traceback, when the kernel
-    was not started with a workspace (`sislab lab`) or its user may not run the job; it then
-    returns None."""
+    """A notebook's entry point that says what to run, instead of a traceback, when the kernel
+    was not started with a workspace (`sislab lab`); it then returns None. (A job its user may
+    not run is refused by the form with the role needed; a scheduled run fails with it.)"""
 
     @functools.wraps(entry)
     def shown(*args, **kwargs):
@@ -51,8 +63,6 @@ def needs_workspace(entry):
             return entry(*args, **kwargs)
         except NoWorkspace as e:
             show_message(str(e), "warning")
-        except access.NotAllowed as e:
-            show_message(str(e), "error")
         return None
 
     return shown
@@ -83,6 +93,12 @@ def show_table(df: pd.DataFrame, empty: str = "No rows.") -> None:
         show_message(empty)
         return
     display(HTML(table_html(df)))
+
+
+def small_table_html(df: pd.DataFrame) -> str:
+    """A few rows as a plain table for a widget's own HTML (where no script runs): labels, blanks."""
+    shown = df.rename(columns=label).astype(object)
+    return shown.where(shown.notna(), "").to_html(index=False, escape=True, border=0, classes="sislab-table")
 
 
 def table_html(df: pd.DataFrame) -> str:
@@ -203,8 +219,6 @@ def from_snapshot(query, **kwargs):
             return query(con, **kwargs)
     except NoWorkspace as e:
         show_message(str(e), "warning")
-    except access.NotAllowed as e:
-        show_message(str(e), "error")
     except store.NoSnapshot:
         show_message(NO_DATA, "warning")
     return None

@@ -20,7 +20,7 @@ from sislab.core import access, notify, school_groups, store
 from sislab.core.progress import widget_progress
 from sislab.core.workspace import Workspace
 
-from . import show_message
+from . import show_message, small_table_html
 
 
 ALL = "__all__"
@@ -113,7 +113,7 @@ class MassUpdateForm:
                                "Last completed": local_time(s.last_completed),
                                "Last run": s.last_status or "", "Now": "running" if s.running else ""}
                               for s in statuses])
-        self.status.value = "".join(lines) + table.to_html(index=False, escape=True, border=0)
+        self.status.value = "".join(lines) + small_table_html(table)
         self.process_button.disabled = self.busy or not chosen or len(busy) == len(chosen)
 
     def _report_html(self, report) -> str:

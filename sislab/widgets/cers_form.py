@@ -23,7 +23,7 @@ from ..cers.layout import LAYOUT, filters_of
 from ..cers.profiles import grade_label
 from ..core import access, store
 from ..core.workspace import Workspace
-from . import download_html, needs_workspace, show_message, show_table
+from . import download_html, needs_workspace, show_message, show_table, working
 
 NEW = "(new profile)"
 PICKED = ("schools", "departments", "subject_areas", "courses", "teachers", "grades", "counselors", "groups", "staff")
@@ -223,7 +223,8 @@ class CersForm:
             return self._say(" ".join(problems), "error")
         self.output.clear_output()
         with self.output, store.snapshot(self.ws) as con:
-            built = cers.build(con, [profile])
+            with working("Building the groups"):
+                built = cers.build(con, [profile])
             show_message(f"{built.counts['groups']:,} groups, {built.counts['rows']:,} rows; "
                          f"{len(built.errors)} errors", "info" if built.ok else "error")
             show_table(cers.group_summary(con), "No groups.")
@@ -235,11 +236,13 @@ class CersForm:
         if not chosen:
             return self._say("Choose at least one profile to create.", "error")
         self.output.clear_output()
-        try:
-            made = cers.create(self.ws, self.user, chosen, consolidate=self.consolidate.value, upload=self.upload.value)
-        except (cers.ProfileError, cers.UploadError, access.NotAllowed) as e:
-            return self._say(str(e), "error")
         with self.output:
+            try:
+                with working("Creating the CERS files"):
+                    made = cers.create(self.ws, self.user, chosen, consolidate=self.consolidate.value,
+                                       upload=self.upload.value)
+            except (cers.ProfileError, cers.UploadError, access.NotAllowed) as e:
+                return self._say(str(e), "error")
             show_extracts(made)
         self.refresh()
         self._say(f"{sum(e.path is not None for e in made)} file(s) written.", "info")

@@ -18,7 +18,7 @@ from sislab.core import access, store
 from sislab.core.workspace import Workspace
 from sislab.ilsca import preflight
 
-from . import NO_DATA, download_html, download_link, needs_workspace, show_message, show_table
+from . import NO_DATA, download_html, download_link, needs_workspace, show_message, show_table, working
 
 ROWS_SHOWN = 200
 FINDINGS_SHOWN = 500
@@ -90,7 +90,8 @@ class ExtractForm:
         self.output.clear_output()
         with (contextlib.nullcontext() if inline else self.output), store.snapshot(self.ws) as con:
             try:
-                ilsca.build(con, req)
+                with working("Building the records"):
+                    ilsca.build(con, req)
             except ilsca.EditorError as e:
                 show_message(str(e), "error")
                 return
@@ -103,7 +104,8 @@ class ExtractForm:
         if req is None:
             return None
         try:
-            result = ilsca.extract(self.ws, req, user=self.user, out_dir=self.output_dir)
+            with self.output, working("Writing the Illinois file"):
+                result = ilsca.extract(self.ws, req, user=self.user, out_dir=self.output_dir)
         except (ilsca.EditorError, access.NotAllowed) as e:
             self.message.value = _notice(str(e), "error")
             return None

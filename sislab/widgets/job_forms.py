@@ -21,7 +21,7 @@ from ..core import access, store
 from ..core.workspace import Workspace, private_dir
 from ..roster import job as roster_job
 from ..roster.spec import receivers
-from . import download_html, needs_workspace, notice_html, show_figure, show_message, show_table
+from . import download_html, needs_workspace, notice_html, show_figure, show_message, show_table, working
 
 
 def _work_folder(ws: Workspace, prefix: str) -> Path:
@@ -166,14 +166,14 @@ class RosterForm:
             if feed is None:
                 self.message.value = notice_html("Choose the OneRoster zip to check.", "error")
                 return
-        with self.output, tqdm(total=1, desc="OneRoster") as bar:
+        with self.output:
             try:
-                result = roster_job.run(folder / "out", feed, previous, self.receiver.value,
-                                        self.accept.value, self.accept_drop.value, ws=self.ws)
+                with working("Building and checking the feed" if feed is None else "Checking the feed"):
+                    result = roster_job.run(folder / "out", feed, previous, self.receiver.value,
+                                            self.accept.value, self.accept_drop.value, ws=self.ws)
             except (access.NotAllowed, ValueError) as e:
                 self.message.value = notice_html(str(e), "error")
                 return
-            bar.update()
             display(_downloads(sorted(p for p in (folder / "out").iterdir() if p.is_file())))
             show_roster_run(result)
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..core import runner, schedule
 from ..core.workspace import Workspace
-from . import needs_workspace
+from . import needs_workspace, small_table_html
 
 PARAMETER_LINE = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(.*?)\s*")
 
@@ -86,7 +86,7 @@ class ScheduleForm:
         listed = schedule.schedules(self.ws)
         self.chosen.options = [(f"{s.schedule_id}: {s.notebook}", s.schedule_id) for s in listed]
         rows = [schedule.summary(s) for s in listed]
-        self.table.value = (pd.DataFrame(rows).to_html(index=False, escape=True) if rows
+        self.table.value = (small_table_html(pd.DataFrame(rows)) if rows
                             else "<p>No schedules yet.</p>")
 
     def _answer(self, action, done: str) -> None:

@@ -49,7 +49,11 @@ def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
         origin = Origin(path.name, tuple(COLUMNS.items()))
         for row, number in scores:
             staging.add("test_score", row, origin, number)
-        return staging.run_import(user, progress), len(scores)
+        report = staging.run_import(user, progress)
+    # Every other table is the current snapshot's, carried over: what the importer says of them
+    # (an optional table with no rows, say) was said when that snapshot was imported.
+    report.warnings = [w for w in report.warnings if w.file in (path.name, "test_score.csv")]
+    return report, len(scores)
 
 
 def read_scores(path: Path, ssids: dict[str, str]) -> tuple[list[tuple[dict, int]], list[Finding]]:

@@ -53,10 +53,14 @@ FEED_ROWS = {
     "tests": "SELECT *, student_id AS _student FROM test_score WHERE test LIKE 'CAASPP%' "
              "ORDER BY student_id, test, school_year",
     "activities": "SELECT a.*, CAST(s.school_id AS INTEGER) AS _school FROM ("
-                  "  SELECT student_id, pathway_code, school_year, capstone_course_id, capstone_mark, "
-                  "         NULL AS award, NULL::INTEGER AS years, 'CTE' AS _type FROM cte_completion"
-                  "  UNION ALL SELECT student_id, NULL, school_year, NULL, NULL, award, years, 'AWD' FROM award) a "
-                  "JOIN student s USING (student_id) ORDER BY a.student_id, a._type, a.school_year, a.award",
+                  "  SELECT student_id, pathway_code, school_year, capstone_course_id, capstone_mark, NULL AS award, "
+                  "         NULL::INTEGER AS years, NULL AS wbl_type, NULL::INTEGER AS hours, 'CTE' AS _type "
+                  "  FROM cte_completion"
+                  "  UNION ALL SELECT student_id, NULL, school_year, NULL, NULL, award, years, NULL, NULL, 'AWD' FROM award"
+                  "  UNION ALL SELECT student_id, NULL, school_year, NULL, NULL, NULL, NULL, wbl_type, hours, 'WBL' "
+                  "  FROM work_based_learning) a "
+                  "JOIN student s USING (student_id) "
+                  "ORDER BY a.student_id, a._type, a.school_year, a.award, a.wbl_type",
     "student_groups": "SELECT *, coalesce(CAST(school_id AS INTEGER), 0) AS _school FROM student_group "
                       "ORDER BY group_code",
 }
@@ -111,6 +115,8 @@ def _record(feed: Feed, row: dict, nested: dict) -> dict:
             children = nested[table.each].get(row[PARENT_KEY[feed.name]], [])
             record[table.each] = [write_record(table, child) for child in children]
             continue
+        if feed.name == "activities" and dict(table.when).get("TypeCode") != row["_type"]:
+            continue  # one activity record is one kind: a CTE completion, an award or work-based learning
         record.update(write_record(table, row))
         record.update(dict(table.when))
     if feed.name == "activities":

@@ -114,6 +114,8 @@ def run(args: argparse.Namespace) -> None:
             extra["form_seconds"] = seconds
         if args.profile:
             extra["profile"] = profile(ws, notebooks, [ONE_CELL] + dashboards_listed(NOTEBOOKS))
+    if not rows:  # --profile alone
+        rows = [{"page": "(no page timed)"}]
     report("dashboard", {"repeat": args.repeat, "user": args.user, "lab_user": args.lab_user,
                          "dashboard_target": f"<= {DASHBOARD_RATIO} x one-cell", "form_target_s": FORM_SECONDS},
            rows, extra)
@@ -330,65 +332,66 @@ def _end_sessions(base: str, token: str) -> None:
 
 
 def profile(ws, notebooks: Path, pages: list[str]) -> dict:
-    """Where a page's server-side time goes: each widget module's import time in a fresh
-    Python, and each cell's run time in a fresh kernel (with the principal's school)."""
-    modules = ["sislab.widgets.cci_dashboard", "sislab.widgets.cers_form", "sislab.widgets.ilsca_form",
-               "sislab.overview", "sislab.widgets"]
+    """Where a page's server-side time goes: in a fresh kernel, its start, the notebook's
+    imports, and each code cell's run (with school 001); and, in a Python that has already
+    imported what a kernel imports, each heavy package's import time (medians of 3)."""
     env = {**os.environ, "SISLAB_WORKSPACE": str(ws.root), "SISLAB_REPORTS": str(ws.reports)}
-    imports = {m: _import_profile(m, env) for m in modules}
-    for m, p in imports.items():
-        print(f"\nimport {m}: {p['total_s']:.2f}s; heaviest (cumulative s): "
-              + ", ".join(f"{name} {s:.2f}" for name, s in p["top"][:8]))
     cells = {name: _cell_times(notebooks / name, env) for name in pages}
     for name, c in cells.items():
-        print(f"{name}: kernel start {c['kernel_start_s']:.2f}s, cells " + " ".join(f"{s:.2f}" for s in c["cells_s"]))
-    return {"imports": imports, "cells": cells}
+        print(f"{name}: kernel start {c['kernel_start_s']:.2f}s, imports {c['imports_s']:.2f}s, cells "
+              + " ".join(f"{s:.2f}" for s in c["cells_s"]))
+    imports = {m: statistics.median(_import_seconds(m, env) for _ in range(3)) for m in PROFILED_IMPORTS}
+    for m, seconds in imports.items():
+        print(f"import {m} (after ipykernel): {seconds:.2f}s")
+    return {"cells": cells, "imports_after_kernel_s": imports}
 
 
-def _import_profile(module: str, env: dict) -> dict:
-    """`python -X importtime -c 'import MODULE'`: total and the heaviest top-level packages."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=True)
-    cumulative: dict[str, float] = {}
-    total = 0.0
-    for line in proc.stderr.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if m:
-            micros, depth, name = int(m.group(2)), len(m.group(3)), m.group(4)
-            if depth <= 2:  # a package imported by the module itself, or the module
-                cumulative[name] = max(cumulative.get(name, 0.0), micros / 1e6)
-            if depth == 1:
-                total += micros / 1e6
-    top = sorted(cumulative.items(), key=lambda kv: -kv[1])[:15]
-    return {"total_s": total, "top": top}
+# Cumulative: each line adds to the ones before it, as a notebook's imports would.
+PROFILED_IMPORTS = ("numpy", "pyarrow", "pandas", "duckdb", "ipywidgets", "itables", "tornado.web",
+                    "sislab.core.store", "sislab.core.downloads", "sislab.widgets", "sislab.overview",
+                    "sislab.widgets.cci_dashboard", "sislab.widgets.cers_form", "sislab.widgets.ilsca_form")
+
+
+def _import_seconds(module: str, env: dict) -> float:
+    """Seconds to import `module` in a Python that already holds a kernel's modules and the
+    modules listed before it in PROFILED_IMPORTS."""
+    before = PROFILED_IMPORTS[:PROFILED_IMPORTS.index(module)]
+    code = ("import time, ipykernel.kernelapp, ipykernel.ipkernel\n" + "".join(f"import {m}\n" for m in before)
+            + f"t = time.perf_counter()\nimport {module}\nprint(time.perf_counter() - t)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
 
 
 def _cell_times(path: Path, env: dict) -> dict:
-    """Start a kernel and run the notebook's code cells with school 001, timing each."""
+    """Start a kernel; run the notebook's import lines, then its code cells with school 001."""
     import nbformat
     from jupyter_client.manager import start_new_kernel
 
     nb = nbformat.read(path, as_version=4)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    imports = "\n".join(line for c in code_cells for line in c.source.splitlines()
+                        if re.match(r"(from \S+ )?import ", line))
     start = time.perf_counter()
-    km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(ROOT / "bench"))
+    km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(path.parent))
     kernel_start = time.perf_counter() - start
-    took = []
     try:
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            code = cell.source
-            if "parameters" in cell.metadata.get("tags", []):
-                code += "\nschool = '001'\noutput_dir = None"
-            t = time.perf_counter()
-            reply = kc.execute_interactive(code, timeout=300, output_hook=lambda msg: None)
-            took.append(time.perf_counter() - t)
-            if reply["content"]["status"] != "ok":
-                raise RuntimeError(f"{path.name}: {reply['content'].get('ename')} {reply['content'].get('evalue')}")
+        imports_s = _execute(kc, imports, path)
+        took = [_execute(kc, c.source + ("\nschool = '001'\noutput_dir = None"
+                                         if "parameters" in c.metadata.get("tags", []) else ""), path)
+                for c in code_cells]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-    return {"kernel_start_s": kernel_start, "cells_s": took, "total_s": kernel_start + sum(took)}
+    return {"kernel_start_s": kernel_start, "imports_s": imports_s, "cells_s": took,
+            "total_s": kernel_start + imports_s + sum(took)}
+
+
+def _execute(kc, code: str, path: Path) -> float:
+    start = time.perf_counter()
+    reply = kc.execute_interactive(code, timeout=300, output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"{path.name}: {reply['content'].get('ename')} {reply['content'].get('evalue')}")
+    return time.perf_counter() - start
 
 
 bench.register(bench.Benchmark("dashboard", "first paint of every dashboard and JupyterLab form in chromium, "

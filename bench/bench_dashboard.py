@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> None:
         ws = prepare_workspace(Path(tmp))
         notebooks = served_notebooks(Path(tmp))
         if not args.no_dashboards:
-            pages = [ONE_CELL] + [d for d in dashboards_listed(NOTEBOOKS)]
+            pages = [ONE_CELL] + dashboards_listed(NOTEBOOKS)
             with dashboard_server(ws, notebooks) as base:
                 served: dict[str, list[float]] = {}
                 seconds = time_dashboards(chromium, base, args.user, pages, args.repeat, served)
@@ -141,9 +141,15 @@ def _rows(kind: str, seconds: dict[str, list[float]], target: float, ratio_targe
 
 
 def dashboards_listed(notebooks: Path) -> list[str]:
+    """The dashboards of `notebooks/dashboards.toml`; each needs its first-paint selectors."""
     from sislab.core.voila_auth import read_dashboards
 
-    return [d.notebook for d in read_dashboards(notebooks)]
+    listed = [d.notebook for d in read_dashboards(notebooks)]
+    unknown = [n for n in listed if n not in DASHBOARDS]
+    if unknown:
+        raise SystemExit(f"dashboard: no first-paint selector for {', '.join(unknown)}: add it to DASHBOARDS "
+                         "in bench/bench_dashboard.py")
+    return listed
 
 
 def prepare_workspace(folder: Path):

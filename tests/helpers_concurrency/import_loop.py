@@ -14,7 +14,8 @@ def main(root: str, *folders: str) -> int:
     ws = Workspace.locate(root)
     published = []
     for folder in folders:
-        published.append(import_sis(folder, ws, user="writer").snapshot.name)
+        # the exports alternate between sizes on purpose: the shrink is expected
+        published.append(import_sis(folder, ws, user="writer", accept_shrink=True).snapshot.name)
         time.sleep(2 * PAUSE)  # stay current long enough for polling readers to see each snapshot
     print(json.dumps({"published": published}), flush=True)
     return 0

@@ -554,10 +554,12 @@ def _flags(table: Table, header: list[str], present: dict[str, str], nul: bool) 
         flags.append(f"strlen({raw}) > {limit} AND length({raw}) > {limit}")  # bytes first: cheap
         if nul:
             flags.append(f"contains({raw}, chr(0))")
-        if col.type == "bool" or col.codes or col.type in ("int", "decimal", "date"):
-            flags.append(f"{value} IS NULL AND {text} IS NOT NULL")  # text that does not type
-        if col.required:
+        if col.required and col.type != "bool":  # blank, or text that does not type
+            flags.append(f"{value} IS NULL")
+        elif col.required:
             flags.append(f"{text} IS NULL")
+        if not col.required and (col.type != "text" or col.codes):  # text that does not type
+            flags.append(f"{value} IS NULL AND {text} IS NOT NULL")
         if col.type == "date":
             flags.append(f"{value} NOT BETWEEN {DATE_RANGE}")
         if col.pattern:
@@ -657,19 +659,21 @@ def _typed_expr(column: Column, raw: str | None) -> str:
     if raw is None:
         return "false" if blank_false else f"CAST(NULL AS {column.sql_type})"
     v = _text(raw)
+    # The casts skip surrounding blanks themselves and make '' NULL: no trim needed.
     if column.type == "int":
-        return f"TRY_CAST({v} AS INTEGER)"
+        return f"TRY_CAST({raw} AS INTEGER)"
     if column.type == "decimal":
-        return f"TRY_CAST({v} AS DECIMAL(9,3))"
-    if column.type == "date":  # YYYY-MM-DD by the fast cast, MM/DD/YYYY by the format
-        return (f"CASE WHEN strlen({v}) = 10 AND {v}[5] = '-' AND {v}[8] = '-' THEN TRY_CAST({v} AS DATE) "
+        return f"TRY_CAST({raw} AS DECIMAL(9,3))"
+    if column.type == "date":  # YYYY-MM-DD by the fast cast, MM/DD/YYYY (or blanks around) by the format
+        return (f"CASE WHEN strlen({raw}) = 10 AND {raw}[5] = '-' AND {raw}[8] = '-' THEN TRY_CAST({raw} AS DATE) "
                 f"ELSE CAST(try_strptime({v}, {_sql_list(DATE_FORMATS)}) AS DATE) END")
     if column.type == "bool":
         false = f"upper({v}) IN {_sql_tuple(model.BOOL_FALSE)}"
         return (f"CASE WHEN upper({v}) IN {_sql_tuple(model.BOOL_TRUE)} THEN true "
                 f"WHEN {f'{v} IS NULL OR {false}' if blank_false else false} THEN false END")
-    if column.codes:
-        return f"{_sql_list(column.codes)}[list_position({_sql_list([c.lower() for c in column.codes])}, lower({v}))]"
+    if column.codes:  # written as listed (the usual case) by a set lookup, else without case
+        return (f"CASE WHEN {raw} IN {_sql_tuple(column.codes)} THEN {raw} ELSE "
+                f"{_sql_list(column.codes)}[list_position({_sql_list([c.lower() for c in column.codes])}, lower({v}))] END")
     return v
 
 

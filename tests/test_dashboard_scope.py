@@ -5,7 +5,6 @@ values, Voilà's and jupyter_server's kernel endpoints), kernel ownership and th
 from __future__ import annotations
 
 import asyncio
-import re
 import shutil
 from pathlib import Path
 

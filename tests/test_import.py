@@ -382,3 +382,18 @@ def test_stale_lock_files_are_cleared_but_held_ones_kept(ws):
         assert locks.clear_stale(ws) == 1
         assert not stale.exists()
         assert locks.holder(ws, "cci:school:002").user == "alive"
+
+
+def test_an_import_from_cron_writes_only_its_summary(ws, tmp_path):
+    """No terminal (cron, a pipe): stdout has the one-line summary and stderr only the warnings,
+    so a nightly log holds what was said, not progress bars."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "sislab", "--workspace", str(ws.root), "import",
+                           str(write_export(tmp_path / "src"))], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr and all(line.startswith("warning: ") for line in done.stderr.splitlines())
+    assert "\r" not in done.stderr and "it/s" not in done.stderr
+    assert done.stdout.startswith("imported ") and len(done.stdout.splitlines()) == 1

@@ -10,7 +10,7 @@ import pandas as pd
 
 from sislab.core import access, notify, store
 from sislab.core.safe_csv import write_frame
-from sislab.core.progress import Progress, cli_progress, null_progress
+from sislab.core.progress import cli_progress
 from sislab.core.workspace import Workspace
 
 from . import compare, engine, mass_update, students
@@ -76,7 +76,7 @@ def run_command(args) -> int:
         user = args.user or access.current_user()
         recipients = None if args.no_notify else args.notify or mass_update.default_recipient(ws, user)
         report = mass_update.run(chosen, ws=ws, user=user, rule_set=args.rule_set, notify_to=recipients,
-                                 progress=_progress())
+                                 progress=cli_progress())
     except (store.NoSnapshot, mass_update.SelectionError, UnknownRuleSet, notify.BadAddress) as e:
         raise UserError(str(e)) from None
     print(f"cci run {report.job_id} by {report.user}: {report.status}")
@@ -168,11 +168,6 @@ def show_command(args) -> int:
         print(f"  {measure}: {missing}")
     print(f"rule set: {report['rule_set']}")
     return 0
-
-
-def _progress() -> Progress:
-    """A progress bar on stderr when it is a terminal; nothing in logs and pipes."""
-    return cli_progress() if sys.stderr.isatty() else null_progress()
 
 
 def _seniors_line(con) -> str:

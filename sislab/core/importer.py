@@ -305,7 +305,7 @@ def _no_rows(table: Table, what: str, line: int | None = None) -> Finding:
     says what will be missing downstream."""
     if table.required:
         return Finding(table.file_name, f"required file {what}", line=line)
-    return Finding(table.file_name, f"{what}: the snapshot will have no {table.feeds}", line=line,
+    return Finding(table.file_name, f"{what}: the snapshot will have no rows for {table.feeds}", line=line,
                    severity="warning")
 
 

@@ -1,7 +1,7 @@
 """Progress, told the same way by every long job, shown wherever the job runs.
 
 A job calls `start(total, label)`, then `advance(n, label)` as it goes, then `close()`.
-The caller chooses the display: `cli_progress()` (a tqdm bar on stderr), `widget_progress()`
+The caller chooses the display: `cli_progress()` (a tqdm bar on stderr when it is a terminal), `widget_progress()`
 (an ipywidgets bar a notebook displays) or `null_progress()` (scheduled runs, tests).
 Labels name schools or steps, never students.
 """
@@ -81,7 +81,11 @@ class WidgetProgress(Progress):
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def cli_progress(file=None) -> CliProgress:
+def cli_progress(file=None) -> Progress:
+    """A bar on `file`, or on stderr when stderr is a terminal; nothing when a command runs from
+    cron or a pipe, so that logs hold only what was said."""
+    if file is None and not sys.stderr.isatty():
+        return null_progress()
     return CliProgress(file)
 
 

@@ -530,3 +530,14 @@ def test_every_width_in_the_layout_is_cut_by_the_sql(monkeypatch):
     monkeypatch.setattr(report, "fields", lambda: wider)
     with pytest.raises(AssertionError, match="sap_id"):
         report.check_widths.__wrapped__()
+
+
+def test_preflight_flags_values_a_spreadsheet_reads_as_formulas():
+    sis = Sis()
+    sis.course(title="=HYPERLINK(1)")
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", last_name="-Smith", first_name="Ana")
+    sis.take("S1", "SEC1")
+    found = checks(sis)["formula_start"]
+    assert [(f["field"], f["value"]) for f in found] == [("Local Course Title", "=HYPERLINK(1)"),
+                                                         ("Last Name", "-Smith")]

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sislab.core.safe_csv import copy_csv
+from sislab.core.safe_csv import FORMULA_START, copy_csv
 
 from .report import PACKAGE, run_sql
 
@@ -32,6 +32,7 @@ def build(con: duckdb.DuckDBPyConnection, sending_rcdts: str | None,
     params = {k: v for k, v in r.items() if not isinstance(v, dict)}  # patterns and bounds
     params |= {"check_names": list(r["checks"]), "check_problems": list(r["checks"].values()),
                **{f"reason_{code}": text for code, text in r["reasons"].items()}}
+    params["formula_start"] = list(FORMULA_START)  # the state file is not altered: such values are flagged
     run_sql(con, "preflight.sql", {**params, "sending_rcdts": sending_rcdts, "school": school})
     return con.table("ilsca_finding")
 

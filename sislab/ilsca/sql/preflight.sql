@@ -110,6 +110,15 @@ FROM students,
      LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
 WHERE NOT regexp_full_match(coalesce(f.value, ''), $name_pattern)
 UNION ALL
+SELECT 'formula_start', student_key, NULL, student_id, NULL, NULL, NULL, f.field, f.value
+FROM students,
+     LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
+WHERE list_contains($formula_start, left(f.value, 1))
+UNION ALL
+SELECT 'formula_start', NULL, NULL, NULL, NULL, course_id, NULL, 'Local Course Title', local_course_title
+FROM (SELECT DISTINCT course_id, local_course_title FROM sections)
+WHERE list_contains($formula_start, left(local_course_title, 1))
+UNION ALL
 SELECT 'not_reported', student_key, section_key, student_id, section_id, course_id, NULL, 'why',
        concat_ws('; ', CASE WHEN no_state_id THEN $reason_no_state_id END,
                        CASE WHEN no_state_code THEN $reason_no_state_code END,

@@ -95,18 +95,21 @@ def show_table(df: pd.DataFrame, empty: str = "No rows.") -> None:
     display(HTML(table_html(df)))
 
 
+def _shown(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` as people read it: human column labels; None, NaN and NA as blank cells."""
+    shown = df.rename(columns=label).astype(object)
+    return shown.where(shown.notna(), "")
+
+
 def small_table_html(df: pd.DataFrame) -> str:
     """A few rows as a plain table for a widget's own HTML (where no script runs): labels, blanks."""
-    shown = df.rename(columns=label).astype(object)
-    return shown.where(shown.notna(), "").to_html(index=False, escape=True, border=0, classes="sislab-table")
+    return _shown(df).to_html(index=False, escape=True, border=0, classes="sislab-table")
 
 
 def table_html(df: pd.DataFrame) -> str:
     from itables import to_html_datatable
 
-    shown = df.rename(columns=label).astype(object)
-    shown = shown.where(shown.notna(), "")  # None, NaN and NA show as blank cells
-    return to_html_datatable(shown, connected=True, dt_url=downloads.url(f"{downloads.STATIC}/dt_bundle.js"),
+    return to_html_datatable(_shown(df), connected=True, dt_url=downloads.url(f"{downloads.STATIC}/dt_bundle.js"),
                              classes="display compact sislab-table", pageLength=TABLE_PAGE,
                              lengthMenu=[10, 25, 100, 500], showIndex=False, maxBytes=0,
                              layout={"topEnd": "search"}, display_logo_when_loading=False)

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from ..ag import job as ag_job
 from ..ag.alignment import default_year
 from ..core import access, store
-from ..core.workspace import Workspace, private_dir
+from ..core.workspace import Workspace, private_dir, write_atomic
 from ..roster import job as roster_job
 from ..roster.spec import receivers
 from . import download_html, needs_workspace, notice_html, show_figure, show_message, show_table, working
@@ -182,9 +182,7 @@ def _saved(upload: w.FileUpload, path: Path) -> Path | None:
     """The uploaded file written to `path` (owner-only), or None when nothing was chosen."""
     if not upload.value:
         return None
-    path.write_bytes(bytes(upload.value[0]["content"]))
-    path.chmod(0o600)
-    return path
+    return write_atomic(path, bytes(upload.value[0]["content"]))
 
 
 def show_roster_run(result) -> None:

@@ -54,13 +54,13 @@ FEED_ROWS = {
              "ORDER BY student_id, test, school_year",
     "activities": "SELECT a.*, CAST(s.school_id AS INTEGER) AS _school FROM ("
                   "  SELECT student_id, pathway_code, school_year, capstone_course_id, capstone_mark, NULL AS award, "
-                  "         NULL::INTEGER AS years, NULL AS wbl_type, NULL::INTEGER AS hours, 'CTE' AS _type "
+                  "         NULL::INTEGER AS years, NULL AS wbl_type, NULL::INTEGER AS hours, 'cte_completion' AS _table "
                   "  FROM cte_completion"
-                  "  UNION ALL SELECT student_id, NULL, school_year, NULL, NULL, award, years, NULL, NULL, 'AWD' FROM award"
-                  "  UNION ALL SELECT student_id, NULL, school_year, NULL, NULL, NULL, NULL, wbl_type, hours, 'WBL' "
+                  "  UNION ALL SELECT student_id, NULL, school_year, NULL, NULL, award, years, NULL, NULL, 'award' FROM award"
+                  "  UNION ALL SELECT student_id, NULL, school_year, NULL, NULL, NULL, NULL, wbl_type, hours, 'work_based_learning' "
                   "  FROM work_based_learning) a "
                   "JOIN student s USING (student_id) "
-                  "ORDER BY a.student_id, a._type, a.school_year, a.award, a.wbl_type",
+                  "ORDER BY a.student_id, a._table, a.school_year, a.award, a.wbl_type",
     "student_groups": "SELECT *, coalesce(CAST(school_id AS INTEGER), 0) AS _school FROM student_group "
                       "ORDER BY group_code",
 }
@@ -115,12 +115,10 @@ def _record(feed: Feed, row: dict, nested: dict) -> dict:
             children = nested[table.each].get(row[PARENT_KEY[feed.name]], [])
             record[table.each] = [write_record(table, child) for child in children]
             continue
-        if feed.name == "activities" and dict(table.when).get("TypeCode") != row["_type"]:
-            continue  # one activity record is one kind: a CTE completion, an award or work-based learning
+        if row.get("_table", table.table) != table.table:
+            continue  # a row of one of the feed's tables (activities: CTE completion, award or WBL)
         record.update(write_record(table, row))
         record.update(dict(table.when))
-    if feed.name == "activities":
-        record["TypeCode"] = row["_type"]
     if feed.name == "tests":
         record["StudentID"] = row["student_id"]
     return record

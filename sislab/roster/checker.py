@@ -96,7 +96,7 @@ def check_feed(path: str | Path, previous: str | Path | None = None, *, receiver
         try:
             con.execute("SET temp_directory = ?", [str(Path(scratch) / "spill")])
             con.execute("SET enable_progress_bar = false")
-            findings, rows, modes, unusable = _load(con, Path(path), "t", scratch=Path(scratch))
+            findings, rows, modes, unusable = load_feed(con, Path(path), "t", scratch=Path(scratch))
             findings += _cell_findings(con, modes, unusable, profile)
             params = {"homeroom_profile": profile.homeroom_only, "max_gone_share": float(share),
                       "email_pattern": b.patterns["email"].pattern, "user_roles": list(b.enumerations["roleType"]),
@@ -104,7 +104,7 @@ def check_feed(path: str | Path, previous: str | Path | None = None, *, receiver
                       "grades": list(b.enumerations["grade"])}
             findings += _sql_findings(con, "check_relations.sql", params, unusable)
             if previous:
-                _load(con, Path(previous), "p", only=PREVIOUS_FILES, scratch=Path(scratch))
+                load_feed(con, Path(previous), "p", only=PREVIOUS_FILES, scratch=Path(scratch))
                 findings += _sql_findings(con, "check_previous.sql", params, unusable)
         finally:
             con.close()
@@ -127,7 +127,7 @@ def _without_superseded(findings: list[dict]) -> list[dict]:
 
 # ---- the raw pass: package, encoding, header, cells per row; rows into DuckDB -----------------
 
-def _load(con, path: Path, prefix: str, only: tuple[str, ...] | None = None, scratch: Path | None = None):
+def load_feed(con, path: Path, prefix: str, only: tuple[str, ...] | None = None, scratch: Path | None = None):
     """Load the zip's files into `<prefix>_<file>` tables (empty when absent).
 
     Returns the package, encoding and header findings, rows loaded per file, each file's

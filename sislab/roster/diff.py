@@ -13,7 +13,7 @@ import pandas as pd
 
 from sislab.core.store import sql_text
 
-from .checker import PREVIOUS_FILES, _load
+from .checker import PREVIOUS_FILES, load_feed
 from .spec import PACKAGE
 
 CHANGES = ("user_added", "user_dropped", "moved", "class_added", "class_dropped")
@@ -23,8 +23,8 @@ def diff_feeds(old: str | Path, new: str | Path) -> pd.DataFrame:
     """One row per changed user: change, role, sourcedId, identifier, name, left_classes, joined_classes."""
     con = duckdb.connect()
     try:
-        _load(con, Path(old), "o", only=PREVIOUS_FILES)
-        _load(con, Path(new), "n", only=PREVIOUS_FILES)
+        load_feed(con, Path(old), "o", only=PREVIOUS_FILES)
+        load_feed(con, Path(new), "n", only=PREVIOUS_FILES)
         return con.execute(sql_text(PACKAGE, "diff.sql")).df()
     finally:
         con.close()

@@ -18,7 +18,7 @@ import pandas as pd
 from sislab.core.importer import ImportRejected, ImportReport
 from sislab.core.store import sql_text
 from sislab.core.workspace import Workspace
-from sislab.roster.checker import _load, check_feed
+from sislab.roster.checker import check_feed, load_feed
 from sislab.roster.writer import statements
 
 from .staged import Origin, SourceFinding, Staging
@@ -65,7 +65,7 @@ def import_oneroster(zip_path: str | Path, ws: Workspace, user: str | None = Non
         staging.warnings += findings
         con = duckdb.connect()
         try:
-            _load(con, zip_path, "z")
+            load_feed(con, zip_path, "z")
             for statement in statements(sql_text(__package__, "oneroster_import.sql")):
                 con.execute(statement)
             for table, fields in FIELDS.items():

@@ -91,3 +91,34 @@ def test_cli_imports_scores_and_rejects_without_traceback(ws, tmp_path, capsys):
     assert "read 1 CAASPP scores" in capsys.readouterr().out
     assert main(["--workspace", str(ws.root), "import", "--scores", str(tmp_path / "missing.txt")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_source_import_keeps_the_shrink_guard_and_its_options(ws, tmp_path):
+    """Every source ends in import_sis with the same guard: a staged export with fewer students is
+    refused, and published once the shrink is accepted (what `--accept-shrink` passes)."""
+    from fixtures import MINIMAL_EXPORT
+
+    from sislab.sources.staged import Staging
+
+    two = write_export(tmp_path / "two", {"student": MINIMAL_EXPORT["student"].rsplit("1003,", 1)[0],
+                                          "enrollment": MINIMAL_EXPORT["enrollment"].rsplit("1003,", 1)[0]})
+    for accept in (False, True):
+        with Staging(ws, "test") as staging:
+            staging.merge(two, pulled=set())
+            if accept:
+                staging.run_import("test", accept_shrink=True)
+            else:
+                with pytest.raises(ImportRejected, match="would shrink from 3 rows to 2"):
+                    staging.run_import("test")
+    with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM student").fetchone()[0] == 2
+
+
+def test_a_scores_import_during_another_import_is_refused_in_one_line(ws, tmp_path, capsys):
+    from sislab.core import locks
+
+    path = score_file(tmp_path / "scores.txt", record())
+    with locks.hold(ws, "import", user="alice"):
+        code = main(["--workspace", str(ws.root), "import", "--scores", str(path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.startswith("sislab: an import is running since ") and len(err.splitlines()) == 1

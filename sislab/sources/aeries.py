@@ -381,7 +381,7 @@ class _Bars:
 # ---- the import -------------------------------------------------------------------------------
 
 def import_from_aeries(ws: Workspace, user: str | None = None, merge=None, settings: config.Settings | None = None,
-                       show_progress: bool = True, progress=None) -> tuple[ImportReport, PullStats]:
+                       show_progress: bool = True, progress=None, **guard) -> tuple[ImportReport, PullStats]:
     """Pull the district from Aeries, add the tables Aeries does not hold from `merge` (a folder of
     our CSV exports), and import it all or nothing."""
     settings = settings or config.load(ws)
@@ -394,4 +394,4 @@ def import_from_aeries(ws: Workspace, user: str | None = None, merge=None, setti
             staging.warnings.append(Finding(
                 "Aeries history", f"{stats.blanked_sections:,} marks or enrollments name a section or calendar of a year not "
                 "pulled; it is left blank (raise [aeries] prior_years to keep it)", severity="warning"))
-        return staging.run_import(user, progress), stats
+        return staging.run_import(user, progress, **guard), stats

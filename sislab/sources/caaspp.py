@@ -33,7 +33,7 @@ COLUMNS = {"student_id": "SSID", "grade": "GradeAssessed", "scale_score": "Scale
 
 
 def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
-                  progress=None) -> tuple[ImportReport, int]:
+                  progress=None, **guard) -> tuple[ImportReport, int]:
     """Read the score file onto the current snapshot and import the result (all or nothing)."""
     path = Path(path)
     if not path.is_file():
@@ -49,7 +49,7 @@ def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
         origin = Origin(path.name, tuple(COLUMNS.items()))
         for row, number in scores:
             staging.add("test_score", row, origin, number)
-        report = staging.run_import(user, progress)
+        report = staging.run_import(user, progress, **guard)
     # Every other table is the current snapshot's, carried over: what the importer says of them
     # (an optional table with no rows, say) was said when that snapshot was imported.
     report.warnings = [w for w in report.warnings if w.file in (path.name, "test_score.csv")]

@@ -32,10 +32,12 @@ def import_command(args) -> int:
 def _run(args, ws):
     from sislab.core.progress import cli_progress
 
+    guard = {"accept_shrink": args.accept_shrink, "max_shrink": args.max_shrink / 100}
     if args.source == "aeries":
         from .aeries import import_from_aeries
 
-        report, stats = import_from_aeries(ws, user=args.user, merge=args.merge, progress=cli_progress())
+        report, stats = import_from_aeries(ws, user=args.user, merge=args.merge, progress=cli_progress(),
+                                            **guard)
         return report, (f"pulled {stats.records:,} records from Aeries in {stats.requests:,} requests "
                         f"({stats.schools} schools, years {stats.years[0]}-{stats.years[-1]})")
     if args.source == "oneroster":
@@ -45,17 +47,19 @@ def _run(args, ws):
             from sislab.cli import UserError
 
             raise UserError("name the OneRoster zip: sislab import --from oneroster ROSTER.zip")
-        report = import_oneroster(args.folder, ws, user=args.user, merge=args.merge, progress=cli_progress())
+        report = import_oneroster(args.folder, ws, user=args.user, merge=args.merge, progress=cli_progress(),
+                                  **guard)
         return report, f"read OneRoster {args.folder}"
     from .caaspp import import_scores
 
-    report, matched = import_scores(args.scores, ws, user=args.user, progress=cli_progress())
+    report, matched = import_scores(args.scores, ws, user=args.user, progress=cli_progress(), **guard)
     return report, f"read {matched:,} CAASPP scores from {args.scores}"
 
 
 def _failures() -> tuple[type[Exception], ...]:
+    from sislab.core.importer import ImportBusy
     from sislab.core.store import NoSnapshot
 
     from .aeries import PullFailed
 
-    return (PullFailed, NoSnapshot)
+    return (PullFailed, NoSnapshot, ImportBusy)

@@ -51,7 +51,7 @@ FIELDS = {
 
 
 def import_oneroster(zip_path: str | Path, ws: Workspace, user: str | None = None, merge=None,
-                     progress=None) -> ImportReport:
+                     progress=None, **guard) -> ImportReport:
     """Check the zip, read it as sislab tables, add `merge`'s other tables, import all or nothing."""
     zip_path = Path(zip_path)
     if not zip_path.is_file():
@@ -77,7 +77,7 @@ def import_oneroster(zip_path: str | Path, ws: Workspace, user: str | None = Non
         finally:
             con.close()
         staging.merge(merge, set(FIELDS) - ({"district"} if merged_district else set()))
-        return staging.run_import(user, progress)
+        return staging.run_import(user, progress, **guard)
 
 
 def _stage(con, staging: Staging, table: str, fields: dict[str, str]) -> None:

@@ -122,11 +122,12 @@ class Staging:
         for fh, _, _ in self._files.values():
             fh.close()
 
-    def run_import(self, user: str | None, progress=None) -> ImportReport:
-        """Import the folder; findings come back in the source's words."""
+    def run_import(self, user: str | None, progress=None, **guard) -> ImportReport:
+        """Import the folder; findings come back in the source's words. `guard`: the shrink
+        guard's options of `import_sis` (accept_shrink, max_shrink)."""
         self.close()
         try:
-            report = import_sis(self.folder, self.ws, user=user, progress=progress)
+            report = import_sis(self.folder, self.ws, user=user, progress=progress, **guard)
         except ImportRejected as e:
             raise ImportRejected(self.warnings + [self.locate(f) for f in e.findings]) from None
         report.warnings = self.warnings + [self.locate(f) for f in report.warnings]

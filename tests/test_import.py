@@ -142,6 +142,41 @@ def test_stray_quote(ws, tmp_path):
     assert "quote" in f.message
 
 
+def test_rows_are_numbered_among_data_rows_in_a_large_file(ws, tmp_path):
+    """A row's number is its place among the data rows: an empty line and a spreadsheet's row
+    of empty cells are both skipped, in a file big enough for DuckDB to read with all threads."""
+    good = [f"{2000 + i},,Last{i},First{i},2008-03-04,11,1,\n" for i in range(500_000)]  # 22 MB: DuckDB
+    bad = [5, 150_000, 260_000, 420_000, 499_999]  # splits it among threads
+    for i in bad:
+        good[i] = f"{2000 + i},,Last,,2008-03-04,11,1,\n"
+    text = STUDENT_HEADER + "".join(good[:5]) + "\n,,,,,,,\n" + "".join(good[5:])
+    findings = rejected(ws, tmp_path, {"student": text})
+    assert [f.row for f in findings if f.column == "first_name"] == [i + 1 for i in bad]
+
+
+def test_byte_scan_agrees_with_its_definition_across_chunk_boundaries(tmp_path, monkeypatch):
+    """The first stray quote's line and mixed line endings are found whichever chunk boundary
+    falls between the bytes that tell them (chunks of 7 bytes here)."""
+    import random
+
+    from sislab.core import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 7)
+    pieces = [b"ab,c", b'"x,y"', b'O"B', b'""', b'a""b', b"\xc3\xa9", b",", b""]
+    rng = random.Random(3)
+    for trial in range(1500):
+        data = b"".join(rng.choice(pieces) + rng.choice([b"\n", b"\r\n"]) for _ in range(rng.randint(0, 8)))
+        path = tmp_path / f"{trial}.csv"
+        path.write_bytes(data)
+        scan = importer._scan(path)
+        crlf = data.count(b"\r\n")
+        assert scan.mixed_endings == (crlf > 0 and crlf != data.count(b"\n")), data
+        stray = next((i for i in range(1, len(data) - 1) if data[i] == 0x22
+                      and data[i - 1] not in b',"\r\n' and data[i + 1] not in b',"\r\n'), None)
+        expected = None if stray is None else data.count(b"\n", 0, stray) + 1
+        assert (scan.quote_line and scan.quote_line[0]) == expected, data
+
+
 def test_required_value_blank(ws, tmp_path):
     text = STUDENT_HEADER + "1001,,Núñez,,2008-03-04,11,1,\n"
     f = one(rejected(ws, tmp_path, {"student": text}), file="student.csv", row=1, column="first_name")

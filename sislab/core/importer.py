@@ -8,11 +8,12 @@ more than a tenth of its students, enrollments, marks or rosters is refused too,
 user says the shrink is expected (`accept_shrink`): an export cut short looks valid.
 
 Row numbers count data rows from 1, header not counted, blank lines skipped (CERS's
-convention too). Problems with the text itself (bad bytes, a stray quote) name the physical
+convention too; a spreadsheet's row of empty cells is a blank line). Problems with the text itself (bad bytes, a stray quote) name the physical
 line instead, since there is no row to speak of.
 
 Each file is read once: typing and every value rule run in the same scan, which only flags
-rows (`_bad`). Only when a file has flagged rows is it read again, those rows alone, to say
+rows (`_bad`). A row's number is its `rowid` + 1 in the staging table, which DuckDB fills in
+file order; numbering in the scan itself (a window) would hold the scan to one core. Only when a file has flagged rows is it read again, those rows alone, to say
 what is wrong with each. The work happens in an owner-only folder `tmp/import-<run>/` (the
 snapshot being built, transcoded copies, DuckDB's spill files), removed when the import ends,
 or by the next import or `sislab import --recover` when the process was killed.
@@ -24,6 +25,7 @@ import codecs
 import csv
 import json
 import os
+import re
 import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -237,6 +239,7 @@ def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Findin
         con.execute("SET temp_directory = ?", [str(work / "spill")])
         con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
         con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = true")  # the default; row numbers are rowids
         _create_staging_tables(con)
         if progress:
             progress.start(len(model.TABLES) + 1, "import")
@@ -265,7 +268,7 @@ def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Findin
 
 def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
                 work: Path) -> tuple[list[Finding], bool]:
-    """Read one export into its snapshot table (typed, with `_row`); return what is wrong with
+    """Read one export into its snapshot table (typed, numbered by rowid); return what is wrong with
     it, and whether its rows can be used to check other files' references."""
     if path is None:
         return [_no_rows(table, "is missing from the import folder")], False
@@ -331,8 +334,7 @@ def _column_at(header: list[str], index: int | None) -> str | None:
 @dataclass
 class _Scan:
     utf8: bool = True
-    lf: int = 0
-    crlf: int = 0
+    mixed_endings: bool = False  # some lines end CR LF, others LF
     quote_line: tuple[int, int | None] | None = None  # (line, field index) of the first stray quote
     nul: bool = False  # a NUL byte somewhere (then every value is checked for one)
 
@@ -360,9 +362,13 @@ def _readable(path: Path, work: Path) -> tuple[Path | None, list[Finding], _Scan
             findings.append(Finding(path.name, "file is Windows-1252 text, not UTF-8; read as Windows-1252",
                                     severity="warning"))
             scan = _scan(readable)
-    if scan.crlf and scan.crlf != scan.lf:  # some lines end CR LF, others LF: DuckDB wants one kind
+    if scan.mixed_endings:  # DuckDB wants one kind of line ending
         readable = _one_line_ending(readable, work)
     return readable, findings, scan
+
+
+# A `"` between two characters that are neither a delimiter, a line end nor a quote.
+STRAY_QUOTE = re.compile(rb'(?<=[^,"\r\n])"(?=[^,"\r\n])')
 
 
 def _scan(path: Path) -> _Scan:
@@ -371,60 +377,58 @@ def _scan(path: Path) -> _Scan:
     A stray quote is a `"` between two characters that are neither a delimiter, a line end nor
     a quote: `O"Brien`, or text after a closing quote. Quotes that open, close or are doubled
     inside a quoted value always touch one of those. DuckDB reads such a value as it stands.
+    Every test is a C-speed search, and most chunks are ASCII without a CR: the common file
+    costs little more than reading it.
     """
     scan = _Scan()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    tail = b""
-    lines_before = 0  # line ends before `tail`
+    decoder = None  # made at the first chunk that is not ASCII, then fed everything after
+    crlf = lf = 0  # counted in chunks that hold a CR; a LF-only chunk before or after is mixing
+    lf_alone = False
+    tail = b""  # the last bytes of the previous chunk, so a CR LF or quote across chunks is seen
+    offset = 0  # file offset of `tail`
     with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
-            if scan.utf8:
+            if decoder is not None or not chunk.isascii():
+                decoder = decoder or codecs.getincrementaldecoder("utf-8")()
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     scan.utf8 = False
                     return scan
             buf = tail + chunk
-            scan.lf += chunk.count(b"\n")
-            scan.crlf += buf.count(b"\r\n") - tail.count(b"\r\n")
+            if b"\r" in buf:
+                crlf += buf.count(b"\r\n") - tail.count(b"\r\n")
+                lf += chunk.count(b"\n")
+            elif b"\n" in chunk:
+                lf_alone = True
             scan.nul = scan.nul or b"\0" in chunk
-            if scan.quote_line is None and b'"' in chunk:
-                scan.quote_line = _stray_quote(buf, lines_before)
+            if scan.quote_line is None and b'"' in buf:
+                found = STRAY_QUOTE.search(buf)
+                if found:
+                    scan.quote_line = _line_and_field(path, offset + found.start())
             tail = buf[-2:]
-            lines_before += buf.count(b"\n") - tail.count(b"\n")
-    if scan.utf8:
+            offset += len(buf) - len(tail)
+    if decoder is not None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             scan.utf8 = False
+    scan.mixed_endings = bool(crlf) and (lf_alone or crlf != lf)
     return scan
 
 
-QUOTE_NEIGHBOURS = b',"\r\n'
-
-
-def _stray_quote(buf: bytes, lines_before: int) -> tuple[int, int | None] | None:
-    """(line, field index) of the first stray quote in `buf`, whose first byte starts line
-    `lines_before` + 1 or continues it; positions 0 and the last one are checked with the next buffer."""
-    i = buf.find(b'"', 1)
-    while 0 < i < len(buf) - 1:
-        if buf[i - 1] not in QUOTE_NEIGHBOURS and buf[i + 1] not in QUOTE_NEIGHBOURS:
-            start = buf.rfind(b"\n", 0, i) + 1
-            index = _field_index(buf[start:i]) if start else None  # a line begun in the last buffer
-            return lines_before + buf.count(b"\n", 0, i) + 1, index
-        i = buf.find(b'"', i + 1)
-    return None
-
-
-def _field_index(before: bytes) -> int:
-    """Which field of its line a position is in, given the line's bytes before it."""
+def _line_and_field(path: Path, position: int) -> tuple[int, int]:
+    """(line, field index) of a byte of the file; read again, as it is wanted only for a finding."""
+    with open(path, "rb") as fh:
+        before = fh.read(position)
+    start = before.rfind(b"\n") + 1
     quoted, commas = False, 0
-    for b in before:
+    for b in before[start:]:
         if b == 0x22:
             quoted = not quoted
         elif b == 0x2C and not quoted:
             commas += 1
-    return commas
+    return before.count(b"\n") + 1, commas
 
 
 def _cp1252_undefined(path: Path) -> tuple[int, int] | None:
@@ -502,12 +506,13 @@ def _read_header(path: Path, table: Table) -> tuple[list[str], list[Finding]]:
 # --- rows: one typing scan that flags, details only for flagged rows ----------------------
 
 
-def _read_csv(rejects: str, parallel: bool = True) -> str:
-    """The text of a file as columns c0..c<width-1> and one more, `_extra`, numbered `_row`."""
-    return ("SELECT row_number() OVER () AS _row, * FROM read_csv(?, header = false, skip = 1, columns = ?, "
+def _data_rows(header: list[str], options: str, parallel: bool = True) -> str:
+    """The data rows of a file, blank ones left out, as text: columns c0..c<width-1> and one
+    more, `_extra`, in file order."""
+    return ("SELECT * FROM read_csv(?, header = false, skip = 1, columns = ?, "
             "delim = ',', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
             f"null_padding = true, nullstr = {store.sql_literal(NO_FIELD)}, parallel = {str(parallel).lower()}, "
-            f"{rejects})")
+            f"{options}) WHERE NOT ({_blank(header)})")
 
 
 def _raw_columns(header: list[str]) -> dict[str, str]:
@@ -516,8 +521,8 @@ def _raw_columns(header: list[str]) -> dict[str, str]:
 
 def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict[str, str],
                  nul: bool) -> tuple[int, int]:
-    """Read and type the file straight into the snapshot's table in one scan, each row with its
-    number `_row` and `_bad` when any rule fails; returns (rows, flagged rows).
+    """Read and type the file straight into the snapshot's table in one scan, in file order (a
+    row's number is its rowid + 1), each row `_bad` when any rule fails; returns (rows, flagged rows).
 
     `_bad` is computed from the typed values where it can (a typed value is NULL when its
     text is bad), so each value is typed once; `_flagged_rows` then says which rule failed.
@@ -529,8 +534,8 @@ def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict
                f"rejects_scan = '_rejscan_{table.name}'")
     params = [str(path), _raw_columns(header)]
     for parallel in (True, False):
-        sql = (f"INSERT INTO {table.name} ({cols}, _row, _bad) SELECT {cols}, _row, {bad} FROM ("
-               f"SELECT {typed}, * FROM ({_read_csv(rejects, parallel)}) WHERE NOT ({_blank(header)}))")
+        sql = (f"INSERT INTO {table.name} ({cols}, _bad) SELECT {cols}, {bad} FROM ("
+               f"SELECT {typed}, * FROM ({_data_rows(header, rejects, parallel)}))")
         try:
             con.execute(sql, params)
             break
@@ -590,8 +595,9 @@ def _flagged_rows(con, table: Table, path: Path, header: list[str], present: dic
     """Read the flagged rows again as text and say, per rule, which rows break it."""
     raw = f"_raw_{table.name}"
     for parallel in (True, False):
-        sql = (f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM ({_read_csv('ignore_errors = true', parallel)}) "
-               f"WHERE _row IN (SELECT _row FROM {table.name} WHERE _bad)")
+        sql = (f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM (SELECT row_number() OVER () AS _row, * "
+               f"FROM ({_data_rows(header, 'ignore_errors = true', parallel)})) "
+               f"WHERE _row IN (SELECT rowid + 1 FROM {table.name} WHERE _bad)")
         try:
             con.execute(sql, [str(path), _raw_columns(header)])
             break
@@ -728,11 +734,10 @@ def _shown(value: str) -> str:
 
 def _create_staging_tables(con) -> None:
     """The snapshot's tables as the model declares them, opened up for staging: each gets the
-    source row number `_row` and the flag `_bad`, and required columns accept NULL until the
+    flag `_bad`, and required columns accept NULL until the
     checks are done (a bad value is typed as NULL and reported, not refused mid-insert)."""
     con.execute(model.ddl())
     for table in model.TABLES:
-        con.execute(f"ALTER TABLE {table.name} ADD COLUMN _row BIGINT")
         con.execute(f"ALTER TABLE {table.name} ADD COLUMN _bad BOOLEAN")
         for c in table.columns:
             if c.required:
@@ -749,8 +754,8 @@ def _check_keys(con, table: Table) -> list[Finding]:
     if not repeated:
         return []
     dups = con.execute(
-        f"SELECT list(_row ORDER BY _row), count(*), concat_ws(' / ', {key}) FROM {table.name} "
-        f"WHERE {not_null} GROUP BY {key} HAVING count(*) > 1 ORDER BY min(_row) LIMIT {ROWS_LISTED}").fetchall()
+        f"SELECT list(rowid + 1 ORDER BY rowid), count(*), concat_ws(' / ', {key}) FROM {table.name} "
+        f"WHERE {not_null} GROUP BY {key} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT {ROWS_LISTED}").fetchall()
     return [Finding(table.file_name, f"duplicate key {value!r} ({key}) also in row(s) "
                                      + ", ".join(map(str, rows[1:6])) + (" ..." if n > 6 else ""),
                     row=rows[0], column=key) for rows, n, value in dups]
@@ -767,8 +772,8 @@ def _check_date_order(con, table: Table) -> list[Finding]:
     findings = []
     for earlier, later in table.ordered:
         rows = con.execute(
-            f"SELECT _row, {earlier}, {later} FROM {table.name} WHERE {later} < {earlier} "
-            f"ORDER BY _row LIMIT {ROWS_LISTED}").fetchall()
+            f"SELECT rowid + 1, {earlier}, {later} FROM {table.name} WHERE {later} < {earlier} "
+            f"ORDER BY rowid LIMIT {ROWS_LISTED}").fetchall()
         findings += [Finding(table.file_name, f"{later} {b} is before {earlier} {a}", row=r, column=later)
                      for r, a, b in rows]
     return findings
@@ -785,10 +790,10 @@ def _check_references(con, skip_targets: set[str]) -> list[Finding]:
             if f"{target}.csv" in skip_targets:
                 continue
             rows = con.execute(
-                f"SELECT t._row, t.{col.name} FROM {table.name} t "
+                f"SELECT t.rowid + 1, t.{col.name} FROM {table.name} t "
                 f"WHERE t.{col.name} IS NOT NULL AND NOT t._bad AND NOT EXISTS "
                 f"(SELECT 1 FROM {target} r WHERE r.{target_col} = t.{col.name}) "
-                f"ORDER BY t._row LIMIT {ROWS_LISTED}").fetchall()
+                f"ORDER BY t.rowid LIMIT {ROWS_LISTED}").fetchall()
             findings += [Finding(table.file_name, f"{value!r} is not a {target_col} in {target}.csv",
                                  row=row, column=col.name) for row, value in rows]
     return findings
@@ -796,12 +801,11 @@ def _check_references(con, skip_targets: set[str]) -> list[Finding]:
 
 def _publish_tables(con) -> None:
     """Close the staging: required columns NOT NULL again (checked once more by DuckDB), the
-    row numbers and flags dropped, so the snapshot's tables are exactly the model's DDL."""
+    flags dropped, so the snapshot's tables are exactly the model's DDL."""
     for table in model.TABLES:
         for c in table.columns:
             if c.required:
                 con.execute(f"ALTER TABLE {table.name} ALTER COLUMN {c.name} SET NOT NULL")
-        con.execute(f"ALTER TABLE {table.name} DROP COLUMN _row")
         con.execute(f"ALTER TABLE {table.name} DROP COLUMN _bad")
 
 

@@ -154,6 +154,31 @@ def test_rows_are_numbered_among_data_rows_in_a_large_file(ws, tmp_path):
     assert [f.row for f in findings if f.column == "first_name"] == [i + 1 for i in bad]
 
 
+@pytest.mark.parametrize("pad", [" ", "\u00a0", "\u3000", "\u2009"])
+@pytest.mark.parametrize("where", ["before", "after", "quoted", "line end"])
+def test_values_padded_with_spaces_are_trimmed(ws, tmp_path, pad, where):
+    """Only files where a value may begin or end with a space are trimmed (for speed); every
+    kind of space DuckDB's trim() removes, wherever it sits, still gets the file trimmed."""
+    row = {"before": f"1004,,{pad}Lee,Ann,2008-03-04,11,1,\n", "after": f"1004,,Lee{pad},Ann,2008-03-04,11,1,\n",
+           "quoted": f'1004,,"{pad}Lee",Ann,2008-03-04,11,1,\n', "line end": f"1004,,Lee,Ann,2008-03-04,11,1,{pad}\n"}
+    text = MINIMAL_EXPORT["student"].replace("\"Smith, Jr.\"", "Smith") + row[where]
+    import_sis(write_export(tmp_path / "src", {"student": text}), ws)
+    assert ("1004", "Lee", "Ann") in students(ws)
+    with store.snapshot(ws) as con:
+        assert con.execute("SELECT counselor_id FROM student WHERE student_id = '1004'").fetchone() == (None,)
+
+
+def test_the_spaces_looked_for_are_the_ones_duckdb_trims():
+    import duckdb
+
+    from sislab.core.importer import WIDE_SPACE_LEADS
+
+    trimmed = duckdb.sql("SELECT list(i) FROM range(1, 65536) t(i) WHERE (i < 55296 OR i > 57343) "
+                         "AND trim(chr(i::INT) || 'x') = 'x'").fetchall()[0][0]
+    assert 32 in trimmed
+    assert [c for c in trimmed if c > 127 and chr(c).encode()[:2] not in WIDE_SPACE_LEADS] == []
+
+
 def test_byte_scan_agrees_with_its_definition_across_chunk_boundaries(tmp_path, monkeypatch):
     """The first stray quote's line and mixed line endings are found whichever chunk boundary
     falls between the bytes that tell them (chunks of 7 bytes here)."""

@@ -288,7 +288,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
                                 "whole value in quotes", line=line, column=_column_at(header, index)))
     present = {name: f"c{i}" for i, name in enumerate(header) if name and header.index(name) == i}
     try:
-        rows, flagged = _stage_typed(con, table, readable, header, present, nul=scan.nul)
+        rows, flagged = _stage_typed(con, table, readable, header, present, scan)
     except duckdb.Error as e:
         return findings + [_unreadable(table, e)], False
     findings += _rejects(con, table, len(header))
@@ -337,6 +337,7 @@ class _Scan:
     mixed_endings: bool = False  # some lines end CR LF, others LF
     quote_line: tuple[int, int | None] | None = None  # (line, field index) of the first stray quote
     nul: bool = False  # a NUL byte somewhere (then every value is checked for one)
+    padded: bool = False  # a value may start or end with a space (else no value is trimmed)
 
 
 def _readable(path: Path, work: Path) -> tuple[Path | None, list[Finding], _Scan | None]:
@@ -369,6 +370,10 @@ def _readable(path: Path, work: Path) -> tuple[Path | None, list[Finding], _Scan
 
 # A `"` between two characters that are neither a delimiter, a line end nor a quote.
 STRAY_QUOTE = re.compile(rb'(?<=[^,"\r\n])"(?=[^,"\r\n])')
+# The first two bytes, in UTF-8, of the other characters DuckDB's trim() removes (Unicode
+# space separators: U+00A0, U+1680, U+2000-U+200A, U+202F, U+205F, U+3000). Where one occurs at
+# all, values are trimmed; a curly quote (U+2019) shares a prefix and costs a trim, nothing more.
+WIDE_SPACE_LEADS = (b"\xc2\xa0", b"\xe1\x9a", b"\xe2\x80", b"\xe2\x81", b"\xe3\x80")
 
 
 def _scan(path: Path) -> _Scan:
@@ -402,12 +407,17 @@ def _scan(path: Path) -> _Scan:
             elif b"\n" in chunk:
                 lf_alone = True
             scan.nul = scan.nul or b"\0" in chunk
+            if not scan.padded and b" " in buf:
+                scan.padded = _space_at_an_edge(buf)
+            if not scan.padded and decoder is not None:
+                scan.padded = any(lead in buf for lead in WIDE_SPACE_LEADS)
             if scan.quote_line is None and b'"' in buf:
                 found = STRAY_QUOTE.search(buf)
                 if found:
                     scan.quote_line = _line_and_field(path, offset + found.start())
             tail = buf[-2:]
             offset += len(buf) - len(tail)
+    scan.padded = scan.padded or tail.endswith(b" ")
     if decoder is not None:
         try:
             decoder.decode(b"", final=True)
@@ -415,6 +425,20 @@ def _scan(path: Path) -> _Scan:
             scan.utf8 = False
     scan.mixed_endings = bool(crlf) and (lf_alone or crlf != lf)
     return scan
+
+
+EDGES = b',"\r\n'
+
+
+def _space_at_an_edge(buf: bytes) -> bool:
+    """A space next to a delimiter, quote or line end: some value may begin or end with one.
+    Spaces are few in most exports, so visiting each is cheaper than searching for pairs."""
+    i = buf.find(b" ")
+    while i >= 0:
+        if (i and buf[i - 1] in EDGES) or (i + 1 < len(buf) and buf[i + 1] in EDGES):
+            return True
+        i = buf.find(b" ", i + 1)
+    return False
 
 
 def _line_and_field(path: Path, position: int) -> tuple[int, int]:
@@ -520,7 +544,7 @@ def _raw_columns(header: list[str]) -> dict[str, str]:
 
 
 def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict[str, str],
-                 nul: bool) -> tuple[int, int]:
+                 scan: _Scan) -> tuple[int, int]:
     """Read and type the file straight into the snapshot's table in one scan, in file order (a
     row's number is its rowid + 1), each row `_bad` when any rule fails; returns (rows, flagged rows).
 
@@ -528,8 +552,9 @@ def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict
     text is bad), so each value is typed once; `_flagged_rows` then says which rule failed.
     """
     cols = ", ".join(c.name for c in table.columns)
-    typed = ", ".join(f"{_typed_expr(c, present.get(c.name))} AS {c.name}" for c in table.columns)
-    bad = " OR ".join(f"coalesce({cond}, false)" for cond in _flags(table, header, present, nul))
+    typed = ", ".join(f"{_typed_expr(c, present.get(c.name), scan.padded)} AS {c.name}" for c in table.columns)
+    # One WHEN per rule: each is tried only on rows no earlier rule flagged, and NULL is not true.
+    bad = "CASE " + " ".join(f"WHEN {cond} THEN true" for cond in _flags(table, header, present, scan)) + " ELSE false END"
     rejects = (f"store_rejects = true, rejects_table = '_rej_{table.name}', "
                f"rejects_scan = '_rejscan_{table.name}'")
     params = [str(path), _raw_columns(header)]
@@ -546,7 +571,7 @@ def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict
     return con.execute(f"SELECT count(*), count_if(_bad) FROM {table.name}").fetchone()
 
 
-def _flags(table: Table, header: list[str], present: dict[str, str], nul: bool) -> list[str]:
+def _flags(table: Table, header: list[str], present: dict[str, str], scan: _Scan) -> list[str]:
     """Conditions, over the typed value (named as its column) and its text (c<i>), true
     exactly when one of `_row_rules` is: a row is flagged when, and only when, it has a finding."""
     flags = [f"c{len(header) - 1} IS NULL", f"{EXTRA} IS NOT NULL"]
@@ -554,10 +579,10 @@ def _flags(table: Table, header: list[str], present: dict[str, str], nul: bool) 
         raw = present.get(col.name)
         if not raw:
             continue
-        value, text = col.name, _text(raw)
+        value, text = col.name, _text(raw, scan.padded)
         limit = col.length_limit
         flags.append(f"strlen({raw}) > {limit} AND length({raw}) > {limit}")  # bytes first: cheap
-        if nul:
+        if scan.nul:
             flags.append(f"contains({raw}, chr(0))")
         if col.required and col.type != "bool":  # blank, or text that does not type
             flags.append(f"{value} IS NULL")
@@ -575,8 +600,9 @@ def _flags(table: Table, header: list[str], present: dict[str, str], nul: bool) 
 
 
 def _blank(header: list[str]) -> str:
-    """Spreadsheet exports end with rows of empty cells: they are blank lines, not records."""
-    return " AND ".join(f"nullif(trim(c{i}), '') IS NULL" for i in range(len(header))) + \
+    """Spreadsheet exports end with rows of empty cells: they are blank lines, not records.
+    A first field starting with a printable character settles it for nearly every row."""
+    return "coalesce(ascii(c0), 0) <= 32 AND " + " AND ".join(f"nullif(trim(c{i}), '') IS NULL" for i in range(len(header))) + \
         f" AND nullif(trim({EXTRA}), '') IS NULL"
 
 
@@ -655,16 +681,18 @@ def _reject_text(kind: str, message: str, width: int) -> str:
     return message.splitlines()[0]
 
 
-def _text(col: str) -> str:
-    return f"nullif(trim({col}), '')"
+def _text(col: str, padded: bool = True) -> str:
+    """A field's text, NULL when blank; trimmed only where a value may be padded with spaces
+    (trimming every value of a large file costs more than typing it)."""
+    return f"nullif(trim({col}), '')" if padded else f"nullif({col}, '')"
 
 
-def _typed_expr(column: Column, raw: str | None) -> str:
+def _typed_expr(column: Column, raw: str | None, padded: bool = True) -> str:
     """SQL turning raw text into the column's value; NULL where the text is bad."""
     blank_false = column.type == "bool" and not column.blank_unknown
     if raw is None:
         return "false" if blank_false else f"CAST(NULL AS {column.sql_type})"
-    v = _text(raw)
+    v = _text(raw, padded)
     # The casts skip surrounding blanks themselves and make '' NULL: no trim needed.
     if column.type == "int":
         return f"TRY_CAST({raw} AS INTEGER)"

@@ -34,7 +34,7 @@ A TOML key `[section] key` is the setting `section_key` and the variable `SISLAB
     [aeries]                       # `sislab import --from aeries` (docs/aeries.md)
     url = "https://district.aeries.net/aeries"  # SISLAB_AERIES_URL: base of /api/v5/...
     certificate = "..."            # SISLAB_AERIES_CERTIFICATE: the district's vendor certificate (secret)
-    connections = 8                # SISLAB_AERIES_CONNECTIONS: requests in flight at once
+    connections = 16               # SISLAB_AERIES_CONNECTIONS: requests in flight at once
     prior_years = 3                # SISLAB_AERIES_PRIOR_YEARS: earlier DatabaseYears pulled (sections, rosters)
     page_size = 1000               # SISLAB_AERIES_PAGE_SIZE: records per StartingRecord/EndingRecord page
     retries = 5                    # SISLAB_AERIES_RETRIES: attempts on 429, 5xx, timeouts, broken pages
@@ -95,7 +95,7 @@ class Settings:
     cers_timeout: float = 60.0
     aeries_url: str | None = None
     aeries_certificate: str | None = _secret()
-    aeries_connections: int = 8
+    aeries_connections: int = 16
     aeries_prior_years: int = 3
     aeries_page_size: int = 1000
     aeries_retries: int = 5

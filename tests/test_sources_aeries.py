@@ -88,6 +88,17 @@ def test_sample_through_fake_aeries_gives_the_csv_snapshot_table_by_table(sample
     assert rows(ws, "mark") and rows(ws, "test_score") and rows(ws, "student_group_member")
 
 
+def test_the_import_record_names_the_server_and_merge_folder_not_the_staging_folder(sample, pulled):
+    ws, _ = pulled
+    app = store.app_state(ws)
+    try:
+        (source,) = app.execute("SELECT source FROM import_run WHERE status = 'published'").fetchone()
+    finally:
+        app.close()
+    assert source.startswith("Aeries http://127.0.0.1:") and source.endswith(f" + {sample[2].resolve()}")
+    assert CERTIFICATE not in source and "tmp" not in Path(source.split(" + ")[0]).parts
+
+
 def test_students_and_course_history_are_paged_and_every_pulled_year_asked(sample, pulled):
     _, requests = pulled
     csv_ws, fixture, _ = sample
@@ -282,7 +293,7 @@ def test_the_staged_export_is_owner_only_and_gone_afterwards(tmp_path):
     from sislab.sources.staged import Origin, Staging
 
     ws = Workspace.locate(tmp_path / "ws")
-    with Staging(ws, "aeries") as staging:
+    with Staging(ws, "aeries", "Aeries test") as staging:
         staging.add("student", {"student_id": "1"}, Origin("GET /x"), 1)
         staging.rewrite("student", lambda row: row)
         folder, file = staging.folder, staging.folder / "student.csv"

@@ -103,7 +103,7 @@ def test_a_source_import_keeps_the_shrink_guard_and_its_options(ws, tmp_path):
     two = write_export(tmp_path / "two", {"student": MINIMAL_EXPORT["student"].rsplit("1003,", 1)[0],
                                           "enrollment": MINIMAL_EXPORT["enrollment"].rsplit("1003,", 1)[0]})
     for accept in (False, True):
-        with Staging(ws, "test") as staging:
+        with Staging(ws, "test", "a test source") as staging:
             staging.merge(two, pulled=set())
             if accept:
                 staging.run_import("test", accept_shrink=True)

@@ -68,6 +68,11 @@ def test_our_feed_comes_back_as_the_same_people_classes_and_rosters(feed, tmp_pa
     assert table(ws, teachers) <= table(csv_ws, teachers) and report.row_counts["section_staff"] > 500
     assert table(ws, "SELECT state, cds_code FROM district") == {("CA", "1975309")}  # from the district identifier
     assert {r[0] for r in table(ws, "SELECT school_type FROM school")} >= {"HS", "ES", "MS"}
+    app = store.app_state(ws)
+    try:
+        assert app.execute("SELECT source FROM import_run").fetchall()[0][0] == f"OneRoster {zip_path.resolve()}"
+    finally:
+        app.close()
 
 
 def test_a_state_student_id_in_user_ids_becomes_the_ssid(feed, tmp_path):

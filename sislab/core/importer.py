@@ -119,8 +119,12 @@ def _ids(ids: list[int]) -> str:
 
 
 def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user: str | None = None,
-               progress=None, *, accept_shrink: bool = False, max_shrink: float = MAX_SHRINK) -> ImportReport:
+               progress=None, *, accept_shrink: bool = False, max_shrink: float = MAX_SHRINK,
+               source_label: str | None = None) -> ImportReport:
     """Validate every export in `source_dir` and publish them as the new SIS snapshot.
+
+    `source_label` is what the import's record names as its source (default: the folder); a
+    source that stages its records as CSV names itself (the Aeries server, the zip).
 
     Raises ImportRejected (nothing published) or ImportBusy (another import is running).
     """
@@ -131,7 +135,8 @@ def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user:
         raise ImportRejected([Finding(str(source), "is not a folder of CSV exports")])
     with _import_lock(ws, user), owner_only():
         _recover_locked(ws)
-        return _import(source, ws, user, progress, None if accept_shrink else max_shrink)
+        return _import(source, ws, user, progress, None if accept_shrink else max_shrink,
+                       source_label or str(source.resolve()))
 
 
 def recover(ws: Workspace | None = None, user: str | None = None) -> Recovery:
@@ -174,11 +179,12 @@ def _recover_locked(ws: Workspace) -> Recovery:
         return Recovery(died, jobs.recover(ws), removed)
 
 
-def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float | None) -> ImportReport:
+def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float | None,
+            label: str) -> ImportReport:
     app = store.app_state(ws)
     run_id = app.execute(
         "INSERT INTO import_run (started_at, user_name, source, status) VALUES (?, ?, ?, 'running')",
-        [store.utcnow(), user, str(source.resolve())]).lastrowid
+        [store.utcnow(), user, label]).lastrowid
     work = private_dir(ws.tmp / f"import-{run_id}")
     built = work / "building.duckdb"
     try:

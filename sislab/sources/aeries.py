@@ -28,7 +28,7 @@ from sislab.core.importer import ImportReport
 from sislab.core.workspace import Workspace
 
 from .aeries_map import Feed, mapping, read_record
-from .staged import Origin, Staging
+from .staged import Origin, Staging, source_label
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -385,7 +385,7 @@ def import_from_aeries(ws: Workspace, user: str | None = None, merge=None, setti
     """Pull the district from Aeries, add the tables Aeries does not hold from `merge` (a folder of
     our CSV exports), and import it all or nothing."""
     settings = settings or config.load(ws)
-    with Staging(ws, "aeries") as staging:
+    with Staging(ws, "aeries", source_label(f"Aeries {settings.aeries_url}", merge)) as staging:
         stats = pull(settings, staging, show_progress)
         staging.merge(merge, mapping().tables())
         if stats.blanked_sections:

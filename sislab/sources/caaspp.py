@@ -38,7 +38,7 @@ def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
     path = Path(path)
     if not path.is_file():
         raise ImportRejected([Finding(str(path), "no such file: name the Student Score Data File from TOMS")])
-    with Staging(ws, "caaspp") as staging:
+    with Staging(ws, "caaspp", f"CAASPP scores {path.resolve()}") as staging:
         with store.snapshot(ws) as con:
             ssids = dict(con.execute("SELECT state_id, student_id FROM student WHERE state_id IS NOT NULL").fetchall())
             scores, findings = read_scores(path, ssids)

@@ -21,7 +21,7 @@ from sislab.core.workspace import Workspace
 from sislab.roster.checker import check_feed, load_feed
 from sislab.roster.writer import statements
 
-from .staged import Origin, SourceFinding, Staging
+from .staged import Origin, SourceFinding, Staging, source_label
 
 # sislab table -> {sislab column: OneRoster column it comes from} (for findings), in load order.
 FIELDS = {
@@ -61,7 +61,7 @@ def import_oneroster(zip_path: str | Path, ws: Workspace, user: str | None = Non
     if not checked.passed:
         raise ImportRejected(findings)
     merged_district = merge is not None and (Path(merge) / "district.csv").is_file()
-    with Staging(ws, "oneroster") as staging:
+    with Staging(ws, "oneroster", source_label(f"OneRoster {zip_path.resolve()}", merge)) as staging:
         staging.warnings += findings
         con = duckdb.connect()
         try:

@@ -21,6 +21,11 @@ from sislab.core.importer import Finding, ImportRejected, ImportReport, import_s
 from sislab.core.workspace import FILE_MODE, Workspace, private_dir
 
 
+def source_label(source: str, merge: str | os.PathLike | None = None) -> str:
+    """What an import's record names as its source: the server or file, and the --merge folder."""
+    return source if merge is None else f"{source} + {Path(merge).resolve()}"
+
+
 @dataclass(frozen=True)
 class SourceFinding(Finding):
     """A finding told in the source's words: `file` is the request or file, `row` its record
@@ -49,8 +54,10 @@ class Origin:
 class Staging:
     """Our CSV export being written by a source, then imported; use as a context manager."""
 
-    def __init__(self, ws: Workspace, source: str):
+    def __init__(self, ws: Workspace, source: str, label: str):
+        """`source` names the staging folder; `label` is what the import records as its source."""
         self.ws = ws
+        self.label = label
         self.folder = private_dir(ws.tmp / f"{source}-{uuid.uuid4().hex}")
         self._files: dict[str, tuple] = {}
         self._origins: list[Origin] = []
@@ -127,7 +134,7 @@ class Staging:
         guard's options of `import_sis` (accept_shrink, max_shrink)."""
         self.close()
         try:
-            report = import_sis(self.folder, self.ws, user=user, progress=progress, **guard)
+            report = import_sis(self.folder, self.ws, user=user, progress=progress, source_label=self.label, **guard)
         except ImportRejected as e:
             raise ImportRejected(self.warnings + [self.locate(f) for f in e.findings]) from None
         report.warnings = self.warnings + [self.locate(f) for f in report.warnings]

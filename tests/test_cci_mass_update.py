@@ -158,7 +158,7 @@ def test_form_process_button_is_disabled_while_its_run_goes(ws, monkeypatch):
     compute = mass_update.school_results
 
     def watched(con, school_id, rules, *args):
-        seen.append((school_id, form.process_button.disabled, form.progress.label.value))
+        seen.append((school_id, form.process_button.disabled, form.progress.bar.desc))
         return compute(con, school_id, rules, *args)
 
     monkeypatch.setattr(mass_update, "school_results", watched)
@@ -169,7 +169,7 @@ def test_form_process_button_is_disabled_while_its_run_goes(ws, monkeypatch):
     assert [s[:2] for s in seen] == [(s, True) for s in SCHOOLS]
     assert seen[0][2] == "001: computing"
     assert not form.process_button.disabled and "succeeded" in form.message.value
-    assert "Last completed" in form.status.value and form.progress.bar.value == 3
+    assert "Last completed" in form.status.value and form.progress.bar.n == 3
 
 
 @pytest.mark.slow

@@ -110,15 +110,18 @@ def test_cli_progress_advances_one_step_per_school(ws):
     assert "C: done" in out.getvalue()
 
 
-def test_widget_progress_advances_value_towards_max(ws):
+def test_widget_progress_is_tqdms_notebook_bar_advancing_towards_its_total(ws):
+    from tqdm.notebook import tqdm as notebook_tqdm
+
     bar = widget_progress()
     values = []
 
     def work(school_id, progress):
-        values.append((progress.bar.value, progress.bar.max, progress.label.value))
+        values.append((progress.bar.n, progress.bar.total, progress.bar.desc))
         return {}
 
     jobs.run_per_school(ws, "cci", "alice", ["A", "B"], work, progress=bar)
     assert values == [(0, 2, "A: running"), (1, 2, "B: running")]
-    assert (bar.bar.value, bar.label.value, bar.bar.bar_style) == (2, "B: done", "success")
-    assert bar.widget.children == (bar.bar, bar.label)
+    assert isinstance(bar.bar, notebook_tqdm) and bar.widget.children == (bar.bar.container,)
+    shown = bar.bar.container.children[1]  # description, the bar itself, the counts
+    assert (shown.value, shown.max, shown.bar_style) == (2, 2, "success")

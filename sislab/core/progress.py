@@ -1,8 +1,8 @@
 """Progress, told the same way by every long job, shown wherever the job runs.
 
 A job calls `start(total, label)`, then `advance(n, label)` as it goes, then `close()`.
-The caller chooses the display: `cli_progress()` (a tqdm bar on stderr when it is a terminal), `widget_progress()`
-(an ipywidgets bar a notebook displays) or `null_progress()` (scheduled runs, tests).
+The caller chooses the display: `cli_progress()` (a tqdm bar on stderr when it is a terminal),
+`widget_progress()` (tqdm's notebook bar, an ipywidget) or `null_progress()` (scheduled runs, tests).
 Labels name schools or steps, never students.
 """
 
@@ -30,16 +30,31 @@ class Progress:
         self.close()
 
 
-class CliProgress(Progress):
-    def __init__(self, file=None):
+class TqdmProgress(Progress):
+    """A tqdm bar: text on a terminal (`tqdm.std`), or tqdm's own ipywidgets bar in a notebook
+    (`tqdm.notebook`), placed in `.widget` so a form can lay it out before the job starts."""
+
+    def __init__(self, notebook: bool = False, file=None):
+        self.notebook = notebook
         self.file = file
         self.bar = None
+        self.widget = None
+        if notebook:
+            import ipywidgets as w
+
+            self.widget = w.Box()
 
     def start(self, total: int, label: str = "") -> None:
-        from tqdm import tqdm
-
         self.close()
-        self.bar = tqdm(total=total, desc=label, file=self.file or sys.stderr, leave=True)
+        if self.notebook:
+            from tqdm.notebook import tqdm
+
+            self.bar = tqdm(total=total, desc=label, display=False, leave=True)
+            self.widget.children = (self.bar.container,)
+        else:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=label, file=self.file or sys.stderr, leave=True)
 
     def advance(self, n: int = 1, label: str | None = None) -> None:
         if label is not None:
@@ -52,31 +67,6 @@ class CliProgress(Progress):
         if self.bar is not None:
             self.bar.close()
 
-
-class WidgetProgress(Progress):
-    """An IntProgress bar and a Label; display `.widget` (or the object itself) in a notebook."""
-
-    def __init__(self):
-        import ipywidgets as w
-
-        self.bar = w.IntProgress(value=0, min=0, max=1)
-        self.label = w.Label("")
-        self.widget = w.HBox([self.bar, self.label])
-
-    def start(self, total: int, label: str = "") -> None:
-        self.bar.bar_style = ""
-        self.bar.max = max(total, 1)
-        self.bar.value = 0
-        self.label.value = label
-
-    def advance(self, n: int = 1, label: str | None = None) -> None:
-        self.bar.value = min(self.bar.value + n, self.bar.max)
-        if label is not None:
-            self.label.value = label
-
-    def close(self) -> None:
-        self.bar.bar_style = "success"
-
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -86,11 +76,12 @@ def cli_progress(file=None) -> Progress:
     cron or a pipe, so that logs hold only what was said."""
     if file is None and not sys.stderr.isatty():
         return null_progress()
-    return CliProgress(file)
+    return TqdmProgress(file=file)
 
 
-def widget_progress() -> WidgetProgress:
-    return WidgetProgress()
+def widget_progress() -> TqdmProgress:
+    """tqdm's notebook bar, shown in `.widget` from the job's start."""
+    return TqdmProgress(notebook=True)
 
 
 def null_progress() -> Progress:

@@ -314,6 +314,44 @@ def test_the_form_adds_a_schedule_and_shows_errors_without_adding(ws, monkeypatc
     assert not schedule.get(ws, 1).enabled and "disabled" in form.table.value
 
 
+def test_who_may_add_and_change_a_schedule(ws, monkeypatch):
+    """A schedule runs its notebook's job as its owner: the owner must be a coordinator or an admin,
+    and only an admin adds or changes someone else's, so it is never a way to act as another user."""
+    from sislab.core import access
+
+    access.add_user(ws, "boss", "admin", [])
+    access.add_user(ws, "cora", "coordinator", ["001"])
+    access.add_user(ws, "pat", "principal", ["001"])
+    when = dict(days="daily", time_of_day="06:00", time_zone="UTC", notify_to="a@district.example.org")
+
+    def acting(user):
+        monkeypatch.setenv("JUPYTERHUB_USER", user)
+
+    acting("pat")
+    with pytest.raises(schedule.ScheduleError, match="coordinator or admin role.*pat is a principal"):
+        schedule.add(ws, SLEEP_WRITE, **when)
+    acting("cora")
+    with pytest.raises(schedule.ScheduleError, match="only boss or an admin.*cora is a coordinator"):
+        schedule.add(ws, SLEEP_WRITE, owner="boss", **when)
+    assert schedule.schedules(ws) == []
+    mine = schedule.add(ws, SLEEP_WRITE, **when)
+    assert mine.owner == "cora"
+    acting("boss")
+    theirs = schedule.add(ws, SLEEP_WRITE, owner="cora", **when)
+    with pytest.raises(schedule.ScheduleError, match="pat is a principal"):
+        schedule.add(ws, SLEEP_WRITE, owner="pat", **when)
+    acting("pat")
+    for change in (lambda: schedule.set_enabled(ws, mine.schedule_id, False),
+                   lambda: schedule.remove(ws, theirs.schedule_id)):
+        with pytest.raises(schedule.ScheduleError, match="only cora or an admin"):
+            change()
+    assert all(s.enabled for s in schedule.schedules(ws)) and len(schedule.schedules(ws)) == 2
+    acting("cora")
+    schedule.remove(ws, theirs.schedule_id)
+    acting("boss")
+    assert not schedule.set_enabled(ws, mine.schedule_id, False).enabled
+
+
 def test_the_list_shows_when_it_runs_next_and_that_it_never_ran(ws):
     s = schedule.add(ws, SLEEP_WRITE, days="daily", time_of_day="06:00", time_zone="UTC",
                      notify_to="ana@district.example.org", now=at(UTC, 2026, 11, 1, 12, 0))

@@ -282,6 +282,29 @@ def seed_demo_users(ws: Workspace, path: Path = DEMO_USERS) -> list[User]:
                      r["display_name"] or None, r["email"] or None, replace=True) for r in rows]
 
 
+def authorize_schedule(ws: Workspace, acting: str, owner: str, what: str) -> None:
+    """Raise NotAllowed unless `acting` may add or change `what`, a schedule whose runs start
+    their job as `owner`: the owner must be a user who may run jobs (each run's job checks its
+    schools again, as `authorize` does), and only an admin acts on someone else's schedule, so a
+    schedule is never a way to run a job as another user. A workspace with no users yet lets its
+    owner do everything, as `authorize` does."""
+    with closing(store.app_state(ws)) as con:
+        if con.execute("SELECT 1 FROM app_user LIMIT 1").fetchone() is None:
+            return
+        actor, runner = (_read_user(con, name) if USER_NAME.fullmatch(name or "") else None
+                         for name in (acting, owner))
+    if acting != owner and not may(actor, "manage_users"):
+        raise NotAllowed(f"{what} runs as {owner}: only {owner} or an admin may add or change it; {acting} is "
+                         f"{_role_text(actor)}. Nothing was written.")
+    if not may(runner, "run_jobs"):
+        raise NotAllowed(f"{what} needs an owner with the coordinator or admin role, whose jobs it runs; "
+                         f"{owner} is {_role_text(runner)}. Nothing was written.")
+
+
+def _role_text(user: User | None) -> str:
+    return f"a {user.role}" if user and user.active else "not an active sislab user"
+
+
 # --- checks ------------------------------------------------------------------------------
 
 def _read_user(con, name: str) -> User | None:

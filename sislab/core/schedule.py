@@ -237,9 +237,11 @@ def add(ws: Workspace, notebook: str, *, days: str, time_of_day: str, time_zone:
     ref, path = notebook_ref(notebook)
     raw = {str(k): str(v) for k, v in (parameters or {}).items()}
     check_parameters(path, raw)
+    owner = owner or access.current_user()
+    _authorize(ws, owner, f"A schedule of {ref}")
     values = [ref, json.dumps(raw), ",".join(DAYS[d] for d in sorted(parse_days(days))),
               f"{parse_time(time_of_day):%H:%M}", parse_zone(time_zone), int(enabled),
-              ", ".join(parse_addresses(notify_to)), owner or access.current_user(), _iso(_now(now))]
+              ", ".join(parse_addresses(notify_to)), owner, _iso(_now(now))]
     with closing(app_state(ws)) as con, transaction(con):
         schedule_id = con.execute(
             "INSERT INTO schedule (notebook, parameters, days, time_of_day, time_zone, enabled, notify_to,"
@@ -247,6 +249,14 @@ def add(ws: Workspace, notebook: str, *, days: str, time_of_day: str, time_zone:
             [*values, values[-1]]).lastrowid
     log.info("schedule %s added for %s", schedule_id, ref)
     return get(ws, schedule_id)
+
+
+def _authorize(ws: Workspace, owner: str, what: str) -> None:
+    """The acting user may add or change a schedule that runs as `owner` (access.authorize_schedule)."""
+    try:
+        access.authorize_schedule(ws, access.current_user(), owner, what)
+    except access.NotAllowed as e:
+        raise ScheduleError(str(e)) from None
 
 
 def schedules(ws: Workspace) -> list[Schedule]:
@@ -265,8 +275,9 @@ def get(ws: Workspace, schedule_id: int) -> Schedule:
 
 def set_enabled(ws: Workspace, schedule_id: int, enabled: bool, now: datetime | None = None) -> Schedule:
     """Turn a schedule on or off. Turning it on does not run the slots it missed while off."""
+    schedule = get(ws, schedule_id)
+    _authorize(ws, schedule.owner, f"Schedule {schedule_id} ({schedule.notebook})")
     with closing(app_state(ws)) as con, transaction(con):
-        _row(con, schedule_id)
         con.execute("UPDATE schedule SET enabled = ?,"
                     " due_after = CASE WHEN ? AND NOT enabled THEN max(due_after, ?) ELSE due_after END"
                     " WHERE schedule_id = ?", [int(enabled), int(enabled), _iso(_now(now)), schedule_id])
@@ -275,8 +286,9 @@ def set_enabled(ws: Workspace, schedule_id: int, enabled: bool, now: datetime | 
 
 def remove(ws: Workspace, schedule_id: int, now: datetime | None = None) -> Schedule:
     """Stop and hide a schedule; its run history and reports stay."""
+    schedule = get(ws, schedule_id)
+    _authorize(ws, schedule.owner, f"Schedule {schedule_id} ({schedule.notebook})")
     with closing(app_state(ws)) as con, transaction(con):
-        schedule = _schedule(con, _row(con, schedule_id))
         con.execute("UPDATE schedule SET removed_at = ?, enabled = 0 WHERE schedule_id = ?",
                     [_iso(_now(now)), schedule_id])
     return schedule

@@ -508,6 +508,25 @@ def test_school_preview_shows_only_that_schools_records_and_findings():
     assert preflight.findings(sis.con, DISTRICT_RCDTS, "002").section_number.tolist() == ["BX"]
 
 
+def test_the_records_table_holds_every_record_up_to_its_size_and_the_download_all(monkeypatch):
+    import pandas as pd
+
+    from sislab.widgets import ilsca_form
+
+    shown = []
+    monkeypatch.setattr(ilsca_form, "show_table", lambda df, empty="": shown.append(len(df)))
+    monkeypatch.setattr(ilsca_form, "show_message", lambda text, kind="info": shown.append(text))
+    links = []
+    monkeypatch.setattr(ilsca_form, "download_link", lambda df, name, label: links.append((len(df), name)))
+    records = pd.DataFrame({"Student ID": [str(i) for i in range(ilsca_form.ROWS_SHOWN + 7)]})
+    ilsca_form.show_records(records.head(ilsca_form.ROWS_SHOWN))
+    assert shown == [f"{ilsca_form.ROWS_SHOWN:,} records.", ilsca_form.ROWS_SHOWN] and links == []
+    shown.clear()
+    ilsca_form.show_records(records)
+    assert shown[-1] == ilsca_form.ROWS_SHOWN and links == [(ilsca_form.ROWS_SHOWN + 7, "ilsca_records.csv")]
+    assert f"{ilsca_form.ROWS_SHOWN + 7:,} records" in shown[0]
+
+
 def test_extract_notebook_runs_headless_with_papermill_and_produces_the_file(tmp_path):
     """A scheduled run: parameters as text (file id "007" keeps its zeros), produce = true."""
     from sislab.core import runner

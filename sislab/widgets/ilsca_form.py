@@ -20,7 +20,7 @@ from sislab.ilsca import preflight
 
 from . import NO_DATA, download_html, download_link, needs_workspace, show_message, show_table, working
 
-ROWS_SHOWN = 200
+ROWS_SHOWN = 5_000  # rows a page's table holds (sorting, search, paging)
 FINDINGS_SHOWN = 500
 GRADE_OPTIONS = [("K", 0)] + [(f"{g:02d}", g) for g in range(1, 13)]
 
@@ -147,7 +147,13 @@ def extract_form(ws: Workspace | None = None, output_dir=None, user=None, **choi
 
 
 def show_records(df: pd.DataFrame) -> None:
-    show_message(f"{len(df)} records" + (f"; the first {ROWS_SHOWN} are shown." if len(df) > ROWS_SHOWN else "."))
+    """The records as a table to sort, search and page; a district's whole file is too big for a
+    page, so past ROWS_SHOWN the table holds the first ones and every record downloads."""
+    if len(df) <= ROWS_SHOWN:
+        show_message(f"{len(df):,} records.")
+    else:
+        show_message(f"{len(df):,} records; the table holds the first {ROWS_SHOWN:,}, the download all of them.")
+        download_link(df, "ilsca_records.csv", f"Download all {len(df):,} records (CSV)")
     show_table(df.head(ROWS_SHOWN), empty="No student reports with these choices.")
 
 

@@ -3,7 +3,8 @@ of the same files (the floor: reading and storing without any check).
 
 The district comes from `sislab sample --students N --seed S`, generated once into
 bench/out/data-<N>-seed<S>/ and reused. Each side runs in its own fresh process on a fresh
-workspace or database; the figures are rows, seconds, rows/s, the ratio to the baseline and
+workspace or database; the figures are rows, seconds, rows/s, the ratio to the baseline, CPU
+seconds (all threads; steadier than wall time on a shared machine) and their ratio, and
 peak memory. With --profile the import runs under cProfile and its busiest importer
 functions are saved to bench/out/import-profile-<N>.txt.
 """
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> None:
     steps = imported.result["steps"]
     steps["snapshot checkpoint + publish"] = imported.seconds - sum(steps.values())
     runs = [{"import s": round(i.seconds, 2), "baseline s": round(p.seconds, 2), "ratio": round(i.seconds / p.seconds, 2),
+             "CPU ratio": round(i.cpu_seconds / p.cpu_seconds, 2),
              "import peak RSS MiB": round(i.peak_rss_mib), "baseline peak RSS MiB": round(p.peak_rss_mib)}
             for i, p in zip(imports, plains)]
     report("import", {"students": args.students, "seed": args.seed, "csv_mib": round(mib, 1), "repeat": args.repeat,
@@ -72,13 +74,14 @@ def _median(measurements: list[Measurement]) -> Measurement:
     """The run with the median time (its own memory and steps); peak RSS is the worst of all runs."""
     ordered = sorted(measurements, key=lambda m: m.seconds)
     middle = ordered[(len(ordered) - 1) // 2]
-    return Measurement(middle.seconds, max(m.peak_rss_mib for m in measurements), middle.result)
+    return Measurement(middle.seconds, max(m.peak_rss_mib for m in measurements), middle.result, middle.cpu_seconds)
 
 
 def _row(label: str, m: Measurement, baseline: Measurement, mib: float) -> dict:
     rows = m.result["rows"]
     return {"step": label, "rows": rows, "seconds": m.seconds, "rows/s": round(rows / m.seconds),
-            "MiB/s": mib / m.seconds, "x baseline": m.seconds / baseline.seconds, "peak RSS MiB": m.peak_rss_mib}
+            "MiB/s": mib / m.seconds, "x baseline": m.seconds / baseline.seconds, "CPU s": m.cpu_seconds,
+            "x baseline CPU": m.cpu_seconds / baseline.cpu_seconds, "peak RSS MiB": m.peak_rss_mib}
 
 
 def sample_folder(students: int, seed: int) -> tuple[Path, float | None]:

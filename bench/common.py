@@ -29,6 +29,8 @@ class Measurement:
     seconds: float  # wall time of the step in the child
     peak_rss_mib: float  # the child's peak resident memory
     result: dict  # what the step returned
+    cpu_seconds: float = 0.0  # the child's user + system CPU, all threads (interpreter start included):
+    # steadier than wall time on a shared machine, where a busy neighbour stretches the wall clock
 
 
 def in_child(target: str, *args) -> Measurement:
@@ -42,7 +44,7 @@ def in_child(target: str, *args) -> Measurement:
     if proc.returncode:
         raise RuntimeError(f"{target} failed (exit {proc.returncode})")
     reply = json.loads(out.strip().splitlines()[-1])
-    return Measurement(reply["seconds"], usage.ru_maxrss / 1024, reply["result"])
+    return Measurement(reply["seconds"], usage.ru_maxrss / 1024, reply["result"], usage.ru_utime + usage.ru_stime)
 
 
 def scratch() -> tempfile.TemporaryDirectory:

@@ -8,13 +8,15 @@ more than a tenth of its students, enrollments, marks or rosters is refused too,
 user says the shrink is expected (`accept_shrink`): an export cut short looks valid.
 
 Row numbers count data rows from 1, header not counted, blank lines skipped (CERS's
-convention too; a spreadsheet's row of empty cells is a blank line). Problems with the text itself (bad bytes, a stray quote) name the physical
-line instead, since there is no row to speak of.
+convention too; a spreadsheet's row of empty cells is a blank line). Problems with the text
+itself (bad bytes, a stray quote) name the physical line instead, since there is no row to
+speak of.
 
 Each file is read once: typing and every value rule run in the same scan, which only flags
 rows (`_bad`). A row's number is its `rowid` + 1 in the staging table, which DuckDB fills in
-file order; numbering in the scan itself (a window) would hold the scan to one core. Only when a file has flagged rows is it read again, those rows alone, to say
-what is wrong with each. The work happens in an owner-only folder `tmp/import-<run>/` (the
+file order; numbering in the scan itself (a window) would hold the scan to one core. Only
+when a file has flagged rows is it read again, those rows alone, to say what is wrong with
+each. The work happens in an owner-only folder `tmp/import-<run>/` (the
 snapshot being built, transcoded copies, DuckDB's spill files), removed when the import ends,
 or by the next import or `sislab import --recover` when the process was killed.
 """
@@ -274,8 +276,8 @@ def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Findin
 
 def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
                 work: Path) -> tuple[list[Finding], bool]:
-    """Read one export into its snapshot table (typed, numbered by rowid); return what is wrong with
-    it, and whether its rows can be used to check other files' references."""
+    """Read one export into its snapshot table (typed, numbered by rowid); return what is wrong
+    with it, and whether its rows can be used to check other files' references."""
     if path is None:
         return [_no_rows(table, "is missing from the import folder")], False
     try:
@@ -560,7 +562,8 @@ def _stage_typed(con, table: Table, path: Path, header: list[str], present: dict
     cols = ", ".join(c.name for c in table.columns)
     typed = ", ".join(f"{_typed_expr(c, present.get(c.name), scan.padded)} AS {c.name}" for c in table.columns)
     # One WHEN per rule: each is tried only on rows no earlier rule flagged, and NULL is not true.
-    bad = "CASE " + " ".join(f"WHEN {cond} THEN true" for cond in _flags(table, header, present, scan)) + " ELSE false END"
+    rules = " ".join(f"WHEN {cond} THEN true" for cond in _flags(table, header, present, scan))
+    bad = f"CASE {rules} ELSE false END"
     rejects = (f"store_rejects = true, rejects_table = '_rej_{table.name}', "
                f"rejects_scan = '_rejscan_{table.name}'")
     params = [str(path), _raw_columns(header)]
@@ -608,8 +611,8 @@ def _flags(table: Table, header: list[str], present: dict[str, str], scan: _Scan
 def _blank(header: list[str]) -> str:
     """Spreadsheet exports end with rows of empty cells: they are blank lines, not records.
     A first field starting with a printable character settles it for nearly every row."""
-    return "coalesce(ascii(c0), 0) <= 32 AND " + " AND ".join(f"nullif(trim(c{i}), '') IS NULL" for i in range(len(header))) + \
-        f" AND nullif(trim({EXTRA}), '') IS NULL"
+    empty = " AND ".join(f"nullif(trim({c}), '') IS NULL" for c in [*(f"c{i}" for i in range(len(header))), EXTRA])
+    return f"coalesce(ascii(c0), 0) <= 32 AND {empty}"
 
 
 def _row_rules(table: Table, header: list[str], present: dict[str, str]) -> list[tuple[str, str, str | None]]:

@@ -144,12 +144,16 @@ def test_stray_quote(ws, tmp_path):
 
 def test_rows_are_numbered_among_data_rows_in_a_large_file(ws, tmp_path):
     """A row's number is its place among the data rows: an empty line and a spreadsheet's row
-    of empty cells are both skipped, in a file big enough for DuckDB to read with all threads."""
-    good = [f"{2000 + i},,Last{i},First{i},2008-03-04,11,1,\n" for i in range(500_000)]  # 22 MB: DuckDB
-    bad = [5, 150_000, 260_000, 420_000, 499_999]  # splits it among threads
+    of empty cells are both skipped, in a file big enough for DuckDB to read with all threads,
+    and with the code and Y/N columns whose value lists DuckDB would plan as joins that
+    reorder rows (the importer turns that rewrite off: rows are numbered by insert order)."""
+    header = STUDENT_HEADER.rstrip("\n") + ",gender,el\n"
+    good = [f"{2000 + i},,Last{i},First{i},2008-03-04,11,1,,{'MFX'[i % 3]},{'YN'[i % 2]}\n"
+            for i in range(500_000)]  # 24 MB: DuckDB splits it among threads
+    bad = [5, 150_000, 260_000, 420_000, 499_999]
     for i in bad:
-        good[i] = f"{2000 + i},,Last,,2008-03-04,11,1,\n"
-    text = STUDENT_HEADER + "".join(good[:5]) + "\n,,,,,,,\n" + "".join(good[5:])
+        good[i] = f"{2000 + i},,Last,,2008-03-04,11,1,,F,N\n"
+    text = header + "".join(good[:5]) + "\n,,,,,,,,,\n" + "".join(good[5:])
     findings = rejected(ws, tmp_path, {"student": text})
     assert [f.row for f in findings if f.column == "first_name"] == [i + 1 for i in bad]
 

@@ -247,7 +247,11 @@ def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Findin
         con.execute("SET temp_directory = ?", [str(work / "spill")])
         con.execute("SET memory_limit = ?", [MEMORY_LIMIT])
         con.execute("SET enable_progress_bar = false")
-        con.execute("SET preserve_insertion_order = true")  # the default; row numbers are rowids
+        # Row numbers are rowids, so rows must be stored in file order: insertion order kept (the
+        # default), and value lists (`code IN ('A', 'B', ...)`) evaluated in place, not rewritten
+        # into a join, which DuckDB does for longer lists and which reorders rows.
+        con.execute("SET preserve_insertion_order = true")
+        con.execute("SET disabled_optimizers = 'in_clause'")
         _create_staging_tables(con)
         if progress:
             progress.start(len(model.TABLES) + 1, "import")

@@ -180,7 +180,7 @@ def test_bad_certificate_is_401_names_the_certificate_and_publishes_nothing(tmp_
 def test_missing_permission_area_is_403_and_says_which_area_to_grant(tmp_path, tiny):
     with pytest.raises(aeries.PullFailed) as e:
         pull(tmp_path, tiny, Faults(forbidden={"transcript"}))
-    assert 'security area "Course History"' in str(e.value) and "HTTP 403" in str(e.value)
+    assert 'security area "Transcripts"' in str(e.value) and "HTTP 403" in str(e.value)
     assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
 
 

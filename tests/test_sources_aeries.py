@@ -180,7 +180,7 @@ def test_bad_certificate_is_401_names_the_certificate_and_publishes_nothing(tmp_
 def test_missing_permission_area_is_403_and_says_which_area_to_grant(tmp_path, tiny):
     with pytest.raises(aeries.PullFailed) as e:
         pull(tmp_path, tiny, Faults(forbidden={"transcript"}))
-    assert 'security area "Course History"' in str(e.value) and "HTTP 403" in str(e.value)
+    assert 'security area "Transcripts"' in str(e.value) and "HTTP 403" in str(e.value)
     assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
 
 
@@ -299,3 +299,20 @@ def test_the_staged_export_is_owner_only_and_gone_afterwards(tmp_path):
         folder, file = staging.folder, staging.folder / "student.csv"
         assert folder.stat().st_mode & 0o777 == 0o700 and file.stat().st_mode & 0o777 == 0o600
     assert not folder.exists()
+
+
+def test_test_scores_are_read_from_the_scores_container_by_type():
+    from sislab.sources.aeries_map import read_record, write_record
+
+    table = mapping().feeds["tests"].tables[0]
+    record = {"StudentID": 99400001, "TestID": "CAASPP-ELA", "TestPart": "1", "GradeLevel": 11.0,
+              "TestDate": "2025-04-15T00:00:00",  # as the Test Scores article shows a record
+              "Scores": [{"Type": "RawScore", "Score": 41.0}, {"Type": "ScaleScore", "Score": 2583.0},
+                         {"Type": "PerformanceLevel", "Score": 3.0}]}
+    row = read_record(table, record, 2025, parent={"StudentID": 99400001})
+    assert (row["scale_score"], row["level"], row["grade"], row["school_year"]) == ("2583", "3", "11", "2025")
+    no_level = read_record(table, {**record, "Scores": [{"Type": "ScaleScore", "Score": 2583.0}]}, 2025,
+                           parent={"StudentID": 99400001})
+    assert no_level["level"] == ""  # Aeries leaves out a score type it has no score for
+    assert write_record(table, {**row, "scale_score": 2583, "level": None})["Scores"] == [
+        {"Type": "ScaleScore", "Score": 2583.0}]

@@ -146,17 +146,30 @@ def to_text(value, transform: str | None) -> str:
         return str(int(text[:4]) + (1 if int(text[5:7]) >= 7 else 0))
     if transform and transform.startswith("code:"):
         return mapping().codes[transform[5:]].get(str(value), str(value))
+    if transform and transform.startswith("score:"):
+        return to_text(next((s.get("Score") for s in value if s.get("Type") == transform[6:]), None), None)
     if isinstance(value, bool):
         return "Y" if value else "N"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Aeries sends grade levels and scores as 4.0
     return str(value)
 
 
 # ---- sislab values -> the record Aeries sends (the fake server) --------------------------------
 
 def write_record(table: TableMap, row: dict) -> dict:
-    """The Aeries fields of one sislab row (typed values from a snapshot); parent fields left out."""
-    return {c.field: to_json(row[c.column], c.transform) for c in table.columns
-            if c.field is not None and not c.from_parent}
+    """The Aeries fields of one sislab row (typed values from a snapshot); parent fields left out.
+    Columns read from one container by type (score:<Type>) fill that container together."""
+    record = {}
+    for c in table.columns:
+        if c.field is None or c.from_parent:
+            continue
+        value = to_json(row[c.column], c.transform)
+        if c.transform and c.transform.startswith("score:"):
+            record.setdefault(c.field, []).extend(value)
+        else:
+            record[c.field] = value
+    return record
 
 
 def to_json(value, transform: str | None):
@@ -164,6 +177,8 @@ def to_json(value, transform: str | None):
         return "" if value else "I"
     if transform == "bool":
         return bool(value)
+    if transform and transform.startswith("score:"):  # Aeries leaves out the types it has no score for
+        return [] if value is None else [{"Type": transform[6:], "Score": float(value)}]
     if value is None:
         return 0 if transform == "school" else None
     if transform == "school":

@@ -321,6 +321,21 @@ def test_sourcedid_changed(tmp_path):
     assert list(rows["sourcedId"]) == ["u-s1-new"]
 
 
+def test_sourcedid_changed_by_username(tmp_path):
+    """A person without an identifier is matched by role and username (and only by that)."""
+    f = feed()
+    f["users"][2]["identifier"] = ""
+    previous = make_zip(tmp_path / "previous.zip", f)
+    f = feed()
+    f["users"][2].update(sourcedId="u-s1-new", identifier="")
+    f["users"][3]["username"] = "s2-renamed"  # identifier kept: not a change of person
+    for e in f["enrollments"]:
+        if e["userSourcedId"] == "u-s1":
+            e["userSourcedId"] = "u-s1-new"
+    rows = only(make_zip(tmp_path / "today.zip", f), "SOURCEDID_CHANGED", previous=previous)
+    assert list(zip(rows["sourcedId"], rows["message"].str.extract(r"was (\S+)\)")[0])) == [("u-s1-new", "u-s1")]
+
+
 # ---- rules added for issue 18, each with its exact finding (and no follow-on noise) ----------
 
 def exact(path, **kw) -> list[tuple]:

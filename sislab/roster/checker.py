@@ -441,11 +441,12 @@ def _scan_select(name: str, checks: list[tuple[str, str, str]]) -> str:
 
 def _ref_select(name: str, c) -> str:
     """Rows whose reference (or one of a comma-separated list) names no row of the target file."""
-    refs = f'string_split("{c.name}", \',\')' if c.kind == "refs" else f'["{c.name}"]'
-    trim = "trim(ref)" if c.kind == "refs" else "ref"
-    return (f"SELECT 'REF_UNRESOLVED', line, sourcedId, '{c.name}', \"{c.name}\" FROM t_{name} WHERE line IN ("
-            f"SELECT line FROM (SELECT line, unnest({refs}) AS ref FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') "
-            f"WHERE {trim} NOT IN (SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL))")
+    known = f"(SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL)"
+    found = f"SELECT 'REF_UNRESOLVED', line, sourcedId, '{c.name}', \"{c.name}\" FROM t_{name} WHERE "
+    if c.kind == "ref":
+        return found + f"coalesce(\"{c.name}\", '') <> '' AND \"{c.name}\" NOT IN {known}"
+    return (found + f"line IN (SELECT line FROM (SELECT line, unnest(string_split(\"{c.name}\", ',')) AS ref "
+            f"FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') WHERE trim(ref) NOT IN {known})")
 
 
 def _cell_rules(c, b: Binding):

@@ -134,6 +134,18 @@ def test_required_empty(zpath):
     assert (list(rows["line"]), list(rows["column"]), list(rows["sourcedId"])) == ([4], ["familyName"], ["u-s1"])
 
 
+def test_required_blank_is_empty_once_trimmed(zpath):
+    """Spaces only (also no-break and ideographic spaces) are empty; a value with a leading
+    space but something after it is not."""
+    f = feed()
+    f["users"][0]["familyName"] = "\u00a0 \u00a0"
+    f["users"][2]["familyName"] = "   "
+    f["users"][3]["givenName"] = " José"
+    f["users"][3]["familyName"] = "\u3000"
+    rows = only(make_zip(zpath, f), "REQUIRED_EMPTY")
+    assert list(zip(rows["line"], rows["column"])) == [(2, "familyName"), (4, "familyName"), (5, "familyName")]
+
+
 def test_enum_invalid(zpath):
     f = feed()
     f["classes"][0]["classType"] = "Homeroom"  # enumerations are case-sensitive

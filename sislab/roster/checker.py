@@ -451,8 +451,8 @@ def _ref_select(name: str, c) -> str:
 
 def _cell_rules(c, b: Binding):
     """(rule, SQL condition on `v` = the cell, parameters) for one column's value rules."""
-    if c.required:
-        yield "REQUIRED_EMPTY", "coalesce(trim(v), '') = ''", []
+    if c.required:  # blank: empty once trimmed; only a value whose first character trims away is trimmed whole
+        yield "REQUIRED_EMPTY", "(v IS NULL OR v = '' OR (trim(left(v, 1)) = '' AND trim(v) = ''))", []
     present = "coalesce(v, '') <> '' AND "
     if c.kind == "enum":
         yield "ENUM_INVALID", present + "NOT list_contains(?, v)", [list(b.enumerations[c.target])]

@@ -134,6 +134,18 @@ def test_required_empty(zpath):
     assert (list(rows["line"]), list(rows["column"]), list(rows["sourcedId"])) == ([4], ["familyName"], ["u-s1"])
 
 
+def test_required_blank_is_empty_once_trimmed(zpath):
+    """Spaces only (also no-break and ideographic spaces) are empty; a value with a leading
+    space but something after it is not."""
+    f = feed()
+    f["users"][0]["familyName"] = "\u00a0 \u00a0"
+    f["users"][2]["familyName"] = "   "
+    f["users"][3]["givenName"] = " José"
+    f["users"][3]["familyName"] = "\u3000"
+    rows = only(make_zip(zpath, f), "REQUIRED_EMPTY")
+    assert list(zip(rows["line"], rows["column"])) == [(2, "familyName"), (4, "familyName"), (5, "familyName")]
+
+
 def test_enum_invalid(zpath):
     f = feed()
     f["classes"][0]["classType"] = "Homeroom"  # enumerations are case-sensitive
@@ -319,6 +331,21 @@ def test_sourcedid_changed(tmp_path):
             e["userSourcedId"] = "u-s1-new"
     rows = only(make_zip(tmp_path / "today.zip", f), "SOURCEDID_CHANGED", previous=previous)
     assert list(rows["sourcedId"]) == ["u-s1-new"]
+
+
+def test_sourcedid_changed_by_username(tmp_path):
+    """A person without an identifier is matched by role and username (and only by that)."""
+    f = feed()
+    f["users"][2]["identifier"] = ""
+    previous = make_zip(tmp_path / "previous.zip", f)
+    f = feed()
+    f["users"][2].update(sourcedId="u-s1-new", identifier="")
+    f["users"][3]["username"] = "s2-renamed"  # identifier kept: not a change of person
+    for e in f["enrollments"]:
+        if e["userSourcedId"] == "u-s1":
+            e["userSourcedId"] = "u-s1-new"
+    rows = only(make_zip(tmp_path / "today.zip", f), "SOURCEDID_CHANGED", previous=previous)
+    assert list(zip(rows["sourcedId"], rows["message"].str.extract(r"was (\S+)\)")[0])) == [("u-s1-new", "u-s1")]
 
 
 # ---- rules added for issue 18, each with its exact finding (and no follow-on noise) ----------

@@ -49,6 +49,29 @@ def test_our_homeroom_feed_passes_our_checker_with_the_homeroom_profile(feeds):
     assert report.passed, report.summary().to_string()
 
 
+def test_a_file_of_many_pieces_zips_to_one_valid_member(tmp_path):
+    """The zip deflates a file in independent 1 MiB pieces: joined, they must read back as the
+    file itself, with the right CRC, in Python's reader and in Info-ZIP's `unzip`."""
+    import random
+    import shutil
+    import subprocess
+
+    from sislab.roster.writer import ZIP_PIECE, _zip
+
+    rng = random.Random(18)
+    text = "".join(f"{rng.getrandbits(128):032x},e{i},student,{i % 7}\n" for i in range(90_000)).encode()
+    assert len(text) > 3 * ZIP_PIECE
+    (tmp_path / "big.csv").write_bytes(text)
+    (tmp_path / "empty.csv").write_bytes(b"")
+    _zip(tmp_path, ("big", "empty"), tmp_path / "out.zip")
+    with zipfile.ZipFile(tmp_path / "out.zip") as z:
+        assert z.testzip() is None
+        assert z.read("big.csv") == text and z.read("empty.csv") == b""
+        assert z.getinfo("big.csv").compress_type == zipfile.ZIP_DEFLATED
+    if shutil.which("unzip"):
+        assert subprocess.run(["unzip", "-tq", str(tmp_path / "out.zip")], capture_output=True).returncode == 0
+
+
 def test_homeroom_profile_has_only_homeroom_classes(feeds):
     assert {c["classType"] for c in read(feeds["homeroom"], "classes")} == {"homeroom"}
     assert {c["classType"] for c in read(feeds["full"], "classes")} == {"homeroom", "scheduled"}

@@ -57,6 +57,26 @@ def test_formula_cells_and_condition_flag_values_for_fixed_layout_pre_flights():
     assert sorted(r[0] for r in flagged.fetchall()) == ["-z", "=x"]
 
 
+def test_formula_condition_is_exact_for_every_start_blank_and_null():
+    con = duckdb.connect()
+    cells = [*(c + "x" for c in safe_csv.FORMULA_START), *safe_csv.FORMULA_START, "", None, "x=", "'=x", " =x"]
+    got = con.execute(f"SELECT list({safe_csv.formula_condition('v')} ORDER BY i) FROM "
+                      f"(SELECT unnest(?) AS v, generate_subscripts(?, 1) AS i)", [cells, cells]).fetchone()[0]
+    assert got == [safe_csv.starts_like_formula(c) if c is not None else None for c in cells]
+
+
+def test_copy_keeps_the_order_of_the_query(tmp_path):
+    """Many rows with text columns through `safe_select` come out in the query's ORDER BY
+    (an IN list, planned as a join, shuffled them past 2,048 rows)."""
+    con = duckdb.connect(config={"threads": 4})
+    query = ("SELECT md5(i::VARCHAR) AS id, 'n' || i AS name, CASE WHEN i % 97 = 0 THEN '=x' ELSE 'y' END AS note "
+             "FROM range(500000) r(i) ORDER BY id")
+    path, rows = safe_csv.copy_csv(con, query, tmp_path / "ordered.csv")
+    ids = [line.split(",")[0] for line in path.read_text().splitlines()[1:]]
+    assert rows == 500000 and ids == sorted(ids)
+    assert "'=x" in path.read_text()
+
+
 @pytest.mark.skipif(not (SAMPLE / "student.csv").exists(), reason="data/sample not generated")
 def test_a_formula_in_a_students_name_reaches_the_roster_feed_neutralised(tmp_path):
     from sislab.roster.writer import build_feed

@@ -441,17 +441,18 @@ def _scan_select(name: str, checks: list[tuple[str, str, str]]) -> str:
 
 def _ref_select(name: str, c) -> str:
     """Rows whose reference (or one of a comma-separated list) names no row of the target file."""
-    refs = f'string_split("{c.name}", \',\')' if c.kind == "refs" else f'["{c.name}"]'
-    trim = "trim(ref)" if c.kind == "refs" else "ref"
-    return (f"SELECT 'REF_UNRESOLVED', line, sourcedId, '{c.name}', \"{c.name}\" FROM t_{name} WHERE line IN ("
-            f"SELECT line FROM (SELECT line, unnest({refs}) AS ref FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') "
-            f"WHERE {trim} NOT IN (SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL))")
+    known = f"(SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL)"
+    found = f"SELECT 'REF_UNRESOLVED', line, sourcedId, '{c.name}', \"{c.name}\" FROM t_{name} WHERE "
+    if c.kind == "ref":
+        return found + f"coalesce(\"{c.name}\", '') <> '' AND \"{c.name}\" NOT IN {known}"
+    return (found + f"line IN (SELECT line FROM (SELECT line, unnest(string_split(\"{c.name}\", ',')) AS ref "
+            f"FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') WHERE trim(ref) NOT IN {known})")
 
 
 def _cell_rules(c, b: Binding):
     """(rule, SQL condition on `v` = the cell, parameters) for one column's value rules."""
-    if c.required:
-        yield "REQUIRED_EMPTY", "coalesce(trim(v), '') = ''", []
+    if c.required:  # blank: empty once trimmed; only a value whose first character trims away is trimmed whole
+        yield "REQUIRED_EMPTY", "(v IS NULL OR v = '' OR (trim(left(v, 1)) = '' AND trim(v) = ''))", []
     present = "coalesce(v, '') <> '' AND "
     if c.kind == "enum":
         yield "ENUM_INVALID", present + "NOT list_contains(?, v)", [list(b.enumerations[c.target])]

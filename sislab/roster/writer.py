@@ -9,9 +9,12 @@ in every run, with nothing to store.
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import zipfile
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +29,8 @@ from .spec import PACKAGE, Receiver, binding, feed_settings, receiver
 
 FEED_FILES = ("orgs", "academicSessions", "courses", "classes", "users", "enrollments")
 ZIP_LEVEL = 1  # fastest deflate: zipping dominated the build at level 6, for a zip about a quarter smaller
+ZIP_READ = 16 << 20  # bytes of a file handed to the compressor at a time
+ZIP_PIECE = 1 << 20  # bytes deflated on their own, each by one core
 SCRATCH = ("rf_school", "rf_class", "rf_member", "rf_teaching", "rf_student", "rf_teacher")
 
 
@@ -107,9 +112,38 @@ def _fixed(column: str, cell) -> str:
 
 
 def _zip(folder: Path, names: tuple[str, ...], target: Path) -> None:
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as z:
+    """Zip the files, each deflated in 1 MiB pieces on every core (zlib leaves the GIL)."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as z, \
+            ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         for name in names:
-            z.write(folder / f"{name}.csv", arcname=f"{name}.csv")
+            source = folder / f"{name}.csv"
+            info = zipfile.ZipInfo.from_file(source, arcname=f"{name}.csv")
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(source, "rb") as data, z.open(info, "w") as member:
+                member._compressor = _PiecewiseDeflate(pool)  # zipfile still counts the bytes and the CRC
+                while block := data.read(ZIP_READ):
+                    member.write(block)
+
+
+class _PiecewiseDeflate:
+    """Raw deflate made of pieces compressed independently, as pigz does: each piece ends on a
+    byte boundary with a sync flush (no final block), so the pieces joined are one valid
+    stream, which `flush` ends. Pieces of 1 MiB lose almost nothing to the lost window."""
+
+    def __init__(self, pool: ThreadPoolExecutor):
+        self.pool = pool
+
+    def compress(self, data) -> bytes:
+        view = memoryview(data)
+        return b"".join(self.pool.map(_deflate_piece, (view[i:i + ZIP_PIECE] for i in range(0, len(view), ZIP_PIECE))))
+
+    def flush(self) -> bytes:
+        return zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS).flush()
+
+
+def _deflate_piece(piece) -> bytes:
+    deflate = zlib.compressobj(ZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return deflate.compress(piece) + deflate.flush(zlib.Z_SYNC_FLUSH)
 
 
 def statements(script: str) -> list[str]:

@@ -18,10 +18,13 @@ SELECT 'SHARE_GONE' AS rule, file, NULL AS line, NULL AS sourcedId, NULL AS "col
        round(100.0 * lost / before, 1) || ' % of the previous rows are gone (allowed ' || round(100 * $max_gone_share, 1) || ' %)' AS message
 FROM gone WHERE before > 0 AND lost > $max_gone_share * before;
 
--- The same person (role and identifier, else role and username) under a new sourcedId.
+-- The same person (role and identifier, else role and username) under a new sourcedId. Two
+-- equality joins, not one join on a CASE: that one compared every pair of users of a role.
 -- needs: users
 SELECT 'SOURCEDID_CHANGED', 'users', u.line, u.sourcedId, 'sourcedId', u.sourcedId, 'was ' || p.sourcedId
-FROM t_users u
-JOIN p_users p ON p.role = u.role
-  AND CASE WHEN coalesce(u.identifier, '') <> '' THEN p.identifier = u.identifier ELSE p.username = u.username END
-WHERE p.sourcedId <> u.sourcedId;
+FROM t_users u JOIN p_users p ON p.role = u.role AND p.identifier = u.identifier
+WHERE coalesce(u.identifier, '') <> '' AND p.sourcedId <> u.sourcedId
+UNION ALL
+SELECT 'SOURCEDID_CHANGED', 'users', u.line, u.sourcedId, 'sourcedId', u.sourcedId, 'was ' || p.sourcedId
+FROM t_users u JOIN p_users p ON p.role = u.role AND p.username = u.username
+WHERE coalesce(u.identifier, '') = '' AND p.sourcedId <> u.sourcedId;

@@ -137,21 +137,25 @@ WHERE u.role = 'student' AND NOT EXISTS (
 -- Two homerooms at once; two classes in the same period at once. `slot` pairs the candidates:
 -- homerooms with homerooms, scheduled classes with those in the same (non-empty) periods.
 -- needs: enrollments, classes, academicSessions
-WITH member AS (
-    SELECT e.line, e.sourcedId, e.userSourcedId AS user_id, c.sourcedId AS class_id, c.classType, c.periods,
-           CASE WHEN c.classType = 'homeroom' THEN 'homeroom' ELSE 'period ' || c.periods END AS slot,
-           coalesce(try_cast(e.beginDate AS DATE), DATE '0001-01-01') AS b,
-           coalesce(try_cast(e.endDate AS DATE), DATE '9999-12-31') AS f,
-           t.s, t.e
-    FROM t_enrollments e
-    JOIN t_classes c ON c.sourcedId = e.classSourcedId
+WITH class_slot AS (
+    SELECT c.sourcedId AS class_id, c.classType,
+           CASE WHEN c.classType = 'homeroom' THEN 'homeroom' ELSE 'period ' || c.periods END AS slot, t.s, t.e
+    FROM t_classes c
     LEFT JOIN (
         SELECT c2.sourcedId AS class_id, min(try_cast(s.startDate AS DATE)) AS s, max(try_cast(s.endDate AS DATE)) AS e
         FROM t_classes c2, unnest(string_split(coalesce(c2.termSourcedIds, ''), ',')) AS u(term)
         JOIN t_academicSessions s ON s.sourcedId = trim(u.term) GROUP BY ALL
     ) t ON t.class_id = c.sourcedId
+    WHERE c.classType = 'homeroom' OR (c.classType = 'scheduled' AND coalesce(c.periods, '') <> '')
+),
+member AS (
+    SELECT e.line, e.sourcedId, e.userSourcedId AS user_id, k.class_id, k.classType, k.slot,
+           coalesce(try_cast(e.beginDate AS DATE), DATE '0001-01-01') AS b,
+           coalesce(try_cast(e.endDate AS DATE), DATE '9999-12-31') AS f,
+           k.s, k.e
+    FROM t_enrollments e
+    JOIN class_slot k ON k.class_id = e.classSourcedId
     WHERE e.role = 'student'
-      AND (c.classType = 'homeroom' OR (c.classType = 'scheduled' AND coalesce(c.periods, '') <> ''))
 )
 SELECT CASE WHEN a.classType = 'homeroom' THEN 'HOMEROOM_OVERLAP' ELSE 'SCHEDULE_CONFLICT' END,
        'enrollments', b.line, b.sourcedId, 'classSourcedId', b.class_id,
@@ -160,20 +164,24 @@ FROM member a JOIN member b ON a.user_id = b.user_id AND a.slot = b.slot AND a.l
 WHERE a.b <= b.f AND b.b <= a.f
   AND coalesce(a.s <= b.e AND b.s <= a.e, true);
 
--- A student's grade not among the class's grades (all grades within the enumeration).
+-- A student's grade not among the class's grades (all grades within the enumeration). Each
+-- distinct grades text is split and tested once, and each pair of them compared once, not
+-- once per enrollment.
 -- needs: enrollments, users, classes
-WITH user_grade AS (
-    SELECT sourcedId, grades, list_transform(string_split(grades, ','), lambda x: trim(x)) AS g
-    FROM t_users WHERE coalesce(grades, '') <> ''
+WITH grade_list AS (
+    SELECT grades, g FROM (
+        SELECT grades, list_transform(string_split(grades, ','), lambda x: trim(x)) AS g
+        FROM (SELECT grades FROM t_users UNION SELECT grades FROM t_classes) WHERE coalesce(grades, '') <> '')
+    WHERE list_has_all($grades, g)
 ),
-class_grade AS (
-    SELECT sourcedId, grades, list_transform(string_split(grades, ','), lambda x: trim(x)) AS g
-    FROM t_classes WHERE coalesce(grades, '') <> ''
+disjoint AS (
+    SELECT u.grades AS user_grades, c.grades AS class_grades
+    FROM grade_list u, grade_list c WHERE NOT list_has_any(u.g, c.g)
 )
 SELECT 'GRADE_NOT_IN_CLASS', 'enrollments', e.line, e.sourcedId, 'userSourcedId', u.grades,
        'class grades ' || c.grades
 FROM t_enrollments e
-JOIN user_grade u ON u.sourcedId = e.userSourcedId
-JOIN class_grade c ON c.sourcedId = e.classSourcedId
-WHERE e.role = 'student' AND list_has_all($grades, u.g) AND list_has_all($grades, c.g)
-  AND NOT list_has_any(u.g, c.g);
+JOIN t_users u ON u.sourcedId = e.userSourcedId
+JOIN t_classes c ON c.sourcedId = e.classSourcedId
+JOIN disjoint d ON d.user_grades = u.grades AND d.class_grades = c.grades
+WHERE e.role = 'student';

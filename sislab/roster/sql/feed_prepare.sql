@@ -3,7 +3,9 @@
 -- $homeroom_only, $schools (NULL = every active school), $grade_from/$grade_to.
 -- A stable sourcedId: a UUID-shaped md5 of district id, kind and local id (same input, same id).
 SET VARIABLE rf_district = (SELECT district_id FROM district);
-CREATE OR REPLACE TEMP MACRO rf_id(kind, local_id) AS md5(getvariable('rf_district') || '|' || kind || '|' || local_id)::UUID::VARCHAR;
+-- rf_uuid keeps it a UUID (16 bytes, sorting in the order of its text) for the large files.
+CREATE OR REPLACE TEMP MACRO rf_uuid(kind, local_id) AS md5(getvariable('rf_district') || '|' || kind || '|' || local_id)::UUID;
+CREATE OR REPLACE TEMP MACRO rf_id(kind, local_id) AS rf_uuid(kind, local_id)::VARCHAR;
 CREATE OR REPLACE TEMP MACRO rf_org(school_id) AS rf_id('org', getvariable('rf_district') || '/' || school_id);
 SET VARIABLE rf_grade_from = $grade_from;
 SET VARIABLE rf_grade_to = $grade_to;

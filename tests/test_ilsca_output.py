@@ -541,3 +541,38 @@ def test_preflight_flags_values_a_spreadsheet_reads_as_formulas():
     found = checks(sis)["formula_start"]
     assert [(f["field"], f["value"]) for f in found] == [("Local Course Title", "=HYPERLINK(1)"),
                                                          ("Last Name", "-Smith")]
+
+
+# --- the produced bytes, fixed ----------------------------------------------------------------
+
+# SHA-256 of what the newest year of the sample district (data/sample) produces, per format and
+# options: any change in the bytes of a file (order, quoting, a field, the pre-flight list)
+# fails here. A deliberate change of output, or a regenerated sample, updates these hashes.
+SAMPLE_FILES = {
+    ("state", False): ("SCA8_340490250260000_06222005_001.txt",
+                       "06af81f3f1481992d5025a145f932079ed341b8394d6bea3fd983c03122ad7cf",
+                       "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
+    ("tab", False): ("SCA8_340490250260000_06222005_001.tsv",
+                     "7e6f42fadd1d7bef5e54f0b143c9e8b04c546c18b9e5bd805c453ef4f3e31cb9",
+                     "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
+    ("html", False): ("SCA8_340490250260000_06222005_001.html",
+                      "739c4a6598da06c0d2ff3e4069778508358df2ff659888ef4b99c79a13ab7893",
+                      "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
+    ("state", True): ("SCA8_340490250260000_06222005_001.txt",
+                      "dc6664ab806f2ec0c047c660e2039989dae23dfeb1564c141193669b84f6511c",
+                      "0016b21143dedd8f6651e4182130f40417996d9f8d0a0eb3f6751a35c6a37a37"),
+}
+
+
+@pytest.mark.parametrize(("fmt", "options"), list(SAMPLE_FILES))
+def test_sample_district_files_are_byte_for_byte_the_expected_ones(sample_ws, tmp_path, fmt, options):
+    """Every format, and the state file with every option on (strip apostrophes, protected
+    identities, students without state ids): the file and its pre-flight CSV, byte for byte."""
+    import hashlib
+
+    extra = dict(strip_apostrophes=True, protected_identities=True, include_no_state_id=True) if options else {}
+    result = ilsca.extract_newest_year(sample_ws, user="demo", run_date=TODAY, out_dir=tmp_path, format=fmt, **extra)
+    name, file_hash, preflight_hash = SAMPLE_FILES[(fmt, options)]
+    got = (result.path.name, hashlib.sha256(result.path.read_bytes()).hexdigest(),
+           hashlib.sha256(result.preflight_path.read_bytes()).hexdigest())
+    assert got == (name, file_hash, preflight_hash)

@@ -169,6 +169,33 @@ def test_comma_and_quote_in_a_field_are_quoted_rfc4180(tmp_path):
     assert (len(record), record[2], record[11]) == (29, "O'Neil, Jr", 'Art, "Studio"')
 
 
+TRICKY = ("", " ", "a,b", 'say "hi"', "#1", "line\nbreak", "cr\rhere", "=1+2", "tab\there", "Zoë", "plain")
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_state_lines_are_byte_for_byte_duckdbs_csv_of_the_records(tmp_path, value):
+    """The state file is put together from fields quoted where they live (formats.state_lines);
+    with `value` in every free-text field, id, code and override it holds exactly what DuckDB's
+    CSV writer makes of the records: same quoting (empty, delimiter, quote, '#', CR, LF), order."""
+    sis = Sis()
+    sis.course("C1" + value, title=value, state_course_code=value)
+    sis.course("C2", title="Second" + value)
+    sis.section("A" + value, course_id="C1" + value)
+    sis.section("B", course_id="C2", calendar_id="C2")
+    sis.con.execute("UPDATE term SET state_term_code = ? WHERE term_code = 'S2'", [value])
+    for student in ("S1" + value, "S2"):
+        sis.student(student, state_id=value, last_name=value, first_name="F" + value, enroll=False)
+        sis.enroll(student, "C1", home_rcdts=value or None)
+        sis.enroll(student, "C2", enrollment_type="partial", serving_rcdts=value or None)
+        sis.take(student, "A" + value, posted=("S1", "S2"))
+        sis.take(student, "B")
+    sis.rows(calendars=("C1", "C2"), include_no_state_id=True)
+    made = b"".join(formats.state_lines(sis.con, ","))
+    reference = tmp_path / "reference.csv"
+    sis.con.execute(f"COPY ({report.record_query()}) TO '{reference}' (FORMAT csv, HEADER false, QUOTE '\"', ESCAPE '\"')")
+    assert made.count(b"\n") >= 4 and made == reference.read_bytes()
+
+
 def test_tab_format_has_titles_and_tab_delimiters(tmp_path):
     sis = Sis()
     sis.simple()

@@ -16,6 +16,9 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -111,7 +114,8 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
     reader = con.sql(f"SELECT {keys}, {', '.join(mine)} FROM {ROWS} ORDER BY {LINE_ORDER}",
                      params={"delimiter": delimiter}).to_arrow_reader(BATCH_ROWS)
     separator, line_end = pa.scalar(delimiter), pa.scalar("\n")
-    for batch in reader:
+
+    def assemble(batch: pa.RecordBatch) -> memoryview:
         parts = []
         for i, (view, _) in enumerate(runs):
             piece = f"piece_{i}"
@@ -122,7 +126,18 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
                 parts.append(pc.take(table.column(piece), batch.column(key)))
             parts.append(separator)
         parts[-1] = line_end
-        yield _text_bytes(pc.binary_join_element_wise(*parts, ""))
+        return _text_bytes(pc.binary_join_element_wise(*parts, ""))
+
+    # Arrow's kernels let go of the GIL: batches are put together on every core, written in order.
+    workers = os.cpu_count() or 1
+    with ThreadPoolExecutor(workers) as pool:
+        pending: deque = deque()
+        for batch in reader:
+            pending.append(pool.submit(assemble, batch))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:

@@ -57,8 +57,10 @@ def write_frame(path: str | Path, df: pd.DataFrame, **to_csv) -> Path:
 
 def formula_condition(column_sql: str) -> str:
     """SQL that is true when the text `column_sql` would read as a formula (for pre-flights)."""
-    starts = ", ".join(sql_literal(c) for c in FORMULA_START)
-    return f"(left(CAST({column_sql} AS VARCHAR), 1) IN ({starts}))"
+    # A search in one string, not IN (...) or list_contains: DuckDB plans those as a join, and a
+    # join does not keep row order (a large formula-safe COPY came out in another order each run).
+    first = f"left(CAST({column_sql} AS VARCHAR), 1)"
+    return f"({first} <> '' AND contains({sql_literal(''.join(FORMULA_START))}, {first}))"
 
 
 def safe_select(con: duckdb.DuckDBPyConnection, query: str, params=None) -> str:

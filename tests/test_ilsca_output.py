@@ -440,6 +440,21 @@ def test_preflight_duplicate_student_course_section_term():
     assert checks(sis)["duplicate"][0]["value"] == "01001A000 x2"
 
 
+@pytest.mark.parametrize(("s1", "s2", "term"), [("01", "01", "01"), (None, "", "")])
+def test_preflight_duplicate_when_two_terms_print_the_same_term(s1, s2, term):
+    """One enrollment, one section meeting in S1 and S2, whose state term codes are the same
+    (or both blank): its two records are one Student + Course + Section + Term twice."""
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1")
+    for code, state_code in (("S1", s1), ("S2", s2)):
+        sis.con.execute("UPDATE term SET state_term_code = ? WHERE term_code = ?", [state_code, code])
+    sis.student("S1")
+    sis.take("S1", "SEC1", posted=("S1", "S2"))
+    found = checks(sis, calendars=("C1",), end="060527")["duplicate"]
+    assert [(f["term"] if isinstance(f["term"], str) else "", f["value"]) for f in found] == [(term, "01001A000 x2")]
+
+
 def test_preflight_course_code_shape_and_course_list():
     sis = Sis()
     sis.course("BAD", state_course_code="2130")

@@ -169,6 +169,33 @@ def test_comma_and_quote_in_a_field_are_quoted_rfc4180(tmp_path):
     assert (len(record), record[2], record[11]) == (29, "O'Neil, Jr", 'Art, "Studio"')
 
 
+TRICKY = ("", " ", "a,b", 'say "hi"', "#1", "line\nbreak", "cr\rhere", "=1+2", "tab\there", "Zoë", "plain")
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_state_lines_are_byte_for_byte_duckdbs_csv_of_the_records(tmp_path, value):
+    """The state file is put together from fields quoted where they live (formats.state_lines);
+    with `value` in every free-text field, id, code and override it holds exactly what DuckDB's
+    CSV writer makes of the records: same quoting (empty, delimiter, quote, '#', CR, LF), order."""
+    sis = Sis()
+    sis.course("C1" + value, title=value, state_course_code=value)
+    sis.course("C2", title="Second" + value)
+    sis.section("A" + value, course_id="C1" + value)
+    sis.section("B", course_id="C2", calendar_id="C2")
+    sis.con.execute("UPDATE term SET state_term_code = ? WHERE term_code = 'S2'", [value])
+    for student in ("S1" + value, "S2"):
+        sis.student(student, state_id=value, last_name=value, first_name="F" + value, enroll=False)
+        sis.enroll(student, "C1", home_rcdts=value or None)
+        sis.enroll(student, "C2", enrollment_type="partial", serving_rcdts=value or None)
+        sis.take(student, "A" + value, posted=("S1", "S2"))
+        sis.take(student, "B")
+    sis.rows(calendars=("C1", "C2"), include_no_state_id=True)
+    made = b"".join(formats.state_lines(sis.con, ","))
+    reference = tmp_path / "reference.csv"
+    sis.con.execute(f"COPY ({report.record_query()}) TO '{reference}' (FORMAT csv, HEADER false, QUOTE '\"', ESCAPE '\"')")
+    assert made.count(b"\n") >= 4 and made == reference.read_bytes()
+
+
 def test_tab_format_has_titles_and_tab_delimiters(tmp_path):
     sis = Sis()
     sis.simple()
@@ -413,6 +440,21 @@ def test_preflight_duplicate_student_course_section_term():
     assert checks(sis)["duplicate"][0]["value"] == "01001A000 x2"
 
 
+@pytest.mark.parametrize(("s1", "s2", "term"), [("01", "01", "01"), (None, "", "")])
+def test_preflight_duplicate_when_two_terms_print_the_same_term(s1, s2, term):
+    """One enrollment, one section meeting in S1 and S2, whose state term codes are the same
+    (or both blank): its two records are one Student + Course + Section + Term twice."""
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1")
+    for code, state_code in (("S1", s1), ("S2", s2)):
+        sis.con.execute("UPDATE term SET state_term_code = ? WHERE term_code = ?", [state_code, code])
+    sis.student("S1")
+    sis.take("S1", "SEC1", posted=("S1", "S2"))
+    found = checks(sis, calendars=("C1",), end="060527")["duplicate"]
+    assert [(f["term"] if isinstance(f["term"], str) else "", f["value"]) for f in found] == [(term, "01001A000 x2")]
+
+
 def test_preflight_course_code_shape_and_course_list():
     sis = Sis()
     sis.course("BAD", state_course_code="2130")
@@ -560,3 +602,38 @@ def test_preflight_flags_values_a_spreadsheet_reads_as_formulas():
     found = checks(sis)["formula_start"]
     assert [(f["field"], f["value"]) for f in found] == [("Local Course Title", "=HYPERLINK(1)"),
                                                          ("Last Name", "-Smith")]
+
+
+# --- the produced bytes, fixed ----------------------------------------------------------------
+
+# SHA-256 of what the newest year of the sample district (data/sample) produces, per format and
+# options: any change in the bytes of a file (order, quoting, a field, the pre-flight list)
+# fails here. A deliberate change of output, or a regenerated sample, updates these hashes.
+SAMPLE_FILES = {
+    ("state", False): ("SCA8_340490250260000_06222005_001.txt",
+                       "06af81f3f1481992d5025a145f932079ed341b8394d6bea3fd983c03122ad7cf",
+                       "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
+    ("tab", False): ("SCA8_340490250260000_06222005_001.tsv",
+                     "7e6f42fadd1d7bef5e54f0b143c9e8b04c546c18b9e5bd805c453ef4f3e31cb9",
+                     "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
+    ("html", False): ("SCA8_340490250260000_06222005_001.html",
+                      "739c4a6598da06c0d2ff3e4069778508358df2ff659888ef4b99c79a13ab7893",
+                      "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
+    ("state", True): ("SCA8_340490250260000_06222005_001.txt",
+                      "dc6664ab806f2ec0c047c660e2039989dae23dfeb1564c141193669b84f6511c",
+                      "0016b21143dedd8f6651e4182130f40417996d9f8d0a0eb3f6751a35c6a37a37"),
+}
+
+
+@pytest.mark.parametrize(("fmt", "options"), list(SAMPLE_FILES))
+def test_sample_district_files_are_byte_for_byte_the_expected_ones(sample_ws, tmp_path, fmt, options):
+    """Every format, and the state file with every option on (strip apostrophes, protected
+    identities, students without state ids): the file and its pre-flight CSV, byte for byte."""
+    import hashlib
+
+    extra = dict(strip_apostrophes=True, protected_identities=True, include_no_state_id=True) if options else {}
+    result = ilsca.extract_newest_year(sample_ws, user="demo", run_date=TODAY, out_dir=tmp_path, format=fmt, **extra)
+    name, file_hash, preflight_hash = SAMPLE_FILES[(fmt, options)]
+    got = (result.path.name, hashlib.sha256(result.path.read_bytes()).hexdigest(),
+           hashlib.sha256(result.preflight_path.read_bytes()).hexdigest())
+    assert got == (name, file_hash, preflight_hash)

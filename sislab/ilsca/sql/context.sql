@@ -5,7 +5,8 @@
 -- unless it has its own Home RCDTS override. A section in a calendar without an enrollment of
 -- the student uses the home enrollment alone (rows.sql). Per student and calendar, so the
 -- per-section rows only look the answer up; `context_rank` orders a student's contexts in a
--- calendar as the file lists their records (home school, overrides, flags: false first).
+-- calendar as the file lists their records (home school, overrides, flags: false first);
+-- `contexts`, how many the student has in the calendar.
 CREATE OR REPLACE TEMP TABLE ilsca_context AS
 WITH distinct_context AS (
     SELECT h.student_key, e.calendar_id,
@@ -24,5 +25,6 @@ WITH distinct_context AS (
 )
 SELECT *, row_number() OVER (PARTITION BY student_key, calendar_id
                              ORDER BY home_school_key, home_rcdts, serving_rcdts, single_parent, displaced_homemaker)
-              ::INTEGER AS context_rank
+              ::INTEGER AS context_rank,
+       count(*) OVER (PARTITION BY student_key, calendar_id) AS contexts
 FROM distinct_context;

@@ -86,7 +86,9 @@ JOIN ilsca_section AS s USING (section_key)
 UNION ALL
 SELECT 'duplicate', min(p.student_key), s.section_key, min(p.student_id), s.section_id, min(s.course_id), d.state_term, 'State Course Code',
        s.state_course_code || ' x' || sum(d.n)::BIGINT
-FROM (SELECT student_key, section_key, state_term, count(*) AS n FROM r GROUP BY ALL) AS d
+FROM (SELECT student_key, section_key, state_term, count(*) AS n FROM r  -- only records that can repeat
+      WHERE may_repeat OR student_key IN (SELECT student_key FROM person WHERE shared)
+      GROUP BY ALL) AS d
 JOIN person AS p USING (student_key)
 JOIN ilsca_section AS s USING (section_key)
 WHERE d.n > 1 OR p.shared  -- any other (student, section, term) is alone in its group

@@ -1,41 +1,45 @@
--- ilsca_record: each record of ilsca_row as the file's fields, as written and cut to their
--- widths (by the tables they come from: ilsca_student, ilsca_section, ilsca_school,
--- ilsca_row), joined on integer keys, plus helpers: the serving school (one school's preview)
--- and the keys of the file order. A view: the fields are put together as they are written,
--- never stored. Read it ORDER BY report.LINE_ORDER.
-CREATE OR REPLACE TEMP VIEW ilsca_record AS
-SELECT
-    st.student_state_id,
-    st.student_id AS sap_id,
-    st.last_name,
-    st.first_name,
-    st.birth_date,
-    coalesce(r.home_rcdts_override, home_school.home_rcdts) AS home_rcdts,
-    coalesce(r.serving_rcdts_override, s.serving_rcdts) AS serving_rcdts,
-    s.school_year,
-    r.term,
-    s.state_course_code,
-    s.course_id AS local_course_id,
-    s.local_course_title,
-    r.course_start_date,
-    s.section_id AS section_number,
-    s.course_level,
-    r.course_credit,
-    s.articulated_credit,
-    s.dual_credit,
-    s.course_setting,
-    NULL::VARCHAR AS actual_attendance,
-    NULL::VARCHAR AS total_attendance,
-    r.single_parent,
-    r.displaced_homemaker,
-    NULL::VARCHAR AS course_numeric_grade,
-    NULL::VARCHAR AS maximum_numeric_grade,
-    NULL::VARCHAR AS course_end_date,
-    NULL::VARCHAR AS course_final_grade,
-    s.language_code,
-    s.competency_based,
-    s.school_id, r.school_key, r.student_key, r.section_key, r.term_pos, r.context_rank
+-- The file's fields as written and cut to their widths, from where each lives: per student
+-- (ilsca_record_student), per section: its course, school and calendar (ilsca_record_section),
+-- per record (ilsca_record_row: ilsca_row with its Home and Serving RCDTS, the override else
+-- the school's). Views: the fields are put together as they are written, never stored.
+-- ilsca_record joins the three on integer keys (the review formats, previews, records());
+-- the state file is assembled from the three in file order without that join (formats.py).
+-- Each file field is a column of exactly one of the three views. Read ORDER BY report.LINE_ORDER.
+CREATE OR REPLACE TEMP VIEW ilsca_record_student AS
+SELECT student_key, student_state_id, student_id AS sap_id, last_name, first_name, birth_date
+FROM ilsca_student;
+
+CREATE OR REPLACE TEMP VIEW ilsca_record_section AS
+SELECT section_key, school_year, state_course_code, course_id AS local_course_id, local_course_title,
+       section_id AS section_number, course_level, articulated_credit, dual_credit, course_setting,
+       NULL::VARCHAR AS actual_attendance, NULL::VARCHAR AS total_attendance,
+       NULL::VARCHAR AS course_numeric_grade, NULL::VARCHAR AS maximum_numeric_grade,
+       NULL::VARCHAR AS course_end_date, NULL::VARCHAR AS course_final_grade,
+       language_code, competency_based
+FROM ilsca_section;
+
+CREATE OR REPLACE TEMP VIEW ilsca_record_row AS
+SELECT r.school_key, r.student_key, r.section_key, r.term_pos, r.context_rank,
+       coalesce(r.home_rcdts_override, home_school.home_rcdts) AS home_rcdts,
+       coalesce(r.serving_rcdts_override, serving_school.serving_rcdts) AS serving_rcdts,
+       r.term, r.course_start_date, r.course_credit, r.single_parent, r.displaced_homemaker
 FROM ilsca_row AS r
-JOIN ilsca_student AS st USING (student_key)
-JOIN ilsca_section AS s USING (section_key)
-JOIN ilsca_school AS home_school ON home_school.school_key = r.home_school_key;
+JOIN ilsca_school AS home_school ON home_school.school_key = r.home_school_key
+JOIN ilsca_school AS serving_school ON serving_school.school_key = r.school_key;
+
+CREATE OR REPLACE TEMP VIEW ilsca_record AS
+SELECT r.*, st.* EXCLUDE (student_key), s.* EXCLUDE (section_key), serving_school.school_id
+FROM ilsca_record_row AS r
+JOIN ilsca_record_student AS st USING (student_key)
+JOIN ilsca_record_section AS s USING (section_key)
+JOIN ilsca_school AS serving_school USING (school_key);
+
+-- ilsca_field(value, delimiter): a field as a delimited file holds it, quoted as DuckDB's CSV
+-- writer quotes (the review formats are written by it): NULL bare and empty; an empty string,
+-- or one holding the delimiter, a double quote, '#', CR or LF, in double quotes with its
+-- quotes doubled. The state file is put together from fields quoted so (formats.py).
+CREATE OR REPLACE TEMP MACRO ilsca_field(v, delimiter) AS
+    CASE WHEN v IS NULL THEN ''
+         WHEN v = '' OR contains(v, delimiter) OR contains(v, '"') OR contains(v, '#') OR contains(v, chr(10))
+              OR contains(v, chr(13)) THEN '"' || replace(v, '"', '""') || '"'
+         ELSE v END;

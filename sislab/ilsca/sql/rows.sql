@@ -6,10 +6,14 @@
 -- term_pos 0), per distinct enrollment context (ilsca_context; none in the section's
 -- calendar: the home enrollment's). Fields are formatted per student-section-context, before
 -- the terms multiply them; unsorted: the one sort is the writer's (ilsca_record).
+-- `may_repeat`: another record of the student and section may have the same Term (two of the
+-- section's terms print alike, or the student has several contexts in the calendar); when
+-- false pre-flight's duplicate check passes the record by (unless its state id is shared).
 CREATE OR REPLACE TEMP TABLE ilsca_row AS
 WITH context AS (
     SELECT k.student_key, k.section_key, k.school_key, k.summer, k.terms,
            x.student_key IS NOT NULL AS enrolled,  -- in the section's calendar
+           k.terms_may_repeat OR coalesce(x.contexts > 1, false) AS may_repeat,  -- see below
            CASE WHEN enrolled THEN x.context_rank ELSE 1 END AS context_rank,
            CASE WHEN enrolled THEN x.home_school_key ELSE k.home_school_key END AS home_school_key,
            CASE WHEN enrolled THEN x.home_rcdts ELSE k.home_home_rcdts END AS home_rcdts_override,
@@ -33,5 +37,5 @@ SELECT student_key, section_key, school_key, coalesce(t.pos, 0) AS term_pos, con
        home_rcdts_override, serving_rcdts_override,
        CASE WHEN summer THEN $summer_term ELSE nullif(t.state_term, '') END AS state_term,
        left(state_term, $width_term) AS term,
-       course_start, course_start_date, course_credit, single_parent, displaced_homemaker
+       course_start, course_start_date, course_credit, single_parent, displaced_homemaker, may_repeat
 FROM termed;

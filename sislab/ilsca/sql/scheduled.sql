@@ -40,7 +40,7 @@ SELECT st.student_id, s.section_id, s.course_id, s.school_id, s.calendar_id, p.r
        s.course_id NOT IN (SELECT course_id FROM ilsca_state_task) AS no_state_task,
        NOT p.posted AS no_posted_grade,
        st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id,
-       s.summer, s.credit, s.first_term_start, p.term_mask,
+       s.summer, s.credit, s.first_term_start, s.terms_may_repeat, p.term_mask,
        st.home_school_key, st.home_single_parent, st.home_displaced_homemaker, st.home_grade,
        st.home_home_rcdts
 FROM pair AS p

@@ -3,7 +3,8 @@
 -- state code, by code: a grade's terms are a bit mask over this list, ilsca_section_task);
 -- the start of the earliest of them (a course start date's last resort); and the credit: per
 -- state-reported grading task with a credit and a term mask, (section terms in the mask) x
--- credit, summed, and as written (`credit_text`; none: the record's grade decides, rows.sql).
+-- credit, summed, and as written (`credit_text`; none: the record's grade decides, rows.sql);
+-- `terms_may_repeat`: two of its terms would print the same Term (pre-flight's duplicates).
 -- Each section also carries the file's fields that come from it, its course, school and
 -- calendar, as written (the view ilsca_record joins them on `section_key`), and `section_key`:
 -- the section's rank by course, then section number, its place among a student's records.
@@ -31,6 +32,8 @@ WITH chosen AS (
 )
 SELECT row_number() OVER (ORDER BY s.course_id, s.section_id)::INTEGER AS section_key,
        s.*, coalesce(m.terms, []) AS terms, m.first_term_start, c.credit, printf('%.2f', c.credit::DOUBLE) AS credit_text,
+       coalesce(len(m.terms) > 1 AND (s.summer OR len(m.terms) > len(list_distinct(
+           list_transform(m.terms, lambda t: coalesce(nullif(t.state_term_code, ''), ''))))), false) AS terms_may_repeat,
        sc.school_key, sc.serving_rcdts, y.school_year,
        f.state_course_code, f.local_course_title, f.course_level, f.articulated_credit, f.dual_credit,
        f.course_setting, f.language_code, f.competency_based

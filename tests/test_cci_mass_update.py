@@ -155,13 +155,13 @@ def test_form_process_button_is_disabled_while_its_run_goes(ws, monkeypatch):
     form = cci_forms.MassUpdateForm(ws, "alice")
     form.notify_to.value = ""
     seen = []
-    compute = mass_update.school_results
+    share = mass_update.school_share
 
-    def watched(con, school_id, rules, *args):
+    def watched(shared, school_id):
         seen.append((school_id, form.process_button.disabled, form.progress.label.value))
-        return compute(con, school_id, rules, *args)
+        return share(shared, school_id)
 
-    monkeypatch.setattr(mass_update, "school_results", watched)
+    monkeypatch.setattr(mass_update, "school_share", watched)
     form.group.value = "Grades 9-12"
     assert form.schools.value == tuple(SCHOOLS) and not form.process_button.disabled
     form.start()
@@ -266,7 +266,7 @@ def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(
     report = mass_update.run(SCHOOLS, ws=ws, user="alice", notify_to=None)
     assert [s.status for s in report.schools] == ["done"] * 3
     assert calls == [SCHOOLS, SCHOOLS]  # class of 2025 and its prior year, for all three schools at once
-    assert not list(ws.tmp.glob("cci-run-*"))  # the per-school files written at once were all moved or removed
+    assert [len(files) for files in store.current_results(ws).values()] == [1] * 5  # one batch file per result set
     monkeypatch.setattr(engine, "student_results", scored)
     rules = cci.load_rule_set()
     with store.snapshot(ws) as con:

@@ -232,17 +232,23 @@ def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rule
     """Everything published, for all of `school_ids` at once (each row has its school_id).
     Without a current class (a snapshot whose calendars have all ended) seniors' potential and
     near misses are empty, so no graduated class is shown as seniors."""
-    current = engine.student_results(con, rules, school_ids)
-    prior_rules = prior_rule_set(rules)
-    prior = engine.student_results(con, prior_rules, school_ids) if prior_rules else None
-    status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
-                                                                       cohort_year=rules.class_year)]
     try:
         seniors_class = engine.senior_class(con)
     except engine.NoCurrentClass:
+        seniors_class = None
+    prior_rules = prior_rule_set(rules)
+    scorings = [engine.Scoring(rules, rules.class_year)]  # the classes share one reading of the evidence
+    scorings += [engine.Scoring(rules, seniors_class.year, seniors=True, near_misses=True)] if seniors_class else []
+    scorings += [engine.Scoring(prior_rules, prior_rules.class_year)] if prior_rules else []
+    scored = engine.score_classes(con, scorings, school_ids)
+    current = scored[0].results
+    prior = scored[-1].results if prior_rules else None
+    status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
+                                                                       cohort_year=rules.class_year)]
+    if seniors_class is None:
         seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
     else:
-        seniors, near = engine.potential_and_near_misses(con, rules, school_ids)
+        seniors, near = scored[1].results, scored[1].near_misses
         status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
                                                                                 cohort_year=seniors_class.year))
     return {  # school_status last: a dashboard takes its presence to mean all are there

@@ -198,6 +198,15 @@ def _prune_batches(job_dir: Path) -> None:
             old = [v for v in _versions(part_dir) if _stamp_of(v) < newest.get(part_dir.name, "") < cutoff]
             for version in old:
                 version.unlink(missing_ok=True)
+            _remove_if_empty(part_dir)  # so that readers need not list it
+        _remove_if_empty(name_dir)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty (or already gone)
+        pass
 
 
 def _publish_version(part_dir: Path, write) -> Path:

@@ -56,12 +56,15 @@ def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | No
 @dataclass(frozen=True)
 class Scoring:
     """A class to score: the rule set, the cohort year, whether they are current seniors (as if
-    each graduated now), and whether their near misses are wanted too."""
+    each graduated now), whether their near misses are wanted too, and whether the words of
+    what each student misses for the nearest measures are (a class read only for its levels,
+    such as the prior year's for change, needs none: they are most of a result's cost)."""
 
     rule_set: RuleSet
     cohort_year: int
     seniors: bool = False
     near_misses: bool = False
+    words: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
                 con.execute(f"CREATE OR REPLACE TEMP VIEW cci_evidence AS SELECT * FROM cci_evidence_all "
                             f"WHERE scoring = {i:d}")
                 rules = scoring.rule_set
-                results = _result_table(con, rules)
+                results = _result_table(con, rules, scoring.words)
                 near = (run_query(con, _with_measures("near_miss.sql", rules), rules.sql_params()).df()
                         if scoring.near_misses else None)
                 scored.append(Scored(results, near))
@@ -253,11 +256,11 @@ def _evidence_domains(con) -> dict:
     return dict(zip([d[0] for d in row.description], row.fetchone()))
 
 
-def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:
+def _result_table(con, rule_set: RuleSet, words: bool = True) -> duckdb.DuckDBPyRelation:
     if max(len(rule_set.measures), len(rule_set.data["uncertain"])) > MAX_MEASURES:
         raise ValueError(f"CCI rule set {rule_set.name}: more than {MAX_MEASURES} measures or uncertain rules.")
     name = f"cci_student_result_{next(_result_numbers)}"
-    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql", rule_set),
+    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql", rule_set, words),
               _measure_params(rule_set))
     return con.table(name)
 
@@ -302,12 +305,12 @@ def _measure_rows(rule_set: RuleSet) -> str:
         f"({words[m]['missing']}) AS missing\nFROM cci_measure_wide" for m, _ in _enabled(rule_set))
 
 
-def _generated(rule_set: RuleSet) -> dict[str, str]:
+def _generated(rule_set: RuleSet, words: bool = True) -> dict[str, str]:
     """What student_result.sql has in braces, over the rule set's enabled measures: met_bits,
     open_bits (started Prepared measures not met), nearest_gap (the fewest requirements open
     among those) and nearest_missing (the words of the open measures at that gap, in reporting
-    order, '; '-joined)."""
-    words, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
+    order, '; '-joined; NULL without `words`)."""
+    said, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
     enabled = _enabled(rule_set)
     open_ = [(m, i) for m, i in enabled if m in prepared]
 
@@ -320,17 +323,17 @@ def _generated(rule_set: RuleSet) -> dict[str, str]:
         "nearest_gap": "least(" + ",\n ".join([f"CASE WHEN (open_bits >> {i}) & 1 = 1 THEN {m}_gap END"
                                                  for m, i in open_] or ["NULL"]) + ")",
         "nearest_missing": "concat_ws('; ',\n" + ",\n".join(
-            [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {words[m]['missing']} END"
-             for m, i in open_] or ["NULL"]) + ")",
+            [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {said[m]['missing']} END"
+             for m, i in open_ if words] or ["NULL"]) + ")",
     }
 
 
-def _with_measures(name: str, rule_set: RuleSet) -> str:
+def _with_measures(name: str, rule_set: RuleSet, words: bool = True) -> str:
     """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql (and,
     when read, the per-measure rows) put in front as CTEs; not materialized, so each use computes
     only the columns and rows it reads (words are costly)."""
     body = sql_text(PACKAGE, name)
-    for key, expr in _generated(rule_set).items():
+    for key, expr in _generated(rule_set, words).items():
         body = body.replace("{" + key + "}", expr)
     ctes = [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
     if re.search(r"\bcci_measure\b", body):

@@ -155,13 +155,13 @@ def test_form_process_button_is_disabled_while_its_run_goes(ws, monkeypatch):
     form = cci_forms.MassUpdateForm(ws, "alice")
     form.notify_to.value = ""
     seen = []
-    compute = mass_update.school_results
+    share = mass_update.school_share
 
-    def watched(con, school_id, rules, *args):
+    def watched(shared, school_id):
         seen.append((school_id, form.process_button.disabled, form.progress.bar.desc))
-        return compute(con, school_id, rules, *args)
+        return share(shared, school_id)
 
-    monkeypatch.setattr(mass_update, "school_results", watched)
+    monkeypatch.setattr(mass_update, "school_share", watched)
     form.group.value = "Grades 9-12"
     assert form.schools.value == tuple(SCHOOLS) and not form.process_button.disabled
     form.start()
@@ -253,21 +253,25 @@ def test_drilldown_finds_a_student_and_shows_what_is_missing(ws):
 
 def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(ws, monkeypatch):
     """Issue 16: every school's results come from one computation of the chosen schools (the
-    engine runs once for the scored class and once for the prior one, not per school), and
-    each school's published rows are what a run of that school alone computes."""
-    calls = []
-    scored = engine.student_results
+    evidence of the scored class, its prior year and the seniors is read once, not per school
+    nor per class), and each school's published rows are what a run of that school alone computes."""
+    readings = []
+    run_query = engine.run_query
 
-    def counted(con, rules, schools=None):
-        calls.append(sorted(schools or []))
-        return scored(con, rules, schools)
+    def counted(con, query, params):
+        if query.startswith(("CREATE OR REPLACE TEMP TABLE cci_population", "INSERT INTO cci_population")) \
+                or "TEMP TABLE cci_evidence_all" in query:
+            readings.append(params.get("cohort_year", "evidence"))
+        return run_query(con, query, params)
 
-    monkeypatch.setattr(engine, "student_results", counted)
+    monkeypatch.setattr(engine, "run_query", counted)
     report = mass_update.run(SCHOOLS, ws=ws, user="alice", notify_to=None)
     assert [s.status for s in report.schools] == ["done"] * 3
-    assert calls == [SCHOOLS, SCHOOLS]  # class of 2025 and its prior year, for all three schools at once
-    assert not list(ws.tmp.glob("cci-run-*"))  # the per-school files written at once were all moved or removed
-    monkeypatch.setattr(engine, "student_results", scored)
+    with store.snapshot(ws) as con:
+        seniors = engine.senior_class(con).year
+    assert readings == [2025, seniors, 2024, "evidence"]  # three classes of all three schools, one reading
+    assert [len(files) for files in store.current_results(ws).values()] == [1] * 5  # one batch file per result set
+    monkeypatch.setattr(engine, "run_query", run_query)
     rules = cci.load_rule_set()
     with store.snapshot(ws) as con:
         for school in SCHOOLS:

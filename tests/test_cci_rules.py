@@ -617,6 +617,34 @@ def test_evidence_after_the_class_year_is_ignored(sis):
     assert level(sis, "a") == "Not Prepared"
 
 
+def test_classes_scored_together_read_each_students_evidence_up_to_their_own_class_year(sis):
+    """The mass update scores the class, its seniors and the prior class from one reading of the
+    evidence: each student's evidence still ends with the school year of their own class."""
+    from sislab.cci import engine
+
+    for student, cohort_year in (("a", CLASS), ("b", CLASS), ("p", CLASS - 1), ("s", CLASS + 1)):
+        sis.graduate(student, cohort_year=cohort_year)
+        sis.college(student, terms=2, school_year=cohort_year + (0 if student in "bs" else 1))
+        sis.exam(student, "AP", "BIO", 3, school_year=cohort_year)
+        sis.exam(student, "AP", "CHEM", 3, school_year=cohort_year + 1)
+        sis.sbac(student, ela=2, math=3, school_year=cohort_year + 1)
+    rules = load_rule_set("2025")
+    scorings = [engine.Scoring(rules, CLASS), engine.Scoring(rules, CLASS + 1, seniors=True, near_misses=True),
+                engine.Scoring(load_rule_set("2024"), CLASS - 1)]
+    together = engine.score_classes(sis.con, scorings)
+    levels = [dict(scored.results.df()[["student_id", "level"]].values) for scored in together]
+    assert levels == [{"a": "Not Prepared", "b": "Prepared"}, {"s": "Prepared"}, {"p": "Not Prepared"}]
+    for scoring, scored in zip(scorings, together):
+        [alone] = engine.score_classes(sis.con, [scoring])
+        assert scored.results.df().sort_values("student_id").reset_index(drop=True).equals(
+            alone.results.df().sort_values("student_id").reset_index(drop=True)), scoring
+        assert str(scored.near_misses) == str(alone.near_misses)
+    [wordless] = engine.score_classes(sis.con, [dataclasses.replace(scorings[0], words=False)])
+    with_words, without = (scored.results.df().set_index("student_id") for scored in (together[0], wordless))
+    assert without.drop(columns="missing").equals(with_words.drop(columns="missing"))
+    assert " for P" in with_words.loc["a", "missing"] and " for P" not in without.loc["a", "missing"]
+
+
 def test_every_measure_met_is_recorded(sis):
     sis.graduate("a", ag_met=True)
     sis.sbac("a", ela=3, math=3)

@@ -126,6 +126,59 @@ def test_superseded_result_version_is_deleted_after_the_grace_period(ws):
     assert not first.exists() and second.exists() and third.exists()
 
 
+def write_batch(ws, con, version: int) -> Path:
+    """A result batch of the concurrency job holding every school's rows at `version`."""
+    batch = store.new_result_batch(ws, "conc")
+    store.write_batch_result(batch, "score", con,
+                             f"SELECT school_id, ?::INTEGER AS version, school_id AS {store.PART_COLUMN}"
+                             " FROM (VALUES ('1'), ('2'), ('3')) AS t(school_id) ORDER BY school_id", [version])
+    return batch
+
+
+def scores(ws) -> list[tuple]:
+    with store.snapshot(ws) as reader:
+        assert store.PART_COLUMN not in [c[0] for c in reader.execute(f"DESCRIBE {VIEW}").fetchall()]
+        return reader.execute(f"SELECT school_id, max(version), count(*) FROM {VIEW} GROUP BY 1 ORDER BY 1").fetchall()
+
+
+def test_a_result_batch_shows_each_part_once_published_until_a_newer_version_is(ws):
+    """A batch is written for many parts at once; a part of it is read only once published,
+    and each part shows its newest version, from a batch or from a part file."""
+    con = duckdb.connect()
+    batch = write_batch(ws, con, 7)
+    assert scores(ws) == [("1", 0, result_rows(0)), ("2", 0, result_rows(0))]  # nothing published yet
+    store.publish_batch_part(batch, "1")
+    store.publish_batch_part(batch, "3")
+    assert scores(ws) == [("1", 7, 1), ("2", 0, result_rows(0)), ("3", 7, 1)]
+    publish_scores(ws, con, "3", 8)
+    assert scores(ws) == [("1", 7, 1), ("2", 0, result_rows(0)), ("3", 8, result_rows(8))]
+    with open(batch / store.BATCH_PARTS, "a", encoding="utf-8") as being_written:
+        being_written.write("2\t2")  # a line not yet ended is not a publication
+    assert scores(ws) == [("1", 7, 1), ("2", 0, result_rows(0)), ("3", 8, result_rows(8))]
+    with pytest.raises(ValueError, match="one line"):
+        store.publish_batch_part(batch, "4\n")
+
+
+def test_a_superseded_batch_is_deleted_after_the_grace_period_once_its_writer_ended(ws, monkeypatch):
+    con = duckdb.connect()
+    first = write_batch(ws, con, 1)
+    store.publish_batch_part(first, "1")
+    store.publish_batch_part(first, "2")
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    first = first.rename(first.with_name(f"{first.name.split('-')[0]}-{ended.pid}"))  # as its writer ended
+    second = write_batch(ws, con, 2)
+    store.publish_batch_part(second, "1")
+    monkeypatch.setattr(store, "RESULT_GRACE_SECONDS", 0)
+    store.new_result_batch(ws, "conc")
+    assert first.exists()  # still the current version of school 2
+    store.publish_batch_part(second, "2")
+    store.new_result_batch(ws, "conc")
+    assert not first.exists() and second.exists()
+    assert not (ws.results / "conc" / "score").exists()  # the part files it superseded, and their folders
+    assert scores(ws) == [("1", 2, 1), ("2", 2, 1)]
+
+
 def _kill(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.kill()

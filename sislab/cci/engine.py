@@ -25,12 +25,12 @@ from sislab.core.store import sql_text
 from .rules import RuleSet, load_rule_set
 
 PACKAGE = "sislab.cci"
-SCRATCH = ("cci_evidence", "cci_population")
+SCRATCH = ("cci_evidence_all", "cci_population")  # temp tables of one reading of the evidence
 # Per-student SIS inputs evidence.sql reads as cci_<table>: only the population's rows when the
 # population is at most SCOPE_SHARE of the cohort table (one school; one class of a district that
-# has several classes' records), else the whole table. Measured on the statewide snapshot: the
-# join costs a fifth more when every cohort member is scored, saves a sixth when a quarter is,
-# and saves three quarters for one school.
+# has several classes' records) or when classes scored together have different evidence years,
+# else the whole table. Measured on the statewide snapshot: the join costs a fifth more when every
+# cohort member is scored, saves a sixth when a quarter is, and saves three quarters for one school.
 SCOPED_INPUTS = ("mark", "test_score", "award", "work_based_learning", "cte_completion")
 SCOPE_SHARE = 0.5
 MAX_MEASURES = 63  # student_result.sql holds sets of measures and of rules as bits of a UBIGINT
@@ -49,8 +49,60 @@ def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | No
     Prepared are listed with counted = false and the reason in `missing`; roll-ups skip them.
     """
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, rule_set.class_year, False, schools):
-        return _result_table(con, rule_set)
+    [scored] = score_classes(con, [Scoring(rule_set, rule_set.class_year)], schools)
+    return scored.results
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """A class to score: the rule set, the cohort year, whether they are current seniors (as if
+    each graduated now), whether their near misses are wanted too, and whether the words of
+    what each student misses for the nearest measures are (a class read only for its levels,
+    such as the prior year's for change, needs none: they are most of a result's cost)."""
+
+    rule_set: RuleSet
+    cohort_year: int
+    seniors: bool = False
+    near_misses: bool = False
+    words: bool = True
+
+
+@dataclass(frozen=True)
+class Scored:
+    results: duckdb.DuckDBPyRelation  # as student_results
+    near_misses: pd.DataFrame | None  # as near_misses, when the Scoring asked for them
+
+
+def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
+                  schools: Iterable[str] | None = None) -> list[Scored]:
+    """Each class of `scorings` scored (optionally only `schools`), in order. Classes whose rule
+    sets read the evidence alike (the same marks, courses, terms and scores count) share one
+    reading of it: the inputs are read once for all of them."""
+    scored: list[Scored] = []
+    for group in _sharing_evidence(scorings):
+        with _evidence(con, group, schools):
+            for i, scoring in enumerate(group):
+                con.execute(f"CREATE OR REPLACE TEMP VIEW cci_evidence AS SELECT * FROM cci_evidence_all "
+                            f"WHERE scoring = {i:d}")
+                rules = scoring.rule_set
+                results = _result_table(con, rules, scoring.words)
+                near = (run_query(con, _with_measures("near_miss.sql", rules), rules.sql_params()).df()
+                        if scoring.near_misses else None)
+                scored.append(Scored(results, near))
+    return scored
+
+
+def _sharing_evidence(scorings: list[Scoring]) -> list[list[Scoring]]:
+    """`scorings` in runs of consecutive ones whose rule sets give evidence.sql the same values."""
+    used = set(re.findall(r"\$([A-Za-z_]\w*)", sql_text(PACKAGE, "evidence.sql")))
+    groups: list[list[Scoring]] = []
+    for scoring in scorings:
+        reads = {k: v for k, v in scoring.rule_set.sql_params().items() if k in used}
+        if groups and reads == {k: v for k, v in groups[-1][0].rule_set.sql_params().items() if k in used}:
+            groups[-1].append(scoring)
+        else:
+            groups.append([scoring])
+    return groups
 
 
 def potential(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
@@ -59,8 +111,8 @@ def potential(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = N
     with a regular diploma and the evidence on file; same columns as `student_results`.
     Raises NoCurrentClass when the snapshot's calendars have all ended."""
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, senior_class(con, today).year, True, schools):
-        return _result_table(con, rule_set)
+    [scored] = score_classes(con, [Scoring(rule_set, senior_class(con, today).year, True)], schools)
+    return scored.results
 
 
 def potential_and_near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
@@ -69,9 +121,8 @@ def potential_and_near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet 
     """`potential` and `near_misses` of the current seniors from one reading of the evidence
     (what a mass update publishes)."""
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, senior_class(con, today).year, True, schools):
-        results = _result_table(con, rule_set)
-        return results, run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
+    [scored] = score_classes(con, [Scoring(rule_set, senior_class(con, today).year, True, True)], schools)
+    return scored.results, scored.near_misses
 
 
 class NoCurrentClass(ValueError):
@@ -121,7 +172,7 @@ def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None =
     Columns: requirement, measure, school_id, student_id, level, missing, rule_set.
     """
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
+    with _one_evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
         return run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
 
 
@@ -134,7 +185,7 @@ def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | N
     Columns: student_id, measure, ordinal, tier, met, rule, gap, started, requirement, missing.
     """
     rule_set = _resolve(rule_set)
-    with _evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
+    with _one_evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
         query = _with_measures("measure_detail.sql", rule_set)
         return run_query(con, query, rule_set.sql_params()).df()
 
@@ -144,25 +195,52 @@ def _resolve(rule_set: RuleSet | str | None) -> RuleSet:
 
 
 @contextmanager
-def _evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
-    """Builds cci_population and cci_evidence for one run, and drops them afterwards."""
-    params = {**rule_set.sql_params(), "cohort_year": cohort_year, "seniors": bool(seniors),
-              "schools": None if schools is None else [str(s) for s in schools],
-              **_evidence_domains(con)}
+def _one_evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schools):
+    """cci_evidence of one class, for the block."""
+    with _evidence(con, [Scoring(rule_set, cohort_year, seniors)], schools):
+        con.execute("CREATE OR REPLACE TEMP VIEW cci_evidence AS SELECT * FROM cci_evidence_all")
+        yield
+
+
+@contextmanager
+def _evidence(con, scorings: list[Scoring], schools):
+    """Builds cci_population and cci_evidence_all for `scorings` (rule sets that read the
+    evidence alike: the first one's values are used), and drops them afterwards."""
+    schools = None if schools is None else [str(s) for s in schools]
+    domains = _evidence_domains(con)
     con.execute(sql_text(PACKAGE, "macros.sql"))
     try:
-        run_query(con, sql_text(PACKAGE, "population.sql"), params)
-        scoped = _population_share(con) <= SCOPE_SHARE
-        scope = " JOIN cci_population AS p ON p.student_id = t.student_id" if scoped else ""
-        for table in SCOPED_INPUTS:  # names from the constant above
-            con.execute(f"CREATE OR REPLACE TEMP VIEW cci_{table} AS SELECT t.* FROM {table} AS t{scope}")
-        run_query(con, sql_text(PACKAGE, "evidence.sql"), params)
+        _populations(con, scorings, schools)
+        years = {s.cohort_year for s in scorings}
+        if len(years) > 1:  # each input row with the evidence year(s) of its student
+            con.execute("CREATE OR REPLACE TEMP TABLE cci_evidence_key AS "
+                        "SELECT DISTINCT student_id, evidence_year FROM cci_population")
+            scope = " JOIN cci_evidence_key AS k ON k.student_id = t.student_id"
+            year = "k.evidence_year"
+        else:
+            scoped = _population_share(con) <= SCOPE_SHARE
+            scope = " JOIN cci_population AS p ON p.student_id = t.student_id" if scoped else ""
+            year = f"{years.pop():d}"
+        for table in SCOPED_INPUTS:  # names and years from this module
+            con.execute(f"CREATE OR REPLACE TEMP VIEW cci_{table} AS "
+                        f"SELECT t.*, {year} AS evidence_year FROM {table} AS t{scope}")
+        run_query(con, sql_text(PACKAGE, "evidence.sql"), {**scorings[0].rule_set.sql_params(), **domains})
         yield
     finally:
-        for table in SCOPED_INPUTS:
-            con.execute(f"DROP VIEW IF EXISTS cci_{table}")
-        for table in SCRATCH:
+        for view in ("cci_evidence", *(f"cci_{table}" for table in SCOPED_INPUTS)):
+            con.execute(f"DROP VIEW IF EXISTS {view}")
+        for table in (*SCRATCH, "cci_evidence_key"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _populations(con, scorings: list[Scoring], schools: list[str] | None) -> None:
+    """cci_population: the students of each class of `scorings`, each row with its scoring's number."""
+    query = sql_text(PACKAGE, "population.sql")
+    for i, scoring in enumerate(scorings):
+        into = "CREATE OR REPLACE TEMP TABLE cci_population AS" if i == 0 else "INSERT INTO cci_population"
+        run_query(con, f"{into} SELECT * FROM (\n{query}\n)",
+                  {**scoring.rule_set.sql_params(), "scoring": i, "cohort_year": scoring.cohort_year,
+                   "seniors": scoring.seniors, "schools": schools})
 
 
 def _population_share(con) -> float:
@@ -178,11 +256,11 @@ def _evidence_domains(con) -> dict:
     return dict(zip([d[0] for d in row.description], row.fetchone()))
 
 
-def _result_table(con, rule_set: RuleSet) -> duckdb.DuckDBPyRelation:
+def _result_table(con, rule_set: RuleSet, words: bool = True) -> duckdb.DuckDBPyRelation:
     if max(len(rule_set.measures), len(rule_set.data["uncertain"])) > MAX_MEASURES:
         raise ValueError(f"CCI rule set {rule_set.name}: more than {MAX_MEASURES} measures or uncertain rules.")
     name = f"cci_student_result_{next(_result_numbers)}"
-    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql", rule_set),
+    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql", rule_set, words),
               _measure_params(rule_set))
     return con.table(name)
 
@@ -227,12 +305,12 @@ def _measure_rows(rule_set: RuleSet) -> str:
         f"({words[m]['missing']}) AS missing\nFROM cci_measure_wide" for m, _ in _enabled(rule_set))
 
 
-def _generated(rule_set: RuleSet) -> dict[str, str]:
+def _generated(rule_set: RuleSet, words: bool = True) -> dict[str, str]:
     """What student_result.sql has in braces, over the rule set's enabled measures: met_bits,
     open_bits (started Prepared measures not met), nearest_gap (the fewest requirements open
     among those) and nearest_missing (the words of the open measures at that gap, in reporting
-    order, '; '-joined)."""
-    words, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
+    order, '; '-joined; NULL without `words`)."""
+    said, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
     enabled = _enabled(rule_set)
     open_ = [(m, i) for m, i in enabled if m in prepared]
 
@@ -245,17 +323,17 @@ def _generated(rule_set: RuleSet) -> dict[str, str]:
         "nearest_gap": "least(" + ",\n ".join([f"CASE WHEN (open_bits >> {i}) & 1 = 1 THEN {m}_gap END"
                                                  for m, i in open_] or ["NULL"]) + ")",
         "nearest_missing": "concat_ws('; ',\n" + ",\n".join(
-            [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {words[m]['missing']} END"
-             for m, i in open_] or ["NULL"]) + ")",
+            [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {said[m]['missing']} END"
+             for m, i in open_ if words] or ["NULL"]) + ")",
     }
 
 
-def _with_measures(name: str, rule_set: RuleSet) -> str:
+def _with_measures(name: str, rule_set: RuleSet, words: bool = True) -> str:
     """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql (and,
     when read, the per-measure rows) put in front as CTEs; not materialized, so each use computes
     only the columns and rows it reads (words are costly)."""
     body = sql_text(PACKAGE, name)
-    for key, expr in _generated(rule_set).items():
+    for key, expr in _generated(rule_set, words).items():
         body = body.replace("{" + key + "}", expr)
     ctes = [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
     if re.search(r"\bcci_measure\b", body):

@@ -3,9 +3,10 @@
 A run is `jobs.run_per_school(ws, "cci", ...)`: each school is locked while it is processed
 (a second run for it, school or district level, any user or process, skips it and names
 who holds it), each school's last started / last completed time is kept, the starter gets
-the completion e-mail. Per school the work computes everything from one snapshot first and
-then publishes it (`store.publish_result`, one part per rule set and school), so a school
-whose work fails or dies keeps its previous results.
+the completion e-mail. The first school's turn computes every chosen school's results from
+one snapshot and writes them into one result batch (`store.new_result_batch`); each school's
+turn then publishes its part of it (`store.publish_batch_part`, one part per rule set and
+school, all result sets at once), so a school whose work fails or dies keeps its previous results.
 
 Published result sets (views `cci_<name>` inside `store.snapshot()`), every row with
 `rule_set` and `computed_at`:
@@ -22,11 +23,9 @@ Published result sets (views `cci_<name>` inside `store.snapshot()`), every row 
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Iterable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -34,7 +33,7 @@ import pandas as pd
 from sislab.core import access, jobs, store
 from sislab.core import school_groups as core_school_groups
 from sislab.core.progress import Progress, null_progress
-from sislab.core.workspace import Workspace, private_dir
+from sislab.core.workspace import Workspace
 
 from . import engine, rollup
 from .published import GRADUATED, KIND, POTENTIAL, local_time
@@ -141,9 +140,10 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
     """Recompute and publish the CCI results of `school_ids`, one school after another.
 
     The results of all the schools chosen are computed once, from one snapshot, while the
-    first school is processed (under its lock); then each school publishes its share under
-    its own lock, with its own timestamps, as before. `notify_to`: addresses for the
-    completion e-mail; by default the starter's address in app_user, if any (None sends nothing).
+    first school is processed (under its lock), and written once into a result batch; then
+    each school publishes its share under its own lock, with its own timestamps. `notify_to`:
+    addresses for the completion e-mail; by default the starter's address in app_user, if any
+    (None sends nothing).
     """
     ws = ws or Workspace.locate()
     user = user or access.current_user()
@@ -151,88 +151,80 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
     recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
     chosen = list(dict.fromkeys(str(s) for s in school_ids))
     with ExitStack() as open_snapshot:
-        shared = _Shared(lambda: open_snapshot.enter_context(store.snapshot(ws)), ws, chosen, rules)
+        shared = SharedRun(lambda: open_snapshot.enter_context(store.snapshot(ws)), ws, chosen, rules)
         open_snapshot.callback(shared.close)
 
         def work(school_id: str, progress: Progress) -> dict:
-            return update_school(ws, school_id, rules, progress, shared)
+            return update_school(shared, school_id, progress)
 
         return jobs.run_per_school(ws, KIND, user, chosen, work, progress=progress, notify_to=recipients)
 
 
-class _Shared:
+class SharedRun:
     """One run's snapshot and the chosen schools' results, computed on first use, once (a
-    failure is kept and raised again for every school, so none publishes half a run), with
-    each result set written once, split by school (`prepared`), for the schools to publish."""
+    failure is kept and raised again for every school, so none publishes half a run), and
+    written once into a result batch (`batch`), whose parts the schools then publish."""
 
     def __init__(self, connect, ws: Workspace, school_ids: list[str], rules: RuleSet):
         self._connect, self.ws, self.school_ids, self.rules = connect, ws, school_ids, rules
-        self._con = self._results = self._error = None
-        self.folder = self.stamp = self.counts = None
+        self._error = None
+        self.batch = self.counts = None
 
-    def get(self) -> tuple[duckdb.DuckDBPyConnection, dict]:
+    def compute(self) -> None:
         if self._error is not None:
             raise self._error
-        if self._results is None:
+        if self.counts is None:
             try:
-                self._con = self._con or self._connect()
-                results = district_results(self._con, self.school_ids, self.rules)
-                self.stamp = store.utcnow()
-                self.folder = Path(tempfile.mkdtemp(prefix="cci-run-", dir=private_dir(self.ws.tmp)))
+                con = self._connect()
+                results = district_results(con, self.school_ids, self.rules)
+                stamp = store.utcnow()
+                self.batch = store.new_result_batch(self.ws, KIND)
                 for name, rows in results.items():
-                    _write_by_school(self._con, rows, self.folder / name, self.stamp)
+                    with _registered(con, rows) as select:
+                        store.write_batch_result(
+                            self.batch, name, con,
+                            f"SELECT *, concat(?::VARCHAR, '_', school_id) AS {store.PART_COLUMN} FROM ({select}) "
+                            "ORDER BY school_id", [self.rules.name, stamp])
                 self.counts = counts_by_school(results)
-                self._results = results
             except Exception as e:
                 self._error = e
+                self.close()
                 raise
-        return self._con, self._results
 
-    def prepared(self, name: str, school_id: str) -> Path | None:
-        """The school's file of result set `name`, when it has rows (a school without rows
-        publishes an empty part the ordinary way)."""
-        files = list((self.folder / name / f"school_id={school_id}").glob("*.parquet"))
-        return files[0] if len(files) == 1 else None
+    def part(self, school_id: str) -> str:
+        """The result part of a school: one per rule set and school."""
+        return f"{self.rules.name}_{school_id}"
 
     def close(self) -> None:
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the batch when no school published from it (failed, skipped or killed first)."""
+        if self.batch is not None and not (self.batch / store.BATCH_PARTS).exists():
+            shutil.rmtree(self.batch, ignore_errors=True)
 
 
-def update_school(ws: Workspace, school_id: str, rules: RuleSet, progress: Progress | None = None,
-                  shared: _Shared | None = None) -> dict:
-    """Publish one school's results (its share of `shared`, else computed for it alone from the
-    current snapshot); return counts."""
+def update_school(shared: SharedRun, school_id: str, progress: Progress | None = None) -> dict:
+    """Publish one school's share of the run's results; return its counts."""
     progress = progress or null_progress()
-    with ExitStack() as stack:
-        progress.advance(0, f"{school_id}: computing")
-        if shared is None:
-            con, district = stack.enter_context(store.snapshot(ws)), None
-        else:
-            con, district = shared.get()
-        results = school_results(con, school_id, rules, district)
-        by_school = shared.counts if shared is not None else counts_by_school(results)
-        counts = by_school.get(school_id, by_school[""])
-        progress.advance(0, f"{school_id}: publishing")
-        stamp = shared.stamp if shared is not None else store.utcnow()
-        part = f"{rules.name}_{school_id}"
-        for name, rows in results.items():
-            prepared = shared and shared.prepared(name, school_id)
-            if prepared:
-                store.publish_result_file(ws, KIND, name, part, prepared)
-            else:
-                _publish(ws, con, name, part, rows, stamp)
-        return counts
+    progress.advance(0, f"{school_id}: computing")
+    counts = school_share(shared, school_id)
+    progress.advance(0, f"{school_id}: publishing")
+    store.publish_batch_part(shared.batch, shared.part(school_id))
+    return counts
 
 
-def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet,
-                   district: dict | None = None) -> dict:
-    """Everything published for one school: {result name: relation or DataFrame}: its rows of
-    `district` (district_results of a set of schools including it), else computed for it alone."""
-    district = district if district is not None else district_results(con, [school_id], rules)
+def school_share(shared: SharedRun, school_id: str) -> dict:
+    """The run's results computed (by the first school's turn) and this school's counts (no
+    student data); a school without rows publishes an empty share."""
+    shared.compute()
+    return shared.counts.get(school_id, shared.counts[""])
+
+
+def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet) -> dict:
+    """Everything a run publishes for one school, computed for it alone: {result name:
+    relation or DataFrame}."""
+    district = district_results(con, [school_id], rules)
     one = duckdb.ColumnExpression("school_id") == duckdb.ConstantExpression(school_id)
     return {name: rows.filter(one) if isinstance(rows, duckdb.DuckDBPyRelation)
-            else rows.loc[school_id:school_id].reset_index(drop=True)  # by the sorted school index
+            else rows[rows["school_id"] == school_id].reset_index(drop=True)
             for name, rows in district.items()}
 
 
@@ -240,31 +232,32 @@ def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rule
     """Everything published, for all of `school_ids` at once (each row has its school_id).
     Without a current class (a snapshot whose calendars have all ended) seniors' potential and
     near misses are empty, so no graduated class is shown as seniors."""
-    current = engine.student_results(con, rules, school_ids)
-    prior_rules = prior_rule_set(rules)
-    prior = engine.student_results(con, prior_rules, school_ids) if prior_rules else None
-    status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
-                                                                       cohort_year=rules.class_year)]
     try:
         seniors_class = engine.senior_class(con)
     except engine.NoCurrentClass:
+        seniors_class = None
+    prior_rules = prior_rule_set(rules)
+    scorings = [engine.Scoring(rules, rules.class_year)]  # the classes share one reading of the evidence
+    scorings += [engine.Scoring(rules, seniors_class.year, seniors=True, near_misses=True)] if seniors_class else []
+    scorings += [engine.Scoring(prior_rules, prior_rules.class_year, words=False)] if prior_rules else []  # levels
+    scored = engine.score_classes(con, scorings, school_ids)
+    current = scored[0].results
+    prior = scored[-1].results if prior_rules else None
+    status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
+                                                                       cohort_year=rules.class_year)]
+    if seniors_class is None:
         seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
     else:
-        seniors, near = engine.potential_and_near_misses(con, rules, school_ids)
+        seniors, near = scored[1].results, scored[1].near_misses
         status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
                                                                                 cohort_year=seniors_class.year))
     return {  # school_status last: a dashboard takes its presence to mean all are there
         "student_result": current,
         "potential": seniors,
-        "near_miss": _by_school(near),
-        "measure_count": _by_school(rollup.measure_counts(con, current, rules).assign(rule_set=rules.name)),
-        "school_status": _by_school(pd.concat(status, ignore_index=True).assign(rule_set=rules.name)),
+        "near_miss": near,
+        "measure_count": rollup.measure_counts(con, current, rules).assign(rule_set=rules.name),
+        "school_status": pd.concat(status, ignore_index=True).assign(rule_set=rules.name),
     }
-
-
-def _by_school(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` indexed and sorted by school, so that a school's rows are a slice, not a scan."""
-    return frame.set_index(frame.school_id.rename("school")).sort_index()
 
 
 def prior_rule_set(rules: RuleSet) -> RuleSet | None:
@@ -276,24 +269,11 @@ def prior_rule_set(rules: RuleSet) -> RuleSet | None:
     return None
 
 
-def _publish(ws: Workspace, con, name: str, part: str, rows, stamp: str) -> None:
-    """One result part; columns that pandas left untyped (all empty) are published as text."""
-    with _registered(con, rows) as select:
-        store.publish_result(ws, KIND, name, part, con, select, [stamp])
-
-
-def _write_by_school(con, rows, folder: Path, stamp: str) -> None:
-    """Result set `rows` of many schools as one Parquet file per school (folder/school_id=<id>/),
-    written in one pass: publishing a school is then a file move, not a query."""
-    with _registered(con, rows) as select:
-        con.execute(f"COPY ({select}) TO {store.sql_literal(folder)} "
-                    "(FORMAT parquet, PARTITION_BY (school_id), WRITE_PARTITION_COLUMNS true)", [stamp])
-
-
 @contextmanager
 def _registered(con, rows):
     """`rows` as the view PUBLISH_VIEW, and the query that publishes it (one parameter: the
-    computed_at stamp); columns that pandas left untyped (all empty) are cast to text."""
+    computed_at stamp, its last column); columns that pandas left untyped (all empty) are cast
+    to text."""
     con.register(PUBLISH_VIEW, rows)
     try:
         untyped = [c for c, t in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {PUBLISH_VIEW})")

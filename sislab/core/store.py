@@ -6,13 +6,15 @@
 - App state (jobs, users, files made, schedules, profiles) lives in SQLite in WAL mode,
   made for many small writers in many processes.
 - Job results are Parquet files published with `publish_result` (a new file per version,
-  never replaced in place); `snapshot()` exposes the current versions as views so that a
-  query can join results with SIS tables.
+  never replaced in place), or written for many parts at once into a result batch and
+  published part by part (`new_result_batch`, `publish_batch_part`); `snapshot()` exposes the
+  current versions as views so that a query can join results with SIS tables.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -22,10 +24,15 @@ from pathlib import Path
 
 import duckdb
 
-from .workspace import FILE_MODE, NoSnapshot, Workspace, write_atomic
+from .workspace import FILE_MODE, NoSnapshot, Workspace, alive, private_dir, write_atomic
 
 KEEP_SNAPSHOTS = 3
 RESULT_GRACE_SECONDS = 600  # how long a replaced result version stays for readers that list it
+STAMP = "%Y%m%dT%H%M%S%fZ"  # UTC time stamps in file names: their text sorts in time order
+BATCHES = "_batches"  # results/<job>/_batches/<stamp>-<pid>/: result batches (new_result_batch)
+BATCH_PARTS = "published"  # a batch's list of published parts, one "<part>\t<stamp>" line each
+PART_COLUMN = "result_part"  # the column of a batch's result files that names each row's part
+RESULT_PARTS = "result_part_current"  # temp table of a snapshot: the parts each batch file shows
 
 
 def sql_text(package: str, name: str) -> str:
@@ -53,23 +60,56 @@ def snapshot(ws: Workspace | None = None):
     con.execute("SET enable_progress_bar = false")
     try:
         con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
-        for view, files in result_views(ws).items():
-            # A view cannot hold a bound parameter, so the file list is spelled out (our paths).
-            listed = ", ".join(sql_literal(f) for f in files)
-            con.execute(f"CREATE TEMP VIEW {view} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
+        _create_result_views(con, ws)
         yield con
     finally:
         con.close()
 
 
-def result_views(ws: Workspace) -> dict[str, list[str]]:
-    """{view name: the current version of each part} for every published result set."""
-    views: dict[str, list[str]] = {}
-    for name_dir in sorted(d for d in ws.results.glob("*/*") if d.is_dir()):
-        files = [str(versions[-1]) for part in sorted(name_dir.iterdir()) if (versions := _versions(part))]
-        if files:
-            views[f"{name_dir.parent.name}_{name_dir.name}"] = files
+def _create_result_views(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
+    """A view per published result set over the current version of each of its parts: part
+    files are read together; a batch file is read once, restricted to the parts it holds the
+    current version of (listed in the temp table RESULT_PARTS, filled with bound parameters)."""
+    current = current_results(ws)
+    batch_parts = [(str(source), part) for sources in current.values() for source, parts in sources.items()
+                   for part in parts if part is not None]
+    con.execute(f"CREATE TEMP TABLE {RESULT_PARTS} AS SELECT unnest(?::VARCHAR[]) AS source, "
+                "unnest(?::VARCHAR[]) AS part", [[s for s, _ in batch_parts], [p for _, p in batch_parts]])
+    for view, sources in sorted(current.items()):
+        # A view cannot hold a bound parameter, so file names are spelled out (our paths).
+        files = [source for source, parts in sources.items() if parts == [None]]
+        selects = [f"SELECT * FROM read_parquet([{', '.join(sql_literal(f) for f in files)}], union_by_name = true)"
+                   ] if files else []
+        selects += [f"SELECT * EXCLUDE ({PART_COLUMN}) FROM read_parquet({sql_literal(source)}) WHERE {PART_COLUMN}"
+                    f" IN (SELECT part FROM {RESULT_PARTS} WHERE source = {sql_literal(source)})"
+                    for source, parts in sources.items() if parts != [None]]
+        con.execute(f"CREATE TEMP VIEW {view} AS " + "\nUNION ALL BY NAME\n".join(selects))
+
+
+def current_results(ws: Workspace) -> dict[str, dict[Path, list[str | None]]]:
+    """{view name: {file: parts}} for every published result set: the file of each part's
+    current version (its newest, by publication time), with [None] for a part file (it holds
+    one part) and the parts a batch file holds the current version of."""
+    newest: dict[tuple[str, str], tuple[str, Path, str | None]] = {}  # (view, part): (stamp, file, batch part)
+    for job_dir in sorted(d for d in ws.results.iterdir() if d.is_dir()) if ws.results.is_dir() else []:
+        for name_dir in sorted(d for d in job_dir.iterdir() if d.is_dir() and not d.name.startswith("_")):
+            for part_dir in name_dir.iterdir():
+                if versions := _versions(part_dir):
+                    _keep_newest(newest, (f"{job_dir.name}_{name_dir.name}", part_dir.name),
+                                 (_stamp_of(versions[-1]), versions[-1], None))
+        for batch, parts in _batches(job_dir).items():
+            for file in batch.glob("*.parquet"):
+                for part, stamp in parts.items():
+                    _keep_newest(newest, (f"{job_dir.name}_{file.stem}", part), (stamp, file, part))
+    views: dict[str, dict[Path, list[str | None]]] = {}
+    for (view, _), (_, file, part) in sorted(newest.items()):
+        views.setdefault(view, {}).setdefault(file, []).append(part)
     return views
+
+
+def _keep_newest(newest: dict, key, version: tuple) -> None:
+    if key not in newest or version[0] > newest[key][0]:
+        newest[key] = version
 
 
 def publish_result(ws: Workspace, job: str, name: str, part: str, con: duckdb.DuckDBPyConnection,
@@ -91,11 +131,82 @@ def publish_result(ws: Workspace, job: str, name: str, part: str, con: duckdb.Du
     return _publish_version(ws.results / job / name / part, write)
 
 
-def publish_result_file(ws: Workspace, job: str, name: str, part: str, prepared: Path) -> Path:
-    """Publish a Parquet file written beforehand (e.g. one partition of a COPY ... PARTITION_BY
-    over many parts at once) as `publish_result` would; the file is moved, so it must be on the
-    workspace's file system (ws.tmp)."""
-    return _publish_version(ws.results / job / name / part, lambda tmp: os.replace(prepared, tmp))
+def new_result_batch(ws: Workspace, job: str) -> Path:
+    """A new, empty result batch of `job`: a folder for result sets of many parts written at
+    once (`write_batch_result`), whose parts become current one by one (`publish_batch_part`).
+    Nothing in it is read before a part is published; batches no reader needs any more are
+    removed here."""
+    _prune_batches(ws.results / job)
+    return private_dir(ws.results / job / BATCHES / f"{_stamp()}-{os.getpid()}")
+
+
+def write_batch_result(batch: Path, name: str, con: duckdb.DuckDBPyConnection, query: str,
+                       params: list | None = None) -> Path:
+    """Write result set `name` of a batch: the rows of `query`, which names each row's part in
+    the column PART_COLUMN (readers do not see that column). Sort the rows by part, so that
+    a reader of a few parts skips the rest."""
+    def write(tmp: Path) -> None:
+        con.execute(f"COPY ({query}) TO {sql_literal(tmp)} (FORMAT parquet)", params or [])
+
+    return write_atomic(batch / f"{name}.parquet", write)
+
+
+def publish_batch_part(batch: Path, part: str) -> None:
+    """Make `part`'s rows of every result set of `batch` its current version, all at once: one
+    line appended to the batch's list of published parts (a reader ignores a line not yet ended)."""
+    if not part or any(c in part for c in "\t\n\r"):
+        raise ValueError(f"A result part name must be one line of text: {part!r}.")
+    fd = os.open(batch / BATCH_PARTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    try:
+        os.write(fd, f"{part}\t{_stamp()}\n".encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
+def _batches(job_dir: Path) -> dict[Path, dict[str, str]]:
+    """{batch folder: {part: when it was published}} of a job's result batches."""
+    out = {}
+    for batch in sorted((job_dir / BATCHES).iterdir()) if (job_dir / BATCHES).is_dir() else []:
+        try:
+            text = (batch / BATCH_PARTS).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            text = ""
+        lines = text.split("\n")[:-1]  # the last piece is empty or a line still being written
+        out[batch] = dict(line.split("\t") for line in lines)
+    return out
+
+
+def _prune_batches(job_dir: Path) -> None:
+    """Remove the batches of `job_dir` that hold no part's current version, whose parts have
+    all been published again at least RESULT_GRACE_SECONDS ago (readers that listed them
+    are done), and whose writer has ended; and part files a batch superseded as long ago."""
+    batches = _batches(job_dir)
+    if not batches:
+        return
+    newest: dict[str, str] = {}
+    for parts in batches.values():
+        for part, stamp in parts.items():
+            newest[part] = max(stamp, newest.get(part, ""))
+    cutoff = datetime.fromtimestamp(time.time() - RESULT_GRACE_SECONDS, timezone.utc).strftime(STAMP)
+    for batch, parts in batches.items():
+        stamp, pid = batch.name.split("-")
+        superseded = all(newest[part] > when and newest[part] < cutoff for part, when in parts.items())
+        if superseded and stamp < cutoff and not alive(int(pid)):
+            shutil.rmtree(batch, ignore_errors=True)
+    for name_dir in (d for d in job_dir.iterdir() if d.is_dir() and d.name != BATCHES):
+        for part_dir in name_dir.iterdir():
+            old = [v for v in _versions(part_dir) if _stamp_of(v) < newest.get(part_dir.name, "") < cutoff]
+            for version in old:
+                version.unlink(missing_ok=True)
+            _remove_if_empty(part_dir)  # so that readers need not list it
+        _remove_if_empty(name_dir)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # not empty (or already gone)
+        pass
 
 
 def _publish_version(part_dir: Path, write) -> Path:
@@ -127,7 +238,12 @@ def _mtime(path: Path) -> float:
 
 def _stamp() -> str:
     """A UTC time stamp whose text sorts in time order."""
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return datetime.now(timezone.utc).strftime(STAMP)
+
+
+def _stamp_of(version: Path) -> str:
+    """When a part file was published (its name begins with the stamp)."""
+    return version.name.split("-")[0]
 
 
 def sql_literal(value: Path | str) -> str:

@@ -153,13 +153,13 @@ def remove_orphans(root: Path) -> list[Path]:
     removed = []
     for tmp in root.rglob(".*.tmp"):
         match = TEMP_NAME.match(tmp.name)
-        if match and not _alive(int(match.group(1))):
+        if match and not alive(int(match.group(1))):
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,11 +1,10 @@
-"""`sislab cci run` in its own process, with test hooks around each school's computation.
+"""`sislab cci run` in its own process, with test hooks around each school's share of the run.
 
     cci_run.py BLOCK FAIL CLI-ARGS...
 
-BLOCK and FAIL are comma-separated school ids. For every school the hooked computation
-prints {"working": id}; for a BLOCK school it then waits for a line on stdin (the school is
-locked and its snapshot open meanwhile); for a FAIL school it raises, as a broken rule set
-would. At the end it prints {"exit": code, "stdout": what the command printed}.
+BLOCK and FAIL are comma-separated school ids. For every school the hooked share prints
+{"working": id}; for a BLOCK school it then waits for a line on stdin (the school is locked
+meanwhile); for a FAIL school it raises, as a broken rule set would. At the end it prints {"exit": code, "stdout": what the command printed}.
 The hooks live here only: production code has no switch for them.
 """
 
@@ -20,20 +19,20 @@ from sislab.cci import mass_update
 EVENTS = sys.stdout  # the command's own output is captured; events go to the real stdout
 
 
-def hooked(compute, block: set[str], fail: set[str]):
-    def school_results(con, school_id, rules, *args):
+def hooked(share, block: set[str], fail: set[str]):
+    def school_share(shared, school_id):
         print(json.dumps({"working": school_id}), file=EVENTS, flush=True)
         if school_id in block:
             sys.stdin.readline()
         if school_id in fail:
-            raise ValueError(f"rule set {rules.name}: injected error for school {school_id}")
-        return compute(con, school_id, rules, *args)
-    return school_results
+            raise ValueError(f"rule set {shared.rules.name}: injected error for school {school_id}")
+        return share(shared, school_id)
+    return school_share
 
 
 def main(block: str, fail: str, *argv: str) -> int:
     ids = lambda text: set(filter(None, text.split(",")))  # noqa: E731
-    mass_update.school_results = hooked(mass_update.school_results, ids(block), ids(fail))
+    mass_update.school_share = hooked(mass_update.school_share, ids(block), ids(fail))
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = cli.main(list(argv))

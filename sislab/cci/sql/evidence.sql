@@ -1,10 +1,13 @@
--- Evidence for the CCI measures, one row per student of cci_population, into cci_evidence:
+-- Evidence for the CCI measures, one row per row of cci_population, into cci_evidence_all:
 -- facts only (levels, counts, awards); the rule set's thresholds are applied in measures_wide.sql.
 -- Marks are read once, joined to the (small) course table: only passing marks of college, AP
--- and JROTC (leadership / military science) courses matter. Evidence dated after $cohort_year (the class's last school year) is ignored.
--- Each input is read once and aggregated per student. Per-student inputs are read as cci_<table>
--- (engine.SCOPED_INPUTS): only the population's rows when it is a small share of the cohort.
-CREATE OR REPLACE TEMP TABLE cci_evidence AS
+-- and JROTC (leadership / military science) courses matter. Evidence dated after a student's
+-- evidence_year (the last school year of the class they are scored with) is ignored.
+-- Each input is read once and aggregated per student and evidence year (classes scored
+-- together read it once: engine.score_classes). Per-student inputs are read as cci_<table>
+-- (engine.SCOPED_INPUTS), each row with the evidence_year of its student: only the
+-- population's rows when it is a small share of the cohort or has several evidence years.
+CREATE OR REPLACE TEMP TABLE cci_evidence_all AS
 WITH ap_course AS (  -- bit i = the i-th AP course (evidence_domains.sql)
     SELECT unnest($ap_course_ids) AS course_id, generate_subscripts($ap_course_ids, 1) - 1 AS bit
 ),
@@ -32,18 +35,19 @@ passed AS MATERIALIZED (
     -- Narrow, as every consumer reads it whole: what only college credit needs is NULL on other
     -- rows, so aggregates need no FILTER (they skip NULLs); about 0.1 s less on a statewide class.
     SELECT student_id,
+           evidence_year,
            school_year,
            ap_bit,
            CASE WHEN college_credit THEN cte_pathway END AS college_pathway,
            CASE WHEN college_credit THEN thirds END AS college_thirds,
            CASE WHEN college_credit THEN calendar END AS college_calendar,
            CASE WHEN jrotc THEN school_year END AS jrotc_year
-    FROM (SELECT m.student_id, m.school_year, k.ap_bit, k.cte_pathway, t.thirds, t.calendar, k.jrotc,
+    FROM (SELECT m.student_id, m.evidence_year, m.school_year, k.ap_bit, k.cte_pathway, t.thirds, t.calendar, k.jrotc,
                  k.college AND coalesce(m.college_credits, 0) > 0 AS college_credit
           FROM cci_mark AS m
           JOIN course_kind AS k ON k.course_id = m.course_id AND (k.college OR k.ap OR k.jrotc)
           LEFT JOIN term AS t ON t.term_type = m.term_type
-          WHERE m.school_year <= $cohort_year
+          WHERE m.school_year <= m.evidence_year
             AND (list_contains($passing_marks, m.mark)
                  OR (k.college AND list_contains($college_pass_marks, m.mark))))
 ),
@@ -53,6 +57,7 @@ courses AS (
     -- Distinct values are counted as bits (see evidence_domains.sql): count(DISTINCT ...) FILTER
     -- is planned as extra aggregates joined back, several times slower.
     SELECT student_id,
+           evidence_year,
            sum(college_thirds) AS college_thirds,
            min(college_calendar) <> max(college_calendar) AS mixed_calendar,
            $term_calendars[min(college_calendar)] AS college_unit,  -- the calendar its terms are counted in
@@ -61,10 +66,10 @@ courses AS (
            -- would be planned as an extra aggregate joined back); years are < 60 apart
            bit_count(bit_or(1::BIGINT << (jrotc_year % 60))) AS jrotc_years
     FROM passed
-    GROUP BY student_id
+    GROUP BY student_id, evidence_year
 ),
 college_in_pathway_year AS (
-    SELECT student_id, school_year, college_pathway AS cte_pathway, sum(college_thirds) AS thirds
+    SELECT student_id, evidence_year, school_year, college_pathway AS cte_pathway, sum(college_thirds) AS thirds
     FROM passed
     WHERE college_pathway IS NOT NULL
     GROUP BY ALL
@@ -73,44 +78,47 @@ cte AS (
     -- Completions with C- or better in the capstone. For P1, college credit earned in the
     -- completion year in a course of the same pathway does not count with that completion:
     -- the fewest college thirds in a completion's pathway and year (the best completion for P1).
-    SELECT t.student_id, min(coalesce(y.thirds, 0)) AS pathway_year_thirds
+    SELECT t.student_id, t.evidence_year, min(coalesce(y.thirds, 0)) AS pathway_year_thirds
     FROM cci_cte_completion AS t
     LEFT JOIN college_in_pathway_year AS y
-           ON y.student_id = t.student_id AND y.school_year = t.school_year AND y.cte_pathway = t.pathway_code
-    WHERE t.school_year <= $cohort_year
+           ON y.student_id = t.student_id AND y.evidence_year = t.evidence_year AND y.school_year = t.school_year
+              AND y.cte_pathway = t.pathway_code
+    WHERE t.school_year <= t.evidence_year
       AND list_contains($passing_marks, t.capstone_mark)
-    GROUP BY t.student_id
+    GROUP BY t.student_id, t.evidence_year
 ),
 scores AS (
     -- grade-11 SBAC levels, and AP / IB exams: distinct subjects at the minimum score
     SELECT t.student_id,
+           t.evidence_year,
            max(t.level) FILTER (WHERE t.test = 'CAASPP_ELA') AS ela,
            max(t.level) FILTER (WHERE t.test = 'CAASPP_MATH') AS math,
            bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'AP')) AS ap_exams,
            bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'IB')) AS ib_exams
     FROM cci_test_score AS t
     LEFT JOIN exam_subject AS s ON s.subject = coalesce(t.subject, '')
-    WHERE t.school_year <= $cohort_year
+    WHERE t.school_year <= t.evidence_year
       AND ((t.test IN ('CAASPP_ELA', 'CAASPP_MATH') AND t.grade = $sbac_grade)
            OR (t.test = 'AP' AND t.level >= $ap_min) OR (t.test = 'IB' AND t.level >= $ib_min))
-    GROUP BY t.student_id
+    GROUP BY t.student_id, t.evidence_year
 ),
 wbl AS (  -- CALPADS work-based learning types completed
-    SELECT student_id, list(DISTINCT wbl_type) AS wbl
+    SELECT student_id, evidence_year, list(DISTINCT wbl_type) AS wbl
     FROM cci_work_based_learning
-    WHERE school_year <= $cohort_year
-    GROUP BY student_id
+    WHERE school_year <= evidence_year
+    GROUP BY student_id, evidence_year
 ),
 awards AS (
     -- leadership / military science years: the years recorded, or one per school year listed
     SELECT student_id,
+           evidence_year,
            list_distinct(list(award)) AS awards,
            greatest(max(years) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'),
                     len(list_distinct(list(school_year) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'))))
                AS lms_years
     FROM cci_award
-    WHERE school_year <= $cohort_year
-    GROUP BY student_id
+    WHERE school_year <= evidence_year
+    GROUP BY student_id, evidence_year
 )
 SELECT p.*,
        t.ela,
@@ -127,8 +135,8 @@ SELECT p.*,
        coalesce(b.wbl, []) AS wbl,
        greatest(coalesce(w.lms_years, 0), coalesce(c.jrotc_years, 0)) AS lms_years
 FROM cci_population AS p
-LEFT JOIN scores AS t USING (student_id)
-LEFT JOIN courses AS c USING (student_id)
-LEFT JOIN cte AS v USING (student_id)
-LEFT JOIN awards AS w USING (student_id)
-LEFT JOIN wbl AS b USING (student_id)
+LEFT JOIN scores AS t USING (student_id, evidence_year)
+LEFT JOIN courses AS c USING (student_id, evidence_year)
+LEFT JOIN cte AS v USING (student_id, evidence_year)
+LEFT JOIN awards AS w USING (student_id, evidence_year)
+LEFT JOIN wbl AS b USING (student_id, evidence_year)

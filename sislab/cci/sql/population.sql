@@ -1,4 +1,6 @@
--- The students a run counts, one row each, into the temp table cci_population.
+-- The students a class's scoring counts, one row each (engine._populations puts the rows of
+-- the classes scored together into the temp table cci_population), with the number of the
+-- scoring ($scoring) and the last school year whose evidence counts ($cohort_year).
 -- Scored class ($seniors = false): the four-year cohort of $cohort_year, graduates or not,
 -- plus the previous cohort's fifth-year graduates (the result counts them only when Prepared).
 -- The four-year window closes on 15 August after the class year (cci_in_window, macros.sql): a
@@ -6,7 +8,6 @@
 -- four-year diploma (Not Prepared, `late_diploma`) and next year's run counts them as a
 -- fifth-year graduate. Seniors ($seniors = true): the cohort of $cohort_year as if every member
 -- graduated now with a regular diploma. Cohort and school are inputs.
-CREATE OR REPLACE TEMP TABLE cci_population AS
 WITH candidate AS (
     SELECT *
     FROM cohort
@@ -26,7 +27,9 @@ counted AS (  -- a union, so that only fifth-year candidates are looked up in th
       AND cci_in_window(outcome_date, completion_year, $cohort_year)
       AND student_id NOT IN (SELECT student_id FROM cohort WHERE cohort_year = $cohort_year)
 )
-SELECT c.student_id,
+SELECT $scoring AS scoring,
+       $cohort_year AS evidence_year,
+       c.student_id,
        c.school_id,
        c.cohort_year,
        c.cohort_year < $cohort_year AS fifth_year,

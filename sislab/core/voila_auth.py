@@ -61,6 +61,7 @@ from traitlets import Float, Integer, List, Unicode
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
+from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 from voila.utils import ENV_VARIABLE
 
@@ -361,13 +362,14 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         finally:
             self._starting[name] -= 1
         self.owners[kernel_id] = view.viewer
-        self.warm_up()
         return kernel_id
 
     # --- warm kernels: started ahead, each given to one page, never to a second ---------------
 
     def warm_up(self) -> None:
-        """Start warm kernels in the background until there are `warm_kernels` of them."""
+        """Start warm kernels in the background until there are `warm_kernels` of them (called
+        when the server starts and when a page has been sent: not while a page runs, which
+        would share the CPU with it)."""
         task = asyncio.ensure_future(self._fill_warm())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -588,10 +590,22 @@ def school_names(ws: Workspace) -> dict[str, str]:
         return {}
 
 
+class DashboardPageHandler(TornadoVoilaHandler):
+    """Voilà's page; once it is sent (its notebook has run), the warm kernels are topped up."""
+
+    async def get(self, path=None):
+        try:
+            await super().get(path)
+        finally:
+            if isinstance(self.kernel_manager, DashboardKernelManager):
+                self.kernel_manager.warm_up()
+
+
 class SislabVoila(Voila):
     """Voilà with sislab's home page and kernel ownership; no notebook listing API."""
 
-    REPLACED = {TornadoVoilaTreeHandler: DashboardIndexHandler, VoilaShutdownKernelHandler: OwnedShutdownHandler}
+    REPLACED = {TornadoVoilaTreeHandler: DashboardIndexHandler, VoilaShutdownKernelHandler: OwnedShutdownHandler,
+                TornadoVoilaHandler: DashboardPageHandler}
     DROPPED = (VoilaContentsHandler,)
 
     def init_handlers(self):

@@ -276,12 +276,12 @@ def _password(user: str) -> str:
 def time_dashboards(chromium: str, bases: dict[int, str], user: str, pages: list[str], repeat: int,
                     served: dict[int, dict[str, list[float]]]) -> dict[int, dict[str, list[float]]]:
     """Seconds to first paint of each page on each server (`bases`: its base URL by its count of
-    warm kernels), `repeat` rounds of every page of one server, then of the next (pages opened
-    back to back, as a user clicking through: a server's warm kernels are refilled while its
-    next pages load), after one untimed warm-up round (first imports from a cold disk cache are
-    not what a user sees). Each server has its own browser context (its own sign-in). `served` gets, per server and page, the
-    seconds until the server sent the page's last byte: Voilà sends it once every cell has run,
-    so the rest of the first paint is the browser's."""
+    warm kernels): in each round every page of one server, back to back as a user clicking
+    through (a warm kernel started after one page may not be ready for the next), then the
+    next server's; one untimed warm-up round first (first imports from a cold disk cache are
+    not what a user sees), then `repeat` rounds. Each server has its own browser context (its
+    own sign-in). `served` gets, per server and page, the seconds until the server sent the
+    page's last byte: Voilà sends it once every cell has run, so the rest is the browser's."""
     from playwright.sync_api import sync_playwright
 
     seconds = {n: {p: [] for p in pages} for n in bases}

@@ -37,7 +37,7 @@ CULL_INTERVAL = 30  # how often idle kernels are looked for
 KERNELS_PER_USER = 8
 MAX_KERNELS = 40  # in all, ~140 MiB each
 # Kernels started ahead with the dashboards' modules imported, so that a page does not wait
-# ~1 s for a kernel's start and its imports; each costs ~140 MiB even when nobody looks.
+# ~1 s for a kernel's start and its imports; each holds ~190 MiB even when nobody looks.
 WARM_KERNELS = 2
 # What a page imports on its first table, not in its import lines: a warm kernel imports it too.
 DISPLAY_MODULES = ("itables", "pandas.io.formats.style", "pyarrow.pandas_compat")  # DataTables, Styler, .df()
@@ -123,7 +123,8 @@ def add_commands(sub) -> None:
     p.add_argument("--kernels-per-user", type=int, default=KERNELS_PER_USER, metavar="N",
                    help=f"dashboards one user may have open at once (default {KERNELS_PER_USER})")
     p.add_argument("--warm-kernels", type=int, default=WARM_KERNELS, metavar="N",
-                   help=f"kernels kept started ahead, ~140 MiB each, so pages open faster (default {WARM_KERNELS}; 0: none)")
+                   help=f"kernels kept started ahead, ~190 MiB each, so that pages open faster "
+                   f"(default {WARM_KERNELS}; 0: none)")
     p.add_argument("--hub", action="store_true",
                    help="run as a JupyterHub service: the hub signs users in (HubOAuth); see docs/operations.md")
     p.set_defaults(func=serve_command)

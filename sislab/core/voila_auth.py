@@ -327,7 +327,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
                                "takes the kernel of the user's least recently used page")
     max_kernels = Integer(40, config=True, help="kernels the server holds at once (~140 MiB each)")
     warm_kernels = Integer(2, config=True, help="kernels started ahead with `warm_imports` imported and no "
-                           "page's data (~140 MiB each); a page takes one, another starts. 0: none")
+                           "page's data (~190 MiB each); a page takes one, another starts. 0: none")
     warm_imports = List(Unicode(), config=True, help="modules a warm kernel imports ahead (the dashboards')")
 
     def __init__(self, **kwargs):

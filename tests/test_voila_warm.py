@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+from sislab.core import serve
 from sislab.core.runner import notebooks_dir
 from sislab.core.voila_auth import dashboard_modules, environment_code, read_dashboards, warm_code
 
@@ -24,12 +25,13 @@ def test_a_warm_kernels_environment_becomes_exactly_the_pages():
     assert seen == page
 
 
-def test_warm_imports_leave_no_name_behind_and_skip_names_that_are_not_modules():
-    names: dict = {}
-    exec(warm_code(["colorsys", "json.decoder", "json.decoder.JSONDecoder"]), names)
-    assert set(names) == {"__builtins__"}
-    assert {"colorsys", "json.decoder"} <= set(sys.modules)
-    assert warm_code([]) == "pass"
+def test_a_warm_kernel_imports_and_prepares_without_a_workspace_and_leaves_no_name_behind():
+    code = warm_code(["colorsys", "json.decoder", "json.decoder.JSONDecoder"], list(serve.WARM_CALLS)) + (
+        "\nprint(sorted(n for n in dir() if not n.startswith('__')))\nimport sys"
+        "\nprint(all(m in sys.modules for m in ('colorsys', 'itables', 'pandas.io.formats.style')))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SISLAB_")}  # no workspace to read
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.split("\n")[:2] == ["[]", "True"]
 
 
 def test_warm_kernels_import_what_the_dashboards_import_and_nothing_else():

@@ -39,8 +39,8 @@ MAX_KERNELS = 40  # in all, ~140 MiB each
 # Kernels started ahead with the dashboards' modules imported, so that a page does not wait
 # ~1 s for a kernel's start and its imports; each holds ~190 MiB even when nobody looks.
 WARM_KERNELS = 2
-# What a page imports on its first table, not in its import lines: a warm kernel imports it too.
-DISPLAY_MODULES = ("itables", "pandas.io.formats.style", "pyarrow.pandas_compat")  # DataTables, Styler, .df()
+# Called by a warm kernel after its imports: a page's first table then costs it nothing extra.
+WARM_CALLS = ("sislab.widgets.warm_up",)
 TEMPLATE = "lab"
 
 
@@ -75,7 +75,8 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
     c.DashboardKernelManager.kernels_per_user = kernels_per_user
     c.DashboardKernelManager.max_kernels = MAX_KERNELS
     c.DashboardKernelManager.warm_kernels = warm_kernels
-    c.DashboardKernelManager.warm_imports = voila_auth.dashboard_modules(notebooks, dashboards) + list(DISPLAY_MODULES)
+    c.DashboardKernelManager.warm_imports = voila_auth.dashboard_modules(notebooks, dashboards)
+    c.DashboardKernelManager.warm_calls = list(WARM_CALLS)
     c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_TIMEOUT
     c.MappingKernelManager.cull_interval = CULL_INTERVAL
     c.MappingKernelManager.cull_connected = False

@@ -329,6 +329,8 @@ class DashboardKernelManager(AsyncMappingKernelManager):
     warm_kernels = Integer(2, config=True, help="kernels started ahead with `warm_imports` imported and no "
                            "page's data (~190 MiB each); a page takes one, another starts. 0: none")
     warm_imports = List(Unicode(), config=True, help="modules a warm kernel imports ahead (the dashboards')")
+    warm_calls = List(Unicode(), config=True, help="functions (`module.function`, no argument, reading no data) "
+                      "a warm kernel calls after its imports: what a page's first output prepares")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -382,7 +384,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             try:
                 kernel_id = await super().start_kernel(kernel_name=self.default_kernel_name, path="",
                                                        env=self._warm_environment())
-                await self._run_quietly(kernel_id, warm_code(self.warm_imports), timeout=120)
+                await self._run_quietly(kernel_id, warm_code(self.warm_imports, self.warm_calls), timeout=120)
             except Exception:
                 self.log.exception("sislab: a warm kernel did not start; pages start their own")
                 if kernel_id in self:
@@ -485,14 +487,18 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             await self.shutdown_kernel(kernel_id)
 
 
-def warm_code(modules: list[str]) -> str:
-    """Python that imports `modules` and leaves no name behind (a name that is not a module,
-    as in `from a.b import f`, is skipped: importing `a.b.f` has imported `a.b`)."""
+def warm_code(modules: list[str], calls: list[str] = ()) -> str:
+    """Python that imports `modules`, then calls each of `calls` (`module.function`), and leaves
+    no name behind (a name that is not a module, as in `from a.b import f`, is skipped:
+    importing `a.b.f` has imported `a.b`)."""
     return ("import importlib as _importlib\n"
             f"for _name in {json.dumps(list(modules))}:\n"
             "    try:\n        _importlib.import_module(_name)\n"
             "    except ModuleNotFoundError:\n        pass\n"
-            "del _importlib, _name" if modules else "pass")
+            f"for _name in {json.dumps(list(calls))}:\n"
+            "    getattr(_importlib.import_module(_name.rpartition('.')[0]), _name.rpartition('.')[2])()\n"
+            "_name = None\n"
+            "del _importlib, _name")
 
 
 def environment_code(warm: dict[str, str], page: dict[str, str]) -> str:

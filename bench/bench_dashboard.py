@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> None:
             extra["load_average"]["after dashboards"] = os.getloadavg()
             for n in warm:
                 rows += _rows(f"dashboard ({n} warm)", seconds[n], DASHBOARD_RATIO, ratio_target=True,
-                              served=served[n], cold=seconds[warm[0]] if n != warm[0] else None)
+                              served=served[n], first=seconds[warm[0]] if n != warm[0] else None)
             extra["dashboard_seconds"] = seconds
             extra["dashboard_page_sent_seconds"] = served
         if not args.no_forms:
@@ -137,10 +137,11 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _rows(kind: str, seconds: dict[str, list[float]], target: float, ratio_target: bool,
-          served: dict[str, list[float]] | None = None, cold: dict[str, list[float]] | None = None) -> list[dict]:
+          served: dict[str, list[float]] | None = None,
+          first: dict[str, list[float]] | None = None) -> list[dict]:
     """One row per page: median, min, max, the ratio to the one-cell page of the same run and
     server, and (dashboards) the median seconds until the server had sent the whole page and,
-    with `cold` (the first server's seconds), the ratio to that server's one-cell page."""
+    with `first` (the seconds of the first server, e.g. 0 warm kernels), the ratio to its one-cell page."""
     base = statistics.median(seconds[ONE_CELL])
     rows = []
     for name, values in seconds.items():
@@ -149,7 +150,7 @@ def _rows(kind: str, seconds: dict[str, list[float]], target: float, ratio_targe
         rows.append({"page": f"{kind}: {name.removesuffix('.ipynb')}", "median s": median, "min s": min(values),
                      "max s": max(values), "x one-cell": median / base, "meets target": meets,
                      "page sent s": statistics.median(served[name]) if served else "",
-                     "x first server's one-cell": median / statistics.median(cold[ONE_CELL]) if cold else ""})
+                     "x first server's one-cell": median / statistics.median(first[ONE_CELL]) if first else ""})
     return rows
 
 

@@ -12,6 +12,9 @@ round: one-cell, each dashboard; `--repeat` rounds). A load is timed from naviga
 paint: the page's main content is visible (`DASHBOARDS` names it per page). The kernel's
 start and the notebook's run are inside; the server's start and the sign-in are not.
 Target: each dashboard's median <= 1.2 x the one-cell page's median of the same run.
+`--warm-kernels 0,2` (the default) runs one server per count of warm kernels (kernels started
+ahead with the dashboards' modules imported) and alternates them in every round, each in its
+own browser context: the same run measures the pages without and with them.
 
 Forms: `sislab lab` runs on the same folder and chromium opens each job notebook in
 JupyterLab, waits for its kernel to be idle, chooses Run > Run All Cells and times until the
@@ -27,6 +30,7 @@ dashboard and the one-cell notebook.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -53,6 +57,7 @@ NOTEBOOKS = ROOT / "notebooks"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 TIMEOUT_MS = 180_000
+SETTLE_S = 3.0  # pause before each server's turn in a round
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ ONE_CELL_SHOWN = ".jp-Notebook .jp-OutputArea-output pre"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="loads of each page, alternated (default 5)")
     parser.add_argument("--user", default="principal.north", help="demo user who opens the dashboards")
+    parser.add_argument("--warm-kernels", default="0,2", metavar="N[,N...]",
+                        help="warm kernels of the dashboard server: one server per count, alternated (default 0,2)")
     parser.add_argument("--lab-user", default="admin", help="demo user JupyterLab acts as (its forms)")
     parser.add_argument("--no-dashboards", action="store_true", help="skip the dashboards")
     parser.add_argument("--no-forms", action="store_true", help="skip the JupyterLab forms")
@@ -100,11 +107,15 @@ def run(args: argparse.Namespace) -> None:
         notebooks = served_notebooks(Path(tmp))
         if not args.no_dashboards:
             pages = [ONE_CELL] + dashboards_listed(NOTEBOOKS)
-            with dashboard_server(ws, notebooks) as base:
-                served: dict[str, list[float]] = {}
-                seconds = time_dashboards(chromium, base, args.user, pages, args.repeat, served)
+            warm = [int(n) for n in args.warm_kernels.split(",")]
+            with contextlib.ExitStack() as servers:
+                bases = {n: servers.enter_context(dashboard_server(ws, notebooks, n)) for n in warm}
+                served: dict[int, dict[str, list[float]]] = {n: {} for n in warm}
+                seconds = time_dashboards(chromium, bases, args.user, pages, args.repeat, served)
             extra["load_average"]["after dashboards"] = os.getloadavg()
-            rows += _rows("dashboard", seconds, DASHBOARD_RATIO, ratio_target=True, served=served)
+            for n in warm:
+                rows += _rows(f"dashboard ({n} warm)", seconds[n], DASHBOARD_RATIO, ratio_target=True,
+                              served=served[n], first=seconds[warm[0]] if n != warm[0] else None)
             extra["dashboard_seconds"] = seconds
             extra["dashboard_page_sent_seconds"] = served
         if not args.no_forms:
@@ -126,9 +137,11 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _rows(kind: str, seconds: dict[str, list[float]], target: float, ratio_target: bool,
-          served: dict[str, list[float]] | None = None) -> list[dict]:
-    """One row per page: median, min, max, the ratio to the one-cell page of the same run, and
-    (dashboards) the median seconds until the server had sent the whole page."""
+          served: dict[str, list[float]] | None = None,
+          first: dict[str, list[float]] | None = None) -> list[dict]:
+    """One row per page: median, min, max, the ratio to the one-cell page of the same run and
+    server, and (dashboards) the median seconds until the server had sent the whole page and,
+    with `first` (the seconds of the first server, e.g. 0 warm kernels), the ratio to its one-cell page."""
     base = statistics.median(seconds[ONE_CELL])
     rows = []
     for name, values in seconds.items():
@@ -136,7 +149,8 @@ def _rows(kind: str, seconds: dict[str, list[float]], target: float, ratio_targe
         meets = "" if name == ONE_CELL else "yes" if (median / base if ratio_target else median) <= target else "NO"
         rows.append({"page": f"{kind}: {name.removesuffix('.ipynb')}", "median s": median, "min s": min(values),
                      "max s": max(values), "x one-cell": median / base, "meets target": meets,
-                     "page sent s": statistics.median(served[name]) if served else ""})
+                     "page sent s": statistics.median(served[name]) if served else "",
+                     "x first server's one-cell": median / statistics.median(first[ONE_CELL]) if first else ""})
     return rows
 
 
@@ -192,16 +206,18 @@ def free_port() -> int:
 
 
 class dashboard_server:
-    """`sislab serve` on a free port for the `with` block; yields its base URL."""
+    """`sislab serve --warm-kernels N` on a free port for the `with` block; yields its base URL."""
 
-    def __init__(self, ws, notebooks: Path):
+    def __init__(self, ws, notebooks: Path, warm_kernels: int):
         self.port = free_port()
         self.notebooks = notebooks
+        self.warm_kernels = warm_kernels
         self.env = {**os.environ, "SISLAB_WORKSPACE": str(ws.root), "SISLAB_REPORTS": str(ws.reports)}
 
     def __enter__(self) -> str:
         self.process = subprocess.Popen([sys.executable, "-m", "sislab", "serve", "--port", str(self.port),
-                                         "--notebooks", str(self.notebooks), "--no-browser"], env=self.env,
+                                         "--notebooks", str(self.notebooks), "--no-browser",
+                                         "--warm-kernels", str(self.warm_kernels)], env=self.env,
                                         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{self.port}/"
         _wait_for(base + "login", self.process, "sislab serve")
@@ -258,39 +274,50 @@ def _password(user: str) -> str:
         return next(row["demo_password"] for row in csv.DictReader(fh) if row["user_name"] == user)
 
 
-def time_dashboards(chromium: str, base: str, user: str, pages: list[str], repeat: int,
-                    served: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
-    """Seconds to first paint of each page, `repeat` rounds of every page in turn (after one
-    untimed warm-up round: first imports from a cold disk cache are not what a user sees).
-    `served` gets, per page, the seconds until the server sent the page's last byte: Voilà
-    sends it once every cell has run, so the rest of the first paint is the browser's."""
+def time_dashboards(chromium: str, bases: dict[int, str], user: str, pages: list[str], repeat: int,
+                    served: dict[int, dict[str, list[float]]]) -> dict[int, dict[str, list[float]]]:
+    """Seconds to first paint of each page on each server (`bases`: its base URL by its count of
+    warm kernels): in each round every page of one server, back to back as a user clicking
+    through (a warm kernel started after one page may not be ready for the next), then the
+    next server's; one untimed warm-up round first (first imports from a cold disk cache are
+    not what a user sees), then `repeat` rounds. Each server has its own browser context (its
+    own sign-in). `served` gets, per server and page, the seconds until the server sent the
+    page's last byte: Voilà sends it once every cell has run, so the rest is the browser's."""
     from playwright.sync_api import sync_playwright
 
-    seconds: dict[str, list[float]] = {p: [] for p in pages}
+    seconds = {n: {p: [] for p in pages} for n in bases}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
-        page = context.new_page()
-        page.goto(base + "login")
-        page.fill("#username", user)
-        page.fill("#password", _password(user))
-        page.click("#sign-in")
-        page.wait_for_load_state()
+        tabs = {n: _signed_in(browser, base, user) for n, base in bases.items()}
         for round_ in range(repeat + 1):
-            for name in pages:
-                dashboard = DASHBOARDS[name]
-                start = time.perf_counter()
-                page.goto(f"{base}voila/render/{name}{dashboard.query}")  # leaving a page ends its kernel
-                for selector in dashboard.painted:
-                    page.wait_for_selector(selector, state="visible", timeout=TIMEOUT_MS)
-                if round_:
-                    seconds[name].append(time.perf_counter() - start)
-                    if served is not None:
-                        served.setdefault(name, []).append(page.evaluate(RESPONSE_END) / 1000)
-                print(f"  {name}: {time.perf_counter() - start:.2f}s" + ("" if round_ else " (warm-up)"), flush=True)
+            for n, base in bases.items():
+                time.sleep(SETTLE_S)  # the other server's kernels started after its last page settle
+                for name in pages:
+                    dashboard = DASHBOARDS[name]
+                    start = time.perf_counter()
+                    tabs[n].goto(f"{base}voila/render/{name}{dashboard.query}")  # leaving a page ends its kernel
+                    for selector in dashboard.painted:
+                        tabs[n].wait_for_selector(selector, state="visible", timeout=TIMEOUT_MS)
+                    took = time.perf_counter() - start
+                    if round_:
+                        seconds[n][name].append(took)
+                        served[n].setdefault(name, []).append(tabs[n].evaluate(RESPONSE_END) / 1000)
+                    print(f"  {name} ({n} warm): {took:.2f}s" + ("" if round_ else " (warm-up)"), flush=True)
         browser.close()
     return seconds
+
+
+def _signed_in(browser, base: str, user: str):
+    """A tab of a new browser context, signed in to the server at `base` as `user`."""
+    context = browser.new_context()
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+    page = context.new_page()
+    page.goto(base + "login")
+    page.fill("#username", user)
+    page.fill("#password", _password(user))
+    page.click("#sign-in")
+    page.wait_for_load_state()
+    return page
 
 
 RESPONSE_END = "performance.getEntriesByType('navigation')[0].responseEnd"

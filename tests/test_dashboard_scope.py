@@ -278,3 +278,19 @@ def test_past_the_cap_a_new_tab_takes_the_kernel_of_the_users_least_recently_use
     for page in pages[1:] + [newest]:
         close_kernel(browser, page.text)
     close_kernel(neighbour, other_user.text)  # another user's kernel was never touched
+
+
+def test_every_page_gets_a_warm_kernel_no_other_page_or_user_had(server):
+    """A warm kernel goes to one page view only: it shows its own user, no earlier page's names,
+    and its kernel is shut down with the page, never handed out again."""
+    north, south = signed_in(server, "principal.north"), signed_in(server, "principal.south")
+    seen = []
+    for browser, user in [(north, "principal.north"), (south, "principal.south")] * 2:
+        page = browser.get(ECHO).text
+        close_kernel(browser, page)
+        seen.append((user, kernel_id(page), page.split("KERNEL", 1)[1].split("END", 1)[0]))
+    assert len({kernel for _, kernel, _ in seen}) == len(seen)
+    assert [shown.strip() for _, _, shown in seen] == [f"user=[{user}] earlier_page=[False] warm=[True]"
+                                                       for user, _, _ in seen]
+    log = server.log_text()
+    assert all(f"Kernel shutdown: {kernel}" in log for _, kernel, _ in seen)

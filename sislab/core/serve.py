@@ -4,7 +4,8 @@ Everything the server does is decided in `voila_config`, one traitlets Config bu
 (Voilà's own config files are not read, so a stray voila.json cannot undo these choices):
 
 - sources stripped, tracebacks hidden: a page shows outputs, never code or an error's data;
-- every page view starts a kernel (~140 MiB); kernels idle for `CULL_IDLE_TIMEOUT` seconds
+- every page view gets its own kernel (~140 MiB), one of `WARM_KERNELS` started ahead when
+  there is one (see `sislab.core.voila_auth`); kernels idle for `CULL_IDLE_TIMEOUT` seconds
   with no browser attached (a closed tab, a bare GET) are shut down. Kernels with a tab open
   are kept (`cull_connected` off) so that a principal's open dashboard keeps working;
 - kernel connection files live in the owner-only workspace, not in /tmp;
@@ -35,11 +36,17 @@ CULL_INTERVAL = 30  # how often idle kernels are looked for
 # kernel of the user's least recently used one (its widgets stop; its tables stay).
 KERNELS_PER_USER = 8
 MAX_KERNELS = 40  # in all, ~140 MiB each
+# Kernels started ahead with the dashboards' modules imported, so that a page does not wait
+# ~1 s for a kernel's start and its imports; each holds ~190 MiB even when nobody looks.
+WARM_KERNELS = 2
+# Called by a warm kernel after its imports: a page's first table then costs it nothing extra.
+WARM_CALLS = ("sislab.widgets.warm_up",)
 TEMPLATE = "lab"
 
 
 def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_browser: bool = False,
-                 kernels_per_user: int = KERNELS_PER_USER, hub: bool = False) -> Config:
+                 kernels_per_user: int = KERNELS_PER_USER, hub: bool = False,
+                 warm_kernels: int = WARM_KERNELS) -> Config:
     """The whole server configuration: where, what, who, and how kernels are kept in check."""
     from . import voila_auth  # imports Voilà and papermill: only when serving
 
@@ -63,9 +70,13 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
     if hub:  # a JupyterHub service: served under the hub's prefix for it, e.g. /services/sislab/
         c.Voila.base_url = c.Voila.server_url = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
     c.Voila.authorizer_class = voila_auth.KernelOwnerAuthorizer
-    c.Voila.tornado_settings = {voila_auth.SITE: voila_auth.Site(ws, voila_auth.read_dashboards(notebooks))}
+    dashboards = voila_auth.read_dashboards(notebooks)
+    c.Voila.tornado_settings = {voila_auth.SITE: voila_auth.Site(ws, dashboards)}
     c.DashboardKernelManager.kernels_per_user = kernels_per_user
     c.DashboardKernelManager.max_kernels = MAX_KERNELS
+    c.DashboardKernelManager.warm_kernels = warm_kernels
+    c.DashboardKernelManager.warm_imports = voila_auth.dashboard_modules(notebooks, dashboards)
+    c.DashboardKernelManager.warm_calls = list(WARM_CALLS)
     c.MappingKernelManager.cull_idle_timeout = CULL_IDLE_TIMEOUT
     c.MappingKernelManager.cull_interval = CULL_INTERVAL
     c.MappingKernelManager.cull_connected = False
@@ -80,7 +91,8 @@ def dashboard_url(host: str, port: int, notebook: str | None = None) -> str:
 
 
 def serve(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, notebooks: Path | None = None,
-          open_browser: bool = True, kernels_per_user: int = KERNELS_PER_USER, hub: bool = False) -> None:
+          open_browser: bool = True, kernels_per_user: int = KERNELS_PER_USER, hub: bool = False,
+          warm_kernels: int = WARM_KERNELS) -> None:
     """Run the dashboard server until interrupted (Ctrl-C or SIGTERM)."""
     from tornado.ioloop import IOLoop
 
@@ -94,7 +106,8 @@ def serve(ws: Workspace, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, not
     if hub and not os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
         raise FileNotFoundError("--hub: start `sislab serve --hub` as a JupyterHub service (docs/operations.md); "
                                 "JUPYTERHUB_SERVICE_PREFIX is not set")
-    app = SislabVoila(config=voila_config(ws, host, port, notebooks, open_browser, kernels_per_user, hub))
+    app = SislabVoila(config=voila_config(ws, host, port, notebooks, open_browser, kernels_per_user, hub,
+                                          warm_kernels))
     app.initialize([])
     # Runs once the loop starts, i.e. only after the port was bound.
     IOLoop.current().add_callback(print, f"sislab: serving dashboards from {notebooks} at "
@@ -110,6 +123,9 @@ def add_commands(sub) -> None:
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.add_argument("--kernels-per-user", type=int, default=KERNELS_PER_USER, metavar="N",
                    help=f"dashboards one user may have open at once (default {KERNELS_PER_USER})")
+    p.add_argument("--warm-kernels", type=int, default=WARM_KERNELS, metavar="N",
+                   help=f"kernels kept started ahead, ~190 MiB each, so that pages open faster "
+                   f"(default {WARM_KERNELS}; 0: none)")
     p.add_argument("--hub", action="store_true",
                    help="run as a JupyterHub service: the hub signs users in (HubOAuth); see docs/operations.md")
     p.set_defaults(func=serve_command)
@@ -120,7 +136,7 @@ def serve_command(args) -> int:
 
     try:
         serve(Workspace.locate(), args.host, args.port, notebooks_dir(args.notebooks), not args.no_browser,
-              args.kernels_per_user, args.hub)
+              args.kernels_per_user, args.hub, args.warm_kernels)
     except FileNotFoundError as e:
         raise UserError(str(e)) from None
     return 0

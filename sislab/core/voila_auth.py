@@ -13,10 +13,13 @@ What a request goes through:
    parameter is set from `access.schools_for(user)` — a `?school=` value is honoured only
    inside that scope, anything else is refused (403) and logged with the user and the school
    code asked for. `output_dir` is forced to None, so a page writes no file.
-3. `DashboardKernelManager` starts the page's kernel: it records which session owns it,
+3. `DashboardKernelManager` gives the page its kernel: it records which session owns it,
    holds each user to `kernels_per_user` (past it, the user's least recently used page gives up its
    kernel, so a new tab always opens), and blanks the query string from the kernel's
-   environment (it is user input; the kernel gets its school as a parameter only).
+   environment (it is user input; the kernel gets its school as a parameter only). The kernel
+   is a warm one when there is one: started ahead with the dashboards' modules imported and
+   nothing else (no school, no user, no data), given to one page only, its environment then
+   made the page's; it is shut down with the page like any other, never given out again.
 4. `KernelOwnerAuthorizer` and `OwnedShutdownHandler`: the kernel REST endpoint, the kernel
    websocket and Voilà's shutdown endpoint answer only the session that owns the kernel.
    Kernel ids appear in page HTML; they grant nothing.
@@ -27,19 +30,23 @@ kernel info (`allowed_message_types`), so a page cannot execute code.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import hashlib
 import html
+import json
 import math
+import os
 import re
 import secrets
 import time
 import tomllib
-from collections import Counter
+from collections import Counter, deque
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from jupyter_server._tz import utcnow
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
@@ -49,10 +56,12 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from papermill.parameterize import parameterize_notebook
 from tornado import web
 from tornado.httputil import url_concat
-from traitlets import Float, Integer
+from tornado.ioloop import IOLoop
+from traitlets import Float, Integer, List, Unicode
 from voila.app import Voila
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
+from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 from voila.utils import ENV_VARIABLE
 
@@ -311,16 +320,26 @@ def with_parameters(notebook, values: dict):
 # --- kernels -------------------------------------------------------------------------------
 
 class DashboardKernelManager(AsyncMappingKernelManager):
-    """Kernels owned by the session whose page view started them; a cap per user and in all."""
+    """Kernels owned by the session whose page view started them; a cap per user and in all;
+    a few warm kernels kept ready so that a page does not wait for a kernel's start and imports."""
 
     kernels_per_user = Integer(8, config=True, help="kernels one user holds at once; a new page past it "
                                "takes the kernel of the user's least recently used page")
     max_kernels = Integer(40, config=True, help="kernels the server holds at once (~140 MiB each)")
+    warm_kernels = Integer(2, config=True, help="kernels started ahead with `warm_imports` imported and no "
+                           "page's data (~190 MiB each); a page takes one, another starts. 0: none")
+    warm_imports = List(Unicode(), config=True, help="modules a warm kernel imports ahead (the dashboards')")
+    warm_calls = List(Unicode(), config=True, help="functions (`module.function`, no argument, reading no data) "
+                      "a warm kernel calls after its imports: what a page's first output prepares")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.owners: dict[str, Viewer] = {}
         self._starting: Counter[str] = Counter()
+        self.warm: list[str] = []  # kernel ids: started and imported, never given to a page
+        self._warming = 0  # warm kernels on their way
+        self._waiting: deque[asyncio.Future] = deque()  # pages waiting for one of those
+        self._background: set[asyncio.Task] = set()
 
     async def start_kernel(self, *args, **kwargs):
         view = _page_view.get()
@@ -331,25 +350,120 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         if self._starting[name] >= self.kernels_per_user:
             raise web.HTTPError(429, reason="Too many dashboards opening at once: wait a moment")
         await self._make_room_for(name)
-        if len(self) + sum(self._starting.values()) >= self.max_kernels:
-            raise web.HTTPError(503, reason="The dashboard server is busy: try again in a few minutes")
         env = dict(kwargs.get("env") or {})
         env[ENV_VARIABLE.QUERY_STRING] = ""  # user input: the kernel gets its school as a parameter only
         env[access.ENV_USER] = name  # whom the page's downloads are for
         env[ENV_VARIABLE.VOILA_REQUEST_URL] = env.get(ENV_VARIABLE.VOILA_REQUEST_URL, "").split("?")[0]
         self._starting[name] += 1
         try:
-            kernel_id = await super().start_kernel(*args, **{**kwargs, "env": env})
+            kernel_id = await self._take_warm(kwargs, env)
+            if kernel_id is None:
+                if len(self) + sum(self._starting.values()) > self.max_kernels:
+                    raise web.HTTPError(503, reason="The dashboard server is busy: try again in a few minutes")
+                kernel_id = await super().start_kernel(*args, **{**kwargs, "env": env})
         finally:
             self._starting[name] -= 1
         self.owners[kernel_id] = view.viewer
         return kernel_id
+
+    # --- warm kernels: started ahead, each given to one page, never to a second ---------------
+
+    def warm_up(self) -> None:
+        """Start warm kernels in the background until there are `warm_kernels` of them (called
+        when the server starts and when a page has been sent: not while a page runs, which
+        would share the CPU with it)."""
+        task = asyncio.ensure_future(self._fill_warm())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _fill_warm(self) -> None:
+        while (len(self.warm) + self._warming < self.warm_kernels
+               and len(self) + self._warming + sum(self._starting.values()) < self.max_kernels):
+            self._warming += 1
+            kernel_id = None
+            try:
+                kernel_id = await super().start_kernel(kernel_name=self.default_kernel_name, path="",
+                                                       env=self._warm_environment())
+                await self._run_quietly(kernel_id, warm_code(self.warm_imports, self.warm_calls), timeout=120)
+            except Exception:
+                self.log.exception("sislab: a warm kernel did not start; pages start their own")
+                if kernel_id in self:
+                    await self.shutdown_kernel(kernel_id)
+                kernel_id = None
+                return
+            finally:
+                self._warming -= 1
+                self._ready(kernel_id)
+
+    def _ready(self, kernel_id: str | None) -> None:
+        """A warm kernel is ready (None: one failed): to the page waiting longest, else to the pool."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(kernel_id)
+                return
+        if kernel_id is not None:
+            self.warm.append(kernel_id)
+            self.log.info("sislab: warm kernel %s ready", kernel_id)
+
+    def _warm_environment(self) -> dict[str, str]:
+        """What every page's kernel environment starts from (Voilà's: the server's environment)."""
+        return {**os.environ, ENV_VARIABLE.QUERY_STRING: ""}
+
+    async def _take_warm(self, start: dict, env: dict[str, str]) -> str | None:
+        """A warm kernel for a page that would start this kind of kernel, its environment made
+        exactly what a kernel started for the page would have; None when there is none."""
+        if start.get("kernel_name", self.default_kernel_name) != self.default_kernel_name or start.get("path") or \
+                start.get("kernel_id"):
+            return None
+        while True:
+            if self.warm:
+                kernel_id = self.warm.pop(0)  # out of the pool for good, whatever happens next
+            elif len(self._waiting) < self._warming:  # one is on its way: sooner than a new start
+                waiter = asyncio.get_running_loop().create_future()
+                self._waiting.append(waiter)
+                kernel_id = await waiter
+                if kernel_id is None:
+                    return None
+            else:
+                return None
+            if kernel_id not in self:
+                continue
+            try:
+                await self._run_quietly(kernel_id, environment_code(self._warm_environment(), env), timeout=10)
+            except Exception:
+                self.log.warning("sislab: warm kernel %s did not answer; shutting it down", kernel_id)
+                await self.shutdown_kernel(kernel_id)
+                continue
+            self.get_kernel(kernel_id).last_activity = utcnow()
+            return kernel_id
+
+    async def _run_quietly(self, kernel_id: str, code: str, timeout: float) -> None:
+        """Run `code` in the kernel without output, history or execution count; raise unless it ran."""
+        client = self.get_kernel(kernel_id).client()
+        client.start_channels()
+        try:
+            await client.wait_for_ready(timeout=timeout)
+            msg_id = client.execute(code, silent=True, store_history=False)
+            reply = await client.get_shell_msg(timeout=timeout)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = await client.get_shell_msg(timeout=timeout)
+        finally:
+            client.stop_channels()
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        if kernel_id not in self.warm:  # a warm kernel waits for a page: idle is what it is for
+            await super().cull_kernel_if_idle(kernel_id)
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):
         try:
             return await super().shutdown_kernel(kernel_id, *args, **kwargs)
         finally:
             self.owners.pop(kernel_id, None)
+            if kernel_id in self.warm:
+                self.warm.remove(kernel_id)
 
     async def _make_room_for(self, user_name: str) -> None:
         """At the user's cap, the user's least recently used page gives up its kernel: a new tab
@@ -371,6 +485,57 @@ class DashboardKernelManager(AsyncMappingKernelManager):
     async def shutdown_session(self, session: str) -> None:
         for kernel_id in [k for k, v in self.owners.items() if v.session == session and k in self]:
             await self.shutdown_kernel(kernel_id)
+
+
+def warm_code(modules: list[str], calls: list[str] = ()) -> str:
+    """Python that imports `modules`, then calls each of `calls` (`module.function`), and leaves
+    no name behind (a name that is not a module, as in `from a.b import f`, is skipped:
+    importing `a.b.f` has imported `a.b`)."""
+    return ("import importlib as _importlib\n"
+            f"for _name in {json.dumps(list(modules))}:\n"
+            "    try:\n        _importlib.import_module(_name)\n"
+            "    except ModuleNotFoundError:\n        pass\n"
+            f"for _name in {json.dumps(list(calls))}:\n"
+            "    getattr(_importlib.import_module(_name.rpartition('.')[0]), _name.rpartition('.')[2])()\n"
+            "_name = None\n"
+            "del _importlib, _name")
+
+
+def environment_code(warm: dict[str, str], page: dict[str, str]) -> str:
+    """Python that turns a warm kernel's `os.environ` (started with `warm`) into the one a kernel
+    started for the page (with `page`) would have. The values travel as a JSON literal: no text
+    of theirs is ever code."""
+    changed = {k: v for k, v in page.items() if warm.get(k) != v}
+    removed = sorted(set(warm) - set(page))
+    return ("import os as _os, json as _json\n"
+            f"_os.environ.update(_json.loads({json.dumps(changed)!r}))\n"
+            f"[_os.environ.pop(_name, None) for _name in _json.loads({json.dumps(removed)!r})]\n"
+            "del _os, _json")
+
+
+def dashboard_modules(notebooks: Path, dashboards: tuple[Dashboard, ...]) -> list[str]:
+    """The modules the dashboards' notebooks import: what a warm kernel imports ahead. For
+    `from a import b`, `a.b` too (b may be a module). Cells Python cannot parse are skipped."""
+    modules: set[str] = set()
+    for dashboard in dashboards:
+        path = notebooks / dashboard.notebook
+        if not path.is_file():
+            continue
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules.update(a.name for a in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module)
+                    modules.update(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
+    return sorted(modules)
 
 
 class KernelOwnerAuthorizer(Authorizer):
@@ -431,10 +596,22 @@ def school_names(ws: Workspace) -> dict[str, str]:
         return {}
 
 
+class DashboardPageHandler(TornadoVoilaHandler):
+    """Voilà's page; once it is sent (its notebook has run), the warm kernels are topped up."""
+
+    async def get(self, path=None):
+        try:
+            await super().get(path)
+        finally:
+            if isinstance(self.kernel_manager, DashboardKernelManager):
+                self.kernel_manager.warm_up()
+
+
 class SislabVoila(Voila):
     """Voilà with sislab's home page and kernel ownership; no notebook listing API."""
 
-    REPLACED = {TornadoVoilaTreeHandler: DashboardIndexHandler, VoilaShutdownKernelHandler: OwnedShutdownHandler}
+    REPLACED = {TornadoVoilaTreeHandler: DashboardIndexHandler, VoilaShutdownKernelHandler: OwnedShutdownHandler,
+                TornadoVoilaHandler: DashboardPageHandler}
     DROPPED = (VoilaContentsHandler,)
 
     def init_handlers(self):
@@ -442,6 +619,11 @@ class SislabVoila(Voila):
         return downloads.handlers(self.server_url, site.ws) + [
             (pattern, self.REPLACED.get(handler, handler), *rest)
             for pattern, handler, *rest in super().init_handlers() if handler not in self.DROPPED]
+
+    def listen(self):
+        if isinstance(self.kernel_manager, DashboardKernelManager):
+            IOLoop.current().add_callback(self.kernel_manager.warm_up)  # once the server runs
+        super().listen()
 
 
 # --- JupyterHub: the hub says who the user is (`sislab serve --hub`) ---------------------------

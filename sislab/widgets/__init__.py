@@ -115,6 +115,19 @@ def table_html(df: pd.DataFrame) -> str:
                              layout={"topEnd": "search"}, display_logo_when_loading=False)
 
 
+def warm_up() -> None:
+    """Draw a one-row table of constants each way pages draw tables, and show nothing: what a
+    page's first table imports and prepares on first use (DuckDB's frames with Arrow-backed
+    strings, itables, pandas' Styler) is then done by a warm dashboard kernel before any page
+    has it (`sislab.core.voila_auth`). No workspace is read."""
+    import duckdb
+
+    frame = duckdb.sql("SELECT 'x' AS school_name, 1 AS n, DATE '2000-01-01' AS as_of").df()
+    table_html(frame)
+    small_table_html(frame)
+    frame.style.hide(axis="index").format(precision=1).to_html()
+
+
 def download_link(content: pd.DataFrame | Path, filename: str, label: str | None = None) -> None:
     """A link that downloads `content` (a table as CSV, or a file) with one click: the server
     answers it with the file (`sislab.core.downloads`), for the acting user only."""

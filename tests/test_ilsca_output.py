@@ -196,6 +196,16 @@ def test_state_lines_are_byte_for_byte_duckdbs_csv_of_the_records(tmp_path, valu
     assert made.count(b"\n") >= 4 and made == reference.read_bytes()
 
 
+def test_a_batch_of_lines_is_written_from_its_own_characters_and_never_without_a_line():
+    """The writer writes a batch's character buffer: from the batch's first line to its last
+    (an Arrow batch may be a slice of a larger buffer), and refuses a null line (it has none)."""
+    import pyarrow as pa
+
+    assert bytes(formats._text_bytes(pa.array(["a,b\n", "c,d\n", "e\n"]).slice(1, 1))) == b"c,d\n"
+    with pytest.raises(AssertionError, match="null"):
+        formats._text_bytes(pa.array(["a\n", None]))
+
+
 def test_tab_format_has_titles_and_tab_delimiters(tmp_path):
     sis = Sis()
     sis.simple()

@@ -147,6 +147,8 @@ def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
 def _text_bytes(lines: pa.Array) -> memoryview:
     """The characters of a string array without nulls, back to back: its data buffer."""
     lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+    if lines.null_count:  # a null line has no characters: the file would lack a record
+        raise AssertionError("a state file line is null")
     width = 8 if pa.types.is_large_string(lines.type) else 4
     offsets = memoryview(lines.buffers()[1]).cast("B")
     first, last = (int.from_bytes(offsets[(lines.offset + i) * width:(lines.offset + i + 1) * width], "little")

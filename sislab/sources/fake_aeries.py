@@ -45,8 +45,8 @@ FEED_ROWS = {
     "classes": "SELECT r.*, CAST(s.school_id AS INTEGER) AS _school, c.school_year AS _year FROM roster r "
                "JOIN section s USING (section_id) JOIN calendar c ON c.calendar_id = s.calendar_id "
                "ORDER BY r.section_id, r.student_id, r.start_date",
-    "transcript": "SELECT m.*, CAST(s.school_id AS INTEGER) AS _school FROM mark m JOIN student s USING (student_id) "
-                  "ORDER BY m.student_id, m.school_year, m.term_code, m.course_id",
+    "transcript": "SELECT s.student_id, CAST(s.school_id AS INTEGER) AS _school FROM student s "
+                  "WHERE s.student_id IN (SELECT student_id FROM mark) ORDER BY s.student_id",
     "college_tests": "SELECT t.*, CAST(s.school_id AS INTEGER) AS _school FROM test_score t "
                      "JOIN student s USING (student_id) WHERE t.test NOT LIKE 'CAASPP%' "
                      "ORDER BY t.student_id, t.test, t.subject, t.school_year",
@@ -70,8 +70,10 @@ NESTED_ROWS = {  # (feed, list field) -> rows with the parent's key as _parent
                                          "ORDER BY section_id, staff_id",
     ("student_groups", "Students"): "SELECT *, group_code AS _parent FROM student_group_member "
                                     "ORDER BY group_code, student_id",
+    ("transcript", "CourseGrades"): "SELECT *, student_id AS _parent FROM mark "
+                                    "ORDER BY student_id, school_year, term_code, course_id",
 }
-PARENT_KEY = {"sections": "section_id", "student_groups": "group_code"}
+PARENT_KEY = {"sections": "section_id", "student_groups": "group_code", "transcript": "student_id"}
 
 
 @dataclass
@@ -119,7 +121,7 @@ def _record(feed: Feed, row: dict, nested: dict) -> dict:
             continue  # a row of one of the feed's tables (activities: CTE completion, award or WBL)
         record.update(write_record(table, row))
         record.update(dict(table.when))
-    if feed.name == "tests":
+    if feed.name in ("tests", "transcript"):  # per-student records: no flat table names the student
         record["StudentID"] = row["student_id"]
     return record
 

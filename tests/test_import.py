@@ -323,9 +323,9 @@ def test_published_tables_are_exactly_the_model_ddl(ws):
 
     from sislab.core import model
 
-    def columns(con):
+    def columns(con):  # the database file's tables (not a connection's temp tables)
         return con.execute("SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-                           "ORDER BY table_name, ordinal_position").fetchall()
+                           "WHERE table_catalog = current_database() ORDER BY table_name, ordinal_position").fetchall()
 
     fresh = duckdb.connect()
     fresh.execute(model.ddl())

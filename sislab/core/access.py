@@ -215,10 +215,10 @@ def authorize(ws: Workspace, user_name: str, job: str, schools: Iterable[str] | 
 
     A workspace with no users yet (a one-person install before `sislab users add`) lets its
     owner run everything: whoever can start a job there can write the workspace anyway."""
-    with closing(store.app_state(ws)) as con:
-        if con.execute("SELECT 1 FROM app_user LIMIT 1").fetchone() is None:
-            return
-        user = _read_user(con, user_name) if USER_NAME.fullmatch(user_name or "") else None
+    users = _known_users(ws, user_name)
+    if users is None:
+        return
+    (user,) = users
     if user is None or not user.active:
         raise NotAllowed(f"{job} needs a coordinator of the schools or an admin; {user_name!r} is not an active "
                          f"sislab user (an admin adds one with `sislab users add NAME --role coordinator "
@@ -236,6 +236,36 @@ def authorize(ws: Workspace, user_name: str, job: str, schools: Iterable[str] | 
     if outside:
         raise NotAllowed(f"{job} for school {', '.join(outside)} needs that school's coordinator or an admin; "
                          f"{user.name} is coordinator of {mine}. Nothing was written.")
+
+
+def authorize_schedule(ws: Workspace, acting: str, owner: str, what: str) -> None:
+    """Raise NotAllowed unless `acting` may add or change `what`, a schedule whose runs start
+    their job as `owner`: the owner must be a user who may run jobs (each run's job checks its
+    schools again, as `authorize` does), and only an admin acts on someone else's schedule, so a
+    schedule is never a way to run a job as another user. A workspace with no users yet lets its
+    owner do everything, as `authorize` does."""
+    users = _known_users(ws, acting, owner)
+    if users is None:
+        return
+    actor, runner = users
+    if acting != owner and not may(actor, "manage_users"):
+        raise NotAllowed(f"{what} runs as {owner}: only {owner} or an admin may add or change it; {acting} is "
+                         f"{_role_text(actor)}. Nothing was written.")
+    if not may(runner, "run_jobs"):
+        raise NotAllowed(f"{what} needs an owner with the coordinator or admin role, whose jobs it runs; "
+                         f"{owner} is {_role_text(runner)}. Nothing was written.")
+
+
+def _role_text(user: User | None) -> str:
+    return f"a {user.role}" if user and user.active else "not an active sislab user"
+
+
+def _known_users(ws: Workspace, *names: str) -> tuple[User | None, ...] | None:
+    """Each named user (None where unknown), or None for a workspace with no users yet."""
+    with closing(store.app_state(ws)) as con:
+        if con.execute("SELECT 1 FROM app_user LIMIT 1").fetchone() is None:
+            return None
+        return tuple(_read_user(con, name) if USER_NAME.fullmatch(name or "") else None for name in names)
 
 
 def may_run_for(ws: Workspace, user_name: str, school_id: str) -> bool:
@@ -280,29 +310,6 @@ def seed_demo_users(ws: Workspace, path: Path = DEMO_USERS) -> list[User]:
         rows = list(csv.DictReader(fh))
     return [add_user(ws, r["user_name"], r["role"], r["schools"].split(), r["demo_password"],
                      r["display_name"] or None, r["email"] or None, replace=True) for r in rows]
-
-
-def authorize_schedule(ws: Workspace, acting: str, owner: str, what: str) -> None:
-    """Raise NotAllowed unless `acting` may add or change `what`, a schedule whose runs start
-    their job as `owner`: the owner must be a user who may run jobs (each run's job checks its
-    schools again, as `authorize` does), and only an admin acts on someone else's schedule, so a
-    schedule is never a way to run a job as another user. A workspace with no users yet lets its
-    owner do everything, as `authorize` does."""
-    with closing(store.app_state(ws)) as con:
-        if con.execute("SELECT 1 FROM app_user LIMIT 1").fetchone() is None:
-            return
-        actor, runner = (_read_user(con, name) if USER_NAME.fullmatch(name or "") else None
-                         for name in (acting, owner))
-    if acting != owner and not may(actor, "manage_users"):
-        raise NotAllowed(f"{what} runs as {owner}: only {owner} or an admin may add or change it; {acting} is "
-                         f"{_role_text(actor)}. Nothing was written.")
-    if not may(runner, "run_jobs"):
-        raise NotAllowed(f"{what} needs an owner with the coordinator or admin role, whose jobs it runs; "
-                         f"{owner} is {_role_text(runner)}. Nothing was written.")
-
-
-def _role_text(user: User | None) -> str:
-    return f"a {user.role}" if user and user.active else "not an active sislab user"
 
 
 # --- checks ------------------------------------------------------------------------------

@@ -454,17 +454,22 @@ def _space_at_an_edge(buf: bytes) -> bool:
 
 
 def _line_and_field(path: Path, position: int) -> tuple[int, int]:
-    """(line, field index) of a byte of the file; read again, as it is wanted only for a finding."""
+    """(line, field index) of a byte of the file; read again in chunks, as it is wanted only for
+    a finding."""
+    lines, line, rest = 0, b"", position
     with open(path, "rb") as fh:
-        before = fh.read(position)
-    start = before.rfind(b"\n") + 1
+        while rest > 0 and (chunk := fh.read(min(CHUNK, rest))):
+            rest -= len(chunk)
+            lines += chunk.count(b"\n")
+            cut = chunk.rfind(b"\n")
+            line = chunk[cut + 1:] if cut >= 0 else line + chunk
     quoted, commas = False, 0
-    for b in before[start:]:
+    for b in line:
         if b == 0x22:
             quoted = not quoted
         elif b == 0x2C and not quoted:
             commas += 1
-    return before.count(b"\n") + 1, commas
+    return lines + 1, commas
 
 
 def _cp1252_undefined(path: Path) -> tuple[int, int] | None:

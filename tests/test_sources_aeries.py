@@ -309,10 +309,50 @@ def test_test_scores_are_read_from_the_scores_container_by_type():
               "TestDate": "2025-04-15T00:00:00",  # as the Test Scores article shows a record
               "Scores": [{"Type": "RawScore", "Score": 41.0}, {"Type": "ScaleScore", "Score": 2583.0},
                          {"Type": "PerformanceLevel", "Score": 3.0}]}
-    row = read_record(table, record, 2025, parent={"StudentID": 99400001})
+    row = read_record(table, [record, {"StudentID": 99400001}], 2025)
     assert (row["scale_score"], row["level"], row["grade"], row["school_year"]) == ("2583", "3", "11", "2025")
-    no_level = read_record(table, {**record, "Scores": [{"Type": "ScaleScore", "Score": 2583.0}]}, 2025,
-                           parent={"StudentID": 99400001})
+    no_level = read_record(table, [{**record, "Scores": [{"Type": "ScaleScore", "Score": 2583.0}]},
+                                   {"StudentID": 99400001}], 2025)
     assert no_level["level"] == ""  # Aeries leaves out a score type it has no score for
     assert write_record(table, {**row, "scale_score": 2583, "level": None})["Scores"] == [
         {"Type": "ScaleScore", "Score": 2583.0}]
+
+
+def test_college_tests_are_read_per_sub_test_of_each_test_as_the_article_nests_them():
+    from sislab.sources.aeries_map import read_record, write_lists
+
+    feed = mapping().feeds["college_tests"]
+    record = {"StudentID": 99400001, "TestScores": [  # the College Entrance Test Scores article's shape
+        {"TestName": "AP", "TestDate": "2025-05-06T00:00:00", "GradeLevel": 11.0, "OverallScore": 0.0,
+         "SubTests": [{"Code": "Biology", "Score": 5.0}, {"Code": "Calculus AB", "Score": 2.0}]},
+        {"TestName": "SAT I", "TestDate": "2024-10-05T00:00:00", "GradeLevel": 11.0, "OverallScore": 1210.0,
+         "SubTests": [{"Code": "Total", "Score": 1210.0}]},
+        {"TestName": "ACT", "TestDate": "2025-06-14T00:00:00", "GradeLevel": 11.0, "SubTests": []}]}
+    got = [read_record(t, chain, 2025) for t in feed.tables for chain in t.chains(record) if t.applies(chain)]
+    key = ("student_id", "test", "subject", "school_year", "grade", "scale_score", "level")
+    assert sorted(tuple(r.get(k, "") for k in key) for r in got) == [
+        ("99400001", "AP", "Biology", "2025", "11", "", "5"),  # an AP exam score is the level
+        ("99400001", "AP", "Calculus AB", "2025", "11", "", "2"),
+        ("99400001", "SAT", "Total", "2025", "11", "1210", ""),  # a SAT score is a scale score
+    ]
+    typed = [{"student_id": "99400001", "test": "AP", "subject": s, "school_year": 2025, "grade": 11,
+              "scale_score": None, "level": level} for s, level in (("Biology", 5), ("Calculus AB", 2))]
+    typed.append({**typed[0], "test": "SAT", "subject": "Total", "scale_score": 1210, "level": None})
+    served = write_lists(list(feed.tables), typed)
+    assert [(e["TestName"], [(t["Code"], t["Score"]) for t in e["SubTests"]]) for e in served] == [
+        ("AP", [("Biology", 5), ("Calculus AB", 2)]), ("SAT I", [("Total", 1210)])]
+
+
+def test_reduced_price_meals_make_a_student_sed_and_an_ended_program_does_not(tmp_path, tiny):
+    fixture = fake_aeries.Fixture(tiny.current_year, tiny.years,
+                                  {k: v for k, v in tiny.records.items() if k[0] != "programs"})
+
+    def program(student, code, ended=None):
+        return json.dumps({"StudentID": student, "ProgramCode": code, "ParticipationStartDate": "2024-08-15T00:00:00",
+                           "ParticipationEndDate": ended})
+    fixture.records[("programs", 1, tiny.current_year, None)] = [
+        program(1001, "182"), program(1002, "181", ended="2025-01-31T00:00:00"), program(1003, "144")]
+    ws, *_ = pull(tmp_path, fixture)
+    with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
+        flags = dict(((s, (sed, swd)) for s, sed, swd in con.execute("SELECT student_id, sed, swd FROM student").fetchall()))
+    assert flags == {"1001": (True, False), "1002": (False, False), "1003": (False, True)}

@@ -259,13 +259,9 @@ class _Puller:
         for table in feed.tables:
             origin = Origin(label, tuple((c.column, c.field) for c in table.columns if c.field))
             for number, record in records:
-                if not table.applies(record):
-                    continue
-                if table.each:
-                    for child in record.get(table.each) or []:
-                        self._stage(table, read_record(table, child, stream.year, record), origin, number)
-                else:
-                    self._stage(table, read_record(table, record, stream.year, parent), origin, number)
+                for chain in table.chains(record, parent):
+                    if table.applies(chain):
+                        self._stage(table, read_record(table, chain, stream.year), origin, number)
         if feed.name == "schools":
             self.schools = sorted({int(r["SchoolCode"]) for _, r in records if int(r.get("SchoolCode") or 0)})
             district = [s for s in self.feeds.values() if s.district_too]
@@ -304,7 +300,7 @@ class _Puller:
         flags = mapping().programs
         for row, origin, number in self.held.pop("student", []):
             held = self.programs.get(row["student_id"], set())
-            row.update({flag: "Y" if code in held else "N" for flag, code in flags.items()})
+            row.update({flag: "Y" if held.intersection(codes) else "N" for flag, codes in flags.items()})
             self.staging.add("student", row, origin, number)
         if any(values - self.pulled[target] - {""} for target, values in self.linked.items()):
             for name, links in self.links.items():

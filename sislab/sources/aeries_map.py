@@ -21,15 +21,17 @@ class ColumnMap:
     column: str
     field: str | None  # None for "$year"
     transform: str | None = None
-    from_parent: bool = False
+    up: int = 0  # 0: the record (or list element) read; 1: its parent; 2: the parent's parent
 
-    @property
-    def source(self) -> str:
-        """How the docs name where the value comes from."""
-        if self.field is None:
-            return "DatabaseYear (the year asked for)"
-        prefix = "parent " if self.from_parent else ""
-        return prefix + self.field + (f" ({self.transform})" if self.transform else "")
+
+def _lookup(chain: list[dict], key: str):
+    """The value of "^^Field" in a chain [element, parent, grandparent, ...]."""
+    up = len(key) - len(key.lstrip("^"))
+    return chain[up].get(key[up:]) if up < len(chain) else None
+
+
+def _matches(value, wanted) -> bool:
+    return value in wanted if isinstance(wanted, list) else value == wanted
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,49 @@ class TableMap:
     unless: tuple[tuple[str, object], ...] = ()
     dedupe: bool = False
 
-    def applies(self, record: dict) -> bool:
-        return (all(record.get(f) == v for f, v in self.when)
-                and not (self.unless and all(record.get(f) == v for f, v in self.unless)))
+    @property
+    def lists(self) -> tuple[str, ...]:
+        """The list fields walked, outermost first: each = "TestScores.SubTests" -> 2 levels."""
+        return tuple(self.each.split(".")) if self.each else ()
+
+    def applies(self, chain: list[dict]) -> bool:
+        """Whether a row is read from this element; when/unless fields may name a parent (^Field),
+        and a list value means any of its values."""
+        return (all(_matches(_lookup(chain, f), v) for f, v in self.when)
+                and not (self.unless and all(_matches(_lookup(chain, f), v) for f, v in self.unless)))
+
+    def chains(self, record: dict, parent: dict | None = None):
+        """[element, its parent, ..., record(, parent)] for every innermost element of `lists`
+        (just [record(, parent)] for a flat table)."""
+        def walk(chain: list[dict], lists: tuple[str, ...]):
+            if not lists:
+                yield chain
+                return
+            for child in chain[0].get(lists[0]) or []:
+                yield from walk([child, *chain], lists[1:])
+        yield from walk([record] + ([parent] if parent else []), self.lists)
 
     def field_of(self, column: str) -> str | None:
         return next((c.field for c in self.columns if c.column == column), None)
+
+    def source(self, c: ColumnMap) -> str:
+        """How the docs name where a column's value comes from: TestScores[].SubTests[].Score."""
+        if c.field is None:
+            return "DatabaseYear (the year asked for)"
+        return self._path(c.up, c.field) + (f" ({c.transform})" if c.transform else "")
+
+    def conditions(self) -> str:
+        """when / unless in the docs' words: " when TestScores[].TestName is AP or IB"."""
+        def said(key: str, wanted) -> str:
+            name = key.lstrip("^")
+            values = " or ".join(map(str, wanted)) if isinstance(wanted, list) else repr(wanted)
+            return f"{self._path(len(key) - len(name), name)} is {values}"
+        return "".join(f" when {said(f, v)}" for f, v in self.when) + \
+            "".join(f" unless {said(f, v)}" for f, v in self.unless)
+
+    def _path(self, up: int, field: str) -> str:
+        depth = len(self.lists) - up
+        return ("".join(f"{name}[]." for name in self.lists[:depth]) if depth >= 0 else "the student asked for: ") + field
 
 
 @dataclass(frozen=True)
@@ -76,7 +115,7 @@ class Feed:
 @dataclass(frozen=True)
 class Mapping:
     feeds: dict[str, Feed]
-    programs: dict[str, str]  # sislab student flag -> Aeries program code
+    programs: dict[str, tuple[str, ...]]  # sislab student flag -> the Aeries program codes that set it
     codes: dict[str, dict[str, str]]
 
     def tables(self) -> set[str]:
@@ -93,7 +132,8 @@ def mapping() -> Mapping:
         feeds[name] = Feed(name, f["path"], f["scope"], f["years"], f["area"], tables, f.get("paged", False),
                            f.get("district_too", False), tuple(f.get("confirmed", ())),
                            tuple(f["grades"]) if "grades" in f else None)
-    return Mapping(feeds, dict(doc["programs"]), {k: dict(v) for k, v in doc["codes"].items()})
+    programs = {flag: tuple(codes) if isinstance(codes, list) else (codes,) for flag, codes in doc["programs"].items()}
+    return Mapping(feeds, programs, {k: dict(v) for k, v in doc["codes"].items()})
 
 
 def _table_map(t: dict) -> TableMap:
@@ -106,21 +146,22 @@ def _table_map(t: dict) -> TableMap:
             columns.append(ColumnMap(column, None))
             continue
         field, _, transform = spec.partition("|")
-        columns.append(ColumnMap(column, field.lstrip("^"), transform or None, field.startswith("^")))
+        columns.append(ColumnMap(column, field.lstrip("^"), transform or None, len(field) - len(field.lstrip("^"))))
     return TableMap(t["table"], tuple(columns), t.get("each"), tuple(t.get("when", {}).items()),
                     tuple(t.get("unless", {}).items()), t.get("dedupe", False))
 
 
 # ---- one record -> sislab text values -----------------------------------------------------------
 
-def read_record(table: TableMap, record: dict, year: int, parent: dict | None = None) -> dict[str, str]:
-    """The sislab row (text, as a CSV export holds it) of one Aeries record."""
+def read_record(table: TableMap, chain: list[dict], year: int) -> dict[str, str]:
+    """The sislab row (text, as a CSV export holds it) of one Aeries record or list element;
+    `chain` is [element, its parent, ...] as `TableMap.chains` gives it."""
     row = {}
     for c in table.columns:
         if c.field is None:
             row[c.column] = str(year)
             continue
-        value = (parent or {}).get(c.field) if c.from_parent else record.get(c.field)
+        value = chain[c.up].get(c.field) if c.up < len(chain) else None
         row[c.column] = to_text(value, c.transform)
     return row
 
@@ -157,12 +198,13 @@ def to_text(value, transform: str | None) -> str:
 
 # ---- sislab values -> the record Aeries sends (the fake server) --------------------------------
 
-def write_record(table: TableMap, row: dict) -> dict:
-    """The Aeries fields of one sislab row (typed values from a snapshot); parent fields left out.
-    Columns read from one container by type (score:<Type>) fill that container together."""
+def write_record(table: TableMap, row: dict, up: int = 0) -> dict:
+    """The Aeries fields of one sislab row (typed values from a snapshot) at one level: 0 the
+    element itself, 1 its parent, ... Columns read from one container by type (score:<Type>)
+    fill that container together."""
     record = {}
     for c in table.columns:
-        if c.field is None or c.from_parent:
+        if c.field is None or c.up != up:
             continue
         value = to_json(row[c.column], c.transform)
         if c.transform and c.transform.startswith("score:"):
@@ -199,6 +241,38 @@ def to_json(value, transform: str | None):
     return value
 
 
+def write_lists(tables: list[TableMap], rows: list[dict]) -> list[dict]:
+    """The elements of the outermost list of `tables` (which share one `each`) made from the
+    sislab rows of one record, inner lists nested: consecutive rows with the same fields at a
+    level share that level's element (one TestScores element holds its SubTests). A row is
+    written by the first table whose when/unless holds for what it writes."""
+    lists = tables[0].lists
+
+    def levels(row: dict) -> list[dict]:
+        for table in tables:
+            written = [write_record(table, row, up) for up in range(len(lists))]  # [element, parent, ...]
+            if table.applies(written):
+                return written[::-1]  # outermost first
+        raise ValueError(f"no table of {lists} takes {row}")
+
+    def nest(items: list[list[dict]], depth: int) -> list[dict]:
+        out: list[dict] = []
+        for item in items:
+            if depth + 1 < len(lists) and out and out[-1]["_key"] == item[depth]:
+                out[-1]["_items"].append(item)
+            else:
+                out.append({"_key": item[depth], "_items": [item]})
+        elements = []
+        for group in out:
+            element = dict(group["_key"])
+            if depth + 1 < len(lists):
+                element[lists[depth + 1]] = nest(group["_items"], depth + 1)
+            elements.append(element)
+        return elements
+
+    return nest([levels(row) for row in rows], 0)
+
+
 # ---- docs/aeries.md ----------------------------------------------------------------------------
 
 def markdown() -> str:
@@ -216,17 +290,16 @@ def markdown() -> str:
         asked = ("each DatabaseYear" if feed.years == "each" else "current year") + (", paged" if feed.paged else "")
         path = f"`{feed.path}`" + ("" if "path" in feed.confirmed else " (path assumed)")
         if feed.name == "programs":
-            for flag, code in m.programs.items():
-                out.append(f"| {path} | {asked} | ProgramCode = {code}, no ParticipationEndDate | student.{flag} | "
+            for flag, codes in m.programs.items():
+                out.append(f"| {path} | {asked} | ProgramCode {' or '.join(codes)}, no ParticipationEndDate | student.{flag} | "
                            f"{'yes' if 'ProgramCode' in feed.confirmed else 'assumed'} |")
             continue
         for table in feed.tables:
-            rows = f" (each element of {table.each})" if table.each else ""
-            cond = "".join(f" when {f} = {v!r}" for f, v in table.when) + \
-                "".join(f" unless {f} = {v!r}" for f, v in table.unless)
+            rows = f" (each element of {'[].'.join(table.lists)})" if table.each else ""
+            cond = table.conditions()
             for c in table.columns:
                 known = c.field is None or c.field in feed.confirmed
-                out.append(f"| {path}{rows}{cond} | {asked} | {c.source} | {table.table}.{c.column} | "
+                out.append(f"| {path}{rows}{cond} | {asked} | {table.source(c)} | {table.table}.{c.column} | "
                            f"{'yes' if known else 'assumed'} |")
     codes = [f"- `{name}`: " + ", ".join(f"{k} → {v}" for k, v in table.items()) for name, table in m.codes.items()]
     return "\n".join(out + ["", "Code tables (Aeries code → sislab value):", "", *codes]) + "\n"

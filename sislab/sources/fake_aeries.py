@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .aeries_map import Feed, mapping, write_record
+from .aeries_map import Feed, mapping, write_lists, write_record
 
 CERTIFICATE = "477abe9e7d27439681d62f4e0de1f5e1"  # Aeries' own published demo certificate
 
@@ -47,9 +47,9 @@ FEED_ROWS = {
                "ORDER BY r.section_id, r.student_id, r.start_date",
     "transcript": "SELECT s.student_id, CAST(s.school_id AS INTEGER) AS _school FROM student s "
                   "WHERE s.student_id IN (SELECT student_id FROM mark) ORDER BY s.student_id",
-    "college_tests": "SELECT t.*, CAST(s.school_id AS INTEGER) AS _school FROM test_score t "
-                     "JOIN student s USING (student_id) WHERE t.test NOT LIKE 'CAASPP%' "
-                     "ORDER BY t.student_id, t.test, t.subject, t.school_year",
+    "college_tests": "SELECT s.student_id, CAST(s.school_id AS INTEGER) AS _school FROM student s "
+                     "WHERE s.student_id IN (SELECT student_id FROM test_score WHERE test NOT LIKE 'CAASPP%') "
+                     "ORDER BY s.student_id",
     "tests": "SELECT *, student_id AS _student FROM test_score WHERE test LIKE 'CAASPP%' "
              "ORDER BY student_id, test, school_year",
     "activities": "SELECT a.*, CAST(s.school_id AS INTEGER) AS _school FROM ("
@@ -72,8 +72,12 @@ NESTED_ROWS = {  # (feed, list field) -> rows with the parent's key as _parent
                                     "ORDER BY group_code, student_id",
     ("transcript", "CourseGrades"): "SELECT *, student_id AS _parent FROM mark "
                                     "ORDER BY student_id, school_year, term_code, course_id",
+    ("college_tests", "TestScores.SubTests"): "SELECT *, student_id AS _parent FROM test_score "
+                                              "WHERE test NOT LIKE 'CAASPP%' "
+                                              "ORDER BY student_id, test, school_year, grade, subject",
 }
-PARENT_KEY = {"sections": "section_id", "student_groups": "group_code", "transcript": "student_id"}
+PARENT_KEY = {"sections": "section_id", "student_groups": "group_code", "transcript": "student_id",
+              "college_tests": "student_id"}
 
 
 @dataclass
@@ -112,16 +116,19 @@ def fixture_from_snapshot(con: duckdb.DuckDBPyConnection) -> Fixture:
 
 def _record(feed: Feed, row: dict, nested: dict) -> dict:
     record = {}
+    lists: dict[str, list] = defaultdict(list)  # each -> its tables (college tests: two, by test)
     for table in feed.tables:
         if table.each:
-            children = nested[table.each].get(row[PARENT_KEY[feed.name]], [])
-            record[table.each] = [write_record(table, child) for child in children]
+            lists[table.each].append(table)
+            record.update(write_record(table, row, up=len(table.lists)))  # the record's own fields
             continue
         if row.get("_table", table.table) != table.table:
             continue  # a row of one of the feed's tables (activities: CTE completion, award or WBL)
         record.update(write_record(table, row))
         record.update(dict(table.when))
-    if feed.name in ("tests", "transcript"):  # per-student records: no flat table names the student
+    for each, tables in lists.items():
+        record[tables[0].lists[0]] = write_lists(tables, nested[each].get(row[PARENT_KEY[feed.name]], []))
+    if feed.name == "tests":  # asked per student: the student comes from the URL, not a column
         record["StudentID"] = row["student_id"]
     return record
 
@@ -138,8 +145,8 @@ def _grouped(con, sql: str) -> dict:
 
 def _program_records(con, fixture: Fixture) -> None:
     flags = mapping().programs
-    unpivot = " UNION ALL ".join(f"SELECT student_id, school_id, '{code}' AS code FROM student WHERE {flag}"
-                                 for flag, code in flags.items())
+    unpivot = " UNION ALL ".join(f"SELECT student_id, school_id, '{codes[0]}' AS code FROM student WHERE {flag}"
+                                 for flag, codes in flags.items())
     for student_id, school_id, code in con.execute(f"SELECT * FROM ({unpivot}) ORDER BY student_id, code").fetchall():
         fixture.records[("programs", int(school_id), fixture.current_year, None)].append(json.dumps(
             {"StudentID": student_id, "ProgramCode": code, "ParticipationStartDate": None,

@@ -11,7 +11,7 @@ def test_ag_alignment_notebook_writes_the_report_and_transcripts(sample_ws):
     assert result.ok, result.error
     names = {p.name for p in result.produced_files}
     assert {"ag_school_rates.csv", "ag_worklist.csv", "ag_transcript_preflight.csv"} <= names
-    assert {"StudentTemplate", "CourseGradeTemplate", "CourseCatalogTemplate", "Manifest"} <= \
+    assert {"StudentTemplate", "CourseGradeTemplate", "CourseCatalog", "ManifestTemplate"} <= \
         {n.split("_")[1] for n in names if n.startswith("SierraLakes")}
 
 

@@ -61,20 +61,20 @@ def test_cli_ag_check_and_transcripts_write_the_named_package(sample_ws, tmp_pat
         assert {row["reason"] for row in csv.DictReader(f)} >= {"NO_MATCH", "AMBIGUOUS"}
     day = date.today().strftime("%Y%m%d")
     names = {f"SierraLakesUnifiedSchoolDistrict_{t}_{day}.csv" for t in
-             ("StudentTemplate", "CourseGradeTemplate", "CourseCatalogTemplate", "Manifest")}
+             ("StudentTemplate", "CourseGradeTemplate", "CourseCatalog", "ManifestTemplate")}
     assert names <= {p.name for p in tmp_path.iterdir()}
     assert not (tmp_path / "Student.csv").exists()
     with open(tmp_path / f"SierraLakesUnifiedSchoolDistrict_StudentTemplate_{day}.csv", newline="", encoding="utf-8") as f:
         assert next(csv.reader(f))[0] == "PrimaryCDSCode"
-    assert (tmp_path / f"SierraLakesUnifiedSchoolDistrict_CourseCatalogTemplate_{day}.csv").stat().st_mode & 0o077 == 0
+    assert (tmp_path / f"SierraLakesUnifiedSchoolDistrict_CourseCatalog_{day}.csv").stat().st_mode & 0o077 == 0
 
 
 def test_manifest_lists_each_file_with_its_rows_and_checksum(sample_ws, tmp_path):
     run, paths = job.write_transcript_files(sample_ws, tmp_path)
-    manifest = [p for p in paths if "_Manifest_" in p.name][0]
+    manifest = [p for p in paths if "_ManifestTemplate_" in p.name][0]
     with open(manifest, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert [r["Template"] for r in rows] == ["StudentTemplate", "CourseGradeTemplate", "CourseCatalogTemplate"]
+    assert [r["Template"] for r in rows] == ["StudentTemplate", "CourseGradeTemplate", "CourseCatalog"]
     for r in rows:
         data = (tmp_path / r["FileName"]).read_bytes()
         assert r["SHA256"] == hashlib.sha256(data).hexdigest()

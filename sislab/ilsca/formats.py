@@ -93,8 +93,8 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
     a time: the same bytes DuckDB's CSV writer makes of `record_query()` (fields quoted by
     `quoted`). Per-student and per-section fields are quoted once, joined in runs of adjacent
     fields, and looked up by key for each record; a record's own fields take few values
-    (terms, dates, Y/N), so each batch quotes each distinct value once; only the narrow
-    records are sorted."""
+    (term, dates, credit, Y/N, RCDTS), so each batch quotes each distinct value once; only the
+    narrow records are sorted."""
     columns = {view: _columns(con, view) for view in (ROWS, *(v for v, _ in FIELD_SOURCES))}
     runs: list[tuple[str, list[str]]] = []  # (view, adjacent fields it holds), in layout order
     for f in fields():

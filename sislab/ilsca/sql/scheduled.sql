@@ -1,12 +1,12 @@
 -- ilsca_scheduled: every (student, section) the run looks at: a student of ilsca_student
 -- (ilsca_enrollment) active on the section's roster inside the window, the section in a
 -- selected calendar (ilsca_section); with each reason the course/section would not report
--- (all false = it reports), and what its records need: the course start (roster start, else
--- the section's first term start), the terms its
--- posted state-reported grades report in (a bit mask over ilsca_section.terms, from
--- ilsca_section_task), the student's home enrollment. Roster stints and posted grades are
--- grouped by (student, section) in one pass, on their integer keys: no second grouping, no
--- join between the two.
+-- (all false = it reports), and what its records need: the course start (the roster start,
+-- else the section's first term start), the terms its posted state-reported grades report in
+-- (a bit mask over ilsca_section.terms, from ilsca_section_task), the student's home
+-- enrollment. Roster stints and posted grades are grouped by (student, section) in one pass,
+-- on their integer keys: no second grouping, no join between the two. Planned with one DuckDB
+-- optimizer off (report.STEP_SETTINGS: it would hash the pairs, not the students).
 -- A pair that reports carries `terms`: the terms it reports in ({pos: place among the
 -- section's terms, state_term}), from the mask; its records (rows.sql) need nothing else.
 CREATE OR REPLACE TEMP TABLE ilsca_scheduled AS

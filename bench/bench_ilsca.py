@@ -7,6 +7,11 @@ school year); it is generated and imported once into bench/out/ilsca-<students>/
 measured alternately (extract, COPY, extract, COPY ...) so that load from other work on the
 machine falls on both alike; medians are reported, with the load average before and after.
 
+`--against DIR` also runs, in the same rounds (against, extract, COPY), the extract of the
+sislab package in DIR, e.g. `git archive <commit> | tar -x -C DIR`: before and after side by
+side, each run's state file and pre-flight CSV compared by SHA-256. CPU seconds (all threads,
+the step alone) are reported beside the wall times: on a shared machine they move less.
+
 `--illinois` runs on an Illinois-shaped copy of that snapshot (9-digit state ids, state term
 codes on every term: bench/ilsca_illinois.sql), made once in bench/out/ilsca-<students>-il/:
 the same records, without the ≈0.67 M findings that only the generator's California shape
@@ -16,6 +21,7 @@ causes.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import statistics
@@ -36,6 +42,8 @@ CHICAGO_STUDENTS = 325_000
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--students", type=int, default=CHICAGO_STUDENTS, help="district size (default %(default)s)")
     p.add_argument("--repeat", type=int, default=3, help="runs of each step, alternating; medians are reported")
+    p.add_argument("--against", type=Path, metavar="DIR",
+                   help="also run the extract of the sislab in DIR (a source tree), alternating")
     p.add_argument("--illinois", action="store_true",
                    help="on an Illinois-shaped copy of the snapshot (bench/ilsca_illinois.sql)")
 
@@ -45,31 +53,54 @@ def run(args: argparse.Namespace) -> None:
     if args.illinois:
         root = illinois(root)
     load_before = os.getloadavg()
-    extracts, copies = [], []
+    extracts, copies, against = [], [], []
     with scratch() as tmp:
         for _ in range(args.repeat):
+            if args.against:
+                against.append(in_child("bench.bench_ilsca:extract_step", str(root), tmp, sislab=args.against.resolve()))
             extracts.append(in_child("bench.bench_ilsca:extract_step", str(root), tmp))
             copies.append(in_child("bench.bench_ilsca:copy_step", str(root), tmp))
     load_after = os.getloadavg()
     records = extracts[0].result["records"]
     seconds = statistics.median(m.seconds for m in extracts)
+    cpu = statistics.median(m.result["cpu_seconds"] for m in extracts)
     copy_seconds = statistics.median(m.result["copy_seconds"] for m in copies)
-    rows = [{"step": "extract (state format, with pre-flight)", "records": records, "seconds": seconds,
-             "peak_rss_mib": statistics.median(m.peak_rss_mib for m in extracts)}]
+    copy_cpu = statistics.median(m.result["copy_cpu_seconds"] for m in copies)
+    rows = []
+    for label, runs in ((f"extract of {args.against}", against), ("extract (state format, with pre-flight)", extracts)):
+        if runs:
+            rows.append({"step": label, "records": runs[0].result["records"],
+                         "seconds": statistics.median(m.seconds for m in runs),
+                         "cpu_seconds": statistics.median(m.result["cpu_seconds"] for m in runs),
+                         "peak_rss_mib": statistics.median(m.peak_rss_mib for m in runs)})
     for part in ("build", "preflight", "write"):
         rows.append({"step": f"  of which {part}", "records": records,
-                     "seconds": statistics.median(m.result[f"{part}_seconds"] for m in copies), "peak_rss_mib": 0.0})
+                     "seconds": statistics.median(m.result[f"{part}_seconds"] for m in copies),
+                     "cpu_seconds": statistics.median(m.result[f"{part}_cpu_seconds"] for m in copies), "peak_rss_mib": 0.0})
     rows.append({"step": "plain COPY of the same records", "records": copies[0].result["records"],
-                 "seconds": copy_seconds, "peak_rss_mib": statistics.median(m.peak_rss_mib for m in copies)})
+                 "seconds": copy_seconds, "cpu_seconds": copy_cpu,
+                 "peak_rss_mib": statistics.median(m.peak_rss_mib for m in copies)})
     ratio = seconds / copy_seconds
-    report("ilsca", {"students": args.students, "repeat": args.repeat, "illinois": args.illinois}, rows,
-           {"ratio": round(ratio, 2), "target_ratio": 3.0, "findings": extracts[0].result["findings"],
-            "findings_by_check": extracts[0].result["findings_by_check"],
-            "extract_seconds": [round(m.seconds, 2) for m in extracts],
-            "copy_seconds": [round(m.result["copy_seconds"], 2) for m in copies],
-            "load_before": load_before, "load_after": load_after})
-    print(f"ratio extract / plain COPY (medians): {ratio:.2f} (target <= 3); "
+    outputs = sorted({(m.result["state_sha256"], m.result["preflight_sha256"]) for m in against + extracts})
+    extra = {"ratio": round(ratio, 2), "cpu_ratio": round(cpu / copy_cpu, 2), "target_ratio": 3.0,
+             "findings": extracts[0].result["findings"], "findings_by_check": extracts[0].result["findings_by_check"],
+             "extract_seconds": [round(m.seconds, 2) for m in extracts],
+             "extract_cpu_seconds": [round(m.result["cpu_seconds"], 2) for m in extracts],
+             "copy_seconds": [round(m.result["copy_seconds"], 2) for m in copies],
+             "copy_cpu_seconds": [round(m.result["copy_cpu_seconds"], 2) for m in copies],
+             "outputs_sha256": outputs, "load_before": load_before, "load_after": load_after}
+    if against:
+        extra |= {"against": str(args.against), "against_seconds": [round(m.seconds, 2) for m in against],
+                  "against_cpu_seconds": [round(m.result["cpu_seconds"], 2) for m in against],
+                  "against_ratio": round(statistics.median(m.seconds for m in against) / copy_seconds, 2)}
+    report("ilsca", {"students": args.students, "repeat": args.repeat, "illinois": args.illinois,
+                     "against": str(args.against) if args.against else None}, rows, extra)
+    print(f"ratio extract / plain COPY (medians): {ratio:.2f} (target <= 3), CPU {cpu / copy_cpu:.2f}; "
           f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    if against:
+        print(f"against {args.against}: {extra['against_ratio']:.2f} x the plain COPY")
+    print("state file and pre-flight CSV SHA-256: " + ("the same on every run: " if len(outputs) == 1 else "DIFFER: ")
+          + "; ".join(f"{a[:8]}… / {b[:8]}…" for a, b in outputs))
     print("findings by check: " + ", ".join(f"{k} {v:,}" for k, v in extracts[0].result["findings_by_check"].items()))
 
 
@@ -125,10 +156,17 @@ def _choices(ws) -> dict:
 def extract_step(root: str, out: str) -> dict:
     """The whole extract as a user runs it, newest school year, every calendar."""
     ws = _workspace(root, out)
+    cpu = time.process_time()
     result = ilsca.extract(ws, user="bench", run_date=date(2026, 11, 25), replace=True, **_choices(ws))
+    cpu = time.process_time() - cpu
     by_check = result.findings.check.value_counts(sort=False)
-    return {"records": result.records, "findings": len(result.findings),
-            "findings_by_check": {k: int(v) for k, v in by_check.items()}}
+    return {"records": result.records, "findings": len(result.findings), "cpu_seconds": cpu,
+            "findings_by_check": {k: int(v) for k, v in by_check.items()},
+            "state_sha256": _sha256(result.path), "preflight_sha256": _sha256(result.preflight_path)}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def copy_step(root: str, out: str) -> dict:
@@ -136,24 +174,23 @@ def copy_step(root: str, out: str) -> dict:
     ws = _workspace(root, out)
     req = ilsca.request(**_choices(ws))
     timings = {}
+
+    def timed(name: str, step):
+        t, cpu = time.perf_counter(), time.process_time()
+        done = step()
+        timings[f"{name}_seconds"], timings[f"{name}_cpu_seconds"] = time.perf_counter() - t, time.process_time() - cpu
+        return done
+
     with store.snapshot(ws) as con:
-        t = time.perf_counter()
-        ilsca_report.build(con, req)
-        timings["build_seconds"] = time.perf_counter() - t
-        t = time.perf_counter()
-        preflight.build(con, ilsca_report.sender(con)[1])
-        preflight.write_csv(con, Path(out) / "parts_preflight.csv")
-        preflight.built(con)
-        timings["preflight_seconds"] = time.perf_counter() - t
-        t = time.perf_counter()
-        formats.write(con, "state", Path(out) / "parts.txt", date(2026, 11, 25), None, ilsca_report.record_count(con))
-        timings["write_seconds"] = time.perf_counter() - t
+        timed("build", lambda: ilsca_report.build(con, req))
+        timed("preflight", lambda: (preflight.build(con, ilsca_report.sender(con)[1]),
+                                    preflight.write_csv(con, Path(out) / "parts_preflight.csv"), preflight.built(con)))
+        timed("write", lambda: formats.write(con, "state", Path(out) / "parts.txt", date(2026, 11, 25), None,
+                                             ilsca_report.record_count(con)))
         # the baseline's input: the very same records, already formatted, cut and in file order
         con.execute(f"CREATE TEMP TABLE plain AS {ilsca_report.record_query()}")
         target = (Path(out) / "plain.csv").as_posix()
-        t = time.perf_counter()
-        records = con.execute(f"COPY plain TO '{target}' (FORMAT csv, HEADER false)").fetchone()[0]
-        timings["copy_seconds"] = time.perf_counter() - t
+        records = timed("copy", lambda: con.execute(f"COPY plain TO '{target}' (FORMAT csv, HEADER false)").fetchone()[0])
     return {"records": int(records), **timings}
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"  # git-ignored: results, cached generated data, scratch
+SISLAB_TREE = "BENCH_SISLAB_TREE"  # env: the tree whose sislab a child imports (in_child)
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,13 @@ class Measurement:
     # steadier than wall time on a shared machine, where a busy neighbour stretches the wall clock
 
 
-def in_child(target: str, *args) -> Measurement:
-    """Run `target` ("module:function") with `args` in a fresh Python; stderr passes through."""
+def in_child(target: str, *args, sislab: Path | None = None) -> Measurement:
+    """Run `target` ("module:function") with `args` in a fresh Python; stderr passes through.
+    `sislab`: a source tree (e.g. `git archive` of another commit) whose sislab package the
+    child imports instead of this one's, measured by this tree's benchmark code."""
+    env = {**os.environ, SISLAB_TREE: str(sislab)} if sislab else None
     proc = subprocess.Popen([sys.executable, "-m", "bench.common", target, json.dumps(args)],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env)
     out = proc.stdout.read()
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -95,6 +99,10 @@ def _cell(value) -> str:
 
 
 def _child(target: str, args: str) -> None:
+    if os.environ.get(SISLAB_TREE):  # sislab from that tree: its submodules then load from there too
+        sys.path.insert(0, os.environ[SISLAB_TREE])
+        import sislab  # noqa: F401
+        sys.path.pop(0)
     module, function = target.split(":")
     step = getattr(importlib.import_module(module), function)
     start = time.perf_counter()

@@ -5,6 +5,7 @@ Each case builds the smallest in-memory district that shows the rule (tests/ilsc
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from ilsca_fixtures import RCDTS, Sis
@@ -488,3 +489,24 @@ def test_unreported_fields_are_blank():
     for name in ("actual_attendance", "total_attendance", "course_numeric_grade", "maximum_numeric_grade",
                  "course_end_date", "course_final_grade"):
         assert row[name] is None, name
+
+
+def test_a_step_planned_with_its_own_duckdb_settings_leaves_them_as_they_were():
+    """scheduled.sql runs with one optimizer off (report.STEP_SETTINGS: DuckDB misjudges its
+    join); the setting is global in DuckDB, so the build puts back what it found, also when a
+    step fails."""
+    from sislab.ilsca import report
+
+    sis = Sis()
+    sis.simple()
+    setting = "SELECT current_setting('disabled_optimizers')"
+    sis.con.execute("SET disabled_optimizers = 'compressed_materialization'")
+    seen = []
+    with report.planned_with(sis.con, report.STEP_SETTINGS["scheduled.sql"]):
+        seen.append(sis.con.execute(setting).fetchone()[0])
+    assert seen == ["build_side_probe_side"]
+    assert not sis.rows().empty
+    assert sis.con.execute(setting).fetchone()[0] == "compressed_materialization"
+    with pytest.raises(duckdb.BinderException), report.planned_with(sis.con, {"disabled_optimizers": "join_order"}):
+        sis.con.execute("SELECT no_such_column")
+    assert sis.con.execute(setting).fetchone()[0] == "compressed_materialization"

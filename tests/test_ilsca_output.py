@@ -450,6 +450,19 @@ def test_preflight_duplicate_student_course_section_term():
     assert checks(sis)["duplicate"][0]["value"] == "01001A000 x2"
 
 
+def test_preflight_duplicate_when_two_students_share_a_state_id():
+    """ISBE knows a student by the state id: two SIS students with one state id in one section
+    are that Student + Course + Section + Term twice (a third student, alone, is not)."""
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    for student, state_id in (("S1", "123456789"), ("S2", "123456789"), ("S3", "987654321")):
+        sis.student(student, state_id=state_id)
+        sis.take(student, "SEC1")
+    found = checks(sis)["duplicate"]
+    assert [(f["student_id"], f["value"]) for f in found] == [("S1", "01001A000 x2")]
+
+
 @pytest.mark.parametrize(("s1", "s2", "term"), [("01", "01", "01"), (None, "", "")])
 def test_preflight_duplicate_when_two_terms_print_the_same_term(s1, s2, term):
     """One enrollment, one section meeting in S1 and S2, whose state term codes are the same

@@ -17,6 +17,7 @@ import csv
 import html
 import io
 import os
+import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -38,6 +39,7 @@ from .report import LINE_ORDER, fields, layout, record_query, records
 FIELD_SOURCES = (("ilsca_record_student", "student_key"), ("ilsca_record_section", "section_key"))
 ROWS = "ilsca_record_row"
 BATCH_ROWS = 1 << 17
+QUOTE = pa.scalar('"')
 
 
 def file_name(sender: str, produced: date, file_id: str, fmt: str = "state") -> str:
@@ -89,8 +91,10 @@ def _state(con, path: Path, produced: date, sending_rcdts: str | None, total: in
 def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
     """The records as the state file's lines (UTF-8 bytes, LF ends), in file order, a batch at
     a time: the same bytes DuckDB's CSV writer makes of `record_query()` (fields quoted by
-    ilsca_field). Per-student and per-section fields are quoted once, in runs of adjacent
-    fields, and looked up by key for each record; only the narrow records are sorted."""
+    `quoted`). Per-student and per-section fields are quoted once, joined in runs of adjacent
+    fields, and looked up by key for each record; a record's own fields take few values
+    (term, dates, credit, Y/N, RCDTS), so each batch quotes each distinct value once; only the
+    narrow records are sorted."""
     columns = {view: _columns(con, view) for view in (ROWS, *(v for v, _ in FIELD_SOURCES))}
     runs: list[tuple[str, list[str]]] = []  # (view, adjacent fields it holds), in layout order
     for f in fields():
@@ -99,32 +103,31 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
             runs[-1][1].append(f.name)
         else:
             runs.append((view, [f.name]))
-    pieces = [f"concat_ws($delimiter, {', '.join(f'ilsca_field({n}, $delimiter)' for n in names)}) AS piece_{i}"
-              for i, (_, names) in enumerate(runs)]
-    by_key = {}
+    separator, line_end = pa.scalar(delimiter), pa.scalar("\n")
+    pieces = {}  # run -> (key, the run's fields quoted and joined, one per key from 0)
     for view, key in FIELD_SOURCES:
-        mine = [p for p, (v, _) in zip(pieces, runs) if v == view]
-        table = con.sql(f"SELECT {key}, {', '.join(mine)} FROM {view} ORDER BY {key}",
-                        params={"delimiter": delimiter}).to_arrow_table()
+        table = con.sql(f"SELECT {key}, {', '.join(n for v, names in runs if v == view for n in names)} "
+                        f"FROM {view} ORDER BY {key}").to_arrow_table()
         if len(table) and table.column(key)[-1].as_py() != len(table):  # keys index the rows
             raise AssertionError(f"{view}.{key} is not a dense rank from 1")
-        by_key[view] = (key, table)
+        for i, (v, names) in enumerate(runs):
+            if v == view:
+                pieces[i] = key, pc.binary_join_element_wise(*(quoted(table.column(n), delimiter) for n in names),
+                                                            separator)
     keys = ", ".join(f"{key} - 1 AS {key}" for _, key in FIELD_SOURCES)
-    mine = [p for p, (v, _) in zip(pieces, runs) if v == ROWS]
-    reader = con.sql(f"SELECT {keys}, {', '.join(mine)} FROM {ROWS} ORDER BY {LINE_ORDER}",
-                     params={"delimiter": delimiter}).to_arrow_reader(BATCH_ROWS)
-    separator, line_end = pa.scalar(delimiter), pa.scalar("\n")
+    own = ", ".join(n for v, names in runs if v == ROWS for n in names)
+    reader = con.sql(f"SELECT {keys}, {own} FROM {ROWS} ORDER BY {LINE_ORDER}").to_arrow_reader(BATCH_ROWS)
 
     def assemble(batch: pa.RecordBatch) -> memoryview:
         parts = []
-        for i, (view, _) in enumerate(runs):
-            piece = f"piece_{i}"
+        for i, (view, names) in enumerate(runs):
             if view == ROWS:
-                parts.append(batch.column(piece))
+                for name in names:
+                    values = pc.dictionary_encode(batch.column(name), null_encoding="encode")
+                    parts += [pc.take(quoted(values.dictionary, delimiter), values.indices), separator]
             else:
-                key, table = by_key[view]
-                parts.append(pc.take(table.column(piece), batch.column(key)))
-            parts.append(separator)
+                key, piece = pieces[i]
+                parts += [pc.take(piece, batch.column(key)), separator]
         parts[-1] = line_end
         return _text_bytes(pc.binary_join_element_wise(*parts, ""))
 
@@ -138,6 +141,18 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def quoted(values: pa.Array | pa.ChunkedArray, delimiter: str) -> pa.Array | pa.ChunkedArray:
+    """Text fields as DuckDB's CSV writer writes them (found by probing it; the review formats
+    are written by it): NULL bare and empty; an empty string, or one holding the delimiter, a
+    double quote, '#', CR or LF, in double quotes with its quotes doubled; others as they are."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        raise TypeError(f"a state file field must be text, not {values.type}")
+    triggers = "[" + "".join(re.escape(c) for c in delimiter) + '"#\\r\\n]'
+    enclose = pc.or_(pc.equal(values, ""), pc.match_substring_regex(values, triggers))
+    enclosed = pc.binary_join_element_wise(QUOTE, pc.replace_substring(values, '"', '""'), QUOTE, "")
+    return pc.fill_null(pc.if_else(enclose, enclosed, values), "")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:

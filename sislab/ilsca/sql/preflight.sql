@@ -5,7 +5,8 @@
 -- order as the ids do; a check's findings all have a section or none.
 -- Reads the narrow records (ilsca_row) and checks each fact where it lives: names and state
 -- ids once per student (ilsca_student), course codes once per course, RCDTS once per school;
--- only credit, start date and duplicates look at records. Values are the fields as written
+-- only credit, start date and duplicates look at records (start dates are checked once per
+-- reporting student-section, ilsca_scheduled). Values are the fields as written
 -- before the cut to width (as ISBE's messages name them).
 -- $school (when not null) keeps one serving school's rows: a principal's preview.
 CREATE OR REPLACE TEMP TABLE ilsca_finding AS
@@ -20,7 +21,8 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
     FROM (SELECT student_key, count(*) AS records FROM r GROUP BY student_key) AS n
     JOIN ilsca_student AS st USING (student_key)
 ), person AS (  -- whom ISBE sees: the state id, else the local one; shared by several students?
-    SELECT student_key, student_id, person, count(*) OVER (PARTITION BY person) > 1 AS shared
+    SELECT student_key, student_id, person, person IN (SELECT coalesce(state_id, student_id) FROM students
+                                                       GROUP BY ALL HAVING count(*) > 1) AS shared
     FROM (SELECT student_key, student_id, coalesce(state_id, student_id) AS person FROM students)
 ), sections AS (  -- the sections on the records, with their number of records
     SELECT s.*, n.records
@@ -43,8 +45,8 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
     WHERE s.course_level IS NULL
     GROUP BY ALL
 ), outside AS (  -- course start dates outside every enrollment of the student, once per date
-    SELECT u.student_key, u.course_start
-    FROM (SELECT DISTINCT student_key, course_start FROM r) AS u
+    SELECT u.student_key, u.course_start  -- (a record's start is its student-section's: look at those, not the records)
+    FROM (SELECT DISTINCT student_key, course_start FROM k WHERE reports) AS u
     JOIN ilsca_student AS st USING (student_key)
     WHERE NOT EXISTS (SELECT 1 FROM enrollment AS e
                       WHERE e.student_id = st.student_id AND e.start_date <= u.course_start

@@ -3,7 +3,8 @@
 -- per record (ilsca_record_row: ilsca_row with its Home and Serving RCDTS, the override else
 -- the school's). Views: the fields are put together as they are written, never stored.
 -- ilsca_record joins the three on integer keys (the review formats, previews, records());
--- the state file is assembled from the three in file order without that join (formats.py).
+-- the state file is assembled from the three in file order without that join (formats.py,
+-- which quotes the fields as DuckDB's CSV writer does: formats.quoted).
 -- Each file field is a column of exactly one of the three views. Read ORDER BY report.LINE_ORDER.
 CREATE OR REPLACE TEMP VIEW ilsca_record_student AS
 SELECT student_key, student_state_id, student_id AS sap_id, last_name, first_name, birth_date
@@ -34,12 +35,3 @@ JOIN ilsca_record_student AS st USING (student_key)
 JOIN ilsca_record_section AS s USING (section_key)
 JOIN ilsca_school AS serving_school USING (school_key);
 
--- ilsca_field(value, delimiter): a field as a delimited file holds it, quoted as DuckDB's CSV
--- writer quotes (the review formats are written by it): NULL bare and empty; an empty string,
--- or one holding the delimiter, a double quote, '#', CR or LF, in double quotes with its
--- quotes doubled. The state file is put together from fields quoted so (formats.py).
-CREATE OR REPLACE TEMP MACRO ilsca_field(v, delimiter) AS
-    CASE WHEN v IS NULL THEN ''
-         WHEN v = '' OR contains(v, delimiter) OR contains(v, '"') OR contains(v, '#') OR contains(v, chr(10))
-              OR contains(v, chr(13)) THEN '"' || replace(v, '"', '""') || '"'
-         ELSE v END;

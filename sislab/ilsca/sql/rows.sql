@@ -18,7 +18,7 @@ WITH context AS (
            CASE WHEN enrolled THEN x.home_school_key ELSE k.home_school_key END AS home_school_key,
            CASE WHEN enrolled THEN x.home_rcdts ELSE k.home_home_rcdts END AS home_rcdts_override,
            x.serving_rcdts AS serving_rcdts_override,
-           coalesce(k.roster_start, k.first_term_start) AS course_start,
+           k.course_start,
            left(strftime(course_start, '%m/%d/%Y'), $width_course_start_date) AS course_start_date,
            coalesce(k.credit_text, CASE WHEN (CASE WHEN enrolled THEN x.grade ELSE k.home_grade END) <= 8
                                         THEN $credit_default_k8 ELSE $credit_default_912 END) AS course_credit,  -- no width

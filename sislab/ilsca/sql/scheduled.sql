@@ -1,11 +1,12 @@
 -- ilsca_scheduled: every (student, section) the run looks at: a student of ilsca_student
 -- (ilsca_enrollment) active on the section's roster inside the window, the section in a
 -- selected calendar (ilsca_section); with each reason the course/section would not report
--- (all false = it reports), and what its records need: the roster start, the terms its
--- posted state-reported grades report in (a bit mask over ilsca_section.terms, from
--- ilsca_section_task), the student's home enrollment. Roster stints and posted grades are
--- grouped by (student, section) in one pass, on their integer keys: no second grouping, no
--- join between the two.
+-- (all false = it reports), and what its records need: the course start (the roster start,
+-- else the section's first term start), the terms its posted state-reported grades report in
+-- (a bit mask over ilsca_section.terms, from ilsca_section_task), the student's home
+-- enrollment. Roster stints and posted grades are grouped by (student, section) in one pass,
+-- on their integer keys: no second grouping, no join between the two. Planned with one DuckDB
+-- optimizer off (report.STEP_SETTINGS: it would hash the pairs, not the students).
 -- A pair that reports carries `terms`: the terms it reports in ({pos: place among the
 -- section's terms, state_term}), from the mask; its records (rows.sql) need nothing else.
 CREATE OR REPLACE TEMP TABLE ilsca_scheduled AS
@@ -32,7 +33,8 @@ WITH seen AS (
     GROUP BY student_key, section_key
     HAVING bool_or(on_roster)
 ), judged AS (
-SELECT st.student_id, s.section_id, s.course_id, s.school_id, s.calendar_id, p.roster_start,
+SELECT st.student_id, s.section_id, s.course_id, s.school_id, s.calendar_id,
+       coalesce(p.roster_start, s.first_term_start) AS course_start,  -- its records' Student Course Start Date
        st.student_key, s.section_key, s.school_key, s.credit_text, s.terms AS section_terms,
        nullif(trim(c.state_course_code), '') IS NULL AS no_state_code,
        coalesce(c.state_exclude, false) AS state_excluded,
@@ -40,7 +42,7 @@ SELECT st.student_id, s.section_id, s.course_id, s.school_id, s.calendar_id, p.r
        s.course_id NOT IN (SELECT course_id FROM ilsca_state_task) AS no_state_task,
        NOT p.posted AS no_posted_grade,
        st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id,
-       s.summer, s.credit, s.first_term_start, s.terms_may_repeat, p.term_mask,
+       s.summer, s.credit, s.terms_may_repeat, p.term_mask,
        st.home_school_key, st.home_single_parent, st.home_displaced_homemaker, st.home_grade,
        st.home_home_rcdts
 FROM pair AS p

@@ -10,7 +10,9 @@ import functools
 import html
 from contextlib import contextmanager
 import io
+import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -107,12 +109,45 @@ def small_table_html(df: pd.DataFrame) -> str:
 
 
 def table_html(df: pd.DataFrame) -> str:
+    """The DataTables table of `df`, every row in it. itables lays out the table, its options
+    and the static first page shown where no script runs; the rows' data is written here,
+    column by column (itables formats each cell through pandas' printing: a school's 4,000
+    Illinois records, 125,000 cells, took 0.35 s of the page's 0.7 s)."""
     from itables import to_html_datatable
 
-    return to_html_datatable(_shown(df), connected=True, dt_url=downloads.url(f"{downloads.STATIC}/dt_bundle.js"),
+    page = to_html_datatable(_shown(df.head(TABLE_PAGE)), connected=True,
+                             dt_url=downloads.url(f"{downloads.STATIC}/dt_bundle.js"),
                              classes="display compact sislab-table", pageLength=TABLE_PAGE,
                              lengthMenu=[10, 25, 100, 500], showIndex=False, maxBytes=0,
                              layout={"topEnd": "search"}, display_logo_when_loading=False)
+    data = json.dumps(json.dumps(list(zip(*(_column_texts(df.iloc[:, i]) for i in range(df.shape[1]))))))
+    with_rows, found = DATA_JSON.subn(lambda m: m.group(1) + data, page, count=1)
+    if not found:
+        raise AssertionError("itables wrote no data_json line: its table template has changed")
+    return with_rows
+
+
+DATA_JSON = re.compile(r'^(\s*"data_json": )"(?:[^"\\]|\\.)*"', re.M)  # the rows, a JSON string in dt_args
+
+
+def _column_texts(column: pd.Series) -> list[str]:
+    """A column's cells as DataTables gets them: HTML-escaped text, blanks as blanks (as
+    `_shown`), floats as pandas prints them (up to 6 decimals, 1.0 stays 1.0). Text and
+    integer columns are converted whole (Arrow-backed strings are escaped without a loop)."""
+    if isinstance(column.dtype, pd.StringDtype):
+        return (column.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
+                .str.replace(">", "&gt;", regex=False).fillna("").tolist())
+    if column.dtype.kind in "iub":
+        return column.astype(str).tolist()
+    return [_cell_text(v) for v in column.astype(object).where(column.notna(), "")]
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float):
+        text = f"{value:.6f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+    text = value if isinstance(value, str) else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def warm_up() -> None:

@@ -69,13 +69,14 @@ class Dashboard:
     query: str = ""  # e.g. "?school=001" for a page that shows one school at a time
 
 
-TABLE = "#rendered_cells .dt-container table.sislab-table tbody td"  # an itables table, drawn
+TABLE = "#rendered_cells table.sislab-table tbody td"  # a table of sislab's: plain, or DataTables once drawn
+DRAWN = "#rendered_cells .dt-container table.sislab-table tbody td"  # a DataTables table, drawn
 DASHBOARDS = {
     ONE_CELL: Dashboard(ONE_CELL, ("#rendered_cells .jp-OutputArea-output pre",)),
     "cci_status.ipynb": Dashboard("cci_status.ipynb", ("#rendered_cells table.sislab-cci-status",
                                                        "#rendered_cells svg.sislab-chart")),
     "district_overview.ipynb": Dashboard("district_overview.ipynb", (TABLE, "#rendered_cells svg.sislab-chart")),
-    "il_sca_preview.ipynb": Dashboard("il_sca_preview.ipynb", (TABLE,)),
+    "il_sca_preview.ipynb": Dashboard("il_sca_preview.ipynb", (DRAWN,)),  # the records: 4,304 for school 001
     "cers_preview.ipynb": Dashboard("cers_preview.ipynb", (TABLE,), "?school=001"),
 }
 # The job notebooks that show a form in JupyterLab, and the one-cell baseline.

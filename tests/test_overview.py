@@ -180,3 +180,19 @@ def test_a_table_holds_every_row_as_escaped_text_with_blanks_blank():
     assert data[0] == ["&lt;b&gt;North&lt;/b&gt; &amp; Co", "0", "12.5", "2025-01-02"]
     assert data[-2][2] == "1.0" and data[-1] == ["", str(rows - 1), "", "2025-01-02"]
     assert "<th>School</th>" in page and "<th>% met</th>" in page  # itables' header, human labels
+
+
+def test_a_table_of_one_page_is_plain_html_and_a_longer_one_a_datatables_table(monkeypatch):
+    import pandas as pd
+
+    import sislab.widgets as widgets
+
+    shown = []
+    monkeypatch.setattr(widgets, "display", lambda html: shown.append(html.data))
+    rows = pd.DataFrame({"school_name": ["North & <South>", None] * widgets.TABLE_PAGE})
+    widgets.show_table(rows.head(widgets.TABLE_PAGE))
+    widgets.show_table(rows.head(widgets.TABLE_PAGE + 1))
+    plain, paged = shown
+    assert "<script" not in plain and "<th>School</th>" in plain and "North &amp; &lt;South&gt;" in plain
+    assert "None" not in plain and "nan" not in plain  # blanks stay blank
+    assert "dt_bundle.js" in paged and '"pageLength": 25' in paged

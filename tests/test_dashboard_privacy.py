@@ -154,4 +154,7 @@ def test_the_cci_page_reads_as_people_expect(server):
     assert "<table class=\"dataframe sislab-table\">" in text  # its tables fit one page: plain HTML
     records = browser.get("voila/render/il_sca_preview.ipynb")  # 4,000 records: sorting, search, paging
     browser.request(f"voila/api/shutdown/{kernel_id(records.text)}", {}, "POST")
-    assert "sislab/static/dt_bundle.js" in records.text and browser.get("sislab/static/dt_bundle.js").status == 200
+    script = re.search(r"sislab/static/[^/]+/dt_bundle\.js", records.text).group(0)
+    assert browser.get(script).status == 200 and browser.get(script[:-2] + "css").status == 200
+    with browser.opener.open(browser.server.url(script)) as got:  # kept by the browser: not asked for again
+        assert "max-age=31536000" in got.headers["Cache-Control"]

@@ -119,7 +119,7 @@ def table_html(df: pd.DataFrame) -> str:
     from itables import to_html_datatable
 
     page = to_html_datatable(_shown(df.head(TABLE_PAGE)), connected=True,
-                             dt_url=downloads.url(f"{downloads.STATIC}/dt_bundle.js"),
+                             dt_url=downloads.url(downloads.table_assets_path("dt_bundle.js")),
                              classes="display compact sislab-table", pageLength=TABLE_PAGE,
                              lengthMenu=[10, 25, 100, 500], showIndex=False, maxBytes=0,
                              layout={"topEnd": "search"}, display_logo_when_loading=False)

@@ -173,12 +173,12 @@ def test_a_table_holds_every_row_as_escaped_text_with_blanks_blank():
     rows = TABLE_PAGE * 2 + 3
     df = pd.DataFrame({"school_name": ["<b>North</b> & Co"] * (rows - 1) + [None],
                        "n": range(rows), "pct_met": [12.5] * (rows - 2) + [1.0, None],
-                       "as_of": [date(2025, 1, 2)] * rows})
+                       "as_of": [date(2025, 1, 2)] * rows, "users": pd.array([7] * (rows - 1) + [None], "Int64")})
     page = table_html(df)
     data = json.loads(json.loads(re.search(r'^\s*"data_json": (".*?"),?$', page, re.M).group(1)))
     assert len(data) == rows
-    assert data[0] == ["&lt;b&gt;North&lt;/b&gt; &amp; Co", "0", "12.5", "2025-01-02"]
-    assert data[-2][2] == "1.0" and data[-1] == ["", str(rows - 1), "", "2025-01-02"]
+    assert data[0] == ["&lt;b&gt;North&lt;/b&gt; &amp; Co", "0", "12.5", "2025-01-02", "7"]
+    assert data[-2][2] == "1.0" and data[-1] == ["", str(rows - 1), "", "2025-01-02", ""]
     assert "<th>School</th>" in page and "<th>% met</th>" in page  # itables' header, human labels
 
 

@@ -140,7 +140,7 @@ def _column_texts(column: pd.Series) -> list[str]:
     if isinstance(column.dtype, pd.StringDtype):
         return (column.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
                 .str.replace(">", "&gt;", regex=False).fillna("").tolist())
-    if column.dtype.kind in "iub":
+    if column.dtype.kind in "iub" and not column.hasnans:  # (a nullable integer's NA is a blank)
         return column.astype(str).tolist()
     return [_cell_text(v) for v in column.astype(object).where(column.notna(), "")]
 

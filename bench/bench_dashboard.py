@@ -14,7 +14,9 @@ start and the notebook's run are inside; the server's start and the sign-in are 
 Target: each dashboard's median <= 1.2 x the one-cell page's median of the same run.
 `--warm-kernels 0,2` (the default) runs one server per count of warm kernels (kernels started
 ahead with the dashboards' modules imported) and alternates them in every round, each in its
-own browser context: the same run measures the pages without and with them.
+own browser context: the same run measures the pages without and with them. `--base TREE`
+adds the same servers for another source tree (its notebooks, its sislab, in its kernels too):
+before and after a change in one run.
 
 Forms: `sislab lab` runs on the same folder and chromium opens each job notebook in
 JupyterLab, waits for its kernel to be idle, chooses Run > Run All Cells and times until the

@@ -14,7 +14,9 @@ start and the notebook's run are inside; the server's start and the sign-in are 
 Target: each dashboard's median <= 1.2 x the one-cell page's median of the same run.
 `--warm-kernels 0,2` (the default) runs one server per count of warm kernels (kernels started
 ahead with the dashboards' modules imported) and alternates them in every round, each in its
-own browser context: the same run measures the pages without and with them.
+own browser context: the same run measures the pages without and with them. `--base TREE`
+adds the same servers for another source tree (its notebooks, its sislab, in its kernels too):
+before and after a change in one run.
 
 Forms: `sislab lab` runs on the same folder and chromium opens each job notebook in
 JupyterLab, waits for its kernel to be idle, chooses Run > Run All Cells and times until the
@@ -69,13 +71,14 @@ class Dashboard:
     query: str = ""  # e.g. "?school=001" for a page that shows one school at a time
 
 
-TABLE = "#rendered_cells .dt-container table.sislab-table tbody td"  # an itables table, drawn
+TABLE = "#rendered_cells table.sislab-table tbody td"  # a table of sislab's: plain, or DataTables once drawn
+DRAWN = "#rendered_cells .dt-container table.sislab-table tbody td"  # a DataTables table, drawn
 DASHBOARDS = {
     ONE_CELL: Dashboard(ONE_CELL, ("#rendered_cells .jp-OutputArea-output pre",)),
     "cci_status.ipynb": Dashboard("cci_status.ipynb", ("#rendered_cells table.sislab-cci-status",
                                                        "#rendered_cells svg.sislab-chart")),
     "district_overview.ipynb": Dashboard("district_overview.ipynb", (TABLE, "#rendered_cells svg.sislab-chart")),
-    "il_sca_preview.ipynb": Dashboard("il_sca_preview.ipynb", (TABLE,)),
+    "il_sca_preview.ipynb": Dashboard("il_sca_preview.ipynb", (DRAWN,)),  # the records: 4,304 for school 001
     "cers_preview.ipynb": Dashboard("cers_preview.ipynb", (TABLE,), "?school=001"),
 }
 # The job notebooks that show a form in JupyterLab, and the one-cell baseline.
@@ -94,6 +97,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-dashboards", action="store_true", help="skip the dashboards")
     parser.add_argument("--no-forms", action="store_true", help="skip the JupyterLab forms")
     parser.add_argument("--profile", action="store_true", help="also: import times and cell times per dashboard")
+    parser.add_argument("--base", type=Path, metavar="TREE",
+                        help="also serve the dashboards from this source tree (e.g. a `git archive` of main), "
+                             "one server per count of warm kernels, alternated with this tree's in every round")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -108,14 +114,21 @@ def run(args: argparse.Namespace) -> None:
         if not args.no_dashboards:
             pages = [ONE_CELL] + dashboards_listed(NOTEBOOKS)
             warm = [int(n) for n in args.warm_kernels.split(",")]
+            trees = {"": (ROOT, notebooks)}
+            if args.base:
+                trees["base "] = (args.base.resolve(), served_notebooks(Path(tmp) / "base", args.base.resolve()))
             with contextlib.ExitStack() as servers:
-                bases = {n: servers.enter_context(dashboard_server(ws, notebooks, n)) for n in warm}
-                served: dict[int, dict[str, list[float]]] = {n: {} for n in warm}
+                bases = {f"{t}{n} warm": servers.enter_context(dashboard_server(ws, nb, n, tree))
+                         for t, (tree, nb) in trees.items() for n in warm}
+                served: dict[str, dict[str, list[float]]] = {k: {} for k in bases}
                 seconds = time_dashboards(chromium, bases, args.user, pages, args.repeat, served)
             extra["load_average"]["after dashboards"] = os.getloadavg()
-            for n in warm:
-                rows += _rows(f"dashboard ({n} warm)", seconds[n], DASHBOARD_RATIO, ratio_target=True,
-                              served=served[n], first=seconds[warm[0]] if n != warm[0] else None)
+            for t in trees:
+                first = f"{t}{warm[0]} warm"
+                for n in warm:
+                    key = f"{t}{n} warm"
+                    rows += _rows(f"{t}dashboard ({n} warm)", seconds[key], DASHBOARD_RATIO, ratio_target=True,
+                                  served=served[key], first=seconds[first] if key != first else None)
             extra["dashboard_seconds"] = seconds
             extra["dashboard_page_sent_seconds"] = served
         if not args.no_forms:
@@ -186,9 +199,9 @@ def prepare_workspace(folder: Path):
     return ws
 
 
-def served_notebooks(folder: Path) -> Path:
-    """A copy of notebooks/ with the one-cell page added to it and to its dashboards.toml."""
-    served = Path(shutil.copytree(NOTEBOOKS, folder / "notebooks"))
+def served_notebooks(folder: Path, tree: Path = ROOT) -> Path:
+    """A copy of the tree's notebooks/ with the one-cell page added to it and to its dashboards.toml."""
+    served = Path(shutil.copytree(tree / "notebooks", folder / "notebooks"))
     cell = {"cell_type": "code", "execution_count": None, "id": "one-cell", "metadata": {"tags": ["parameters"]},
             "outputs": [], "source": "school = None  # set by the server, as on every dashboard\nprint(1)"}
     kernel = json.loads((NOTEBOOKS / "cci_status.ipynb").read_text())["metadata"]
@@ -206,19 +219,23 @@ def free_port() -> int:
 
 
 class dashboard_server:
-    """`sislab serve --warm-kernels N` on a free port for the `with` block; yields its base URL."""
+    """`sislab serve --warm-kernels N` of source tree `tree` (its server and its kernels import
+    that tree's sislab) on a free port for the `with` block; yields its base URL."""
 
-    def __init__(self, ws, notebooks: Path, warm_kernels: int):
+    def __init__(self, ws, notebooks: Path, warm_kernels: int, tree: Path = ROOT):
         self.port = free_port()
         self.notebooks = notebooks
         self.warm_kernels = warm_kernels
+        self.tree = tree
         self.env = {**os.environ, "SISLAB_WORKSPACE": str(ws.root), "SISLAB_REPORTS": str(ws.reports)}
+        # the tree first, also for this one: kernels start in the notebooks' folder
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
 
     def __enter__(self) -> str:
         self.process = subprocess.Popen([sys.executable, "-m", "sislab", "serve", "--port", str(self.port),
                                          "--notebooks", str(self.notebooks), "--no-browser",
                                          "--warm-kernels", str(self.warm_kernels)], env=self.env,
-                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                        cwd=self.tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{self.port}/"
         _wait_for(base + "login", self.process, "sislab serve")
         return base
@@ -274,10 +291,10 @@ def _password(user: str) -> str:
         return next(row["demo_password"] for row in csv.DictReader(fh) if row["user_name"] == user)
 
 
-def time_dashboards(chromium: str, bases: dict[int, str], user: str, pages: list[str], repeat: int,
-                    served: dict[int, dict[str, list[float]]]) -> dict[int, dict[str, list[float]]]:
-    """Seconds to first paint of each page on each server (`bases`: its base URL by its count of
-    warm kernels): in each round every page of one server, back to back as a user clicking
+def time_dashboards(chromium: str, bases: dict[str, str], user: str, pages: list[str], repeat: int,
+                    served: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, list[float]]]:
+    """Seconds to first paint of each page on each server (`bases`: its base URL by its label,
+    e.g. "2 warm"): in each round every page of one server, back to back as a user clicking
     through (a warm kernel started after one page may not be ready for the next), then the
     next server's; one untimed warm-up round first (first imports from a cold disk cache are
     not what a user sees), then `repeat` rounds. Each server has its own browser context (its
@@ -302,7 +319,7 @@ def time_dashboards(chromium: str, bases: dict[int, str], user: str, pages: list
                     if round_:
                         seconds[n][name].append(took)
                         served[n].setdefault(name, []).append(tabs[n].evaluate(RESPONSE_END) / 1000)
-                    print(f"  {name} ({n} warm): {took:.2f}s" + ("" if round_ else " (warm-up)"), flush=True)
+                    print(f"  {name} ({n}): {took:.2f}s" + ("" if round_ else " (warm-up)"), flush=True)
         browser.close()
     return seconds
 

@@ -151,4 +151,10 @@ def test_the_cci_page_reads_as_people_expect(server):
     assert "pct_met" not in text and "school_name" not in text and "% met" in text  # human labels
     assert re.search(r">\d{4}-\d{2}-\d{2} \d{2}:\d{2}<", text)  # times with their date
     assert ">None<" not in text and ">nan<" not in text.lower()  # blanks stay blank
-    assert "sislab/static/dt_bundle.js" in text and browser.get("sislab/static/dt_bundle.js").status == 200
+    assert "<table class=\"dataframe sislab-table\">" in text  # its tables fit one page: plain HTML
+    records = browser.get("voila/render/il_sca_preview.ipynb")  # 4,000 records: sorting, search, paging
+    browser.request(f"voila/api/shutdown/{kernel_id(records.text)}", {}, "POST")
+    script = re.search(r"sislab/static/[^/]+/dt_bundle\.js", records.text).group(0)
+    assert browser.get(script).status == 200 and browser.get(script[:-2] + "css").status == 200
+    with browser.opener.open(browser.server.url(script)) as got:  # kept by the browser: not asked for again
+        assert "max-age=31536000" in got.headers["Cache-Control"]

@@ -4,6 +4,7 @@ the pre-flight findings."""
 from __future__ import annotations
 
 import csv
+import shutil
 import io
 import stat
 from datetime import date
@@ -660,3 +661,48 @@ def test_sample_district_files_are_byte_for_byte_the_expected_ones(sample_ws, tm
     got = (result.path.name, hashlib.sha256(result.path.read_bytes()).hexdigest(),
            hashlib.sha256(result.preflight_path.read_bytes()).hexdigest())
     assert got == (name, file_hash, preflight_hash)
+
+
+# --- the principals' preview: a school's part of the newest year's file, kept per snapshot ---
+
+def test_a_schools_preview_is_its_part_of_the_newest_years_file(sample_ws, tmp_path, monkeypatch):
+    """Records and findings of each school (and of the whole file) read back from the kept
+    file are exactly those of the district's newest-year build for that school."""
+    from helpers_cci import sample_copy
+
+    from sislab.core import store
+    from sislab.ilsca.school_view import school_view
+
+    ws = sample_copy(sample_ws, tmp_path, monkeypatch)
+    with store.snapshot(ws) as con:
+        schools = [r[0] for r in con.execute("SELECT school_id FROM school ORDER BY 1").fetchall()]
+        views = {s: school_view(ws, con, s) for s in [*schools, None]}
+        ilsca.build(con, ilsca.request(**ilsca.default_choices(con), file_id="001"))
+        rcdts = report.sender(con)[1]
+        for school, view in views.items():
+            assert view.records.equals(ilsca.records(con, school)), school
+            assert view.findings.equals(preflight.findings(con, rcdts, school)), school
+    assert len(views["001"].records) > 1000 and len(views[None].records) > len(views["001"].records)
+    assert 0 < len(views["001"].findings) < len(views[None].findings)
+
+
+def test_the_preview_file_is_built_once_per_snapshot_owner_only(sample_ws, tmp_path, monkeypatch):
+    from helpers_cci import sample_copy
+
+    from sislab.core import store
+    from sislab.ilsca import school_view as kept
+
+    ws = sample_copy(sample_ws, tmp_path, monkeypatch)
+    builds = []
+    monkeypatch.setattr(report, "build", lambda *a, real=report.build: builds.append(1) or real(*a))
+    with store.snapshot(ws) as con:
+        first = kept.school_view(ws, con, "001")
+        again = kept.school_view(ws, con, "001")
+    assert len(builds) == 1 and again.records.equals(first.records)
+    files = sorted((ws.root / kept.FOLDER).iterdir())
+    assert len(files) == 2 and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+    shutil.copyfile(ws.current_snapshot(), ws.tmp / "next.duckdb")  # an import: a new snapshot
+    store.publish_snapshot(ws, ws.tmp / "next.duckdb")
+    with store.snapshot(ws) as con:
+        kept.school_view(ws, con, "001")
+    assert len(builds) == 2 and len(list((ws.root / kept.FOLDER).iterdir())) == 4  # the old kept a while

@@ -158,3 +158,41 @@ def test_chart_axis_steps_are_round():
     assert _axis(72.5) == (80, 20)
     assert _axis(0) == (1.0, 1.0)
     assert _axis(1234) == (1500, 500)
+
+
+def test_a_table_holds_every_row_as_escaped_text_with_blanks_blank():
+    """The DataTables data (written by sislab, not itables) has every row, past the first
+    page, each cell as the page shows it: escaped, blanks blank, numbers as pandas prints them."""
+    import json
+    import re
+
+    import pandas as pd
+
+    from sislab.widgets import TABLE_PAGE, table_html
+
+    rows = TABLE_PAGE * 2 + 3
+    df = pd.DataFrame({"school_name": ["<b>North</b> & Co"] * (rows - 1) + [None],
+                       "n": range(rows), "pct_met": [12.5] * (rows - 2) + [1.0, None],
+                       "as_of": [date(2025, 1, 2)] * rows, "users": pd.array([7] * (rows - 1) + [None], "Int64")})
+    page = table_html(df)
+    data = json.loads(json.loads(re.search(r'^\s*"data_json": (".*?"),?$', page, re.M).group(1)))
+    assert len(data) == rows
+    assert data[0] == ["&lt;b&gt;North&lt;/b&gt; &amp; Co", "0", "12.5", "2025-01-02", "7"]
+    assert data[-2][2] == "1.0" and data[-1] == ["", str(rows - 1), "", "2025-01-02", ""]
+    assert "<th>School</th>" in page and "<th>% met</th>" in page  # itables' header, human labels
+
+
+def test_a_table_of_one_page_is_plain_html_and_a_longer_one_a_datatables_table(monkeypatch):
+    import pandas as pd
+
+    import sislab.widgets as widgets
+
+    shown = []
+    monkeypatch.setattr(widgets, "display", lambda html: shown.append(html.data))
+    rows = pd.DataFrame({"school_name": ["North & <South>", None] * widgets.TABLE_PAGE})
+    widgets.show_table(rows.head(widgets.TABLE_PAGE))
+    widgets.show_table(rows.head(widgets.TABLE_PAGE + 1))
+    plain, paged = shown
+    assert "<script" not in plain and "<th>School</th>" in plain and "North &amp; &lt;South&gt;" in plain
+    assert "None" not in plain and "nan" not in plain  # blanks stay blank
+    assert "dt_bundle.js" in paged and '"pageLength": 25' in paged

@@ -17,6 +17,7 @@ from sislab import ilsca
 from sislab.core import access, store
 from sislab.core.workspace import Workspace
 from sislab.ilsca import preflight
+from sislab.ilsca.school_view import school_view
 
 from . import NO_DATA, download_html, download_link, needs_workspace, show_message, show_table, working
 
@@ -170,20 +171,21 @@ def show_findings(df: pd.DataFrame) -> None:
 
 @needs_workspace
 def school_preview(school: str | None) -> None:
-    """The dashboard: the newest year's records and pre-flight for one school's calendars.
+    """The dashboard: one school's records and pre-flight in the newest year's file, as the
+    state gets them (`ilsca.school_view`: built once per snapshot, each page reads its rows).
     `school` is fixed by the server for a principal; every row shown is filtered by it."""
     ws = Workspace.locate()
     try:
         with store.snapshot(ws) as con:
-            choices = ilsca.default_choices(con, school)
-            if not choices["calendars"]:
-                show_message("This school has no calendar in the SIS data.")
-                return
-            ilsca.build(con, ilsca.request(**choices, file_id="001"))
-            show_records(ilsca.records(con, school))
-            show_findings(ilsca.preflight_findings(con, ilsca.report.sender(con)[1], school))
+            view = school_view(ws, con, school)
     except store.NoSnapshot:
         show_message(NO_DATA, "warning")
+        return
+    if view is None:
+        show_message("The SIS data has no calendar to report.")
+        return
+    show_records(view.records)
+    show_findings(view.findings)
 
 
 def _notice(text: str, kind: str) -> str:

@@ -3,6 +3,8 @@ principal's CCI page with its chart and tables, URL tampering, a wrong password,
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers.chromium import launched, need_chromium
 from helpers.dashboard_server import DEMO_PASSWORD, dashboard_workspace, running_server
@@ -92,3 +94,32 @@ def test_principal_opens_a_near_miss_senior_and_downloads_the_near_misses(page, 
     assert download.value.suggested_filename == "near_misses.csv"
     rows = open(path, encoding="utf-8").read().splitlines()
     assert rows[0].startswith("requirement,") and len(rows) > 1 and "South High" not in "".join(rows)
+
+
+def test_a_long_table_pages_searches_and_sorts_through_the_server(page, server):
+    """The Illinois preview's thousands of records are not inside the page: DataTables asks the
+    server for the page it shows, searched and sorted there (sislab.core.downloads.RowsHandler)."""
+    sign_in(page, server, "principal.north", then="voila/render/il_sca_preview.ipynb")
+    box = "#rendered_cells .dt-container"  # the first table: the school's records
+    rows = f"{box} table.dataTable tbody tr"
+
+    def info() -> str:  # the records table's "Showing 1 to 25 of 4,304 entries"
+        return page.evaluate(f"document.querySelector('{box} .dt-info').innerText")
+
+    page.wait_for_function(f"/ of [0-9,]+ entries/.test(document.querySelector('{box} .dt-info')?.innerText)",
+                           timeout=90_000)
+    counted = re.search(r" of ([\d,]+) entries", info())
+    assert counted, info()
+    total = int(counted.group(1).replace(",", ""))
+    assert total > 500 and '"data_json": ""' in page.content()  # every record served, none in the page
+    first = page.locator(rows).first.inner_text()  # (the first match: the records table's)
+    page.locator(f"{box} .dt-paging button", has_text="2").first.click()  # the second page, from the server
+    page.wait_for_function(f"document.querySelector('{rows}').innerText != {first!r}", timeout=30_000)
+    assert info().startswith("Showing 26 to 50")
+    needle = page.locator(f"{rows} td").nth(3).inner_text()  # a value of the second page
+    page.locator(f"{box} .dt-search input").first.fill(needle)
+    page.wait_for_function(f"document.querySelector('{box} .dt-info').innerText.includes('filtered')",
+                           timeout=30_000)
+    shown = [r.inner_text() for r in page.locator(box).first.locator("table.dataTable tbody tr").all()]
+    assert shown and all(needle.lower() in r.lower() for r in shown)
+    assert int(re.search(r" of ([\d,]+) entries", info()).group(1).replace(",", "")) < total

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -121,6 +122,26 @@ def test_a_download_is_a_real_file_for_its_own_user_only(server):
     assert b"school_id" in got.read().split(b"\n", 1)[0]
     assert other.get(links[0]).status == 404  # another signed-in user
     assert "/login" in Browser(server).get(links[0]).url  # nobody signed in
+
+
+def test_a_long_tables_rows_go_to_its_own_user_only_a_page_at_a_time(server):
+    owner, other = Browser(server), Browser(server)
+    owner.sign_in("principal.north")
+    other.sign_in("principal.south")
+    reply = owner.get("voila/render/il_sca_preview.ipynb")
+    owner.request(f"voila/api/shutdown/{kernel_id(reply.text)}", {}, "POST")
+    link = re.search(r'ajax\\?": \\?"/(sislab/rows/[^"\\]+)', reply.text).group(1)  # (JSON in the page)
+    page = json.loads(owner.get(link + "?draw=3&start=10&length=5").text)
+    assert page["draw"] == 3 and page["recordsTotal"] == page["recordsFiltered"] > 500 and len(page["data"]) == 5
+    quoted = json.loads(owner.get(link + "?draw=1&search%5Bvalue%5D=%27%3B%20DROP%20TABLE%20x%3B--").text)
+    assert quoted["recordsFiltered"] == 0 and quoted["data"] == []  # the search is a bound value, never SQL
+    ordered = json.loads(owner.get(link + "?draw=1&length=1000&order%5B0%5D%5Bcolumn%5D=1"
+                                          "&order%5B0%5D%5Bdir%5D=desc").text)["data"]
+    ids = [row[1] for row in ordered]
+    assert len(ids) == 1000 and ids == sorted(ids, reverse=True)  # sorted over the whole file, not the page
+    assert owner.get(link + "?start=x").status == 400
+    assert other.get(link).status == 404  # another signed-in user
+    assert "/login" in Browser(server).get(link).url  # nobody signed in
 
 
 def test_repeated_failed_sign_ins_are_throttled(server):

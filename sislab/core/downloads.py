@@ -8,6 +8,10 @@ only: the token is random, and the file's user must be the dashboard's signed-in
 user a JupyterLab runs as (all users' Labs share the workspace under JupyterHub).
 Nothing is embedded in the page, so a district-size file costs the page nothing.
 
+A long table is offered the same way, as Parquet, and its page asks `RowsHandler`
+(`<base>sislab/rows/<token>/<file name>`) for the rows it shows — a page of them, searched and
+sorted by DataTables' server-side protocol — so the page holds one page of rows, not all of them.
+
 JupyterLab gets the handler as a server extension (`sislab lab` enables it); the dashboard
 server adds it to its own handlers. Offered files are kept `KEEP_SECONDS`, then removed by the
 next offer.
@@ -15,6 +19,7 @@ next offer.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import os
 import re
@@ -26,12 +31,15 @@ from urllib.parse import quote
 
 from tornado import web
 
-from . import access
+from . import access, store
 from .workspace import FILE_MODE, Workspace, private_dir, write_atomic
 
 ROUTE = "sislab/download"
+ROWS_ROUTE = "sislab/rows"
 STATIC = "sislab/static"
 PATTERN = rf"/{ROUTE}/([A-Za-z0-9_-]{{20,64}})/([^/]+)"
+ROWS_PATTERN = rf"/{ROWS_ROUTE}/([A-Za-z0-9_-]{{20,64}})/([^/]+\.parquet)"
+MAX_PAGE = 1000  # rows one request may ask for
 OWNER = ".owner"
 KEEP_SECONDS = 12 * 3600
 CHUNK = 1 << 20
@@ -90,14 +98,18 @@ class DownloadHandler(web.RequestHandler):
     def initialize(self, ws: Workspace | None = None, owner: str | None = None) -> None:
         self.ws, self.owner = ws, owner
 
-    async def get(self, token: str, name: str) -> None:
+    def owned_file(self, token: str, name: str) -> Path:
+        """The offered file if the signed-in user may have it; 403 / 404 otherwise."""
         user = self.current_user
         if user is None:
             raise web.HTTPError(403)
-        ws = self.ws or Workspace.locate()
-        path = offered_file(ws, token, name, self.owner or user.username)
+        path = offered_file(self.ws or Workspace.locate(), token, name, self.owner or user.username)
         if path is None:
             raise web.HTTPError(404)
+        return path
+
+    async def get(self, token: str, name: str) -> None:
+        path = self.owned_file(token, name)
         self.set_header("Content-Type", mimetypes.guess_type(name)[0] or "application/octet-stream")
         self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(name)}")
         self.set_header("Cache-Control", "no-store")
@@ -109,13 +121,89 @@ class DownloadHandler(web.RequestHandler):
                 await self.flush()
 
 
+class RowsHandler(DownloadHandler):
+    """GET <base>sislab/rows/<token>/<name>.parquet?draw&start&length&search[value]&order[0][column]
+    &order[0][dir]: one page of an offered table's rows for its owner, as DataTables' server-side
+    protocol asks (`table_page`)."""
+
+    async def get(self, token: str, name: str) -> None:
+        path = self.owned_file(token, name)
+        try:
+            draw = int(self.get_argument("draw", "0"))
+            start = max(int(self.get_argument("start", "0")), 0)
+            length = min(max(int(self.get_argument("length", "25")), 1), MAX_PAGE)
+            column = int(self.get_argument("order[0][column]", "-1"))
+        except ValueError:
+            raise web.HTTPError(400) from None
+        descending = self.get_argument("order[0][dir]", "asc") == "desc"
+        page = table_page(path, start, length, self.get_argument("search[value]", ""), column, descending)
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps({"draw": draw, **page}))
+
+
+def table_page(path: Path, start: int, length: int, search: str, column: int, descending: bool) -> dict:
+    """Rows `start`..`start+length` of an offered table (Parquet, columns in display order),
+    those holding `search` in any cell (case-insensitive), sorted by the column at index `column`
+    (its values, not their text: numbers sort as numbers), else in the table's order. Cells as
+    the table shows them (`cell_texts`). The search is a bound parameter; the column an index."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        names = [r[0] for r in con.execute("SELECT name FROM parquet_schema($f) WHERE num_children IS NULL",
+                                           {"f": str(path)}).fetchall()]
+        quoted = [duckdb_identifier(n) for n in names]
+        text = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({q} AS VARCHAR), '')" for q in quoted) + ")"
+        where = f"WHERE contains(lower({text}), lower($search))" if search else ""
+        order = (f"ORDER BY {quoted[column]} {'DESC' if descending else 'ASC'} NULLS LAST, file_row_number"
+                 if 0 <= column < len(quoted) else "ORDER BY file_row_number")
+        base = f"read_parquet({store.sql_literal(str(path))}, file_row_number = true)"
+        total = con.execute(f"SELECT count(*) FROM {base}").fetchall()[0][0]
+        params = {"search": search} if search else {}
+        filtered = con.execute(f"SELECT count(*) FROM {base} {where}", params).fetchall()[0][0] if search else total
+        frame = con.execute(f"SELECT {', '.join(quoted)} FROM {base} {where} {order} LIMIT {length} OFFSET {start}",
+                            params).df()
+    finally:
+        con.close()
+    columns = [cell_texts(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    return {"recordsTotal": total, "recordsFiltered": filtered, "data": [list(r) for r in zip(*columns)]}
+
+
+def duckdb_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def cell_texts(column) -> list[str]:
+    """A column's cells as a table shows them: HTML-escaped text, blanks as blanks, floats as
+    pandas prints them (up to 6 decimals, 1.0 stays 1.0). Text and integer columns are
+    converted whole (Arrow-backed strings are escaped without a loop)."""
+    import pandas as pd
+
+    if isinstance(column.dtype, pd.StringDtype):
+        return (column.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
+                .str.replace(">", "&gt;", regex=False).fillna("").tolist())
+    if column.dtype.kind in "iub" and not column.hasnans:  # (a nullable integer's NA is a blank)
+        return column.astype(str).tolist()
+    return [_cell_text(v) for v in column.astype(object).where(column.notna(), "")]
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float):
+        text = f"{value:.6f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+    text = value if isinstance(value, str) else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def handlers(base_url: str, ws: Workspace | None, owner: str | None = None) -> list[tuple]:
-    """The routes for a jupyter_server or Voilà application: offered files, and the table
-    widget's script (`sislab.widgets.show_table`), served once and cached by the browser.
-    A file goes to its owner only: the signed-in user (dashboards), or `owner`, the user a
-    one-person JupyterLab runs as."""
+    """The routes for a jupyter_server or Voilà application: offered files, the pages of offered
+    tables, and the table widget's script (`sislab.widgets.show_table`), served once and cached
+    by the browser. A file goes to its owner only: the signed-in user (dashboards), or `owner`,
+    the user a one-person JupyterLab runs as."""
     base = base_url.rstrip("/")
-    return [(base + PATTERN, _authenticated(), {"ws": ws, "owner": owner}),
+    return [(base + PATTERN, _authenticated(DownloadHandler), {"ws": ws, "owner": owner}),
+            (base + ROWS_PATTERN, _authenticated(RowsHandler), {"ws": ws, "owner": owner}),
             (base + rf"/{STATIC}/[0-9A-Za-z.+-]+/(dt_bundle\.(?:js|css))", TableAssets, {"path": str(table_assets())})]
 
 
@@ -142,18 +230,18 @@ def table_assets() -> Path:
     return Path(itables.__file__).parent / "html"
 
 
-def _authenticated():
-    """DownloadHandler with jupyter_server's sign-in (imported only inside a server)."""
+def _authenticated(handler: type[DownloadHandler]):
+    """`handler` with jupyter_server's sign-in (imported only inside a server)."""
     from jupyter_server.base.handlers import JupyterHandler
 
-    class Download(DownloadHandler, JupyterHandler):
+    class Signed(handler, JupyterHandler):
         auth_resource = "contents"
 
         @web.authenticated
         async def get(self, token: str, name: str) -> None:
-            await DownloadHandler.get(self, token, name)
+            await handler.get(self, token, name)
 
-    return Download
+    return Signed
 
 
 # --- JupyterLab server extension (enabled by `sislab lab`) ---------------------------------

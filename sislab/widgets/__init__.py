@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -112,45 +113,48 @@ def small_table_html(df: pd.DataFrame) -> str:
 
 
 def table_html(df: pd.DataFrame) -> str:
-    """The DataTables table of `df`, every row in it. itables lays out the table, its options
-    and the static first page shown where no script runs; the rows' data is written here,
-    column by column (itables formats each cell through pandas' printing: a school's 4,000
-    Illinois records, 125,000 cells, took 0.35 s of the page's 0.7 s)."""
+    """The DataTables table of `df`. itables lays out the table, its options and the static
+    first page shown where no script runs; the rows' data is written here, column by column
+    (itables formats each cell through pandas' printing: a school's 4,000 Illinois records,
+    125,000 cells, took 0.35 s of the page's 0.7 s). Past SERVED_ROWS rows the page holds none
+    of them: they are offered as a file and the table asks the server for the page it shows
+    (`downloads.RowsHandler`), since every row inside the page is what the browser pays for."""
     from itables import to_html_datatable
 
-    page = to_html_datatable(_shown(df.head(TABLE_PAGE)), connected=True,
-                             dt_url=downloads.url(downloads.table_assets_path("dt_bundle.js")),
-                             classes="display compact sislab-table", pageLength=TABLE_PAGE,
-                             lengthMenu=[10, 25, 100, 500], showIndex=False, maxBytes=0,
-                             layout={"topEnd": "search"}, display_logo_when_loading=False)
-    data = json.dumps(json.dumps(list(zip(*(_column_texts(df.iloc[:, i]) for i in range(df.shape[1]))))))
+    served = len(df) > SERVED_ROWS
+    options = {"serverSide": True, "ajax": _offered_rows(df), "searchDelay": 300} if served else {}
+    with warnings.catch_warnings():  # DataTables' own server-side options, which itables does not list
+        warnings.filterwarnings("ignore", "These arguments are not documented", SyntaxWarning)
+        page = to_html_datatable(_shown(df.head(TABLE_PAGE)), connected=True,
+                                 dt_url=downloads.url(downloads.table_assets_path("dt_bundle.js")),
+                                 classes="display compact sislab-table", pageLength=TABLE_PAGE,
+                                 lengthMenu=[10, 25, 100, 500], showIndex=False, maxBytes=0,
+                                 layout={"topEnd": "search"}, display_logo_when_loading=False, **options)
+    data = '""' if served else json.dumps(json.dumps(list(zip(*(downloads.cell_texts(df.iloc[:, i])
+                                                                 for i in range(df.shape[1]))))))
     with_rows, found = DATA_JSON.subn(lambda m: m.group(1) + data, page, count=1)
     if not found:
         raise AssertionError("itables wrote no data_json line: its table template has changed")
     return with_rows
 
 
+SERVED_ROWS = 500  # past this many rows a table's page asks the server for its rows
 DATA_JSON = re.compile(r'^(\s*"data_json": )"(?:[^"\\]|\\.)*"', re.M)  # the rows, a JSON string in dt_args
 
 
-def _column_texts(column: pd.Series) -> list[str]:
-    """A column's cells as DataTables gets them: HTML-escaped text, blanks as blanks (as
-    `_shown`), floats as pandas prints them (up to 6 decimals, 1.0 stays 1.0). Text and
-    integer columns are converted whole (Arrow-backed strings are escaped without a loop)."""
-    if isinstance(column.dtype, pd.StringDtype):
-        return (column.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False)
-                .str.replace(">", "&gt;", regex=False).fillna("").tolist())
-    if column.dtype.kind in "iub" and not column.hasnans:  # (a nullable integer's NA is a blank)
-        return column.astype(str).tolist()
-    return [_cell_text(v) for v in column.astype(object).where(column.notna(), "")]
+def _offered_rows(df: pd.DataFrame) -> str:
+    """`df` offered as Parquet to the acting user (columns by position: the page names them);
+    the link its table asks for rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-
-def _cell_text(value) -> str:
-    if isinstance(value, float):
-        text = f"{value:.6f}".rstrip("0")
-        return text + "0" if text.endswith(".") else text
-    text = value if isinstance(value, str) else str(value)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    frame = df.set_axis([f"c{i}" for i in range(df.shape[1])], axis=1)
+    for name in frame.columns[frame.dtypes == object]:  # mixed Python values: as the table shows them
+        frame[name] = frame[name].map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+    link = downloads.offer(Workspace.locate(), sink.getvalue().to_pybytes(), "table.parquet")
+    return downloads.url(link.replace(downloads.ROUTE, downloads.ROWS_ROUTE, 1))
 
 
 def warm_up() -> None:

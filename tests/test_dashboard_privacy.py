@@ -109,12 +109,18 @@ def test_the_small_schools_principal_is_told_why_nothing_is_counted(server, smal
     assert small_school in reply.text and "fewer than 11 students: not shown" in reply.text
 
 
-def test_a_download_is_a_real_file_for_its_own_user_only(server):
+def page_with_another_user(server, notebook: str):
+    """(North's principal, South's principal, the page North's principal got for `notebook`)."""
     owner, other = Browser(server), Browser(server)
     owner.sign_in("principal.north")
     other.sign_in("principal.south")
-    reply = owner.get("voila/render/cci_status.ipynb")
+    reply = owner.get(f"voila/render/{notebook}")
     owner.request(f"voila/api/shutdown/{kernel_id(reply.text)}", {}, "POST")
+    return owner, other, reply
+
+
+def test_a_download_is_a_real_file_for_its_own_user_only(server):
+    owner, other, reply = page_with_another_user(server, "cci_status.ipynb")
     links = download_links(reply.text)
     assert len(links) >= 2 and "data:text/csv" not in reply.text  # the student list and the near misses
     got = owner.opener.open(owner.server.url(links[0]))
@@ -125,11 +131,7 @@ def test_a_download_is_a_real_file_for_its_own_user_only(server):
 
 
 def test_a_long_tables_rows_go_to_its_own_user_only_a_page_at_a_time(server):
-    owner, other = Browser(server), Browser(server)
-    owner.sign_in("principal.north")
-    other.sign_in("principal.south")
-    reply = owner.get("voila/render/il_sca_preview.ipynb")
-    owner.request(f"voila/api/shutdown/{kernel_id(reply.text)}", {}, "POST")
+    owner, other, reply = page_with_another_user(server, "il_sca_preview.ipynb")
     link = re.search(r'ajax\\?": \\?"/(sislab/rows/[^"\\]+)', reply.text).group(1)  # (JSON in the page)
     page = json.loads(owner.get(link + "?draw=3&start=10&length=5").text)
     assert page["draw"] == 3 and page["recordsTotal"] == page["recordsFiltered"] > 500 and len(page["data"]) == 5

@@ -157,18 +157,24 @@ def test_feed_built_for_moodle_passes_the_moodle_profile(sample_ws, tmp_path):
     assert report.passed, report.summary().to_string()
 
 
-def test_builder_writes_what_the_receiver_accepts(sample_ws, tmp_path):
-    """A student id Moodle cannot take as a username is rewritten for Moodle only."""
+def writable_copy(ws):
+    """An in-memory copy of the workspace's snapshot, to change."""
     import duckdb
 
     from sislab.core import model
 
-    con = duckdb.connect()  # a writable copy of the sample snapshot
+    con = duckdb.connect()
     con.execute(model.ddl())
-    with store.snapshot(sample_ws) as src:
+    with store.snapshot(ws) as src:
         for t in model.TABLES:
             rows = src.execute(f"SELECT * FROM {t.name}").df()  # noqa: F841 (read below)
             con.execute(f"INSERT INTO {t.name} SELECT * FROM rows")
+    return con
+
+
+def test_builder_writes_what_the_receiver_accepts(sample_ws, tmp_path):
+    """A student id Moodle cannot take as a username is rewritten for Moodle only."""
+    con = writable_copy(sample_ws)
     student = con.execute("SELECT min(student_id) FROM roster").fetchone()[0]
     for table in ("student", "enrollment", "roster", "mark"):
         con.execute(f"UPDATE {table} SET student_id = ? WHERE student_id = ?", [f"O'B {student}", student])
@@ -179,3 +185,26 @@ def test_builder_writes_what_the_receiver_accepts(sample_ws, tmp_path):
     assert not check_feed(tmp_path / "generic.zip", receiver="moodle").passed
     report = check_feed(tmp_path / "moodle.zip", receiver="moodle")
     assert report.passed, report.findings.head(5).to_string()
+
+
+def test_a_value_like_a_formula_is_written_exactly_and_the_check_warns(sample_ws, tmp_path):
+    """The feed is a fixed layout receivers key on: a name or title that a spreadsheet would
+    run as a formula is written as the SIS has it (no apostrophe), and the check names each
+    such cell as a FORMULA_START warning."""
+    con = writable_copy(sample_ws)
+    student = con.execute("SELECT min(student_id) FROM roster").fetchone()[0]
+    course = con.execute("SELECT min(course_id) FROM section").fetchone()[0]
+    name, title = '=HYPERLINK("http://evil.example","x")', "@SUM(1+1)"
+    con.execute("UPDATE student SET last_name = ? WHERE student_id = ?", [name, student])
+    con.execute("UPDATE course SET title = ? WHERE course_id = ?", [title, course])
+    build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+    users, courses = read(tmp_path / "feed.zip", "users"), read(tmp_path / "feed.zip", "courses")
+    line = next(i for i, u in enumerate(users, start=2) if u["identifier"] == student)
+    assert users[line - 2]["familyName"] == name
+    assert [c["title"] for c in courses if c["courseCode"] == course] == [title]
+    report = check_feed(tmp_path / "feed.zip")
+    found = report.findings[report.findings["rule"] == "FORMULA_START"]
+    assert report.passed and set(found["severity"]) == {"warning"}
+    assert ("users.csv", line, "familyName", name) in set(zip(found["file"], found["line"], found["column"], found["value"]))
+    assert {("courses.csv", "title", title)} <= set(zip(found["file"], found["column"], found["value"]))
+    assert set(found[found["file"] == "classes.csv"]["value"].str[:len(title)]) == {title}  # the class titles start with it

@@ -4,7 +4,10 @@ Rows come from `sql/feed_*.sql` over temp tables built by `sql/feed_prepare.sql`
 and their order come from the binding (oneroster.toml), so a query cannot drift from it.
 Files are UTF-8 without BOM, dates YYYY-MM-DD, bulk mode (status and dateLastModified blank).
 SourcedIds are md5-UUIDs of district id + kind + local id: the same student keeps the same id
-in every run, with nothing to store.
+in every run, with nothing to store. Values are written exactly as the SIS has them: the feed is
+a fixed layout read by machines that key on ids and names, so a value a spreadsheet would run
+as a formula is not altered (an apostrophe would corrupt it); the checker warns about it
+(`FORMULA_START`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from pathlib import Path
 
 import duckdb
 
-from sislab.core.safe_csv import safe_select
 from sislab.core.store import sql_literal, sql_text
 from sislab.core.workspace import write_atomic
 
@@ -100,8 +102,7 @@ def _write_file(con, name: str, params: dict, path: Path, profile: Receiver) -> 
         raise ValueError(f"feed_{name}.sql has columns not in the OneRoster binding: {sorted(unknown)}")
     fixes = {c.column: c for c in profile.cells if c.file == name}
     columns = ", ".join(_fixed(c, fixes.get(c)) if c in have else f'NULL AS "{c}"' for c in wanted)
-    query = safe_select(con, f"SELECT {columns} FROM ({body})", used)
-    return con.execute(f"COPY ({query}) TO {sql_literal(path)} (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
+    return con.execute(f"COPY (SELECT {columns} FROM ({body})) TO {sql_literal(path)} (HEADER, DELIMITER ',', DATEFORMAT '%Y-%m-%d')",
                        used).fetchone()[0]
 
 

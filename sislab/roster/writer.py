@@ -46,7 +46,11 @@ class FeedOptions:
 
 
 def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: FeedOptions = FeedOptions()) -> dict[str, int]:
-    """Write the feed zip to `target` (owner-only, atomically); return rows per file."""
+    """Write the feed zip to `target` (owner-only, atomically); return rows per file.
+
+    Each file is zipped while the next one is queried, the largest first (DuckDB leaves a core
+    idle on the smaller files' queries), so the zip lists manifest.csv, then the files largest
+    first."""
     files = FEED_FILES + (("demographics",) if options.demographics else ())
     counts: dict[str, int] = {}
     # The unzipped files hold names and e-mails: they are made beside the target, not in /tmp.
@@ -54,11 +58,17 @@ def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: Feed
             _prepared(con, options) as params:
         folder = Path(scratch)
         profile = receiver(options.receiver)
-        for name in files:
-            counts[name] = _write_file(con, name, params, folder / f"{name}.csv", profile)
         (folder / "manifest.csv").write_text(manifest_text(files), encoding="utf-8")
-        write_atomic(Path(target), lambda tmp: _zip(folder, ("manifest",) + files, tmp))
-    return counts
+
+        def write(tmp: Path) -> None:
+            with _Zip(folder, tmp) as z:
+                z.add("manifest")
+                for name in reversed(files):  # the large ones are at the end of FEED_FILES
+                    counts[name] = _write_file(con, name, params, folder / f"{name}.csv", profile)
+                    z.add(name)
+
+        write_atomic(Path(target), write)
+    return {name: counts[name] for name in files}
 
 
 def manifest_text(present: tuple[str, ...]) -> str:
@@ -112,19 +122,42 @@ def _fixed(column: str, cell) -> str:
     return f'regexp_replace("{column}", {sql_literal(cell.bad)}, {sql_literal(cell.fix)}, \'g\') AS "{column}"'
 
 
-def _zip(folder: Path, names: tuple[str, ...], target: Path) -> None:
-    """Zip the files, each deflated in 1 MiB pieces on every core by ISA-L (plain deflate, which
-    any unzip reads; it leaves the GIL)."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as z, \
-            ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for name in names:
-            source = folder / f"{name}.csv"
-            info = zipfile.ZipInfo.from_file(source, arcname=f"{name}.csv")
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with open(source, "rb") as data, z.open(info, "w") as member:
-                member._compressor = _PiecewiseDeflate(pool)  # zipfile still counts the bytes and the CRC
-                while block := data.read(ZIP_READ):
-                    member.write(block)
+class _Zip:
+    """The feed zip being written: each file added is zipped by a background thread, in the
+    order added, while the caller goes on; each file is deflated in 1 MiB pieces on every core
+    by ISA-L (plain deflate, which any unzip reads; it leaves the GIL, as DuckDB's queries do)."""
+
+    def __init__(self, folder: Path, target: Path):
+        self.folder, self.zip = folder, zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED)
+        self.pieces = ThreadPoolExecutor(os.cpu_count() or 1)
+        self.writer = ThreadPoolExecutor(1)  # one member at a time: a zip is written in sequence
+        self.added = []
+
+    def __enter__(self) -> _Zip:
+        return self
+
+    def add(self, name: str) -> None:
+        self.added.append(self.writer.submit(self._member, name))
+
+    def _member(self, name: str) -> None:
+        source = self.folder / f"{name}.csv"
+        info = zipfile.ZipInfo.from_file(source, arcname=f"{name}.csv")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with open(source, "rb") as data, self.zip.open(info, "w") as member:
+            member._compressor = _PiecewiseDeflate(self.pieces)  # zipfile still counts the bytes and the CRC
+            while block := data.read(ZIP_READ):
+                member.write(block)
+
+    def __exit__(self, *exc) -> None:
+        try:
+            for member in self.added:  # every member is done (or failed) before the zip is closed
+                member.exception()
+            for member in self.added:
+                member.result()
+        finally:
+            self.writer.shutdown()
+            self.pieces.shutdown()
+            self.zip.close()
 
 
 class _PiecewiseDeflate:

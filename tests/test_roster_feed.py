@@ -210,3 +210,24 @@ def test_a_value_like_a_formula_is_written_exactly_and_the_check_warns(sample_ws
     assert ("users.csv", line, "familyName", name) in set(zip(found["file"], found["line"], found["column"], found["value"]))
     assert {("courses.csv", "title", title)} <= set(zip(found["file"], found["column"], found["value"]))
     assert set(found[found["file"] == "classes.csv"]["value"].str[:len(title)]) == {title}  # the class titles start with it
+
+
+def test_a_build_that_fails_halfway_leaves_the_last_feed(sample_ws, tmp_path, monkeypatch):
+    """Files are zipped in the background while the next is queried: a query that fails stops
+    the build with its error, and the feed already at the target stays as it was."""
+    from sislab.roster import writer
+
+    target = tmp_path / "oneroster.zip"
+    target.write_bytes(b"yesterday's feed")
+    real = writer._write_file
+
+    def failing(con, name, *args):
+        if name == "users":  # after enrollments, which is being zipped
+            raise RuntimeError("the query failed")
+        return real(con, name, *args)
+
+    monkeypatch.setattr(writer, "_write_file", failing)
+    with store.snapshot(sample_ws) as con, pytest.raises(RuntimeError, match="the query failed"):
+        build_feed(con, target, FeedOptions(as_of=AS_OF))
+    assert target.read_bytes() == b"yesterday's feed"
+    assert [p.name for p in tmp_path.iterdir()] == ["oneroster.zip"]

@@ -4,7 +4,8 @@ Rows come from `sql/feed_*.sql` over temp tables built by `sql/feed_prepare.sql`
 and their order come from the binding (oneroster.toml), so a query cannot drift from it.
 Files are UTF-8 without BOM, dates YYYY-MM-DD, bulk mode (status and dateLastModified blank).
 SourcedIds are md5-UUIDs of district id + kind + local id: the same student keeps the same id
-in every run, with nothing to store. Values are written exactly as the SIS has them: the feed is
+in every run, with nothing to store (each school's, class's and user's is made once, in the
+prepared tables). Values are written exactly as the SIS has them: the feed is
 a fixed layout read by machines that key on ids and names, so a value a spreadsheet would run
 as a formula is not altered (an apostrophe would corrupt it); the checker warns about it
 (`FORMULA_START`).
@@ -48,9 +49,9 @@ class FeedOptions:
 def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: FeedOptions = FeedOptions()) -> dict[str, int]:
     """Write the feed zip to `target` (owner-only, atomically); return rows per file.
 
-    Each file is zipped while the next one is queried, the largest first (DuckDB leaves a core
-    idle on the smaller files' queries), so the zip lists manifest.csv, then the files largest
-    first."""
+    Each file is zipped while the next one is queried, the big ones first (DuckDB leaves a core
+    idle on the smaller files' queries), so the zip lists manifest.csv and then the files in the
+    reverse of FEED_FILES (receivers find members by name)."""
     files = FEED_FILES + (("demographics",) if options.demographics else ())
     counts: dict[str, int] = {}
     # The unzipped files hold names and e-mails: they are made beside the target, not in /tmp.
@@ -63,7 +64,7 @@ def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: Feed
         def write(tmp: Path) -> None:
             with _Zip(folder, tmp) as z:
                 z.add("manifest")
-                for name in reversed(files):  # the large ones are at the end of FEED_FILES
+                for name in reversed(files):  # enrollments and users, the big ones, end FEED_FILES
                     counts[name] = _write_file(con, name, params, folder / f"{name}.csv", profile)
                     z.add(name)
 
@@ -149,15 +150,11 @@ class _Zip:
                 member.write(block)
 
     def __exit__(self, *exc) -> None:
-        try:
-            for member in self.added:  # every member is done (or failed) before the zip is closed
-                member.exception()
-            for member in self.added:
-                member.result()
-        finally:
-            self.writer.shutdown()
-            self.pieces.shutdown()
-            self.zip.close()
+        self.writer.shutdown()  # waits: every member is written (or failed) before the zip is closed
+        self.pieces.shutdown()
+        self.zip.close()
+        for member in self.added:
+            member.result()  # raises a member's error
 
 
 class _PiecewiseDeflate:

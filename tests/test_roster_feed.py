@@ -231,3 +231,29 @@ def test_a_build_that_fails_halfway_leaves_the_last_feed(sample_ws, tmp_path, mo
         build_feed(con, target, FeedOptions(as_of=AS_OF))
     assert target.read_bytes() == b"yesterday's feed"
     assert [p.name for p in tmp_path.iterdir()] == ["oneroster.zip"]
+
+
+def test_a_user_of_several_schools_lists_each_schools_id_in_school_id_order(sample_ws, tmp_path):
+    """orgSourcedIds: the md5-UUID of each of the user's schools, ordered by school id, for a
+    teacher and a student given a class at every school of the year."""
+    import hashlib
+    import uuid
+
+    con = writable_copy(sample_ws)
+    district = con.execute("SELECT district_id FROM district").fetchone()[0]
+    year = con.execute("SELECT max(school_year) FROM calendar").fetchone()[0]
+    sections = con.execute("SELECT s.school_id, min(s.section_id) FROM section s JOIN calendar USING (calendar_id) "
+                           "WHERE school_year = ? GROUP BY s.school_id ORDER BY s.school_id DESC", [year]).fetchall()
+    staff, student = con.execute("SELECT min(staff_id) FROM section_staff").fetchone()[0], "S-MANY"
+    con.execute("INSERT INTO student SELECT * REPLACE (? AS student_id) FROM student LIMIT 1", [student])
+    for _, section in sections:
+        con.execute("INSERT INTO section_staff VALUES (?, ?, false, NULL, NULL)", [section, staff])
+        con.execute("INSERT INTO roster VALUES (?, ?, DATE '2026-08-20', NULL, NULL)", [section, student])
+    build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+
+    def org(school):
+        return str(uuid.UUID(hashlib.md5(f"{district}|org|{district}/{school}".encode()).hexdigest()))
+
+    expected = ",".join(org(school) for school, _ in sorted(sections))
+    users = {u["identifier"]: u["orgSourcedIds"] for u in read(tmp_path / "feed.zip", "users")}
+    assert len(sections) > 2 and users[staff] == users[student] == expected

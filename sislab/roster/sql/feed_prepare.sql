@@ -16,6 +16,12 @@ CREATE OR REPLACE TEMP TABLE rf_school AS
 SELECT school_id, name, coalesce(cds_code, school_id) AS identifier, rf_org(school_id) AS sid
 FROM school
 WHERE coalesce(active, true) AND ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], school_id));
+-- A user's orgSourcedIds: the sids of its schools in school id order (sorting each user's short
+-- list is cheaper than an aggregate ORDER BY over every user).
+SET VARIABLE rf_school_ids = (SELECT list(school_id ORDER BY school_id) FROM rf_school);
+SET VARIABLE rf_school_sids = (SELECT list(sid ORDER BY school_id) FROM rf_school);
+CREATE OR REPLACE TEMP MACRO rf_org_sids(schools) AS array_to_string(list_transform(list_sort(schools),
+    lambda x: getvariable('rf_school_sids')[list_position(getvariable('rf_school_ids'), x)]), ',');
 
 CREATE OR REPLACE TEMP TABLE rf_class AS
 SELECT s.section_id, s.school_id, s.course_id, s.calendar_id, s.period, coalesce(s.homeroom, false) AS homeroom,
@@ -46,11 +52,11 @@ WITH school_of AS (
     UNION
     SELECT m.student_id, c.school_id FROM rf_member m JOIN rf_class c USING (section_id)
 )
-SELECT student_id, rf_uuid('student', student_id) AS sid, string_agg(f.sid, ',' ORDER BY school_id) AS org_sids
-FROM school_of JOIN rf_school f USING (school_id)
+SELECT student_id, rf_uuid('student', student_id) AS sid, rf_org_sids(list(school_id)) AS org_sids
+FROM school_of
 GROUP BY student_id;
 
 CREATE OR REPLACE TEMP TABLE rf_teacher AS
-SELECT staff_id, rf_uuid('staff', staff_id) AS sid, string_agg(school_sid, ',' ORDER BY school_id) AS org_sids
-FROM (SELECT DISTINCT t.staff_id, c.school_id, c.school_sid FROM rf_teaching t JOIN rf_class c USING (section_id))
+SELECT staff_id, rf_uuid('staff', staff_id) AS sid, rf_org_sids(list(school_id)) AS org_sids
+FROM (SELECT DISTINCT t.staff_id, c.school_id FROM rf_teaching t JOIN rf_class c USING (section_id))
 GROUP BY staff_id;

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from roster_fixtures import csv_text, feed, make_zip
 
+from sislab.roster import checker
 from sislab.roster.checker import FINDING_COLUMNS, check_feed, rules
 from sislab.roster.writer import manifest_text
 
@@ -266,6 +267,28 @@ def test_email_format(zpath):
     f = feed()
     f["users"][2]["email"] = "zoe@@example"
     assert list(only(make_zip(zpath, f), "EMAIL_FORMAT")["sourcedId"]) == ["u-s1"]
+
+
+@pytest.mark.parametrize("rowwise", [False, True], ids=["duckdb-reader", "row-by-row"])
+def test_formula_start(zpath, monkeypatch, rowwise):
+    """A text cell people read that a spreadsheet would run as a formula: a warning naming the
+    cell (the feed keeps the value; receivers key on it). Phone numbers may start with +."""
+    if rowwise:
+        monkeypatch.setattr(checker, "_read_csv", lambda *args: None)
+    f = feed()
+    f["users"][2]["givenName"] = "=1+1"
+    f["users"][3]["familyName"] = "\tSmith"
+    f["users"][0]["email"] = "-ann@example.org"
+    f["users"][0]["phone"] = "+15551234567"
+    f["classes"][1]["title"] = "@SUM(A1)"
+    f["orgs"][1]["name"] = "+North"
+    df = check_feed(make_zip(zpath, f)).findings
+    assert [tuple(r) for r in df[["rule", "severity", "file", "line", "sourcedId", "column", "value"]].values] == [
+        ("FORMULA_START", "warning", "classes.csv", 3, "k2", "title", "@SUM(A1)"),
+        ("FORMULA_START", "warning", "orgs.csv", 3, "s1", "name", "+North"),
+        ("FORMULA_START", "warning", "users.csv", 2, "u-t1", "email", "-ann@example.org"),
+        ("FORMULA_START", "warning", "users.csv", 4, "u-s1", "givenName", "=1+1"),
+        ("FORMULA_START", "warning", "users.csv", 5, "u-s2", "familyName", "\tSmith")]
 
 
 def test_teacher_email_shared(zpath):

@@ -56,14 +56,16 @@ def test_a_file_of_many_pieces_zips_to_one_valid_member(tmp_path):
     import shutil
     import subprocess
 
-    from sislab.roster.writer import ZIP_PIECE, _zip
+    from sislab.roster.writer import ZIP_PIECE, _Zip
 
     rng = random.Random(18)
     text = "".join(f"{rng.getrandbits(128):032x},e{i},student,{i % 7}\n" for i in range(90_000)).encode()
     assert len(text) > 3 * ZIP_PIECE
     (tmp_path / "big.csv").write_bytes(text)
     (tmp_path / "empty.csv").write_bytes(b"")
-    _zip(tmp_path, ("big", "empty"), tmp_path / "out.zip")
+    with _Zip(tmp_path, tmp_path / "out.zip") as z:
+        z.add("big")
+        z.add("empty")
     with zipfile.ZipFile(tmp_path / "out.zip") as z:
         assert z.testzip() is None
         assert z.read("big.csv") == text and z.read("empty.csv") == b""
@@ -157,18 +159,24 @@ def test_feed_built_for_moodle_passes_the_moodle_profile(sample_ws, tmp_path):
     assert report.passed, report.summary().to_string()
 
 
-def test_builder_writes_what_the_receiver_accepts(sample_ws, tmp_path):
-    """A student id Moodle cannot take as a username is rewritten for Moodle only."""
+def writable_copy(ws):
+    """An in-memory copy of the workspace's snapshot, to change."""
     import duckdb
 
     from sislab.core import model
 
-    con = duckdb.connect()  # a writable copy of the sample snapshot
+    con = duckdb.connect()
     con.execute(model.ddl())
-    with store.snapshot(sample_ws) as src:
+    with store.snapshot(ws) as src:
         for t in model.TABLES:
             rows = src.execute(f"SELECT * FROM {t.name}").df()  # noqa: F841 (read below)
             con.execute(f"INSERT INTO {t.name} SELECT * FROM rows")
+    return con
+
+
+def test_builder_writes_what_the_receiver_accepts(sample_ws, tmp_path):
+    """A student id Moodle cannot take as a username is rewritten for Moodle only."""
+    con = writable_copy(sample_ws)
     student = con.execute("SELECT min(student_id) FROM roster").fetchone()[0]
     for table in ("student", "enrollment", "roster", "mark"):
         con.execute(f"UPDATE {table} SET student_id = ? WHERE student_id = ?", [f"O'B {student}", student])
@@ -179,3 +187,73 @@ def test_builder_writes_what_the_receiver_accepts(sample_ws, tmp_path):
     assert not check_feed(tmp_path / "generic.zip", receiver="moodle").passed
     report = check_feed(tmp_path / "moodle.zip", receiver="moodle")
     assert report.passed, report.findings.head(5).to_string()
+
+
+def test_a_value_like_a_formula_is_written_exactly_and_the_check_warns(sample_ws, tmp_path):
+    """The feed is a fixed layout receivers key on: a name or title that a spreadsheet would
+    run as a formula is written as the SIS has it (no apostrophe), and the check names each
+    such cell as a FORMULA_START warning."""
+    con = writable_copy(sample_ws)
+    student = con.execute("SELECT min(student_id) FROM roster").fetchone()[0]
+    course = con.execute("SELECT min(course_id) FROM section").fetchone()[0]
+    name, title = '=HYPERLINK("http://evil.example","x")', "@SUM(1+1)"
+    con.execute("UPDATE student SET last_name = ? WHERE student_id = ?", [name, student])
+    con.execute("UPDATE course SET title = ? WHERE course_id = ?", [title, course])
+    build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+    users, courses = read(tmp_path / "feed.zip", "users"), read(tmp_path / "feed.zip", "courses")
+    line = next(i for i, u in enumerate(users, start=2) if u["identifier"] == student)
+    assert users[line - 2]["familyName"] == name
+    assert [c["title"] for c in courses if c["courseCode"] == course] == [title]
+    report = check_feed(tmp_path / "feed.zip")
+    found = report.findings[report.findings["rule"] == "FORMULA_START"]
+    assert report.passed and set(found["severity"]) == {"warning"}
+    assert ("users.csv", line, "familyName", name) in set(zip(found["file"], found["line"], found["column"], found["value"]))
+    assert {("courses.csv", "title", title)} <= set(zip(found["file"], found["column"], found["value"]))
+    assert set(found[found["file"] == "classes.csv"]["value"].str[:len(title)]) == {title}  # the class titles start with it
+
+
+def test_a_build_that_fails_halfway_leaves_the_last_feed(sample_ws, tmp_path, monkeypatch):
+    """Files are zipped in the background while the next is queried: a query that fails stops
+    the build with its error, and the feed already at the target stays as it was."""
+    from sislab.roster import writer
+
+    target = tmp_path / "oneroster.zip"
+    target.write_bytes(b"yesterday's feed")
+    real = writer._write_file
+
+    def failing(con, name, *args):
+        if name == "users":  # after enrollments, which is being zipped
+            raise RuntimeError("the query failed")
+        return real(con, name, *args)
+
+    monkeypatch.setattr(writer, "_write_file", failing)
+    with store.snapshot(sample_ws) as con, pytest.raises(RuntimeError, match="the query failed"):
+        build_feed(con, target, FeedOptions(as_of=AS_OF))
+    assert target.read_bytes() == b"yesterday's feed"
+    assert [p.name for p in tmp_path.iterdir()] == ["oneroster.zip"]
+
+
+def test_a_user_of_several_schools_lists_each_schools_id_in_school_id_order(sample_ws, tmp_path):
+    """orgSourcedIds: the md5-UUID of each of the user's schools, ordered by school id, for a
+    teacher and a student given a class at every school of the year."""
+    import hashlib
+    import uuid
+
+    con = writable_copy(sample_ws)
+    district = con.execute("SELECT district_id FROM district").fetchone()[0]
+    year = con.execute("SELECT max(school_year) FROM calendar").fetchone()[0]
+    sections = con.execute("SELECT s.school_id, min(s.section_id) FROM section s JOIN calendar USING (calendar_id) "
+                           "WHERE school_year = ? GROUP BY s.school_id ORDER BY s.school_id DESC", [year]).fetchall()
+    staff, student = con.execute("SELECT min(staff_id) FROM section_staff").fetchone()[0], "S-MANY"
+    con.execute("INSERT INTO student SELECT * REPLACE (? AS student_id) FROM student LIMIT 1", [student])
+    for _, section in sections:
+        con.execute("INSERT INTO section_staff VALUES (?, ?, false, NULL, NULL)", [section, staff])
+        con.execute("INSERT INTO roster VALUES (?, ?, DATE '2026-08-20', NULL, NULL)", [section, student])
+    build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+
+    def org(school):
+        return str(uuid.UUID(hashlib.md5(f"{district}|org|{district}/{school}".encode()).hexdigest()))
+
+    expected = ",".join(org(school) for school, _ in sorted(sections))
+    users = {u["identifier"]: u["orgSourcedIds"] for u in read(tmp_path / "feed.zip", "users")}
+    assert len(sections) > 2 and users[staff] == users[student] == expected

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-from pathlib import Path
-
 import duckdb
 import pandas as pd
 import pytest
 
-from sislab.core import safe_csv, store
-from sislab.core.importer import import_sis
-from sislab.core.workspace import Workspace
+from sislab.core import safe_csv
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 FORMULAS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","x")', "@SUM(1+1)", "+1+1", "-2+3",
             "\tTab", "\rCR"]
 
@@ -84,27 +77,3 @@ def test_a_formula_safe_copy_keeps_the_rows_order():
     con.execute("CREATE TABLE t AS SELECT range::VARCHAR AS a, 'x' || range AS b FROM range(10)")
     plan = con.execute(f"EXPLAIN {safe_csv.safe_select(con, 'SELECT * FROM t')}").fetchall()[0][1]
     assert "JOIN" not in plan.upper()
-
-
-@pytest.mark.skipif(not (SAMPLE / "student.csv").exists(), reason="data/sample not generated")
-def test_a_formula_in_a_students_name_reaches_the_roster_feed_neutralised(tmp_path):
-    from sislab.roster.writer import build_feed
-
-    export = tmp_path / "export"
-    export.mkdir()
-    for path in SAMPLE.glob("*.csv"):
-        (export / path.name).symlink_to(path)
-    lines = (SAMPLE / "student.csv").read_text().split("\n")
-    fields = lines[1].split(",")
-    fields[2] = '"=HYPERLINK(""http://evil.example"",""x"")"'
-    lines[1] = ",".join(fields)
-    (export / "student.csv").unlink()
-    (export / "student.csv").write_text("\n".join(lines))
-    ws = Workspace.locate(tmp_path / "ws")
-    import_sis(export, ws)
-    with store.snapshot(ws) as con:
-        build_feed(con, tmp_path / "feed.zip")
-    with zipfile.ZipFile(tmp_path / "feed.zip") as z:
-        users = pd.read_csv(io.BytesIO(z.read("users.csv")), dtype=str, keep_default_na=False)
-    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in users["familyName"].tolist()
-    assert not any(safe_csv.starts_like_formula(v) for column in users for v in users[column])

@@ -6,9 +6,10 @@ typed that way into the SIS would run when a coordinator opens a worklist. Follo
 "CSV Injection" advice, such a text cell is written with a leading apostrophe, which the
 spreadsheet shows as text. Numbers, dates and booleans are left alone (-1 stays -1).
 
-State and vendor files whose layout is fixed (the CERS upload file, the IL SCA state file, a
-OneRoster feed checked by its receiver) are written as the state defines them, never altered:
-their pre-flight checks call `formula_cells` / `formula_condition` to flag such values instead.
+State and vendor files whose layout is fixed (the CERS upload file, the IL SCA state file, the
+OneRoster feed, whose receivers key on its ids and names) are written as the state or vendor
+defines them, never altered: their pre-flight checks (`sislab roster check` for the feed) call
+`formula_cells` / `formula_condition` to flag such values instead.
 """
 
 from __future__ import annotations

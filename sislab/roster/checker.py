@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from sislab.core.safe_csv import formula_condition
 from sislab.core.store import sql_text
 
 from .spec import PACKAGE, Binding, Receiver, binding, feed_settings, receivers
@@ -405,6 +406,7 @@ def _cell_findings(con, modes: dict[str, str], unusable: set[str], profile: Rece
             for rule, condition, values in _cell_rules(c, b):
                 checks.append((rule, c.name, _bind_v(condition, f'"{c.name}"')))
                 params += values
+        checks += [("FORMULA_START", column, formula_condition(f'"{column}"')) for column in b.formula_checked.get(name, ())]
         for cell in (c for c in profile.cells if c.file == name):
             empty = f"coalesce(\"{cell.column}\", '') = ''"
             checks.append((cell.rule, cell.column,

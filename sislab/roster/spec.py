@@ -32,6 +32,7 @@ class Binding:
     enumerations: dict[str, tuple[str, ...]]
     files: dict[str, tuple[Column, ...]]
     patterns: dict[str, re.Pattern]
+    formula_checked: dict[str, tuple[str, ...]]  # text people read: warned about when it starts like a formula
 
     def columns(self, file: str) -> list[str]:
         return [c.name for c in self.files[file]]
@@ -47,6 +48,7 @@ def binding() -> Binding:
         enumerations={k: tuple(v) for k, v in d["enumerations"].items()},
         files={name: tuple(Column(*c) for c in cols) for name, cols in d["files"].items()},
         patterns={k.removesuffix("_pattern"): re.compile(v) for k, v in d.items() if k.endswith("_pattern")},
+        formula_checked={k: tuple(v) for k, v in d["formula_checked"].items()},
     )
 
 

@@ -1,8 +1,8 @@
 WITH race AS (
-    SELECT s.student_id, $race_to[list_position($race_from, s.race_code)] AS col, s.birth_date, s.gender, s.hispanic
+    SELECT s.student_id, r.sid, $race_to[list_position($race_from, s.race_code)] AS col, s.birth_date, s.gender, s.hispanic
     FROM rf_student r JOIN student s USING (student_id)
 )
-SELECT rf_id('student', student_id) AS sourcedId, birth_date AS birthDate,
+SELECT sid::VARCHAR AS sourcedId, birth_date AS birthDate,
        $sex_to[list_position($sex_from, gender)] AS sex,
        CASE WHEN col IS NULL THEN NULL WHEN col = 'americanIndianOrAlaskaNative' THEN 'true' ELSE 'false' END AS americanIndianOrAlaskaNative,
        CASE WHEN col IS NULL THEN NULL WHEN col = 'asian' THEN 'true' ELSE 'false' END AS asian,

@@ -2,7 +2,7 @@ SELECT rf_id('org', district_id) AS sourcedId, name, 'district' AS type, coalesc
        NULL AS parentSourcedId
 FROM district
 UNION ALL
-SELECT rf_org(school_id), name, 'school', identifier,
+SELECT sid, name, 'school', identifier,
        rf_id('org', getvariable('rf_district'))
 FROM rf_school
 ORDER BY type, identifier

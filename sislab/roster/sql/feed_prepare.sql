@@ -11,13 +11,21 @@ SET VARIABLE rf_grade_from = $grade_from;
 SET VARIABLE rf_grade_to = $grade_to;
 CREATE OR REPLACE TEMP MACRO rf_grade(g) AS getvariable('rf_grade_to')[list_position(getvariable('rf_grade_from'), g)];
 
+-- Each entity's sourcedId is made here, once: the file queries read it (sid columns).
 CREATE OR REPLACE TEMP TABLE rf_school AS
-SELECT school_id, name, coalesce(cds_code, school_id) AS identifier
+SELECT school_id, name, coalesce(cds_code, school_id) AS identifier, rf_org(school_id) AS sid
 FROM school
 WHERE coalesce(active, true) AND ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], school_id));
+-- A user's orgSourcedIds: the sids of its schools in school id order (sorting each user's short
+-- list is cheaper than an aggregate ORDER BY over every user).
+SET VARIABLE rf_school_ids = (SELECT list(school_id ORDER BY school_id) FROM rf_school);
+SET VARIABLE rf_school_sids = (SELECT list(sid ORDER BY school_id) FROM rf_school);
+CREATE OR REPLACE TEMP MACRO rf_org_sids(schools) AS array_to_string(list_transform(list_sort(schools),
+    lambda x: getvariable('rf_school_sids')[list_position(getvariable('rf_school_ids'), x)]), ',');
 
 CREATE OR REPLACE TEMP TABLE rf_class AS
-SELECT s.section_id, s.school_id, s.course_id, s.calendar_id, s.period, coalesce(s.homeroom, false) AS homeroom
+SELECT s.section_id, s.school_id, s.course_id, s.calendar_id, s.period, coalesce(s.homeroom, false) AS homeroom,
+       rf_uuid('class', s.section_id) AS sid, f.sid AS school_sid
 FROM section s
 JOIN calendar k ON k.calendar_id = s.calendar_id
 JOIN rf_school f ON f.school_id = s.school_id
@@ -44,9 +52,11 @@ WITH school_of AS (
     UNION
     SELECT m.student_id, c.school_id FROM rf_member m JOIN rf_class c USING (section_id)
 )
-SELECT student_id, list(DISTINCT school_id ORDER BY school_id) AS schools FROM school_of GROUP BY student_id;
+SELECT student_id, rf_uuid('student', student_id) AS sid, rf_org_sids(list(school_id)) AS org_sids
+FROM school_of
+GROUP BY student_id;
 
 CREATE OR REPLACE TEMP TABLE rf_teacher AS
-SELECT t.staff_id, list(DISTINCT c.school_id ORDER BY c.school_id) AS schools
-FROM rf_teaching t JOIN rf_class c USING (section_id)
-GROUP BY t.staff_id;
+SELECT staff_id, rf_uuid('staff', staff_id) AS sid, rf_org_sids(list(school_id)) AS org_sids
+FROM (SELECT DISTINCT t.staff_id, c.school_id FROM rf_teaching t JOIN rf_class c USING (section_id))
+GROUP BY staff_id;

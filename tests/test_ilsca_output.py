@@ -574,7 +574,7 @@ def test_school_preview_shows_only_that_schools_records_and_findings():
     assert preflight.findings(sis.con, DISTRICT_RCDTS, "002").section_number.tolist() == ["BX"]
 
 
-def test_the_records_table_holds_every_record_up_to_its_size_and_the_download_all(monkeypatch):
+def test_the_records_table_holds_every_record_and_a_long_one_downloads_too(monkeypatch):
     import pandas as pd
 
     from sislab.widgets import ilsca_form
@@ -584,13 +584,13 @@ def test_the_records_table_holds_every_record_up_to_its_size_and_the_download_al
     monkeypatch.setattr(ilsca_form, "show_message", lambda text, kind="info": shown.append(text))
     links = []
     monkeypatch.setattr(ilsca_form, "download_link", lambda df, name, label: links.append((len(df), name)))
-    records = pd.DataFrame({"Student ID": [str(i) for i in range(ilsca_form.ROWS_SHOWN + 7)]})
-    ilsca_form.show_records(records.head(ilsca_form.ROWS_SHOWN))
-    assert shown == [f"{ilsca_form.ROWS_SHOWN:,} records.", ilsca_form.ROWS_SHOWN] and links == []
+    records = pd.DataFrame({"Student ID": [str(i) for i in range(ilsca_form.DOWNLOAD_ALL + 7)]})
+    ilsca_form.show_records(records.head(ilsca_form.DOWNLOAD_ALL))
+    assert shown == [f"{ilsca_form.DOWNLOAD_ALL:,} records.", ilsca_form.DOWNLOAD_ALL] and links == []
     shown.clear()
     ilsca_form.show_records(records)
-    assert shown[-1] == ilsca_form.ROWS_SHOWN and links == [(ilsca_form.ROWS_SHOWN + 7, "ilsca_records.csv")]
-    assert f"{ilsca_form.ROWS_SHOWN + 7:,} records" in shown[0]
+    assert shown == [f"{ilsca_form.DOWNLOAD_ALL + 7:,} records.", ilsca_form.DOWNLOAD_ALL + 7]
+    assert links == [(ilsca_form.DOWNLOAD_ALL + 7, "ilsca_records.csv")]
 
 
 def test_extract_notebook_runs_headless_with_papermill_and_produces_the_file(tmp_path):

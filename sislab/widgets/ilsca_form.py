@@ -21,7 +21,7 @@ from sislab.ilsca.school_view import school_view
 
 from . import NO_DATA, download_html, download_link, needs_workspace, show_message, show_table, working
 
-ROWS_SHOWN = 5_000  # rows a page's table holds (sorting, search, paging)
+DOWNLOAD_ALL = 5_000  # past this many records the table's rows also download as one CSV
 FINDINGS_SHOWN = 500
 GRADE_OPTIONS = [("K", 0)] + [(f"{g:02d}", g) for g in range(1, 13)]
 
@@ -148,14 +148,13 @@ def extract_form(ws: Workspace | None = None, output_dir=None, user=None, **choi
 
 
 def show_records(df: pd.DataFrame) -> None:
-    """The records as a table to sort, search and page; a district's whole file is too big for a
-    page, so past ROWS_SHOWN the table holds the first ones and every record downloads."""
-    if len(df) <= ROWS_SHOWN:
-        show_message(f"{len(df):,} records.")
-    else:
-        show_message(f"{len(df):,} records; the table holds the first {ROWS_SHOWN:,}, the download all of them.")
+    """Every record as a table to sort, search and page (a long table's page asks the server for
+    its rows, so a district's whole file fits); past DOWNLOAD_ALL records also as one CSV, for a
+    spreadsheet."""
+    show_message(f"{len(df):,} records.")
+    if len(df) > DOWNLOAD_ALL:
         download_link(df, "ilsca_records.csv", f"Download all {len(df):,} records (CSV)")
-    show_table(df.head(ROWS_SHOWN), empty="No student reports with these choices.")
+    show_table(df, empty="No student reports with these choices.")
 
 
 def show_findings(df: pd.DataFrame) -> None:

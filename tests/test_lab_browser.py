@@ -68,4 +68,7 @@ def test_the_illinois_file_downloads_with_one_click_from_the_form(browser, lab_w
         assert name.startswith("SCA8_") and name.endswith("_001.txt")
         produced = next(lab_ws.reports.glob(f"**/{name}"))
         assert open(download.value.path(), "rb").read() == produced.read_bytes()  # the file itself
+        # every record in the table: JupyterLab's server answers its pages (sislab.core.downloads)
+        page.wait_for_function("[...document.querySelectorAll('.dt-info')].some(e => "
+                               "/ of [0-9,]{4,} entries/.test(e.innerText))", timeout=60_000)
         page.close()

@@ -86,8 +86,7 @@ def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
                             f"WHERE scoring = {i:d}")
                 rules = scoring.rule_set
                 results = _result_table(con, rules, scoring.words)
-                near = (run_query(con, _with_measures("near_miss.sql", rules), rules.sql_params()).df()
-                        if scoring.near_misses else None)
+                near = _near_misses(con, rules, results) if scoring.near_misses else None
                 scored.append(Scored(results, near))
     return scored
 
@@ -172,8 +171,18 @@ def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None =
     Columns: requirement, measure, school_id, student_id, level, missing, rule_set.
     """
     rule_set = _resolve(rule_set)
-    with _one_evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
+    scoring = Scoring(rule_set, _class(con, rule_set, seniors, today), seniors, near_misses=True, words=False)
+    [scored] = score_classes(con, [scoring], schools)
+    return scored.near_misses
+
+
+def _near_misses(con, rule_set: RuleSet, results: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """near_miss.sql over cci_evidence, with the levels of `results` (its class's result table)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cci_scored AS SELECT student_id, level FROM {results.alias}")
+    try:
         return run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
+    finally:
+        con.execute("DROP VIEW cci_scored")
 
 
 def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
@@ -234,13 +243,12 @@ def _evidence(con, scorings: list[Scoring], schools):
 
 
 def _populations(con, scorings: list[Scoring], schools: list[str] | None) -> None:
-    """cci_population: the students of each class of `scorings`, each row with its scoring's number."""
-    query = sql_text(PACKAGE, "population.sql")
-    for i, scoring in enumerate(scorings):
-        into = "CREATE OR REPLACE TEMP TABLE cci_population AS" if i == 0 else "INSERT INTO cci_population"
-        run_query(con, f"{into} SELECT * FROM (\n{query}\n)",
-                  {**scoring.rule_set.sql_params(), "scoring": i, "cohort_year": scoring.cohort_year,
-                   "seniors": scoring.seniors, "schools": schools})
+    """cci_population: the students of each class of `scorings`, each row with its scoring's
+    number, from one scan of the cohort (population.sql)."""
+    run_query(con, sql_text(PACKAGE, "population.sql"),
+              {"cohort_years": [s.cohort_year for s in scorings], "seniors": [s.seniors for s in scorings],
+               "fifth_year_graduates": [s.rule_set.data["fifth_year_graduates"] for s in scorings],
+               "schools": schools})
 
 
 def _population_share(con) -> float:

@@ -639,10 +639,10 @@ def test_classes_scored_together_read_each_students_evidence_up_to_their_own_cla
         assert scored.results.df().sort_values("student_id").reset_index(drop=True).equals(
             alone.results.df().sort_values("student_id").reset_index(drop=True)), scoring
         assert str(scored.near_misses) == str(alone.near_misses)
-    [wordless] = engine.score_classes(sis.con, [dataclasses.replace(scorings[0], words=False)])
-    with_words, without = (scored.results.df().set_index("student_id") for scored in (together[0], wordless))
-    assert without.drop(columns="missing").equals(with_words.drop(columns="missing"))
-    assert " for P" in with_words.loc["a", "missing"] and " for P" not in without.loc["a", "missing"]
+    [levels] = engine.score_classes(sis.con, [dataclasses.replace(scorings[0], levels_only=True)])
+    full, levels = (scored.results.df().set_index("student_id").sort_index() for scored in (together[0], levels))
+    assert list(levels.columns) == ["school_id", "cohort_year", "fifth_year", "outcome", "level", "counted", "rule_set"]
+    assert levels.equals(full[levels.columns])
 
 
 def test_every_measure_met_is_recorded(sis):

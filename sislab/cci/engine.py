@@ -56,15 +56,16 @@ def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | No
 @dataclass(frozen=True)
 class Scoring:
     """A class to score: the rule set, the cohort year, whether they are current seniors (as if
-    each graduated now), whether their near misses are wanted too, and whether the words of
-    what each student misses for the nearest measures are (a class read only for its levels,
-    such as the prior year's for change, needs none: they are most of a result's cost)."""
+    each graduated now), whether their near misses are wanted too, and whether only each
+    student's level is (a class read for change and colour, such as the prior year's: its
+    results have the columns roll-ups read, level_result.sql, without the measures met, flags
+    and words that are most of a result's cost)."""
 
     rule_set: RuleSet
     cohort_year: int
     seniors: bool = False
     near_misses: bool = False
-    words: bool = True
+    levels_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
                 con.execute(f"CREATE OR REPLACE TEMP VIEW cci_evidence AS SELECT * FROM cci_evidence_all "
                             f"WHERE scoring = {i:d}")
                 rules = scoring.rule_set
-                results = _result_table(con, rules, scoring.words)
+                results = _result_table(con, rules, scoring.levels_only)
                 near = _near_misses(con, rules, results) if scoring.near_misses else None
                 scored.append(Scored(results, near))
     return scored
@@ -171,7 +172,7 @@ def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None =
     Columns: requirement, measure, school_id, student_id, level, missing, rule_set.
     """
     rule_set = _resolve(rule_set)
-    scoring = Scoring(rule_set, _class(con, rule_set, seniors, today), seniors, near_misses=True, words=False)
+    scoring = Scoring(rule_set, _class(con, rule_set, seniors, today), seniors, near_misses=True, levels_only=True)
     [scored] = score_classes(con, [scoring], schools)
     return scored.near_misses
 
@@ -264,11 +265,12 @@ def _evidence_domains(con) -> dict:
     return dict(zip([d[0] for d in row.description], row.fetchone()))
 
 
-def _result_table(con, rule_set: RuleSet, words: bool = True) -> duckdb.DuckDBPyRelation:
+def _result_table(con, rule_set: RuleSet, levels_only: bool = False) -> duckdb.DuckDBPyRelation:
     if max(len(rule_set.measures), len(rule_set.data["uncertain"])) > MAX_MEASURES:
         raise ValueError(f"CCI rule set {rule_set.name}: more than {MAX_MEASURES} measures or uncertain rules.")
     name = f"cci_student_result_{next(_result_numbers)}"
-    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql", rule_set, words),
+    query = _with_measures("level_result.sql" if levels_only else "student_result.sql", rule_set)
+    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + query,
               _measure_params(rule_set))
     return con.table(name)
 
@@ -313,11 +315,11 @@ def _measure_rows(rule_set: RuleSet) -> str:
         f"({words[m]['missing']}) AS missing\nFROM cci_measure_wide" for m, _ in _enabled(rule_set))
 
 
-def _generated(rule_set: RuleSet, words: bool = True) -> dict[str, str]:
-    """What student_result.sql has in braces, over the rule set's enabled measures: met_bits,
-    open_bits (started Prepared measures not met), nearest_gap (the fewest requirements open
-    among those) and nearest_missing (the words of the open measures at that gap, in reporting
-    order, '; '-joined; NULL without `words`)."""
+def _generated(rule_set: RuleSet) -> dict[str, str]:
+    """What student_level.sql and student_result.sql have in braces, over the rule set's enabled
+    measures: met_bits, open_bits (started Prepared measures not met), nearest_gap (the fewest
+    requirements open among those) and nearest_missing (the words of the open measures at that
+    gap, in reporting order, '; '-joined)."""
     said, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
     enabled = _enabled(rule_set)
     open_ = [(m, i) for m, i in enabled if m in prepared]
@@ -332,24 +334,27 @@ def _generated(rule_set: RuleSet, words: bool = True) -> dict[str, str]:
                                                  for m, i in open_] or ["NULL"]) + ")",
         "nearest_missing": "concat_ws('; ',\n" + ",\n".join(
             [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {said[m]['missing']} END"
-             for m, i in open_ if words] or ["NULL"]) + ")",
+             for m, i in open_] or ["NULL"]) + ")",
     }
 
 
-def _with_measures(name: str, rule_set: RuleSet, words: bool = True) -> str:
-    """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql (and,
-    when read, the per-measure rows) put in front as CTEs; not materialized, so each use computes
-    only the columns and rows it reads (words are costly)."""
+def _with_measures(name: str, rule_set: RuleSet) -> str:
+    """A query file that reads `cci_measure_wide`, `cci_student_level` or `cci_measure`, with
+    measures_wide.sql (and, when read, the levels and the per-measure rows) put in front as CTEs;
+    not materialized, so each use computes only the columns and rows it reads (words are costly)."""
     body = sql_text(PACKAGE, name)
-    for key, expr in _generated(rule_set, words).items():
-        body = body.replace("{" + key + "}", expr)
     ctes = [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
+    if re.search(r"\bcci_student_level\b", body):
+        ctes += [f"cci_student_level AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'student_level.sql')}\n)"]
     if re.search(r"\bcci_measure\b", body):
         ctes += [f"cci_measure_row AS NOT MATERIALIZED (\n{_measure_rows(rule_set)}\n)",
                  f"cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)"]
     measures = "WITH " + ",\n".join(ctes)
     head, *rest = re.split(r"^WITH ", body, maxsplit=1, flags=re.MULTILINE)
-    return f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
+    query = f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
+    for key, expr in _generated(rule_set).items():
+        query = query.replace("{" + key + "}", expr)
+    return query
 
 
 def run_query(con: duckdb.DuckDBPyConnection, query: str, params: dict):

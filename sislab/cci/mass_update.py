@@ -239,7 +239,7 @@ def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rule
     prior_rules = prior_rule_set(rules)
     scorings = [engine.Scoring(rules, rules.class_year)]  # the classes share one reading of the evidence
     scorings += [engine.Scoring(rules, seniors_class.year, seniors=True, near_misses=True)] if seniors_class else []
-    scorings += [engine.Scoring(prior_rules, prior_rules.class_year, words=False)] if prior_rules else []  # levels
+    scorings += [engine.Scoring(prior_rules, prior_rules.class_year, levels_only=True)] if prior_rules else []
     scored = engine.score_classes(con, scorings, school_ids)
     current = scored[0].results
     prior = scored[-1].results if prior_rules else None

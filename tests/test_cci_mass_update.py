@@ -283,3 +283,31 @@ def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(
                                  "ORDER BY population", [school]).df()
             expected = alone["school_status"].sort_values("population")[["population", "denominator", "status"]]
             assert status.astype(str).equals(expected.reset_index(drop=True).astype(str)), school
+
+
+def test_without_a_current_class_a_run_publishes_the_graduated_class_and_no_seniors(tmp_path, monkeypatch):
+    """A snapshot whose calendars have all ended has no current seniors: the run publishes the
+    scored class, and empty (typed) potential and near-miss sets rather than a graduated class."""
+    from cci_fixtures import CLASS, Sis, cohort
+    from helpers.procs import workspace
+
+    sis = Sis()
+    sis.school_year(CLASS)  # ended in June of the class year, long before today
+    cohort(sis, prepared=12, others=3)
+    cohort(sis, prepared=2, others=1, cohort_year=CLASS + 1, prefix="j")  # a class there would be seniors
+    ws = workspace(tmp_path, monkeypatch)
+    built = ws.tmp / "ended.duckdb"
+    sis.con.execute(f"ATTACH '{built}' AS built")
+    sis.con.execute("COPY FROM DATABASE memory TO built")
+    sis.con.execute("DETACH built")
+    store.publish_snapshot(ws, built)
+    report = mass_update.run(["1"], ws=ws, user="alice", notify_to=None)
+    assert [s.status for s in report.schools] == ["done"]
+    assert report.schools[0].counts == {"students": 15, "prepared": 12, "seniors": 0, "near_misses": 0}
+    with store.snapshot(ws) as con:
+        assert con.execute("SELECT count(*) FROM cci_student_result").fetchone() == (15,)
+        for view in ("cci_potential", "cci_near_miss"):
+            assert con.execute(f"SELECT count(*) FROM {view}").fetchone() == (0,), view
+        near_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE cci_near_miss)").fetchall())
+        assert near_types["requirement"] == near_types["student_id"] == "VARCHAR"
+        assert con.execute("SELECT population FROM cci_school_status").fetchall() == [("graduated",)]

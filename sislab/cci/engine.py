@@ -71,7 +71,7 @@ class Scoring:
 @dataclass(frozen=True)
 class Scored:
     results: duckdb.DuckDBPyRelation  # as student_results
-    near_misses: pd.DataFrame | None  # as near_misses, when the Scoring asked for them
+    near_misses: duckdb.DuckDBPyRelation | None  # as near_misses, when the Scoring asked for them
 
 
 def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
@@ -122,7 +122,7 @@ def potential_and_near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet 
     (what a mass update publishes)."""
     rule_set = _resolve(rule_set)
     [scored] = score_classes(con, [Scoring(rule_set, senior_class(con, today).year, True, True)], schools)
-    return scored.results, scored.near_misses
+    return scored.results, scored.near_misses.df()
 
 
 class NoCurrentClass(ValueError):
@@ -174,16 +174,20 @@ def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None =
     rule_set = _resolve(rule_set)
     scoring = Scoring(rule_set, _class(con, rule_set, seniors, today), seniors, near_misses=True, levels_only=True)
     [scored] = score_classes(con, [scoring], schools)
-    return scored.near_misses
+    return scored.near_misses.df()
 
 
-def _near_misses(con, rule_set: RuleSet, results: duckdb.DuckDBPyRelation) -> pd.DataFrame:
-    """near_miss.sql over cci_evidence, with the levels of `results` (its class's result table)."""
+def _near_misses(con, rule_set: RuleSet, results: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """near_miss.sql over cci_evidence, with the levels of `results` (its class's result table),
+    as a temp table (kept in DuckDB: a mass update writes it as it is)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW cci_scored AS SELECT student_id, level FROM {results.alias}")
+    name = f"cci_near_miss_{next(_result_numbers)}"
     try:
-        return run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
+        run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("near_miss.sql", rule_set),
+                  rule_set.sql_params())
     finally:
         con.execute("DROP VIEW cci_scored")
+    return con.table(name)
 
 
 def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,

@@ -246,7 +246,8 @@ def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rule
     status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
                                                                        cohort_year=rules.class_year)]
     if seniors_class is None:
-        seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
+        seniors = current.filter("false")
+        near = con.sql("SELECT " + ", ".join(f"NULL::VARCHAR AS {c}" for c in NEAR_MISS_COLUMNS) + " WHERE false")
     else:
         seniors, near = scored[1].results, scored[1].near_misses
         status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
@@ -297,8 +298,8 @@ def counts_by_school(results: dict) -> dict[str, dict]:
         counts.setdefault(school, dict(counted)).update(students=students, prepared=prepared)
     for school, seniors in results["potential"].aggregate("school_id, count(*)", "school_id").fetchall():
         counts.setdefault(school, dict(counted))["seniors"] = seniors
-    for school, near in results["near_miss"].groupby("school_id")["student_id"].nunique().items():
-        counts.setdefault(school, dict(counted))["near_misses"] = int(near)
+    for school, near in results["near_miss"].aggregate("school_id, count(DISTINCT student_id)", "school_id").fetchall():
+        counts.setdefault(school, dict(counted))["near_misses"] = near
     return counts | {"": counted}  # "": a school without rows
 
 

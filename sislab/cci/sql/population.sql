@@ -9,6 +9,8 @@
 -- four-year diploma (Not Prepared, `late_diploma`) and next year's run counts them as a
 -- fifth-year graduate. Seniors (seniors = true): the cohort of the year as if every member
 -- graduated now with a regular diploma. Cohort and school are inputs.
+-- Rows are stored class by class (ORDER BY scoring), as the evidence built on them is: each
+-- class's result then reads its own rows together (interleaved, its first query took twice as long).
 CREATE OR REPLACE TEMP TABLE cci_population AS
 WITH scoring AS (
     SELECT generate_subscripts($cohort_years::INTEGER[], 1) - 1 AS scoring,
@@ -54,3 +56,4 @@ SELECT c.scoring,
        coalesce(c.ever_swd, false)
            OR c.student_id IN (SELECT student_id FROM student WHERE swd) AS swd  -- half the time of a LEFT JOIN
 FROM counted AS c
+ORDER BY c.scoring

@@ -1,5 +1,5 @@
--- The students each class scored together counts, one row per student and class, into the temp
--- table cci_population (engine._populations): every class from one scan of the cohort and
+-- The students each class scored together counts, one row per student and class (the temp
+-- table cci_population, engine._populations): every class from one scan of the cohort and
 -- student tables. Classes are given as lists, one element per scoring: $cohort_years (the
 -- class, also the last school year whose evidence counts), $seniors, $fifth_year_graduates.
 -- Scored class (seniors = false): the four-year cohort of its year, graduates or not, plus the
@@ -9,9 +9,6 @@
 -- four-year diploma (Not Prepared, `late_diploma`) and next year's run counts them as a
 -- fifth-year graduate. Seniors (seniors = true): the cohort of the year as if every member
 -- graduated now with a regular diploma. Cohort and school are inputs.
--- Rows are stored class by class (ORDER BY scoring), as the evidence built on them is: each
--- class's result then reads its own rows together (interleaved, its first query took twice as long).
-CREATE OR REPLACE TEMP TABLE cci_population AS
 WITH scoring AS (
     SELECT generate_subscripts($cohort_years::INTEGER[], 1) - 1 AS scoring,
            unnest($cohort_years::INTEGER[]) AS evidence_year,
@@ -56,4 +53,3 @@ SELECT c.scoring,
        coalesce(c.ever_swd, false)
            OR c.student_id IN (SELECT student_id FROM student WHERE swd) AS swd  -- half the time of a LEFT JOIN
 FROM counted AS c
-ORDER BY c.scoring

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from datetime import date
 
-from cci_fixtures import CLASS, Sis
+from cci_fixtures import CLASS, SCHOOL, Sis
 
 from sislab.cci import (UnknownRuleSet, load_rule_set, near_misses, potential, rule_set_names,
                         student_measures, student_results)
@@ -557,6 +557,23 @@ def test_fifth_year_graduate_not_prepared_is_listed_as_counted_out_with_the_reas
     status = school_status(sis.con, results, None, "2025").iloc[0]
     assert status.denominator == 1  # "four" only
     assert measure_counts(sis.con, results, "2025").set_index("measure").students_met.to_dict() == {"P2": 1, "A2": 1}
+
+
+def test_a_student_in_the_class_is_not_also_added_as_a_fifth_year_graduate(sis):
+    """A previous cohort's late graduate who is in this class's cohort too is scored once, as a
+    member of the class (at the school the class's cohort names), for the class run and in a mass
+    update's classes scored together."""
+    from sislab.cci import engine
+
+    sis.graduate("both", cohort_year=CLASS - 1, completion_year=CLASS, school_id="2")
+    sis.insert("cohort", student_id="both", cohort_year=CLASS, school_id=SCHOOL, outcome="regular_diploma",
+               completion_year=CLASS)
+    sis.sbac("both", ela=3, math=3)
+    rows = student_results(sis.con, "2025").df()
+    assert rows[["student_id", "school_id", "fifth_year"]].values.tolist() == [["both", SCHOOL, False]]
+    rules = load_rule_set("2025")
+    together = engine.score_classes(sis.con, [engine.Scoring(rules, CLASS), engine.Scoring(rules, CLASS + 2, True)])
+    assert together[0].results.df()[["student_id", "fifth_year"]].values.tolist() == [["both", False]]
 
 
 def test_fifth_year_non_graduate_is_not_counted(sis):

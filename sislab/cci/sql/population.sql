@@ -30,13 +30,13 @@ counted AS (  -- a union, so that only fifth-year candidates are looked up in th
     SELECT *, cci_in_window(outcome_date, completion_year, evidence_year) AS in_window
     FROM candidate WHERE cohort_year = evidence_year
     UNION ALL
-    SELECT *, true
+    SELECT f.*, true
     FROM candidate AS f
-    WHERE cohort_year = evidence_year - 1
-      AND outcome = 'regular_diploma'
-      AND NOT cci_in_window(outcome_date, completion_year, evidence_year - 1)
-      AND cci_in_window(outcome_date, completion_year, evidence_year)
-      AND NOT EXISTS (SELECT 1 FROM cohort AS k WHERE k.student_id = f.student_id AND k.cohort_year = f.evidence_year)
+    ANTI JOIN cohort AS k ON k.student_id = f.student_id AND k.cohort_year = f.evidence_year
+    WHERE f.cohort_year = f.evidence_year - 1
+      AND f.outcome = 'regular_diploma'
+      AND NOT cci_in_window(f.outcome_date, f.completion_year, f.evidence_year - 1)
+      AND cci_in_window(f.outcome_date, f.completion_year, f.evidence_year)
 )
 SELECT c.scoring,
        c.evidence_year,

@@ -32,7 +32,9 @@ counted AS (  -- a union, so that only fifth-year candidates are looked up in th
     UNION ALL
     SELECT f.*, true
     FROM candidate AS f
-    ANTI JOIN cohort AS k ON k.student_id = f.student_id AND k.cohort_year = f.evidence_year
+    ANTI JOIN (SELECT student_id, cohort_year FROM cohort  -- constant bounds: the scan skips other years
+               WHERE cohort_year BETWEEN list_min($cohort_years::INTEGER[]) AND list_max($cohort_years::INTEGER[])) AS k
+           ON k.student_id = f.student_id AND k.cohort_year = f.evidence_year
     WHERE f.cohort_year = f.evidence_year - 1
       AND f.outcome = 'regular_diploma'
       AND NOT cci_in_window(f.outcome_date, f.completion_year, f.evidence_year - 1)

@@ -311,3 +311,18 @@ def test_without_a_current_class_a_run_publishes_the_graduated_class_and_no_seni
         near_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE cci_near_miss)").fetchall())
         assert near_types["requirement"] == near_types["student_id"] == "VARCHAR"
         assert con.execute("SELECT population FROM cci_school_status").fetchall() == [("graduated",)]
+
+
+def test_a_run_reads_the_sis_tables_without_listing_published_results(ws, monkeypatch):
+    """The run's snapshot is opened without result views (listing published versions grows with
+    them; the run computes from the SIS tables); a reader's snapshot has them."""
+    mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
+    listed = []
+    current_results = store.current_results
+    monkeypatch.setattr(store, "current_results", lambda w: listed.append(w) or current_results(w))
+    report = mass_update.run(["002"], ws=ws, user="alice", notify_to=None)
+    assert [s.status for s in report.schools] == ["done"] and listed == []
+    with store.snapshot(ws) as con:
+        assert con.execute("SELECT count(DISTINCT school_id) FROM cci_student_result").fetchone() == (2,)
+    with store.snapshot(ws, result_views=False) as con:
+        assert not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'cci_student_result'").fetchone()[0]

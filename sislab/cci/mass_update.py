@@ -151,7 +151,10 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
     recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
     chosen = list(dict.fromkeys(str(s) for s in school_ids))
     with ExitStack() as open_snapshot:
-        shared = SharedRun(lambda: open_snapshot.enter_context(store.snapshot(ws)), ws, chosen, rules)
+        def connect() -> duckdb.DuckDBPyConnection:  # the SIS tables only: no views of published results
+            return open_snapshot.enter_context(store.snapshot(ws, result_views=False))
+
+        shared = SharedRun(connect, ws, chosen, rules)
         open_snapshot.callback(shared.close)
 
         def work(school_id: str, progress: Progress) -> dict:

@@ -259,9 +259,8 @@ def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(
     run_query = engine.run_query
 
     def counted(con, query, params):
-        if query.startswith(("CREATE OR REPLACE TEMP TABLE cci_population", "INSERT INTO cci_population")) \
-                or "TEMP TABLE cci_evidence_all" in query:
-            readings.append(params.get("cohort_year", "evidence"))
+        if "TEMP TABLE cci_population" in query or "TEMP TABLE cci_evidence_all" in query:
+            readings.append(params.get("cohort_years", "evidence"))
         return run_query(con, query, params)
 
     monkeypatch.setattr(engine, "run_query", counted)
@@ -269,7 +268,7 @@ def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(
     assert [s.status for s in report.schools] == ["done"] * 3
     with store.snapshot(ws) as con:
         seniors = engine.senior_class(con).year
-    assert readings == [2025, seniors, 2024, "evidence"]  # three classes of all three schools, one reading
+    assert readings == [[2025, seniors, 2024], "evidence"]  # three classes of all three schools, one reading
     assert [len(files) for files in store.current_results(ws).values()] == [1] * 5  # one batch file per result set
     monkeypatch.setattr(engine, "run_query", run_query)
     rules = cci.load_rule_set()
@@ -284,3 +283,46 @@ def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(
                                  "ORDER BY population", [school]).df()
             expected = alone["school_status"].sort_values("population")[["population", "denominator", "status"]]
             assert status.astype(str).equals(expected.reset_index(drop=True).astype(str)), school
+
+
+def test_without_a_current_class_a_run_publishes_the_graduated_class_and_no_seniors(tmp_path, monkeypatch):
+    """A snapshot whose calendars have all ended has no current seniors: the run publishes the
+    scored class, and empty (typed) potential and near-miss sets rather than a graduated class."""
+    from cci_fixtures import CLASS, Sis, cohort
+    from helpers.procs import workspace
+
+    sis = Sis()
+    sis.school_year(CLASS)  # ended in June of the class year, long before today
+    cohort(sis, prepared=12, others=3)
+    cohort(sis, prepared=2, others=1, cohort_year=CLASS + 1, prefix="j")  # a class there would be seniors
+    ws = workspace(tmp_path, monkeypatch)
+    built = ws.tmp / "ended.duckdb"
+    sis.con.execute(f"ATTACH '{built}' AS built")
+    sis.con.execute("COPY FROM DATABASE memory TO built")
+    sis.con.execute("DETACH built")
+    store.publish_snapshot(ws, built)
+    report = mass_update.run(["1"], ws=ws, user="alice", notify_to=None)
+    assert [s.status for s in report.schools] == ["done"]
+    assert report.schools[0].counts == {"students": 15, "prepared": 12, "seniors": 0, "near_misses": 0}
+    with store.snapshot(ws) as con:
+        assert con.execute("SELECT count(*) FROM cci_student_result").fetchone() == (15,)
+        for view in ("cci_potential", "cci_near_miss"):
+            assert con.execute(f"SELECT count(*) FROM {view}").fetchone() == (0,), view
+        near_types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE cci_near_miss)").fetchall())
+        assert near_types["requirement"] == near_types["student_id"] == "VARCHAR"
+        assert con.execute("SELECT population FROM cci_school_status").fetchall() == [("graduated",)]
+
+
+def test_a_run_reads_the_sis_tables_without_listing_published_results(ws, monkeypatch):
+    """The run's snapshot is opened without result views (listing published versions grows with
+    them; the run computes from the SIS tables); a reader's snapshot has them."""
+    mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
+    listed = []
+    current_results = store.current_results
+    monkeypatch.setattr(store, "current_results", lambda w: listed.append(w) or current_results(w))
+    report = mass_update.run(["002"], ws=ws, user="alice", notify_to=None)
+    assert [s.status for s in report.schools] == ["done"] and listed == []
+    with store.snapshot(ws) as con:
+        assert con.execute("SELECT count(DISTINCT school_id) FROM cci_student_result").fetchone() == (2,)
+    with store.snapshot(ws, result_views=False) as con:
+        assert not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'cci_student_result'").fetchone()[0]

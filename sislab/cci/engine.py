@@ -56,21 +56,22 @@ def student_results(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | No
 @dataclass(frozen=True)
 class Scoring:
     """A class to score: the rule set, the cohort year, whether they are current seniors (as if
-    each graduated now), whether their near misses are wanted too, and whether the words of
-    what each student misses for the nearest measures are (a class read only for its levels,
-    such as the prior year's for change, needs none: they are most of a result's cost)."""
+    each graduated now), whether their near misses are wanted too, and whether only each
+    student's level is (a class read for change and colour, such as the prior year's: its
+    results have the columns roll-ups read, level_result.sql, without the measures met, flags
+    and words that are most of a result's cost)."""
 
     rule_set: RuleSet
     cohort_year: int
     seniors: bool = False
     near_misses: bool = False
-    words: bool = True
+    levels_only: bool = False
 
 
 @dataclass(frozen=True)
 class Scored:
     results: duckdb.DuckDBPyRelation  # as student_results
-    near_misses: pd.DataFrame | None  # as near_misses, when the Scoring asked for them
+    near_misses: duckdb.DuckDBPyRelation | None  # as near_misses, when the Scoring asked for them
 
 
 def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
@@ -85,9 +86,8 @@ def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
                 con.execute(f"CREATE OR REPLACE TEMP VIEW cci_evidence AS SELECT * FROM cci_evidence_all "
                             f"WHERE scoring = {i:d}")
                 rules = scoring.rule_set
-                results = _result_table(con, rules, scoring.words)
-                near = (run_query(con, _with_measures("near_miss.sql", rules), rules.sql_params()).df()
-                        if scoring.near_misses else None)
+                results = _result_table(con, rules, scoring.levels_only)
+                near = _near_misses(con, rules, results) if scoring.near_misses else None
                 scored.append(Scored(results, near))
     return scored
 
@@ -122,7 +122,7 @@ def potential_and_near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet 
     (what a mass update publishes)."""
     rule_set = _resolve(rule_set)
     [scored] = score_classes(con, [Scoring(rule_set, senior_class(con, today).year, True, True)], schools)
-    return scored.results, scored.near_misses
+    return scored.results, scored.near_misses.df()
 
 
 class NoCurrentClass(ValueError):
@@ -172,8 +172,22 @@ def near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None =
     Columns: requirement, measure, school_id, student_id, level, missing, rule_set.
     """
     rule_set = _resolve(rule_set)
-    with _one_evidence(con, rule_set, _class(con, rule_set, seniors, today), seniors, schools):
-        return run_query(con, _with_measures("near_miss.sql", rule_set), rule_set.sql_params()).df()
+    scoring = Scoring(rule_set, _class(con, rule_set, seniors, today), seniors, near_misses=True, levels_only=True)
+    [scored] = score_classes(con, [scoring], schools)
+    return scored.near_misses.df()
+
+
+def _near_misses(con, rule_set: RuleSet, results: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """near_miss.sql over cci_evidence, with the levels of `results` (its class's result table),
+    as a temp table (kept in DuckDB: a mass update writes it as it is)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cci_scored AS SELECT student_id, level FROM {results.alias}")
+    name = f"cci_near_miss_{next(_result_numbers)}"
+    try:
+        run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("near_miss.sql", rule_set),
+                  rule_set.sql_params())
+    finally:
+        con.execute("DROP VIEW cci_scored")
+    return con.table(name)
 
 
 def student_measures(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
@@ -234,13 +248,16 @@ def _evidence(con, scorings: list[Scoring], schools):
 
 
 def _populations(con, scorings: list[Scoring], schools: list[str] | None) -> None:
-    """cci_population: the students of each class of `scorings`, each row with its scoring's number."""
-    query = sql_text(PACKAGE, "population.sql")
-    for i, scoring in enumerate(scorings):
-        into = "CREATE OR REPLACE TEMP TABLE cci_population AS" if i == 0 else "INSERT INTO cci_population"
-        run_query(con, f"{into} SELECT * FROM (\n{query}\n)",
-                  {**scoring.rule_set.sql_params(), "scoring": i, "cohort_year": scoring.cohort_year,
-                   "seniors": scoring.seniors, "schools": schools})
+    """cci_population: the students of each class of `scorings`, each row with its scoring's
+    number, from one scan of the cohort (population.sql). Several classes are stored class by
+    class, as the evidence built on them is then: each class's result reads its own rows together
+    (with the classes interleaved, the first result took twice as long)."""
+    order = " ORDER BY scoring" if len(scorings) > 1 else ""
+    run_query(con, f"CREATE OR REPLACE TEMP TABLE cci_population AS SELECT * FROM (\n"
+                   f"{sql_text(PACKAGE, 'population.sql')}\n){order}",
+              {"cohort_years": [s.cohort_year for s in scorings], "seniors": [s.seniors for s in scorings],
+               "fifth_year_graduates": [s.rule_set.data["fifth_year_graduates"] for s in scorings],
+               "schools": schools})
 
 
 def _population_share(con) -> float:
@@ -256,11 +273,12 @@ def _evidence_domains(con) -> dict:
     return dict(zip([d[0] for d in row.description], row.fetchone()))
 
 
-def _result_table(con, rule_set: RuleSet, words: bool = True) -> duckdb.DuckDBPyRelation:
+def _result_table(con, rule_set: RuleSet, levels_only: bool = False) -> duckdb.DuckDBPyRelation:
     if max(len(rule_set.measures), len(rule_set.data["uncertain"])) > MAX_MEASURES:
         raise ValueError(f"CCI rule set {rule_set.name}: more than {MAX_MEASURES} measures or uncertain rules.")
     name = f"cci_student_result_{next(_result_numbers)}"
-    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + _with_measures("student_result.sql", rule_set, words),
+    query = _with_measures("level_result.sql" if levels_only else "student_result.sql", rule_set)
+    run_query(con, f"CREATE TEMP TABLE {name} AS\n" + query,
               _measure_params(rule_set))
     return con.table(name)
 
@@ -305,11 +323,11 @@ def _measure_rows(rule_set: RuleSet) -> str:
         f"({words[m]['missing']}) AS missing\nFROM cci_measure_wide" for m, _ in _enabled(rule_set))
 
 
-def _generated(rule_set: RuleSet, words: bool = True) -> dict[str, str]:
-    """What student_result.sql has in braces, over the rule set's enabled measures: met_bits,
-    open_bits (started Prepared measures not met), nearest_gap (the fewest requirements open
-    among those) and nearest_missing (the words of the open measures at that gap, in reporting
-    order, '; '-joined; NULL without `words`)."""
+def _generated(rule_set: RuleSet) -> dict[str, str]:
+    """What student_level.sql and student_result.sql have in braces, over the rule set's enabled
+    measures: met_bits, open_bits (started Prepared measures not met), nearest_gap (the fewest
+    requirements open among those) and nearest_missing (the words of the open measures at that
+    gap, in reporting order, '; '-joined)."""
     said, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
     enabled = _enabled(rule_set)
     open_ = [(m, i) for m, i in enabled if m in prepared]
@@ -324,24 +342,27 @@ def _generated(rule_set: RuleSet, words: bool = True) -> dict[str, str]:
                                                  for m, i in open_] or ["NULL"]) + ")",
         "nearest_missing": "concat_ws('; ',\n" + ",\n".join(
             [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {said[m]['missing']} END"
-             for m, i in open_ if words] or ["NULL"]) + ")",
+             for m, i in open_] or ["NULL"]) + ")",
     }
 
 
-def _with_measures(name: str, rule_set: RuleSet, words: bool = True) -> str:
-    """A query file that reads `cci_measure_wide` or `cci_measure`, with measures_wide.sql (and,
-    when read, the per-measure rows) put in front as CTEs; not materialized, so each use computes
-    only the columns and rows it reads (words are costly)."""
+def _with_measures(name: str, rule_set: RuleSet) -> str:
+    """A query file that reads `cci_measure_wide`, `cci_student_level` or `cci_measure`, with
+    measures_wide.sql (and, when read, the levels and the per-measure rows) put in front as CTEs;
+    not materialized, so each use computes only the columns and rows it reads (words are costly)."""
     body = sql_text(PACKAGE, name)
-    for key, expr in _generated(rule_set, words).items():
-        body = body.replace("{" + key + "}", expr)
     ctes = [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
+    if re.search(r"\bcci_student_level\b", body):
+        ctes += [f"cci_student_level AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'student_level.sql')}\n)"]
     if re.search(r"\bcci_measure\b", body):
         ctes += [f"cci_measure_row AS NOT MATERIALIZED (\n{_measure_rows(rule_set)}\n)",
                  f"cci_measure AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures.sql')}\n)"]
     measures = "WITH " + ",\n".join(ctes)
     head, *rest = re.split(r"^WITH ", body, maxsplit=1, flags=re.MULTILINE)
-    return f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
+    query = f"{head}{measures},\n{rest[0]}" if rest else f"{measures}\n{head}"
+    for key, expr in _generated(rule_set).items():
+        query = query.replace("{" + key + "}", expr)
+    return query
 
 
 def run_query(con: duckdb.DuckDBPyConnection, query: str, params: dict):

@@ -151,7 +151,10 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
     recipients = default_recipient(ws, user) if notify_to is DEFAULT else notify_to
     chosen = list(dict.fromkeys(str(s) for s in school_ids))
     with ExitStack() as open_snapshot:
-        shared = SharedRun(lambda: open_snapshot.enter_context(store.snapshot(ws)), ws, chosen, rules)
+        def connect() -> duckdb.DuckDBPyConnection:  # the SIS tables only: no views of published results
+            return open_snapshot.enter_context(store.snapshot(ws, result_views=False))
+
+        shared = SharedRun(connect, ws, chosen, rules)
         open_snapshot.callback(shared.close)
 
         def work(school_id: str, progress: Progress) -> dict:
@@ -239,14 +242,15 @@ def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rule
     prior_rules = prior_rule_set(rules)
     scorings = [engine.Scoring(rules, rules.class_year)]  # the classes share one reading of the evidence
     scorings += [engine.Scoring(rules, seniors_class.year, seniors=True, near_misses=True)] if seniors_class else []
-    scorings += [engine.Scoring(prior_rules, prior_rules.class_year, words=False)] if prior_rules else []  # levels
+    scorings += [engine.Scoring(prior_rules, prior_rules.class_year, levels_only=True)] if prior_rules else []
     scored = engine.score_classes(con, scorings, school_ids)
     current = scored[0].results
     prior = scored[-1].results if prior_rules else None
     status = [rollup.school_status(con, current, prior, rules).assign(population=GRADUATED,
                                                                        cohort_year=rules.class_year)]
     if seniors_class is None:
-        seniors, near = current.filter("false"), pd.DataFrame(columns=NEAR_MISS_COLUMNS)
+        seniors = current.filter("false")
+        near = con.sql("SELECT " + ", ".join(f"NULL::VARCHAR AS {c}" for c in NEAR_MISS_COLUMNS) + " WHERE false")
     else:
         seniors, near = scored[1].results, scored[1].near_misses
         status.append(rollup.school_status(con, seniors, current, rules).assign(population=POTENTIAL,
@@ -297,8 +301,8 @@ def counts_by_school(results: dict) -> dict[str, dict]:
         counts.setdefault(school, dict(counted)).update(students=students, prepared=prepared)
     for school, seniors in results["potential"].aggregate("school_id, count(*)", "school_id").fetchall():
         counts.setdefault(school, dict(counted))["seniors"] = seniors
-    for school, near in results["near_miss"].groupby("school_id")["student_id"].nunique().items():
-        counts.setdefault(school, dict(counted))["near_misses"] = int(near)
+    for school, near in results["near_miss"].aggregate("school_id, count(DISTINCT student_id)", "school_id").fetchall():
+        counts.setdefault(school, dict(counted))["near_misses"] = near
     return counts | {"": counted}  # "": a school without rows
 
 

@@ -45,12 +45,14 @@ def utcnow() -> str:
 
 
 @contextmanager
-def snapshot(ws: Workspace | None = None):
+def snapshot(ws: Workspace | None = None, *, result_views: bool = True):
     """A read-only DuckDB connection on the current SIS snapshot, with result views.
 
     The current version of each result part (see `publish_result`) appears in a view
     `<job>_<name>`. Keep the block short: a replaced result version is kept only
-    RESULT_GRACE_SECONDS for connections that still list it.
+    RESULT_GRACE_SECONDS for connections that still list it. A reader of the SIS tables only
+    (a run that computes results) leaves the views out (`result_views=False`): listing the
+    published versions grows with them.
     """
     ws = ws or Workspace.locate()
     path = ws.current_snapshot()
@@ -60,7 +62,8 @@ def snapshot(ws: Workspace | None = None):
     con.execute("SET enable_progress_bar = false")
     try:
         con.execute("SET temp_directory = ?", [str(ws.tmp / "duckdb")])
-        _create_result_views(con, ws)
+        if result_views:
+            _create_result_views(con, ws)
         yield con
     finally:
         con.close()

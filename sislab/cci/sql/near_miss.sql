@@ -2,23 +2,21 @@
 -- student and such measure, grouped by the requirement they miss. Only students a measure
 -- can count for (a regular diploma, or seniors assumed to graduate) and not fifth-year, and
 -- only requirements that can still be met (a senior tested in grade 11 cannot close an SBAC gap).
-WITH level AS (
-    SELECT student_id,
-           bool_or(met AND tier = 'Prepared') AS prepared,
-           bool_or(met) AS approaching
-    FROM cci_measure
-    GROUP BY student_id
+-- Levels come from the class's result table (cci_scored): no grouping of the measure rows.
+WITH candidate AS (  -- the students a near miss can be listed for
+    SELECT e.student_id, e.school_id, r.level
+    FROM cci_evidence AS e
+    JOIN cci_scored AS r USING (student_id)
+    WHERE r.level <> 'Prepared' AND e.regular_diploma AND NOT e.fifth_year
 )
 SELECT m.requirement,
        m.measure,
-       e.school_id,
-       e.student_id,
-       CASE WHEN l.approaching THEN 'Approaching Prepared' ELSE 'Not Prepared' END AS level,
+       c.school_id,
+       c.student_id,
+       c.level,
        m.missing,
        $rule_set AS rule_set
 FROM cci_measure AS m
-JOIN level AS l USING (student_id)
-JOIN cci_evidence AS e USING (student_id)
+JOIN candidate AS c USING (student_id)
 WHERE m.tier = 'Prepared' AND NOT m.met AND m.started AND m.gap = 1 AND m.closable
-  AND NOT l.prepared AND e.regular_diploma AND NOT e.fifth_year
-ORDER BY m.requirement, m.measure, e.school_id, e.student_id
+ORDER BY m.requirement, m.measure, c.school_id, c.student_id

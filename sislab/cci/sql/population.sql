@@ -1,43 +1,56 @@
--- The students a class's scoring counts, one row each (engine._populations puts the rows of
--- the classes scored together into the temp table cci_population), with the number of the
--- scoring ($scoring) and the last school year whose evidence counts ($cohort_year).
--- Scored class ($seniors = false): the four-year cohort of $cohort_year, graduates or not,
--- plus the previous cohort's fifth-year graduates (the result counts them only when Prepared).
+-- The students each class scored together counts, one row per student and class (the temp
+-- table cci_population, engine._populations): every class from one scan of the cohort and
+-- student tables. Classes are given as lists, one element per scoring: $cohort_years (the
+-- class, also the last school year whose evidence counts), $seniors, $fifth_year_graduates.
+-- Scored class (seniors = false): the four-year cohort of its year, graduates or not, plus the
+-- previous cohort's fifth-year graduates (the result counts them only when Prepared).
 -- The four-year window closes on 15 August after the class year (cci_in_window, macros.sql): a
 -- diploma after it is a fifth-year diploma, so in its own class's run that student has no
 -- four-year diploma (Not Prepared, `late_diploma`) and next year's run counts them as a
--- fifth-year graduate. Seniors ($seniors = true): the cohort of $cohort_year as if every member
+-- fifth-year graduate. Seniors (seniors = true): the cohort of the year as if every member
 -- graduated now with a regular diploma. Cohort and school are inputs.
-WITH candidate AS (
-    SELECT *
-    FROM cohort
-    WHERE ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], school_id))
-      AND cohort_year IN ($cohort_year, $cohort_year - 1)
+WITH scoring AS (
+    SELECT generate_subscripts($cohort_years::INTEGER[], 1) - 1 AS scoring,
+           unnest($cohort_years::INTEGER[]) AS evidence_year,
+           unnest($seniors::BOOLEAN[]) AS seniors,
+           unnest($fifth_year_graduates::BOOLEAN[]) AS fifth_year_graduates
+),
+scored_year AS (  -- the cohort years a class reads: its own, and the year before for fifth-year graduates
+    SELECT *, evidence_year AS cohort_year FROM scoring
+    UNION ALL
+    SELECT *, evidence_year - 1 FROM scoring WHERE NOT seniors AND fifth_year_graduates
+),
+candidate AS (
+    SELECT c.*, s.scoring, s.evidence_year, s.seniors
+    FROM cohort AS c
+    JOIN scored_year AS s USING (cohort_year)
+    WHERE $schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], c.school_id)
 ),
 counted AS (  -- a union, so that only fifth-year candidates are looked up in the class
-    SELECT *, cci_in_window(outcome_date, completion_year, $cohort_year) AS in_window
-    FROM candidate WHERE cohort_year = $cohort_year
+    SELECT *, cci_in_window(outcome_date, completion_year, evidence_year) AS in_window
+    FROM candidate WHERE cohort_year = evidence_year
     UNION ALL
-    SELECT *, true
-    FROM candidate
-    WHERE NOT $seniors AND $fifth_year_graduates
-      AND cohort_year = $cohort_year - 1
-      AND outcome = 'regular_diploma'
-      AND NOT cci_in_window(outcome_date, completion_year, $cohort_year - 1)
-      AND cci_in_window(outcome_date, completion_year, $cohort_year)
-      AND student_id NOT IN (SELECT student_id FROM cohort WHERE cohort_year = $cohort_year)
+    SELECT f.*, true
+    FROM candidate AS f
+    ANTI JOIN (SELECT student_id, cohort_year FROM cohort  -- constant bounds: the scan skips other years
+               WHERE cohort_year BETWEEN list_min($cohort_years::INTEGER[]) AND list_max($cohort_years::INTEGER[])) AS k
+           ON k.student_id = f.student_id AND k.cohort_year = f.evidence_year
+    WHERE f.cohort_year = f.evidence_year - 1
+      AND f.outcome = 'regular_diploma'
+      AND NOT cci_in_window(f.outcome_date, f.completion_year, f.evidence_year - 1)
+      AND cci_in_window(f.outcome_date, f.completion_year, f.evidence_year)
 )
-SELECT $scoring AS scoring,
-       $cohort_year AS evidence_year,
+SELECT c.scoring,
+       c.evidence_year,
        c.student_id,
        c.school_id,
        c.cohort_year,
-       c.cohort_year < $cohort_year AS fifth_year,
+       c.cohort_year < c.evidence_year AS fifth_year,
        c.outcome,
-       $seniors OR (c.outcome = 'regular_diploma' AND c.in_window) AS regular_diploma,
-       NOT $seniors AND c.outcome = 'alternative_diploma' AND c.in_window AS alternative_diploma,
-       NOT $seniors AND c.outcome IN ('regular_diploma', 'alternative_diploma') AND NOT c.in_window AS late_diploma,
-       $seniors AS seniors,
+       c.seniors OR (c.outcome = 'regular_diploma' AND c.in_window) AS regular_diploma,
+       NOT c.seniors AND c.outcome = 'alternative_diploma' AND c.in_window AS alternative_diploma,
+       NOT c.seniors AND c.outcome IN ('regular_diploma', 'alternative_diploma') AND NOT c.in_window AS late_diploma,
+       c.seniors,
        coalesce(c.ag_met, false) AS ag_met,
        coalesce(c.ever_swd, false)
            OR c.student_id IN (SELECT student_id FROM student WHERE swd) AS swd  -- half the time of a LEFT JOIN

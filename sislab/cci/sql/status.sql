@@ -25,16 +25,14 @@ student_groups AS (  -- EL and SWD: at any time during the cohort years (cohort.
     LEFT JOIN cohort AS c USING (student_id, cohort_year)
     WHERE $by_group
 ),
-unit_rows AS (
-    SELECT s.year,
-           CASE WHEN $by_school THEN s.school_id END AS school_id,
-           g.student_group,
-           s.level
+unit_rows AS (  -- each student once for all students ('ALL'), or once per group they are in
+    SELECT year, CASE WHEN $by_school THEN school_id END AS school_id, 'ALL' AS student_group, level
+    FROM scored
+    WHERE NOT $by_group
+    UNION ALL
+    SELECT s.year, CASE WHEN $by_school THEN s.school_id END, g.student_group, s.level
     FROM scored AS s
-    JOIN (SELECT * FROM student_groups
-          UNION ALL
-          SELECT DISTINCT student_id, cohort_year, 'ALL' FROM scored WHERE NOT $by_group) AS g
-      USING (student_id, cohort_year)
+    JOIN student_groups AS g USING (student_id, cohort_year)
 ),
 counts AS (
     SELECT school_id,

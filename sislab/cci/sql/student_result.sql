@@ -1,28 +1,24 @@
--- Per-student CCI results from cci_measure_wide (one row per student, three columns per measure).
--- Level: the highest tier any measure earns. Flags: the uncertain rules that decide the level
+-- Per-student CCI results from cci_measure_wide (one row per student, three columns per measure)
+-- and its levels (cci_student_level: student_level.sql). Flags: the uncertain rules that decide the level
 -- (every rule met at that tier is uncertain), and mixed_calendar. Missing: for a student not
 -- Prepared, what is missing for the nearest started Prepared measures (fewest requirements).
--- Fifth-year graduates count only when Prepared: the others are listed with counted = false and
--- the reason in `missing` (roll-ups read only counted rows).
+-- Fifth-year graduates who are not Prepared are listed with counted = false and the reason in
+-- `missing` (roll-ups read only counted rows).
 -- Everything is scalar arithmetic in the student's own row (no row per measure, no grouping):
 -- sets of measures are bits of a UBIGINT, bit i the i-th measure of engine.MEASURES, the rule
 -- set's sets given as masks ($prepared_bits, ...); only the lists shown (measures met, flags) are
 -- made once per distinct set and joined back. The engine writes in what is in braces,
--- over the rule set's enabled measures only (engine._generated): the sets of measures met and of
--- started Prepared measures not met, the nearest gap among the latter, and the words of what is
+-- over the rule set's enabled measures only (engine._generated): the set of started Prepared
+-- measures not met, the nearest gap among the latter, and the words of what is
 -- missing there (from measure_words.sql). A CASE evaluates the words only for the rows that reach
 -- it: students not Prepared, and only for their nearest measures.
 WITH bits AS (
     SELECT *,
-           {met_bits} AS met_bits,
            {open_bits} AS open_bits
-    FROM cci_measure_wide
+    FROM cci_student_level
 ),
 ranked AS (
     SELECT *,
-           CASE WHEN met_bits & $prepared_bits <> 0 THEN 'Prepared'
-                WHEN met_bits <> 0 THEN 'Approaching Prepared'
-                ELSE 'Not Prepared' END AS level,
            CASE WHEN met_bits & $prepared_bits <> 0 THEN met_bits & $prepared_bits ELSE met_bits END AS deciding_bits,
            -- the rules met as uncertain: every measure's rule is itself, but P4's may be P4_AP_COURSES
            ($uncertain_bits & ~(1::UBIGINT << 3)) | (list_contains($uncertain, p4_rule)::UBIGINT << 3) AS uncertain_bits,
@@ -30,8 +26,7 @@ ranked AS (
     FROM bits
 ),
 leveled AS MATERIALIZED (  -- read twice: only what the result shows, words included
-    SELECT student_id, school_id, cohort_year, fifth_year, outcome, level,
-           NOT fifth_year OR level = 'Prepared' AS counted,
+    SELECT student_id, school_id, cohort_year, fifth_year, outcome, level, counted,
            met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar,
            CASE WHEN level = 'Prepared' THEN NULL
                 WHEN late_diploma

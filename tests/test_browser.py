@@ -98,28 +98,30 @@ def test_principal_opens_a_near_miss_senior_and_downloads_the_near_misses(page, 
 
 def test_a_long_table_pages_searches_and_sorts_through_the_server(page, server):
     """The Illinois preview's thousands of records are not inside the page: DataTables asks the
-    server for the page it shows, searched and sorted there (sislab.core.downloads.RowsHandler)."""
+    server for the page it shows, searched there (sislab.core.downloads.RowsHandler). Each step
+    waits in the page itself for the records table (the first) to show what it asks for."""
     sign_in(page, server, "principal.north", then="voila/render/il_sca_preview.ipynb")
-    box = "#rendered_cells .dt-container"  # the first table: the school's records
-    rows = f"{box} table.dataTable tbody tr"
+    table = ("[...document.querySelectorAll('#rendered_cells .dt-container')].find(c => +(c.querySelector("
+             "'.dt-info')?.innerText.match(/ of ([0-9,]+) entries/)?.[1].replace(/,/g, '') ?? 0) > 500)")
 
-    def info() -> str:  # the records table's "Showing 1 to 25 of 4,304 entries"
-        return page.evaluate(f"document.querySelector('{box} .dt-info').innerText")
+    def shown(condition: str, timeout: int = 30_000):
+        """Wait until `condition` (JS over `info`, the table's "Showing 1 to 25 of 4,304 entries",
+        and `rows`, its rows' texts) holds; returns [info, rows] as then."""
+        return page.wait_for_function(
+            f"() => {{ const t = {table}; if (!t) return false;"
+            f" const info = t.querySelector('.dt-info')?.innerText || '';"
+            f" const rows = [...t.querySelectorAll('tbody tr')].map(r => r.innerText);"
+            f" return ({condition}) && [info, rows]; }}", timeout=timeout).json_value()
 
-    page.wait_for_function(f"/ of [0-9,]+ entries/.test(document.querySelector('{box} .dt-info')?.innerText)",
-                           timeout=90_000)
-    counted = re.search(r" of ([\d,]+) entries", info())
-    assert counted, info()
-    total = int(counted.group(1).replace(",", ""))
-    assert total > 500 and '"data_json": ""' in page.content()  # every record served, none in the page
-    first = page.locator(rows).first.inner_text()  # (the first match: the records table's)
-    page.locator(f"{box} .dt-paging button", has_text="2").first.click()  # the second page, from the server
-    page.wait_for_function(f"document.querySelector('{rows}').innerText != {first!r}", timeout=30_000)
-    assert info().startswith("Showing 26 to 50")
-    needle = page.locator(f"{rows} td").nth(3).inner_text()  # a value of the second page
-    page.locator(f"{box} .dt-search input").first.fill(needle)
-    page.wait_for_function(f"document.querySelector('{box} .dt-info').innerText.includes('filtered')",
-                           timeout=30_000)
-    shown = [r.inner_text() for r in page.locator(box).first.locator("table.dataTable tbody tr").all()]
-    assert shown and all(needle.lower() in r.lower() for r in shown)
-    assert int(re.search(r" of ([\d,]+) entries", info()).group(1).replace(",", "")) < total
+    info, rows = shown("rows.length == 25", timeout=90_000)  # the records table: > 500 rows
+    total = int(re.search(r" of ([\d,]+) entries", info).group(1).replace(",", ""))
+    assert '"data_json": ""' in page.content()  # its records served, none inside the page
+    records = page.locator("#rendered_cells .dt-container", has=page.locator(".dt-info", has_text=f"of {total:,}"))
+    records.locator(".dt-paging button", has_text="2").first.click()
+    _, second = shown(f"info.startsWith('Showing 26 to 50') && rows.length == 25 && rows[0] != {rows[0]!r}")
+    needle = second[0].split("\t")[3]  # a value of the second page, from the server
+    records.locator(".dt-search input").first.fill(needle)
+    table = ("[...document.querySelectorAll('#rendered_cells .dt-container')].find(c => "
+             "c.querySelector('.dt-info')?.innerText.includes('filtered from ' + " + repr(f"{total:,}") + "))")
+    info, _ = shown(f"rows.length > 0 && rows.every(r => r.toLowerCase().includes({needle.lower()!r}))")
+    assert 0 < int(re.search(r" of ([\d,]+) entries", info).group(1).replace(",", "")) < total

@@ -50,9 +50,11 @@ def folder(ws: Workspace) -> Path:
     return private_dir(ws.tmp / "downloads")
 
 
-def offer(ws: Workspace, content: bytes | str | Path, filename: str, user: str | None = None) -> str:
+def offer(ws: Workspace, content: bytes | str | Path, filename: str, user: str | None = None,
+          route: str = ROUTE) -> str:
     """Make `content` (bytes, text, or a file to copy) downloadable as `filename` by `user`
-    (default: the acting user); returns the link's path, relative to the server's base URL."""
+    (default: the acting user); returns the link's path, relative to the server's base URL
+    (`route`: the download, or a table's pages)."""
     _sweep(ws)
     token = secrets.token_urlsafe(24)
     name = SAFE_NAME.sub("_", filename).strip("._") or "download"
@@ -64,7 +66,7 @@ def offer(ws: Workspace, content: bytes | str | Path, filename: str, user: str |
         os.chmod(target, FILE_MODE)
     else:
         write_atomic(target, content)
-    return f"{ROUTE}/{token}/{quote(name)}"
+    return f"{route}/{token}/{quote(name)}"
 
 
 def url(path: str) -> str:
@@ -142,36 +144,46 @@ class RowsHandler(DownloadHandler):
         self.finish(json.dumps({"draw": draw, **page}))
 
 
+def offer_table(ws: Workspace, frame) -> str:
+    """A table (a DataFrame, columns in display order) offered as Parquet to the acting user for
+    `RowsHandler` to page through; returns the link its page asks for rows."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = frame.set_axis([f"c{i}" for i in range(frame.shape[1])], axis=1)  # the page names them
+    for name in frame.columns[frame.dtypes == object]:  # mixed Python values: as the table shows them
+        frame[name] = frame[name].map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+    return offer(ws, sink.getvalue().to_pybytes(), "table.parquet", route=ROWS_ROUTE)
+
+
 def table_page(path: Path, start: int, length: int, search: str, column: int, descending: bool) -> dict:
-    """Rows `start`..`start+length` of an offered table (Parquet, columns in display order),
-    those holding `search` in any cell (case-insensitive), sorted by the column at index `column`
-    (its values, not their text: numbers sort as numbers), else in the table's order. Cells as
-    the table shows them (`cell_texts`). The search is a bound parameter; the column an index."""
+    """Rows `start`..`start+length` of an offered table (`offer_table`), those holding `search` in
+    any cell (case-insensitive), sorted by the column at index `column` (its values, not their
+    text: numbers sort as numbers), else in the table's order. Cells as the table shows them
+    (`cell_texts`). The search is a bound parameter; the column a checked index. The file is read
+    once per page (its row count from its metadata), twice when searching (the matches' count)."""
     import duckdb
 
+    file = {"f": str(path)}
+    rows = f"read_parquet({store.sql_literal(str(path))}, file_row_number = true)"
+    cells = "*COLUMNS(* EXCLUDE (file_row_number))"
+    where = f"WHERE contains(lower(concat_ws(chr(31), {cells})), lower($search))" if search else ""
     con = duckdb.connect()
     try:
-        names = [r[0] for r in con.execute("SELECT name FROM parquet_schema($f) WHERE num_children IS NULL",
-                                           {"f": str(path)}).fetchall()]
-        quoted = [duckdb_identifier(n) for n in names]
-        text = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({q} AS VARCHAR), '')" for q in quoted) + ")"
-        where = f"WHERE contains(lower({text}), lower($search))" if search else ""
-        order = (f"ORDER BY {quoted[column]} {'DESC' if descending else 'ASC'} NULLS LAST, file_row_number"
-                 if 0 <= column < len(quoted) else "ORDER BY file_row_number")
-        base = f"read_parquet({store.sql_literal(str(path))}, file_row_number = true)"
-        total = con.execute(f"SELECT count(*) FROM {base}").fetchall()[0][0]
+        total = con.execute("SELECT num_rows FROM parquet_file_metadata($f)", file).fetchall()[0][0]
+        width = con.execute("SELECT count(*) - 1 FROM parquet_schema($f)", file).fetchall()[0][0]  # less the root
+        order = f"{column + 1} {'DESC' if descending else 'ASC'} NULLS LAST, " if 0 <= column < width else ""
         params = {"search": search} if search else {}
-        filtered = con.execute(f"SELECT count(*) FROM {base} {where}", params).fetchall()[0][0] if search else total
-        frame = con.execute(f"SELECT {', '.join(quoted)} FROM {base} {where} {order} LIMIT {length} OFFSET {start}",
-                            params).df()
+        filtered = con.execute(f"SELECT count(*) FROM {rows} {where}", params).fetchall()[0][0] if search else total
+        frame = con.execute(f"SELECT * EXCLUDE (file_row_number) FROM {rows} {where} "
+                            f"ORDER BY {order}file_row_number LIMIT {length} OFFSET {start}", params).df()
     finally:
         con.close()
     columns = [cell_texts(frame.iloc[:, i]) for i in range(frame.shape[1])]
     return {"recordsTotal": total, "recordsFiltered": filtered, "data": [list(r) for r in zip(*columns)]}
-
-
-def duckdb_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def cell_texts(column) -> list[str]:

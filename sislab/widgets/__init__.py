@@ -122,7 +122,8 @@ def table_html(df: pd.DataFrame) -> str:
     from itables import to_html_datatable
 
     served = len(df) > SERVED_ROWS
-    options = {"serverSide": True, "ajax": _offered_rows(df), "searchDelay": 300} if served else {}
+    options = ({"serverSide": True, "ajax": downloads.url(downloads.offer_table(Workspace.locate(), df)),
+                "searchDelay": 300} if served else {})
     with warnings.catch_warnings():  # DataTables' own server-side options, which itables does not list
         warnings.filterwarnings("ignore", "These arguments are not documented", SyntaxWarning)
         page = to_html_datatable(_shown(df.head(TABLE_PAGE)), connected=True,
@@ -140,21 +141,6 @@ def table_html(df: pd.DataFrame) -> str:
 
 SERVED_ROWS = 500  # past this many rows a table's page asks the server for its rows
 DATA_JSON = re.compile(r'^(\s*"data_json": )"(?:[^"\\]|\\.)*"', re.M)  # the rows, a JSON string in dt_args
-
-
-def _offered_rows(df: pd.DataFrame) -> str:
-    """`df` offered as Parquet to the acting user (columns by position: the page names them);
-    the link its table asks for rows."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    frame = df.set_axis([f"c{i}" for i in range(df.shape[1])], axis=1)
-    for name in frame.columns[frame.dtypes == object]:  # mixed Python values: as the table shows them
-        frame[name] = frame[name].map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
-    link = downloads.offer(Workspace.locate(), sink.getvalue().to_pybytes(), "table.parquet")
-    return downloads.url(link.replace(downloads.ROUTE, downloads.ROWS_ROUTE, 1))
 
 
 def warm_up() -> None:

@@ -24,10 +24,19 @@ class ColumnMap:
     up: int = 0  # 0: the record (or list element) read; 1: its parent; 2: the parent's parent
 
 
+def _levels_up(key: str) -> tuple[int, str]:
+    """"^^Field" -> (2, "Field"): how many levels above the element read a field is."""
+    name = key.lstrip("^")
+    return len(key) - len(name), name
+
+
+def _value(chain: list[dict], up: int, field: str):
+    """A field `up` levels above the element in a chain [element, parent, grandparent, ...]."""
+    return chain[up].get(field) if up < len(chain) else None
+
+
 def _lookup(chain: list[dict], key: str):
-    """The value of "^^Field" in a chain [element, parent, grandparent, ...]."""
-    up = len(key) - len(key.lstrip("^"))
-    return chain[up].get(key[up:]) if up < len(chain) else None
+    return _value(chain, *_levels_up(key))
 
 
 def _matches(value, wanted) -> bool:
@@ -77,9 +86,8 @@ class TableMap:
     def conditions(self) -> str:
         """when / unless in the docs' words: " when TestScores[].TestName is AP or IB"."""
         def said(key: str, wanted) -> str:
-            name = key.lstrip("^")
             values = " or ".join(map(str, wanted)) if isinstance(wanted, list) else repr(wanted)
-            return f"{self._path(len(key) - len(name), name)} is {values}"
+            return f"{self._path(*_levels_up(key))} is {values}"
         return "".join(f" when {said(f, v)}" for f, v in self.when) + \
             "".join(f" unless {said(f, v)}" for f, v in self.unless)
 
@@ -146,7 +154,8 @@ def _table_map(t: dict) -> TableMap:
             columns.append(ColumnMap(column, None))
             continue
         field, _, transform = spec.partition("|")
-        columns.append(ColumnMap(column, field.lstrip("^"), transform or None, len(field) - len(field.lstrip("^"))))
+        up, name = _levels_up(field)
+        columns.append(ColumnMap(column, name, transform or None, up))
     return TableMap(t["table"], tuple(columns), t.get("each"), tuple(t.get("when", {}).items()),
                     tuple(t.get("unless", {}).items()), t.get("dedupe", False))
 
@@ -161,8 +170,7 @@ def read_record(table: TableMap, chain: list[dict], year: int) -> dict[str, str]
         if c.field is None:
             row[c.column] = str(year)
             continue
-        value = chain[c.up].get(c.field) if c.up < len(chain) else None
-        row[c.column] = to_text(value, c.transform)
+        row[c.column] = to_text(_value(chain, c.up, c.field), c.transform)
     return row
 
 
@@ -256,19 +264,15 @@ def write_lists(tables: list[TableMap], rows: list[dict]) -> list[dict]:
         raise ValueError(f"no table of {lists} takes {row}")
 
     def nest(items: list[list[dict]], depth: int) -> list[dict]:
-        out: list[dict] = []
+        if depth + 1 == len(lists):  # the innermost list: an element per row
+            return [item[depth] for item in items]
+        runs: list[tuple[dict, list]] = []  # consecutive items with the same fields at this level
         for item in items:
-            if depth + 1 < len(lists) and out and out[-1]["_key"] == item[depth]:
-                out[-1]["_items"].append(item)
+            if runs and runs[-1][0] == item[depth]:
+                runs[-1][1].append(item)
             else:
-                out.append({"_key": item[depth], "_items": [item]})
-        elements = []
-        for group in out:
-            element = dict(group["_key"])
-            if depth + 1 < len(lists):
-                element[lists[depth + 1]] = nest(group["_items"], depth + 1)
-            elements.append(element)
-        return elements
+                runs.append((item[depth], [item]))
+        return [{**fields, lists[depth + 1]: nest(group, depth + 1)} for fields, group in runs]
 
     return nest([levels(row) for row in rows], 0)
 

@@ -141,6 +141,23 @@ def test_picker_filter_select_all_clear_all_and_inactive_switch(ws):
     assert schools.value == ()
 
 
+def test_people_are_listed_by_name_as_a_reader_alphabetizes_accents_and_case_aside(ws):
+    """'Álvarez' comes among the A's, not after 'Wong' (byte order puts accented letters last)."""
+    import unicodedata
+
+    from sislab.widgets.cers_form import CersForm
+
+    def key(label: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFD", label.casefold()) if not unicodedata.combining(c))
+
+    form = CersForm(ws, "root")
+    for picker in ("teachers", "counselors", "staff"):
+        labels = [label for label, _ in form.pickers[picker].select.options]
+        assert labels == sorted(labels, key=key), picker
+    teachers = [label for label, _ in form.pickers["teachers"].select.options]
+    assert any(t.startswith("Á") for t in teachers) and not teachers[-1].startswith("Á")
+
+
 def test_extracted_files_admins_see_all_others_their_own(ws):
     cers.save(ws, "bob", Profile("Bob grades", "grade_level", ("002",), grades=(10,)))  # bob's own school
     [alice_file] = cers.create(ws, "alice", ["Alice ELA"])

@@ -593,6 +593,25 @@ def test_the_records_table_holds_every_record_and_a_long_one_downloads_too(monke
     assert links == [(ilsca_form.DOWNLOAD_ALL + 7, "ilsca_records.csv")]
 
 
+def test_every_preflight_finding_is_in_the_forms_table(monkeypatch):
+    """A district's pre-flight runs to thousands of findings: the table holds them all (a long
+    table is paged by the server), not the first few hundred."""
+    import pandas as pd
+
+    from sislab.widgets import SERVED_ROWS, ilsca_form
+
+    shown, messages = [], []
+    monkeypatch.setattr(ilsca_form, "show_table", lambda df, empty="": shown.append(len(df)))
+    monkeypatch.setattr(ilsca_form, "show_message", lambda text, kind="info": messages.append(text))
+    monkeypatch.setattr(ilsca_form, "download_link", lambda df, name, label: shown.append((len(df), name)))
+    n = SERVED_ROWS * 3 + 1
+    findings = pd.DataFrame({"check": ["student_id_width"] * n, "problem": ["Student ID is not 9 digits."] * n,
+                             "student_id": [str(i) for i in range(n)]})
+    ilsca_form.show_findings(findings)
+    assert messages == [f"Pre-flight: {n:,} findings. They do not change the file."]
+    assert shown == [1, n, (n, "ilsca_preflight.csv")]  # counts per check, every finding, the CSV
+
+
 def test_extract_notebook_runs_headless_with_papermill_and_produces_the_file(tmp_path):
     """A scheduled run: parameters as text (file id "007" keeps its zeros), produce = true."""
     from sislab.core import runner

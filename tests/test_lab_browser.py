@@ -71,4 +71,33 @@ def test_the_illinois_file_downloads_with_one_click_from_the_form(browser, lab_w
         # every record in the table: JupyterLab's server answers its pages (sislab.core.downloads)
         page.wait_for_function("[...document.querySelectorAll('.dt-info')].some(e => "
                                "/ of [0-9,]{4,} entries/.test(e.innerText))", timeout=60_000)
+        assert cut_labels(page) == []
+        page.close()
+
+
+LABELS = """[...document.querySelectorAll('.jp-OutputArea .widget-label, .jp-OutputArea .widget-label-basic,'
+                                       + ' .jp-OutputArea .widget-toggle-button')].filter(e => e.offsetParent !== null)"""
+LAID_OUT = f"() => {LABELS}.length > 0 && {LABELS}.every(e => e.clientWidth > 0 || e.textContent.trim() === '')"
+CUT_LABELS = f"() => {LABELS}.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+
+
+def cut_labels(page) -> list[str]:
+    """The form's labels that do not show whole (ipywidgets ends them with an ellipsis), once laid out."""
+    page.wait_for_function(LAID_OUT, timeout=30_000)
+    return page.evaluate(CUT_LABELS)
+
+
+@pytest.mark.parametrize("notebook, control", [("ag_alignment.ipynb", "Rate middle schools against the 90 % line too"),
+                                               ("roster_check.ipynb", "Confirm a large drop against the accepted feed"),
+                                               ("cers_groups.ipynb", "Include only primary classes")])
+def test_every_label_of_a_form_reads_whole_and_the_lab_asks_nothing_of_jupyter_org(browser, lab_ws, tmp_path,
+                                                                                  notebook, control):
+    """ipywidgets cuts a label longer than its control ("Rate middle schools agains..."); and
+    JupyterLab's news pop-up (fetched from jupyter.org) is not a district's question."""
+    with running_lab(lab_ws, "admin", lab_notebooks(tmp_path)) as (_server, url):
+        page = open_form(browser, url, notebook)
+        page.get_by_text(control, exact=True).wait_for(timeout=90_000)
+        assert cut_labels(page) == []
+        config = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)")
+        assert config["news"] == {"disabled": True}
         page.close()

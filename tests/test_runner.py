@@ -153,3 +153,10 @@ def test_every_notebook_has_a_parameters_cell_papermill_and_voila_can_fill(noteb
     filled = parameterize_notebook(nb, {"output_dir": "/x"})
     after = nb.cells.index(first_code) + 1
     assert "injected-parameters" in filled.cells[after].metadata.tags
+
+
+@pytest.mark.parametrize("notebook", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_notebook_opens_on_its_title(notebook):
+    """A coordinator opening a notebook reads what it is for before any code."""
+    first = nbformat.read(notebook, as_version=4).cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")

@@ -177,7 +177,7 @@ def _add_staff(con, profile: Profile) -> None:
 def eligible_staff(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Staff who may be added to every group of a profile: active, state educator id, e-mail."""
     return run(con, "SELECT s.staff_id, s.last_name, s.first_name, s.email, s.school_id FROM staff s WHERE "
-               + ELIGIBLE + " ORDER BY s.last_name, s.first_name, s.staff_id", email=LOGIN_PATTERN).df()
+               + ELIGIBLE + " ORDER BY strip_accents(lower(s.last_name)), strip_accents(lower(s.first_name)), s.staff_id", email=LOGIN_PATTERN).df()
 
 
 def _ineligible_staff(con, profile: Profile) -> list[Finding]:

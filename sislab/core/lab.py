@@ -54,9 +54,12 @@ def lab_command(ws: Workspace, user: str, host: str = DEFAULT_HOST, port: int = 
 
 def lab_options(ws: Workspace) -> list[str]:
     """JupyterLab settings every coordinator's Lab gets (also under JupyterHub): the downloads
-    extension, and the notebooks' checkpoints kept in the workspace, not beside the notebooks."""
+    extension, the notebooks' checkpoints kept in the workspace, not beside the notebooks, and
+    no calls to jupyter.org (its news pop-up asks district staff a question that is not theirs,
+    and a district's network may not reach it)."""
     return ["--ServerApp.jpserver_extensions=" + repr({"sislab.core.downloads": True}),
-            f"--FileCheckpoints.root_dir={private_dir(ws.tmp / 'checkpoints')}"]
+            f"--FileCheckpoints.root_dir={private_dir(ws.tmp / 'checkpoints')}",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
 
 
 def start_lab(lab: Lab) -> subprocess.Popen:

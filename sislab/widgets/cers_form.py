@@ -24,6 +24,7 @@ from ..cers.profiles import grade_label
 from ..core import access, store
 from ..core.workspace import Workspace
 from . import download_html, needs_workspace, show_message, show_table, working
+from .controls import checkbox, labelled
 
 NEW = "(new profile)"
 PICKED = ("schools", "departments", "subject_areas", "courses", "teachers", "grades", "counselors", "groups", "staff")
@@ -123,20 +124,19 @@ class CersForm:
         with store.snapshot(ws) as con:
             self.pickers = {name: Picker(title, options, name == "schools")
                             for name, (title, options) in _choices(con).items()}
-        self.chooser = w.Dropdown(description="Profile")
-        self.name = w.Text(description="Name")
-        self.roster_type = w.Dropdown(options=[(t["label"], k) for k, t in LAYOUT["roster_types"].items()],
-                                      description="Roster type")
-        self.subject = w.Dropdown(options=list(LAYOUT["subjects"]), value="All", description="Subject area")
-        self.pattern = w.Dropdown(options=[(p["label"], k) for k, p in LAYOUT["patterns"].items()],
-                                  description="Group name", layout=w.Layout(width="560px"))
-        self.primary_only = w.Checkbox(description="Include only primary classes")
-        self.scheduled = w.Checkbox(description="Include in scheduled process")
+        self.chooser = labelled(w.Dropdown, "Profile")
+        self.name = labelled(w.Text, "Name")
+        self.roster_type = labelled(w.Dropdown, "Roster type", options=[(t["label"], k) for k, t in LAYOUT["roster_types"].items()])
+        self.subject = labelled(w.Dropdown, "Subject area", options=list(LAYOUT["subjects"]), value="All")
+        self.pattern = labelled(w.Dropdown, "Group name", width="40em",
+                                options=[(p["label"], k) for k, p in LAYOUT["patterns"].items()])
+        self.primary_only = checkbox("Include only primary classes")
+        self.scheduled = checkbox("Include in scheduled process")
         self.message = w.HTML()
         self.output = w.Output()
         self.to_create = Picker("Profiles to create", [])
-        self.consolidate = w.Checkbox(description="Consolidate into one file", value=True)
-        self.upload = w.Checkbox(description="Upload to TOMS via API")
+        self.consolidate = checkbox("Consolidate into one file", True)
+        self.upload = checkbox("Upload to TOMS via API")
         self.files = w.Dropdown(description="File")
         self.download = w.HTML()
         buttons = {label: w.Button(description=label, button_style=style) for label, style in (
@@ -276,6 +276,7 @@ def _choices(con) -> dict[str, tuple[str, list[tuple[str, object, bool]]]]:
         return [(str(label), value, bool(active)) for label, value, active in con.execute(sql).fetchall()]
 
     staff = "SELECT last_name || ' ' || first_name || ' (' || staff_id || ')', staff_id, coalesce(active, false) FROM staff"
+    by_name = " ORDER BY strip_accents(lower(last_name)), strip_accents(lower(first_name)), staff_id"  # Álvarez under A
     return {
         "schools": ("Schools", rows("SELECT school_id || ' ' || name, school_id, coalesce(active, false) FROM school"
                                     " ORDER BY school_id")),
@@ -285,9 +286,9 @@ def _choices(con) -> dict[str, tuple[str, list[tuple[str, object, bool]]]]:
                                                 " WHERE subject_area IS NOT NULL ORDER BY 1")),
         "courses": ("Courses", rows("SELECT course_id || ' ' || title, course_id, coalesce(active, true) FROM course"
                                     " ORDER BY course_id")),
-        "teachers": ("Teachers", rows(staff + " WHERE staff_id IN (SELECT staff_id FROM section_staff) ORDER BY 1")),
+        "teachers": ("Teachers", rows(staff + " WHERE staff_id IN (SELECT staff_id FROM section_staff)" + by_name)),
         "grades": ("Grades", [(grade_label(g), g, True) for g in range(-1, 13)]),
-        "counselors": ("Counselors", rows(staff + " WHERE is_counselor ORDER BY 1")),
+        "counselors": ("Counselors", rows(staff + " WHERE is_counselor" + by_name)),
         "groups": ("Student groups", rows("SELECT group_code || ' ' || name, group_code, true FROM student_group"
                                           " ORDER BY 1")),
         "staff": ("Additional staff (active, with state educator id and e-mail)",

@@ -20,9 +20,9 @@ from sislab.ilsca import preflight
 from sislab.ilsca.school_view import school_view
 
 from . import NO_DATA, download_html, download_link, needs_workspace, show_message, show_table, working
+from .controls import checkbox, labelled
 
 DOWNLOAD_ALL = 5_000  # past this many records the table's rows also download as one CSV
-FINDINGS_SHOWN = 500
 GRADE_OPTIONS = [("K", 0)] + [(f"{g:02d}", g) for g in range(1, 13)]
 
 
@@ -40,16 +40,14 @@ class ExtractForm:
                                           rows=8, layout=w.Layout(width="32em"))
         self.grades = w.SelectMultiple(description="Grades", options=GRADE_OPTIONS,
                                        value=list(ilsca.editor.parse_grades(choices.get("grades"))), rows=6)
-        self.group = w.Text(description="Ad hoc filter", value=choices.get("student_group") or "",
-                            placeholder="student group code")
+        self.group = labelled(w.Text, "Ad hoc filter", value=choices.get("student_group") or "",
+                              placeholder="student group code")
         self.file_id = w.Text(description="File ID", value=str(choices.get("file_id", "001")))
-        self.no_state_id = w.Checkbox(description="Include students without state IDs",
-                                      value=bool(choices.get("include_no_state_id")))
-        self.strip = w.Checkbox(description="Strip apostrophes", value=bool(choices.get("strip_apostrophes")))
-        self.protected = w.Checkbox(description="Report protected identities",
-                                    value=bool(choices.get("protected_identities")))
+        self.no_state_id = checkbox("Include students without state IDs", choices.get("include_no_state_id"))
+        self.strip = checkbox("Strip apostrophes", choices.get("strip_apostrophes"))
+        self.protected = checkbox("Report protected identities", choices.get("protected_identities"))
         self.run_date = w.DatePicker(description="Run Date", value=choices.get("run_date"))
-        self.replace = w.Checkbox(description="Replace a file with the same name", value=bool(choices.get("replace")))
+        self.replace = checkbox("Replace a file with the same name", choices.get("replace"))
         self.format = w.Dropdown(description="Format", value=choices.get("format", "state"),
                                  options=[("State (comma delimited)", "state"), ("Tab delimited", "tab"),
                                           ("HTML", "html")])
@@ -158,13 +156,14 @@ def show_records(df: pd.DataFrame) -> None:
 
 
 def show_findings(df: pd.DataFrame) -> None:
-    """The pre-flight list: counts per check, then the findings (all of them in the download)."""
+    """The pre-flight list: counts per check, then every finding to sort, search and page (a
+    long list's page asks the server for its rows), and all of them as one CSV."""
     if df.empty:
         show_message("Pre-flight: nothing ISBE is known to reject.")
         return
-    show_message(f"Pre-flight: {len(df)} findings. They do not change the file.", "warning")
+    show_message(f"Pre-flight: {len(df):,} findings. They do not change the file.", "warning")
     show_table(preflight.summary(df))
-    show_table(df.head(FINDINGS_SHOWN))
+    show_table(df)
     download_link(df, "ilsca_preflight.csv", "Download every finding (CSV)")
 
 

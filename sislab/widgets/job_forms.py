@@ -22,6 +22,7 @@ from ..core.workspace import Workspace, private_dir, write_atomic
 from ..roster import job as roster_job
 from ..roster.spec import receivers
 from . import download_html, needs_workspace, notice_html, show_figure, show_message, show_table, working
+from .controls import checkbox, choice_buttons, labelled
 
 
 def _work_folder(ws: Workspace, prefix: str) -> Path:
@@ -64,8 +65,8 @@ class AgForm:
                                      tooltip="the end year: 2026 for 2025-26")
         self.schools = w.SelectMultiple(options=[(f"{i} {n}", i) for i, n in schools], rows=min(8, len(schools)),
                                         description="Schools", tooltip="none chosen: every school")
-        self.middle = w.Checkbox(description="Rate middle schools against the 90 % line too")
-        self.transcripts = w.Checkbox(description="Also make the CaliforniaColleges.edu transcript package "
+        self.middle = checkbox("Rate middle schools against the 90 % line too")
+        self.transcripts = checkbox("Also make the CaliforniaColleges.edu transcript package "
                                                   "(the current school year's students, all their history)")
         self.check_button = w.Button(description="Check", button_style="primary", icon="check")
         self.message = w.HTML()
@@ -133,14 +134,14 @@ class RosterForm:
 
     def __init__(self, ws: Workspace, receiver: str):
         self.ws = ws
-        self.mode = w.ToggleButtons(options=[BUILD, CHECK], value=BUILD)
+        self.mode = choice_buttons([BUILD, CHECK], BUILD)
         self.feed = w.FileUpload(accept=".zip", description="Feed zip")
         self.previous = w.FileUpload(accept=".zip", description="Previous zip")
-        self.receiver = w.Dropdown(options=[(f"{r.name}: {r.description}", r.name) for r in receivers().values()],
-                                   value=receiver, description="Receiver",
-                                   tooltip="whose rules the feed is built and checked for")
-        self.accept_drop = w.Checkbox(description="Confirm a large drop against the accepted feed")
-        self.accept = w.Checkbox(description="Keep a feed without errors as the accepted baseline")
+        self.receiver = labelled(w.Dropdown, "Receiver", width="40em", value=receiver,
+                                 options=[(f"{r.name}: {r.description}", r.name) for r in receivers().values()],
+                                 tooltip="whose rules the feed is built and checked for")
+        self.accept_drop = checkbox("Confirm a large drop against the accepted feed")
+        self.accept = checkbox("Keep a feed without errors as the accepted baseline")
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
         self.message = w.HTML()
         self.output = w.Output()

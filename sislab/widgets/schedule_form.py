@@ -16,6 +16,7 @@ import pandas as pd
 from ..core import runner, schedule
 from ..core.workspace import Workspace
 from . import needs_workspace, small_table_html
+from .controls import checkbox
 
 PARAMETER_LINE = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*(.*?)\s*")
 
@@ -50,7 +51,7 @@ class ScheduleForm:
         self.time_zone = w.Combobox(value=time_zone, options=sorted(schedule.available_zones()),
                                     ensure_option=False, description="Time zone")
         self.notify_to = w.Text(placeholder="ana@district.org, ben@district.org", description="E-mail to")
-        self.enabled = w.Checkbox(value=True, description="Enabled")
+        self.enabled = checkbox("Enabled", True)
         self.add_button = w.Button(description="Add schedule", button_style="primary")
         self.chosen = w.Dropdown(description="Schedule")
         self.buttons = {action: w.Button(description=action.title()) for action in ("enable", "disable", "remove")}

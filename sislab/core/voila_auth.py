@@ -475,9 +475,6 @@ class DashboardKernelManager(AsyncMappingKernelManager):
                           user_name, self.kernels_per_user)
             await self.shutdown_kernel(kernel_id)
 
-    def held_by(self, user_name: str) -> int:
-        return sum(1 for kid, v in self.owners.items() if v.username == user_name and kid in self)
-
     def owned(self, user: User | None, kernel_id: str | None) -> bool:
         owner = self.owners.get(kernel_id or "")
         return bool(owner and isinstance(user, Viewer) and owner.session == user.session and kernel_id in self)

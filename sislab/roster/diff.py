@@ -16,8 +16,6 @@ from sislab.core.store import sql_text
 from .checker import PREVIOUS_FILES, load_feed
 from .spec import PACKAGE
 
-CHANGES = ("user_added", "user_dropped", "moved", "class_added", "class_dropped")
-
 
 def diff_feeds(old: str | Path, new: str | Path) -> pd.DataFrame:
     """One row per changed user: change, role, sourcedId, identifier, name, left_classes, joined_classes."""

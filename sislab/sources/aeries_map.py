@@ -74,9 +74,6 @@ class TableMap:
                 yield from walk([child, *chain], lists[1:])
         yield from walk([record] + ([parent] if parent else []), self.lists)
 
-    def field_of(self, column: str) -> str | None:
-        return next((c.field for c in self.columns if c.column == column), None)
-
     def source(self, c: ColumnMap) -> str:
         """How the docs name where a column's value comes from: TestScores[].SubTests[].Score."""
         if c.field is None:

@@ -27,7 +27,6 @@ from . import download_html, needs_workspace, show_message, show_table, working
 from .controls import checkbox, labelled
 
 NEW = "(new profile)"
-PICKED = ("schools", "departments", "subject_areas", "courses", "teachers", "grades", "counselors", "groups", "staff")
 PREVIEW_ROWS = 50
 
 

@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 import pandas as pd
 import pytest
 from helpers.procs import smtp_server, use_smtp
-from helpers_cci import cci_run, sample_copy
+from helpers_cci import cci_run, sample_copy, school_results
 
 from sislab import cci
 from sislab.cci import dashboard, engine, mass_update
@@ -274,7 +274,7 @@ def test_a_district_run_computes_once_and_publishes_what_each_school_alone_gets(
     rules = cci.load_rule_set()
     with store.snapshot(ws) as con:
         for school in SCHOOLS:
-            alone = mass_update.school_results(con, school, rules)
+            alone = school_results(con, school, rules)
             for name in ("student_result", "potential"):
                 mine = published(ws, f"cci_{name}", school).drop(columns="computed_at")
                 expected = alone[name].df().sort_values("student_id").reset_index(drop=True)

@@ -902,15 +902,3 @@ def test_sample_scenarios_show_the_new_fields_in_use(sample_ws):
         assert con.execute("SELECT el FROM student WHERE student_id = ?", [ever_el]).fetchall() == [(False,)]
         el = group_status(con, results.filter(f"student_id = '{ever_el}'"), None, "2025")
         assert "EL" in set(el.student_group)
-
-
-def test_potential_and_near_misses_from_one_reading_give_what_each_gives(sample_ws):
-    from sislab.cci.engine import potential_and_near_misses
-    from sislab.core import store
-
-    with store.snapshot(sample_ws) as con:
-        both, near = potential_and_near_misses(con, "2025")
-        both = both.df()
-        alone = potential(con, "2025").df()
-        assert both.astype(str).equals(alone.astype(str))
-        assert near.astype(str).equals(near_misses(con, "2025").astype(str)) and len(near) > 0

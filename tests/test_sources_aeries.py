@@ -110,7 +110,8 @@ def test_students_and_course_history_are_paged_and_every_pulled_year_asked(sampl
 
 def test_cci_cers_and_il_sca_outputs_are_the_same_from_aeries(sample, pulled):
     from sislab import cers, ilsca
-    from sislab.cci import mass_update
+    from helpers_cci import school_results
+
     from sislab.cci.rules import load_rule_set
 
     csv_ws, _, _ = sample
@@ -118,7 +119,7 @@ def test_cci_cers_and_il_sca_outputs_are_the_same_from_aeries(sample, pulled):
     outputs = []
     for w in (csv_ws, ws):
         with store.snapshot(w) as con:
-            cci = mass_update.school_results(con, "001", load_rule_set(None))
+            cci = school_results(con, "001", load_rule_set(None))
             cci = {k: sorted(map(repr, (v.df() if hasattr(v, "df") else v).itertuples(index=False)))
                    for k, v in cci.items()}
         cers_files = [re.sub(rb"\d{8}T\d{6}Z", b"", p.read_bytes()) for p in cers.demo(w, user="test")]

@@ -115,16 +115,6 @@ def potential(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = N
     return scored.results
 
 
-def potential_and_near_misses(con: duckdb.DuckDBPyConnection, rule_set: RuleSet | str | None = None,
-                              schools: Iterable[str] | None = None, *, today: date | None = None
-                              ) -> tuple[duckdb.DuckDBPyRelation, pd.DataFrame]:
-    """`potential` and `near_misses` of the current seniors from one reading of the evidence
-    (what a mass update publishes)."""
-    rule_set = _resolve(rule_set)
-    [scored] = score_classes(con, [Scoring(rule_set, senior_class(con, today).year, True, True)], schools)
-    return scored.results, scored.near_misses.df()
-
-
 class NoCurrentClass(ValueError):
     """The snapshot has no school year under way or ahead: there are no current seniors to score."""
 

@@ -221,16 +221,6 @@ def school_share(shared: SharedRun, school_id: str) -> dict:
     return shared.counts.get(school_id, shared.counts[""])
 
 
-def school_results(con: duckdb.DuckDBPyConnection, school_id: str, rules: RuleSet) -> dict:
-    """Everything a run publishes for one school, computed for it alone: {result name:
-    relation or DataFrame}."""
-    district = district_results(con, [school_id], rules)
-    one = duckdb.ColumnExpression("school_id") == duckdb.ConstantExpression(school_id)
-    return {name: rows.filter(one) if isinstance(rows, duckdb.DuckDBPyRelation)
-            else rows[rows["school_id"] == school_id].reset_index(drop=True)
-            for name, rows in district.items()}
-
-
 def district_results(con: duckdb.DuckDBPyConnection, school_ids: list[str], rules: RuleSet) -> dict:
     """Everything published, for all of `school_ids` at once (each row has its school_id).
     Without a current class (a snapshot whose calendars have all ended) seniors' potential and

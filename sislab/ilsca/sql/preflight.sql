@@ -15,7 +15,9 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
     WHERE $school::VARCHAR IS NULL
        OR school_key = (SELECT school_key FROM ilsca_school WHERE school_id = $school::VARCHAR)
 ), k AS NOT MATERIALIZED (
-    SELECT * FROM ilsca_scheduled WHERE $school::VARCHAR IS NULL OR school_id = $school::VARCHAR
+    SELECT * FROM ilsca_scheduled
+    WHERE $school::VARCHAR IS NULL
+       OR section_key IN (SELECT section_key FROM ilsca_section WHERE school_id = $school::VARCHAR)
 ), students AS (  -- the students on the records, with their number of records
     SELECT st.*, n.records
     FROM (SELECT student_key, count(*) AS records FROM r GROUP BY student_key) AS n
@@ -52,8 +54,7 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
                       WHERE e.student_id = st.student_id AND e.start_date <= u.course_start
                         AND (e.end_date IS NULL OR e.end_date >= u.course_start))
 ), checks AS (
-    SELECT unnest($check_names) AS "check", unnest($check_problems) AS problem,
-           generate_subscripts($check_names, 1) AS position
+    SELECT unnest($check_names) AS "check", generate_subscripts($check_names, 1) AS position
 ), found AS (  -- every check's rows (the UNION ALL below), then ordered and titled
 SELECT 'calendar_empty' AS "check", NULL::INTEGER AS student_key, NULL::INTEGER AS section_key,
        NULL AS student_id, NULL AS section_number, NULL AS local_course_id, NULL AS term, 'Calendar' AS field,
@@ -123,18 +124,19 @@ SELECT 'formula_start', NULL, NULL, NULL, NULL, course_id, NULL, 'Local Course T
 FROM (SELECT DISTINCT course_id, local_course_title FROM sections)
 WHERE list_contains($formula_start, left(local_course_title, 1))
 UNION ALL
-SELECT 'not_reported', student_key, section_key, student_id, section_id, course_id, NULL, 'why',
+SELECT 'not_reported', k.student_key, k.section_key, st.student_id, s.section_id, s.course_id, NULL, 'why',
        concat_ws('; ', CASE WHEN no_state_id THEN $reason_no_state_id END,
                        CASE WHEN no_state_code THEN $reason_no_state_code END,
                        CASE WHEN state_excluded THEN $reason_state_excluded END,
-                       CASE WHEN dual_credit THEN $reason_dual_credit END,
+                       CASE WHEN k.dual_credit THEN $reason_dual_credit END,
                        CASE WHEN no_state_task THEN $reason_no_state_task END,
                        CASE WHEN no_posted_grade AND NOT no_state_task THEN $reason_no_posted_grade END)
-FROM k
-WHERE no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id
+FROM k JOIN ilsca_student AS st USING (student_key) JOIN ilsca_section AS s USING (section_key)
+WHERE no_state_code OR state_excluded OR k.dual_credit OR no_state_task OR no_posted_grade OR no_state_id
 )
-SELECT f."check", c.problem, f.student_id, f.section_number, f.local_course_id, f.term, f.field, f.value
-FROM found AS f
-JOIN checks AS c USING ("check")
-ORDER BY c.position, f.student_key NULLS FIRST, f.section_key NULLS FIRST, f.local_course_id NULLS FIRST,
-         f.term NULLS FIRST, f.field NULLS FIRST, f.value NULLS FIRST;
+SELECT $check_names[position] AS "check", $check_problems[position] AS problem,  -- titled after the sort:
+       student_id, section_number, local_course_id, term, field, value                -- not carried through it
+FROM (SELECT * EXCLUDE (student_key, section_key, "check")
+      FROM found JOIN checks USING ("check")
+      ORDER BY position, student_key NULLS FIRST, section_key NULLS FIRST, local_course_id NULLS FIRST,
+               term NULLS FIRST, field NULLS FIRST, value NULLS FIRST);

@@ -104,7 +104,11 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
         else:
             runs.append((view, [f.name]))
     separator, line_end = pa.scalar(delimiter), pa.scalar("\n")
-    pieces = {}  # run -> (key, the run's fields quoted and joined, one per key from 0)
+    # what follows each field: the delimiter, after the last one the line end. Each part of a
+    # line carries its own, so that a line is joined from half as many parts.
+    ends = {(i, name): separator for i, (_, names) in enumerate(runs) for name in names}
+    ends[len(runs) - 1, runs[-1][1][-1]] = line_end
+    pieces = {}  # run -> (key, the run's fields quoted, joined and ended, one per key from 0)
     for view, key in FIELD_SOURCES:
         table = con.sql(f"SELECT {key}, {', '.join(n for v, names in runs if v == view for n in names)} "
                         f"FROM {view} ORDER BY {key}").to_arrow_table()
@@ -112,8 +116,8 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
             raise AssertionError(f"{view}.{key} is not a dense rank from 1")
         for i, (v, names) in enumerate(runs):
             if v == view:
-                pieces[i] = key, pc.binary_join_element_wise(*(quoted(table.column(n), delimiter) for n in names),
-                                                            separator)
+                joined = pc.binary_join_element_wise(*(quoted(table.column(n), delimiter) for n in names), separator)
+                pieces[i] = key, pc.binary_join_element_wise(joined, ends[i, names[-1]], "")
     keys = ", ".join(f"{key} - 1 AS {key}" for _, key in FIELD_SOURCES)
     own = ", ".join(n for v, names in runs if v == ROWS for n in names)
     reader = con.sql(f"SELECT {keys}, {own} FROM {ROWS} ORDER BY {LINE_ORDER}").to_arrow_reader(BATCH_ROWS)
@@ -124,11 +128,11 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
             if view == ROWS:
                 for name in names:
                     values = pc.dictionary_encode(batch.column(name), null_encoding="encode")
-                    parts += [pc.take(quoted(values.dictionary, delimiter), values.indices), separator]
+                    ended = pc.binary_join_element_wise(quoted(values.dictionary, delimiter), ends[i, name], "")
+                    parts.append(pc.take(ended, values.indices))
             else:
                 key, piece = pieces[i]
-                parts += [pc.take(piece, batch.column(key)), separator]
-        parts[-1] = line_end
+                parts.append(pc.take(piece, batch.column(key)))
         return _text_bytes(pc.binary_join_element_wise(*parts, ""))
 
     # Arrow's kernels let go of the GIL: batches are put together on every core, written in order.

@@ -26,6 +26,11 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
     SELECT student_key, student_id, person, person IN (SELECT coalesce(state_id, student_id) FROM students
                                                        GROUP BY ALL HAVING count(*) > 1) AS shared
     FROM (SELECT student_key, student_id, coalesce(state_id, student_id) AS person FROM students)
+), names AS (  -- each student's names as ISBE reads them, one row per name (a UNION, not a LATERAL
+    -- VALUES, which is planned as a join back to the students on the names)
+    SELECT student_key, student_id, 'Last Name' AS field, full_last_name AS value FROM students
+    UNION ALL
+    SELECT student_key, student_id, 'First Name', full_first_name FROM students
 ), sections AS (  -- the sections on the records, with their number of records
     SELECT s.*, n.records
     FROM (SELECT section_key, count(*) AS records FROM r GROUP BY section_key) AS n
@@ -110,15 +115,13 @@ SELECT 'course_level_blank', NULL, NULL, NULL, NULL, course_id, NULL, 'Course Le
        coalesce(stored, '(none)') || ' on ' || n || ' rows'
 FROM level
 UNION ALL
-SELECT 'name_characters', student_key, NULL, student_id, NULL, NULL, NULL, f.field, f.value
-FROM students,
-     LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
-WHERE NOT regexp_full_match(coalesce(f.value, ''), $name_pattern)
+SELECT 'name_characters', student_key, NULL, student_id, NULL, NULL, NULL, field, value
+FROM names
+WHERE NOT regexp_full_match(coalesce(value, ''), $name_pattern)
 UNION ALL
-SELECT 'formula_start', student_key, NULL, student_id, NULL, NULL, NULL, f.field, f.value
-FROM students,
-     LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
-WHERE list_contains($formula_start, left(f.value, 1))
+SELECT 'formula_start', student_key, NULL, student_id, NULL, NULL, NULL, field, value
+FROM names
+WHERE list_contains($formula_start, left(value, 1))
 UNION ALL
 SELECT 'formula_start', NULL, NULL, NULL, NULL, course_id, NULL, 'Local Course Title', local_course_title
 FROM (SELECT DISTINCT course_id, local_course_title FROM sections)

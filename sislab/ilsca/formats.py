@@ -155,6 +155,8 @@ def quoted(values: pa.Array | pa.ChunkedArray, delimiter: str) -> pa.Array | pa.
         raise TypeError(f"a state file field must be text, not {values.type}")
     triggers = "[" + "".join(re.escape(c) for c in delimiter) + '"#\\r\\n]'
     enclose = pc.or_(pc.equal(values, ""), pc.match_substring_regex(values, triggers))
+    if not pc.any(enclose).as_py():  # most columns (ids, codes, dates): nothing to enclose
+        return pc.fill_null(values, "")
     enclosed = pc.binary_join_element_wise(QUOTE, pc.replace_substring(values, '"', '""'), QUOTE, "")
     return pc.fill_null(pc.if_else(enclose, enclosed, values), "")
 

@@ -380,6 +380,26 @@ def test_no_overlapping_term_reports_one_row_with_blank_term():
     assert one(sis.rows(), "term") is None
 
 
+def test_grade_in_a_sections_64th_term_reports_in_that_term():
+    """A grade's terms are a 64-bit mask over the section's terms: the last bit counts too."""
+    sis = Sis()
+    terms = tuple(f"T{i:02d}" for i in range(64))
+    sis.course(mask=(terms[-1],))
+    sis.section("SEC1", terms=terms)
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    assert sis.rows().term_pos.tolist() == [64]
+
+
+def test_section_meeting_in_more_than_64_terms_is_refused_by_id():
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=tuple(f"T{i:02d}" for i in range(65)))
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    with pytest.raises(duckdb.InvalidInputException, match="section SEC1 meets in more than 64 terms"):
+        sis.rows()
+
 @pytest.mark.parametrize(("code", "reported"), [(None, "000"), ("001", "001")])
 def test_language_code_defaults_000(code, reported):
     sis = Sis()

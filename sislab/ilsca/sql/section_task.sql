@@ -5,7 +5,9 @@
 -- with bit_or (scheduled.sql).
 CREATE OR REPLACE TEMP TABLE ilsca_section_task AS
 SELECT s.section_id, s.section_key, t.task_id,
-       bit_or(coalesce(x.bit, 0::UBIGINT)) AS term_mask
+       bit_or(CASE WHEN x.pos IS NULL THEN 0::UBIGINT
+                   WHEN x.pos <= 64 THEN x.bit
+                   ELSE error('section ' || s.section_id || ' meets in more than 64 terms') END) AS term_mask
 FROM ilsca_section AS s
 JOIN ilsca_state_task AS t ON t.course_id = s.course_id
 LEFT JOIN grading_task_term AS m ON m.course_id = t.course_id AND m.task_id = t.task_id

@@ -93,8 +93,9 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
     a time: the same bytes DuckDB's CSV writer makes of `record_query()` (fields quoted by
     `quoted`). Per-student and per-section fields are quoted once, joined in runs of adjacent
     fields, and looked up by key for each record; a record's own fields take few values
-    (term, dates, credit, Y/N, RCDTS), so each batch quotes each distinct value once; only the
-    narrow records are sorted."""
+    (term, dates, credit, Y/N: codes of the ENUM ilsca_record_value, which DuckDB hands over as
+    a dictionary; RCDTS: text, dictionary-encoded here), so each batch quotes each distinct
+    value once; only the narrow records are sorted."""
     columns = {view: _columns(con, view) for view in (ROWS, *(v for v, _ in FIELD_SOURCES))}
     runs: list[tuple[str, list[str]]] = []  # (view, adjacent fields it holds), in layout order
     for f in fields():
@@ -127,9 +128,12 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
         for i, (view, names) in enumerate(runs):
             if view == ROWS:
                 for name in names:
-                    values = pc.dictionary_encode(batch.column(name), null_encoding="encode")
-                    ended = pc.binary_join_element_wise(quoted(values.dictionary, delimiter), ends[i, name], "")
-                    parts.append(pc.take(ended, values.indices))
+                    values = batch.column(name)  # codes (an ENUM: a dictionary), else text
+                    if not pa.types.is_dictionary(values.type):
+                        values = pc.dictionary_encode(values)
+                    end = ends[i, name]
+                    ended = pc.binary_join_element_wise(quoted(values.dictionary, delimiter), end, "")
+                    parts.append(pc.fill_null(pc.take(ended, values.indices), end))  # NULL: written empty
             else:
                 key, piece = pieces[i]
                 parts.append(pc.take(piece, batch.column(key)))

@@ -81,9 +81,9 @@ UNION ALL
 SELECT 'student_id_width', student_key, NULL, student_id, NULL, NULL, NULL, 'Student ID', state_id
 FROM students WHERE NOT regexp_full_match(state_id, $student_id_pattern)
 UNION ALL
-SELECT 'credit_range', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term, 'Course Credit', r.course_credit
+SELECT 'credit_range', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term, 'Course Credit', r.course_credit::VARCHAR
 FROM r JOIN ilsca_student AS st USING (student_key) JOIN ilsca_section AS s USING (section_key)
-WHERE r.course_credit::DECIMAL(9,3) NOT BETWEEN $credit_min::DECIMAL(9,3) AND $credit_max::DECIMAL(9,3)
+WHERE r.course_credit::VARCHAR::DECIMAL(9,3) NOT BETWEEN $credit_min::DECIMAL(9,3) AND $credit_max::DECIMAL(9,3)
 UNION ALL
 SELECT 'start_outside_enrollment', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term,
        'Student Course Start Date', strftime(r.course_start, '%m/%d/%Y')

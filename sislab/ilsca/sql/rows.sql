@@ -25,10 +25,12 @@ WITH context AS (
            coalesce(s.credit_text, CASE WHEN (CASE WHEN enrolled THEN x.grade ELSE st.home_grade END) <= 8
                                         THEN $credit_default_k8 ELSE $credit_default_912 END)::ilsca_record_value
                AS course_credit,  -- no width
-           left(CASE WHEN (CASE WHEN enrolled THEN x.single_parent ELSE st.home_single_parent END) THEN $yes ELSE $no END,
-                $width_single_parent)::ilsca_record_value AS single_parent,
-           left(CASE WHEN (CASE WHEN enrolled THEN x.displaced_homemaker ELSE st.home_displaced_homemaker END)
-                     THEN $yes ELSE $no END, $width_displaced_homemaker)::ilsca_record_value AS displaced_homemaker
+           CASE WHEN (CASE WHEN enrolled THEN x.single_parent ELSE st.home_single_parent END)
+                THEN left($yes, $width_single_parent)::ilsca_record_value
+                ELSE left($no, $width_single_parent)::ilsca_record_value END AS single_parent,
+           CASE WHEN (CASE WHEN enrolled THEN x.displaced_homemaker ELSE st.home_displaced_homemaker END)
+                THEN left($yes, $width_displaced_homemaker)::ilsca_record_value
+                ELSE left($no, $width_displaced_homemaker)::ilsca_record_value END AS displaced_homemaker
     FROM ilsca_scheduled AS k
     JOIN ilsca_section AS s ON s.section_key = k.section_key
     JOIN ilsca_student AS st ON st.student_key = k.student_key

@@ -128,14 +128,14 @@ FROM (SELECT DISTINCT course_id, local_course_title FROM sections)
 WHERE list_contains($formula_start, left(local_course_title, 1))
 UNION ALL
 SELECT 'not_reported', k.student_key, k.section_key, st.student_id, s.section_id, s.course_id, NULL, 'why',
-       concat_ws('; ', CASE WHEN no_state_id THEN $reason_no_state_id END,
-                       CASE WHEN no_state_code THEN $reason_no_state_code END,
-                       CASE WHEN state_excluded THEN $reason_state_excluded END,
+       concat_ws('; ', CASE WHEN k.no_state_id THEN $reason_no_state_id END,
+                       CASE WHEN k.no_state_code THEN $reason_no_state_code END,
+                       CASE WHEN k.state_excluded THEN $reason_state_excluded END,
                        CASE WHEN k.dual_credit THEN $reason_dual_credit END,
-                       CASE WHEN no_state_task THEN $reason_no_state_task END,
-                       CASE WHEN no_posted_grade AND NOT no_state_task THEN $reason_no_posted_grade END)
+                       CASE WHEN k.no_state_task THEN $reason_no_state_task END,
+                       CASE WHEN k.no_posted_grade AND NOT k.no_state_task THEN $reason_no_posted_grade END)
 FROM k JOIN ilsca_student AS st USING (student_key) JOIN ilsca_section AS s USING (section_key)
-WHERE no_state_code OR state_excluded OR k.dual_credit OR no_state_task OR no_posted_grade OR no_state_id
+WHERE NOT k.reports
 )
 SELECT $check_names[position] AS "check", $check_problems[position] AS problem,  -- titled after the sort:
        student_id, section_number, local_course_id, term, field, value                -- not carried through it

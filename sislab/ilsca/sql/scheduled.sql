@@ -37,15 +37,11 @@ WITH seen AS (
 SELECT st.student_key, s.section_key,
        coalesce(p.roster_start, s.first_term_start) AS course_start,  -- its records' Student Course Start Date
        p.term_mask,
-       nullif(trim(c.state_course_code), '') IS NULL AS no_state_code,
-       coalesce(c.state_exclude, false) AS state_excluded,
-       coalesce(c.dual_credit, false) AS dual_credit,
-       s.course_id NOT IN (SELECT course_id FROM ilsca_state_task) AS no_state_task,
+       s.no_state_code, s.state_excluded, s.is_dual_credit AS dual_credit, s.no_state_task,  -- the course's (course.sql)
        NOT p.posted AS no_posted_grade,
        st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id
 FROM pair AS p
 JOIN ilsca_section AS s USING (section_key)
-JOIN course AS c ON c.course_id = s.course_id
 JOIN ilsca_student AS st USING (student_key)
 )
 SELECT *, NOT (no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id) AS reports

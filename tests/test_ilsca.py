@@ -380,6 +380,30 @@ def test_no_overlapping_term_reports_one_row_with_blank_term():
     assert one(sis.rows(), "term") is None
 
 
+@pytest.mark.parametrize(("meets_in", "graded_in", "term_pos"), [(64, 64, 64), (65, 1, 1)])
+def test_grade_reports_in_its_term_among_up_to_64(meets_in, graded_in, term_pos):
+    """A grade's terms are a 64-bit mask over the section's terms: the last bit counts too, and
+    a section meeting in more terms reports while its state tasks stay within the first 64."""
+    sis = Sis()
+    terms = tuple(f"T{i:02d}" for i in range(meets_in))
+    sis.course(mask=(terms[graded_in - 1],))
+    sis.section("SEC1", terms=terms)
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    assert sis.rows().term_pos.tolist() == [term_pos]
+
+
+def test_state_task_in_a_sections_65th_term_is_refused_naming_the_section():
+    """A mask has no bit for it: refused, never reported in a wrong term."""
+    sis = Sis()
+    terms = tuple(f"T{i:02d}" for i in range(65))
+    sis.course(mask=(terms[-1],))
+    sis.section("SEC1", terms=terms)
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    with pytest.raises(duckdb.InvalidInputException, match="section SEC1 meets in more than 64 terms"):
+        sis.rows()
+
 @pytest.mark.parametrize(("code", "reported"), [(None, "000"), ("001", "001")])
 def test_language_code_defaults_000(code, reported):
     sis = Sis()

@@ -93,8 +93,9 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
     a time: the same bytes DuckDB's CSV writer makes of `record_query()` (fields quoted by
     `quoted`). Per-student and per-section fields are quoted once, joined in runs of adjacent
     fields, and looked up by key for each record; a record's own fields take few values
-    (term, dates, credit, Y/N, RCDTS), so each batch quotes each distinct value once; only the
-    narrow records are sorted."""
+    (term, dates, credit, Y/N: codes of the ENUM ilsca_record_value, which DuckDB hands over as
+    a dictionary; RCDTS: text, dictionary-encoded here), so each batch quotes each distinct
+    value once; only the narrow records are sorted."""
     columns = {view: _columns(con, view) for view in (ROWS, *(v for v, _ in FIELD_SOURCES))}
     runs: list[tuple[str, list[str]]] = []  # (view, adjacent fields it holds), in layout order
     for f in fields():
@@ -104,7 +105,11 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
         else:
             runs.append((view, [f.name]))
     separator, line_end = pa.scalar(delimiter), pa.scalar("\n")
-    pieces = {}  # run -> (key, the run's fields quoted and joined, one per key from 0)
+    # what follows each field: the delimiter, after the last one the line end. Each part of a
+    # line carries its own, so that a line is joined from half as many parts.
+    ends = {(i, name): separator for i, (_, names) in enumerate(runs) for name in names}
+    ends[len(runs) - 1, runs[-1][1][-1]] = line_end
+    pieces = {}  # run -> (key, the run's fields quoted, joined and ended, one per key from 0)
     for view, key in FIELD_SOURCES:
         table = con.sql(f"SELECT {key}, {', '.join(n for v, names in runs if v == view for n in names)} "
                         f"FROM {view} ORDER BY {key}").to_arrow_table()
@@ -112,8 +117,8 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
             raise AssertionError(f"{view}.{key} is not a dense rank from 1")
         for i, (v, names) in enumerate(runs):
             if v == view:
-                pieces[i] = key, pc.binary_join_element_wise(*(quoted(table.column(n), delimiter) for n in names),
-                                                            separator)
+                joined = pc.binary_join_element_wise(*(quoted(table.column(n), delimiter) for n in names), separator)
+                pieces[i] = key, pc.binary_join_element_wise(joined, ends[i, names[-1]], "")
     keys = ", ".join(f"{key} - 1 AS {key}" for _, key in FIELD_SOURCES)
     own = ", ".join(n for v, names in runs if v == ROWS for n in names)
     reader = con.sql(f"SELECT {keys}, {own} FROM {ROWS} ORDER BY {LINE_ORDER}").to_arrow_reader(BATCH_ROWS)
@@ -123,12 +128,15 @@ def state_lines(con: duckdb.DuckDBPyConnection, delimiter: str):
         for i, (view, names) in enumerate(runs):
             if view == ROWS:
                 for name in names:
-                    values = pc.dictionary_encode(batch.column(name), null_encoding="encode")
-                    parts += [pc.take(quoted(values.dictionary, delimiter), values.indices), separator]
+                    values = batch.column(name)  # codes (an ENUM: a dictionary), else text
+                    if not pa.types.is_dictionary(values.type):
+                        values = pc.dictionary_encode(values)
+                    end = ends[i, name]
+                    ended = pc.binary_join_element_wise(quoted(values.dictionary, delimiter), end, "")
+                    parts.append(pc.fill_null(pc.take(ended, values.indices), end))  # NULL: written empty
             else:
                 key, piece = pieces[i]
-                parts += [pc.take(piece, batch.column(key)), separator]
-        parts[-1] = line_end
+                parts.append(pc.take(piece, batch.column(key)))
         return _text_bytes(pc.binary_join_element_wise(*parts, ""))
 
     # Arrow's kernels let go of the GIL: batches are put together on every core, written in order.
@@ -151,6 +159,8 @@ def quoted(values: pa.Array | pa.ChunkedArray, delimiter: str) -> pa.Array | pa.
         raise TypeError(f"a state file field must be text, not {values.type}")
     triggers = "[" + "".join(re.escape(c) for c in delimiter) + '"#\\r\\n]'
     enclose = pc.or_(pc.equal(values, ""), pc.match_substring_regex(values, triggers))
+    if not pc.any(enclose).as_py():  # most columns (ids, codes, dates): nothing to enclose
+        return pc.fill_null(values, "")
     enclosed = pc.binary_join_element_wise(QUOTE, pc.replace_substring(values, '"', '""'), QUOTE, "")
     return pc.fill_null(pc.if_else(enclose, enclosed, values), "")
 

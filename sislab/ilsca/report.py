@@ -30,7 +30,8 @@ from .editor import NO_STUDENTS, UNKNOWN_CALENDAR, EditorError, Request
 
 PACKAGE = "sislab.ilsca"
 STEPS = ("state_task.sql", "enrollment.sql", "chosen.sql", "course.sql", "school.sql", "school_year.sql", "student.sql",
-         "context.sql", "section.sql", "section_task.sql", "scheduled.sql", "rows.sql", "record.sql")
+         "context.sql", "section.sql", "section_term.sql", "section_task.sql", "scheduled.sql", "record_value.sql", "rows.sql",
+         "record.sql")
 # DuckDB settings a step runs under, set just for it and put back after (`planned_with`).
 # scheduled.sql: DuckDB estimates the (student, section) pairs at ~83 K (the roster's date
 # filter and the HAVING each look selective) where there are 1.46 M, so its build-side
@@ -38,7 +39,9 @@ STEPS = ("state_task.sql", "enrollment.sql", "chosen.sql", "course.sql", "school
 # that one optimizer off the join is planned as written (pairs probe, students build): the
 # step's CPU 2.8-2.9 -> 2.1 s on the bench data. Materializing the pairs (their size then
 # known) gave 2.4 s: the other joins then built on the pairs.
-STEP_SETTINGS = {"scheduled.sql": {"disabled_optimizers": "build_side_probe_side"}}
+# rows.sql: the same estimate (the reporting pairs at ~0.3 M) made it hash the 1.16 M pairs to
+# join the 0.3 M enrollment contexts.
+STEP_SETTINGS = {step: {"disabled_optimizers": "build_side_probe_side"} for step in ("scheduled.sql", "rows.sql")}
 # The records' file order as integer keys (ilsca_row, ilsca_record): school, student, course and
 # section (section_key ranks sections by course, then section), term, enrollment context.
 LINE_ORDER = "school_key, student_key, section_key, term_pos, context_rank"

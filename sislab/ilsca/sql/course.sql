@@ -1,5 +1,6 @@
 -- ilsca_course: the file's per-course fields as written (codes from layout.toml), cut to
--- their widths, once per course rather than once per record. Strip apostrophes cleans the
+-- their widths, once per course rather than once per record; and the reasons the course's
+-- sections would not report. Strip apostrophes cleans the
 -- title as it cleans names (the codes and ids are left as stored: they link to other files).
 CREATE OR REPLACE TEMP TABLE ilsca_course AS
 SELECT c.course_id,
@@ -13,5 +14,10 @@ SELECT c.course_id,
        left(coalesce(c.course_setting, $default_setting), $width_course_setting) AS course_setting,
        left(coalesce(c.language_code, $no_language), $width_language_code) AS language_code,
        left(CASE WHEN c.competency_based THEN $competency_yes ELSE $competency_no END, $width_competency_based)
-           AS competency_based
+           AS competency_based,
+       -- why the course's sections would not report (ilsca_scheduled), once per course
+       nullif(trim(c.state_course_code), '') IS NULL AS no_state_code,
+       coalesce(c.state_exclude, false) AS state_excluded,
+       coalesce(c.dual_credit, false) AS is_dual_credit,
+       c.course_id NOT IN (SELECT course_id FROM ilsca_state_task) AS no_state_task
 FROM course AS c;

@@ -15,7 +15,9 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
     WHERE $school::VARCHAR IS NULL
        OR school_key = (SELECT school_key FROM ilsca_school WHERE school_id = $school::VARCHAR)
 ), k AS NOT MATERIALIZED (
-    SELECT * FROM ilsca_scheduled WHERE $school::VARCHAR IS NULL OR school_id = $school::VARCHAR
+    SELECT * FROM ilsca_scheduled
+    WHERE $school::VARCHAR IS NULL
+       OR section_key IN (SELECT section_key FROM ilsca_section WHERE school_id = $school::VARCHAR)
 ), students AS (  -- the students on the records, with their number of records
     SELECT st.*, n.records
     FROM (SELECT student_key, count(*) AS records FROM r GROUP BY student_key) AS n
@@ -24,6 +26,11 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
     SELECT student_key, student_id, person, person IN (SELECT coalesce(state_id, student_id) FROM students
                                                        GROUP BY ALL HAVING count(*) > 1) AS shared
     FROM (SELECT student_key, student_id, coalesce(state_id, student_id) AS person FROM students)
+), names AS (  -- each student's names as ISBE reads them, one row per name (a UNION, not a LATERAL
+    -- VALUES, which is planned as a join back to the students on the names)
+    SELECT student_key, student_id, 'Last Name' AS field, full_last_name AS value FROM students
+    UNION ALL
+    SELECT student_key, student_id, 'First Name', full_first_name FROM students
 ), sections AS (  -- the sections on the records, with their number of records
     SELECT s.*, n.records
     FROM (SELECT section_key, count(*) AS records FROM r GROUP BY section_key) AS n
@@ -52,8 +59,7 @@ WITH r AS NOT MATERIALIZED (  -- each check scans the table itself: no copy of 2
                       WHERE e.student_id = st.student_id AND e.start_date <= u.course_start
                         AND (e.end_date IS NULL OR e.end_date >= u.course_start))
 ), checks AS (
-    SELECT unnest($check_names) AS "check", unnest($check_problems) AS problem,
-           generate_subscripts($check_names, 1) AS position
+    SELECT unnest($check_names) AS "check", generate_subscripts($check_names, 1) AS position
 ), found AS (  -- every check's rows (the UNION ALL below), then ordered and titled
 SELECT 'calendar_empty' AS "check", NULL::INTEGER AS student_key, NULL::INTEGER AS section_key,
        NULL AS student_id, NULL AS section_number, NULL AS local_course_id, NULL AS term, 'Calendar' AS field,
@@ -75,9 +81,9 @@ UNION ALL
 SELECT 'student_id_width', student_key, NULL, student_id, NULL, NULL, NULL, 'Student ID', state_id
 FROM students WHERE NOT regexp_full_match(state_id, $student_id_pattern)
 UNION ALL
-SELECT 'credit_range', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term, 'Course Credit', r.course_credit
+SELECT 'credit_range', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term, 'Course Credit', r.course_credit::VARCHAR
 FROM r JOIN ilsca_student AS st USING (student_key) JOIN ilsca_section AS s USING (section_key)
-WHERE r.course_credit::DECIMAL(9,3) NOT BETWEEN $credit_min::DECIMAL(9,3) AND $credit_max::DECIMAL(9,3)
+WHERE r.course_credit::VARCHAR::DECIMAL(9,3) NOT BETWEEN $credit_min::DECIMAL(9,3) AND $credit_max::DECIMAL(9,3)
 UNION ALL
 SELECT 'start_outside_enrollment', r.student_key, r.section_key, st.student_id, s.section_id, s.course_id, r.state_term,
        'Student Course Start Date', strftime(r.course_start, '%m/%d/%Y')
@@ -109,32 +115,31 @@ SELECT 'course_level_blank', NULL, NULL, NULL, NULL, course_id, NULL, 'Course Le
        coalesce(stored, '(none)') || ' on ' || n || ' rows'
 FROM level
 UNION ALL
-SELECT 'name_characters', student_key, NULL, student_id, NULL, NULL, NULL, f.field, f.value
-FROM students,
-     LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
-WHERE NOT regexp_full_match(coalesce(f.value, ''), $name_pattern)
+SELECT 'name_characters', student_key, NULL, student_id, NULL, NULL, NULL, field, value
+FROM names
+WHERE NOT regexp_full_match(coalesce(value, ''), $name_pattern)
 UNION ALL
-SELECT 'formula_start', student_key, NULL, student_id, NULL, NULL, NULL, f.field, f.value
-FROM students,
-     LATERAL (VALUES ('Last Name', full_last_name), ('First Name', full_first_name)) AS f(field, value)
-WHERE list_contains($formula_start, left(f.value, 1))
+SELECT 'formula_start', student_key, NULL, student_id, NULL, NULL, NULL, field, value
+FROM names
+WHERE list_contains($formula_start, left(value, 1))
 UNION ALL
 SELECT 'formula_start', NULL, NULL, NULL, NULL, course_id, NULL, 'Local Course Title', local_course_title
 FROM (SELECT DISTINCT course_id, local_course_title FROM sections)
 WHERE list_contains($formula_start, left(local_course_title, 1))
 UNION ALL
-SELECT 'not_reported', student_key, section_key, student_id, section_id, course_id, NULL, 'why',
-       concat_ws('; ', CASE WHEN no_state_id THEN $reason_no_state_id END,
-                       CASE WHEN no_state_code THEN $reason_no_state_code END,
-                       CASE WHEN state_excluded THEN $reason_state_excluded END,
-                       CASE WHEN dual_credit THEN $reason_dual_credit END,
-                       CASE WHEN no_state_task THEN $reason_no_state_task END,
-                       CASE WHEN no_posted_grade AND NOT no_state_task THEN $reason_no_posted_grade END)
-FROM k
-WHERE no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id
+SELECT 'not_reported', k.student_key, k.section_key, st.student_id, s.section_id, s.course_id, NULL, 'why',
+       concat_ws('; ', CASE WHEN k.no_state_id THEN $reason_no_state_id END,
+                       CASE WHEN k.no_state_code THEN $reason_no_state_code END,
+                       CASE WHEN k.state_excluded THEN $reason_state_excluded END,
+                       CASE WHEN k.dual_credit THEN $reason_dual_credit END,
+                       CASE WHEN k.no_state_task THEN $reason_no_state_task END,
+                       CASE WHEN k.no_posted_grade AND NOT k.no_state_task THEN $reason_no_posted_grade END)
+FROM k JOIN ilsca_student AS st USING (student_key) JOIN ilsca_section AS s USING (section_key)
+WHERE NOT k.reports
 )
-SELECT f."check", c.problem, f.student_id, f.section_number, f.local_course_id, f.term, f.field, f.value
-FROM found AS f
-JOIN checks AS c USING ("check")
-ORDER BY c.position, f.student_key NULLS FIRST, f.section_key NULLS FIRST, f.local_course_id NULLS FIRST,
-         f.term NULLS FIRST, f.field NULLS FIRST, f.value NULLS FIRST;
+SELECT $check_names[position] AS "check", $check_problems[position] AS problem,  -- titled after the sort:
+       student_id, section_number, local_course_id, term, field, value                -- not carried through it
+FROM (SELECT * EXCLUDE (student_key, section_key, "check")
+      FROM found JOIN checks USING ("check")
+      ORDER BY position, student_key NULLS FIRST, section_key NULLS FIRST, local_course_id NULLS FIRST,
+               term NULLS FIRST, field NULLS FIRST, value NULLS FIRST);

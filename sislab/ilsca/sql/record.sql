@@ -28,8 +28,11 @@ FROM ilsca_row AS r
 JOIN ilsca_school AS home_school ON home_school.school_key = r.home_school_key
 JOIN ilsca_school AS serving_school ON serving_school.school_key = r.school_key;
 
-CREATE OR REPLACE TEMP VIEW ilsca_record AS
-SELECT r.*, st.* EXCLUDE (student_key), s.* EXCLUDE (section_key), serving_school.school_id
+CREATE OR REPLACE TEMP VIEW ilsca_record AS  -- the record's own fields as text again (ilsca_row holds codes)
+SELECT r.* REPLACE (r.term::VARCHAR AS term, r.course_start_date::VARCHAR AS course_start_date,
+                    r.course_credit::VARCHAR AS course_credit, r.single_parent::VARCHAR AS single_parent,
+                    r.displaced_homemaker::VARCHAR AS displaced_homemaker),
+       st.* EXCLUDE (student_key), s.* EXCLUDE (section_key), serving_school.school_id
 FROM ilsca_record_row AS r
 JOIN ilsca_record_student AS st USING (student_key)
 JOIN ilsca_record_section AS s USING (section_key)

@@ -1,14 +1,15 @@
 -- ilsca_scheduled: every (student, section) the run looks at: a student of ilsca_student
 -- (ilsca_enrollment) active on the section's roster inside the window, the section in a
 -- selected calendar (ilsca_section); with each reason the course/section would not report
--- (all false = it reports), and what its records need: the course start (the roster start,
--- else the section's first term start), the terms its posted state-reported grades report in
--- (a bit mask over ilsca_section.terms, from ilsca_section_task), the student's home
--- enrollment. Roster stints and posted grades are grouped by (student, section) in one pass,
--- on their integer keys: no second grouping, no join between the two. Planned with one DuckDB
--- optimizer off (report.STEP_SETTINGS: it would hash the pairs, not the students).
--- A pair that reports carries `terms`: the terms it reports in ({pos: place among the
--- section's terms, state_term}), from the mask; its records (rows.sql) need nothing else.
+-- (all false = it reports), and what its records need of the pair itself: the course start
+-- (the roster start, else the section's first term start) and the terms its posted
+-- state-reported grades report in (`term_mask`, a bit mask over the section's terms, from
+-- ilsca_section_task). Roster stints and posted grades are grouped by (student, section) in
+-- one pass, on their integer keys: no second grouping, no join between the two. Planned with
+-- one DuckDB optimizer off (report.STEP_SETTINGS: it would hash the pairs, not the students).
+-- Narrow: integer keys, a date, a mask and flags; what the student and the section hold
+-- (ids, home enrollment, terms, credit) is looked up by key where it is used (rows.sql,
+-- preflight.sql), not copied to each of the 1.5 M pairs.
 CREATE OR REPLACE TEMP TABLE ilsca_scheduled AS
 WITH seen AS (
     -- the student's schedule start date if set, else the roster start (earliest stint in the
@@ -33,25 +34,15 @@ WITH seen AS (
     GROUP BY student_key, section_key
     HAVING bool_or(on_roster)
 ), judged AS (
-SELECT st.student_id, s.section_id, s.course_id, s.school_id, s.calendar_id,
+SELECT st.student_key, s.section_key,
        coalesce(p.roster_start, s.first_term_start) AS course_start,  -- its records' Student Course Start Date
-       st.student_key, s.section_key, s.school_key, s.credit_text, s.terms AS section_terms,
-       nullif(trim(c.state_course_code), '') IS NULL AS no_state_code,
-       coalesce(c.state_exclude, false) AS state_excluded,
-       coalesce(c.dual_credit, false) AS dual_credit,
-       s.course_id NOT IN (SELECT course_id FROM ilsca_state_task) AS no_state_task,
+       p.term_mask,
+       s.no_state_code, s.state_excluded, s.is_dual_credit AS dual_credit, s.no_state_task,  -- the course's (course.sql)
        NOT p.posted AS no_posted_grade,
-       st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id,
-       s.summer, s.credit, s.terms_may_repeat, p.term_mask,
-       st.home_school_key, st.home_single_parent, st.home_displaced_homemaker, st.home_grade,
-       st.home_home_rcdts
+       st.state_id IS NULL AND NOT $include_no_state_id AS no_state_id
 FROM pair AS p
 JOIN ilsca_section AS s USING (section_key)
-JOIN course AS c ON c.course_id = s.course_id
 JOIN ilsca_student AS st USING (student_key)
 )
-SELECT * EXCLUDE (section_terms),
-       NOT (no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id) AS reports,
-       CASE WHEN reports THEN list_filter(list_transform(section_terms, lambda t, i: {'pos': i, 'state_term': t.state_term_code}),
-                                          lambda t: (term_mask >> (t.pos - 1)) & 1 = 1) END AS terms
+SELECT *, NOT (no_state_code OR state_excluded OR dual_credit OR no_state_task OR no_posted_grade OR no_state_id) AS reports
 FROM judged;

@@ -36,7 +36,8 @@ SELECT row_number() OVER (ORDER BY s.course_id, s.section_id)::INTEGER AS sectio
            list_transform(m.terms, lambda t: coalesce(nullif(t.state_term_code, ''), ''))))), false) AS terms_may_repeat,
        sc.school_key, sc.serving_rcdts, y.school_year,
        f.state_course_code, f.local_course_title, f.course_level, f.articulated_credit, f.dual_credit,
-       f.course_setting, f.language_code, f.competency_based
+       f.course_setting, f.language_code, f.competency_based,
+       f.no_state_code, f.state_excluded, f.is_dual_credit, f.no_state_task
 FROM chosen AS s
 LEFT JOIN meets AS m USING (section_id)
 LEFT JOIN credit AS c USING (section_id)

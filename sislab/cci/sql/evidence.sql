@@ -1,4 +1,5 @@
--- Evidence for the CCI measures, one row per row of cci_population, into cci_evidence_all:
+-- Evidence for the CCI measures, one row per row of cci_population (the engine stores it as
+-- cci_evidence_all, or reads it inline as the CTE cci_evidence where one class is scored alone):
 -- facts only (levels, counts, awards); the rule set's thresholds are applied in measures_wide.sql.
 -- Marks are read once, joined to the (small) course table: only passing marks of college, AP
 -- and JROTC (leadership / military science) courses matter. Evidence dated after a student's
@@ -7,7 +8,6 @@
 -- together read it once: engine.score_classes). Per-student inputs are read as cci_<table>
 -- (engine.SCOPED_INPUTS), each row with the evidence_year of its student: only the
 -- population's rows when it is a small share of the cohort or has several evidence years.
-CREATE OR REPLACE TEMP TABLE cci_evidence_all AS
 WITH ap_course AS (  -- bit i = the i-th AP course (evidence_domains.sql)
     SELECT unnest($ap_course_ids) AS course_id, generate_subscripts($ap_course_ids, 1) - 1 AS bit
 ),

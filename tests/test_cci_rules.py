@@ -322,6 +322,29 @@ def test_p4_counts_distinct_ap_courses_not_marks(sis):
     assert (level(sis, "b"), met(sis, "b")) == ("Prepared", ["P4"])
 
 
+def test_distinct_ap_courses_and_exam_subjects_count_past_64_values(sis):
+    # distinct values are counted as bits, 64 to a word: the 1st and the 65th value share a bit
+    # position in different words and are two values, the same value twice is one
+    for i in range(70):
+        sis.course(f"AP-{i:03d}", ap=True)
+    sis.graduate("other")
+    for i in range(70):
+        sis.exam("other", "AP", f"S{i:03d}", 1)  # every subject is on file; these exams count for no one
+    for student in ("courses", "course_twice", "exams", "exam_twice"):
+        sis.graduate(student)
+    sis.ap_course("courses", "AP-000")
+    sis.ap_course("courses", "AP-064")
+    sis.ap_course("course_twice", "AP-064")
+    sis.ap_course("course_twice", "AP-064")
+    sis.exam("exams", "AP", "S000", 3)
+    sis.exam("exams", "AP", "S064", 3)
+    sis.exam("exam_twice", "AP", "S064", 3)
+    sis.exam("exam_twice", "AP", "S064", 4, school_year=CLASS - 1)
+    assert [met(sis, s) for s in ("courses", "course_twice", "exams", "exam_twice")] == [["P4"], [], ["P4"], []]
+    assert "one AP course" in result(sis, "course_twice")["missing"]
+    assert "one AP exam" in result(sis, "exam_twice")["missing"]
+
+
 def test_p4_ap_courses_do_not_count_in_2024(sis):
     sis.graduate("a", cohort_year=2024)
     sis.exam("a", "AP", "BIO", 3, school_year=2024)

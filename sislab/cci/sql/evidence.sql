@@ -55,13 +55,14 @@ courses AS (
     -- college credit: terms are counted, not units, in thirds of a semester (a quarter or
     -- trimester = 2/3); more than one calendar: min <> max (cheaper than a distinct count).
     -- Distinct values are counted as bits (see evidence_domains.sql): count(DISTINCT ...) FILTER
-    -- is planned as extra aggregates joined back, several times slower.
+    -- is planned as extra aggregates joined back, several times slower. What is in braces the
+    -- engine writes (engine._bit_count): the bits OR-ed into one UBIGINT per 64 values, counted.
     SELECT student_id,
            evidence_year,
            sum(college_thirds) AS college_thirds,
            min(college_calendar) <> max(college_calendar) AS mixed_calendar,
            $term_calendars[min(college_calendar)] AS college_unit,  -- the calendar its terms are counted in
-           bit_count(bitstring_agg(ap_bit, 0, greatest(len($ap_course_ids) - 1, 0))) AS ap_courses,
+           {ap_courses} AS ap_courses,
            -- school years with a JROTC course passed, as bits of one integer (a distinct count
            -- would be planned as an extra aggregate joined back); years are < 60 apart
            bit_count(bit_or(1::BIGINT << (jrotc_year % 60))) AS jrotc_years
@@ -93,8 +94,8 @@ scores AS (
            t.evidence_year,
            max(t.level) FILTER (WHERE t.test = 'CAASPP_ELA') AS ela,
            max(t.level) FILTER (WHERE t.test = 'CAASPP_MATH') AS math,
-           bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'AP')) AS ap_exams,
-           bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'IB')) AS ib_exams
+           {ap_exams} AS ap_exams,  -- distinct subjects, as bits (see courses)
+           {ib_exams} AS ib_exams
     FROM cci_test_score AS t
     LEFT JOIN exam_subject AS s ON s.subject = coalesce(t.subject, '')
     WHERE t.school_year <= t.evidence_year

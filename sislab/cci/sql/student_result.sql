@@ -18,16 +18,12 @@ WITH bits AS (
     FROM cci_student_level
 ),
 ranked AS (
-    SELECT *,
-           CASE WHEN met_bits & $prepared_bits <> 0 THEN met_bits & $prepared_bits ELSE met_bits END AS deciding_bits,
-           -- the rules met as uncertain: every measure's rule is itself, but P4's may be P4_AP_COURSES
-           ($uncertain_bits & ~(1::UBIGINT << 3)) | (list_contains($uncertain, p4_rule)::UBIGINT << 3) AS uncertain_bits,
-           {nearest_gap} AS nearest_gap
+    SELECT *, {nearest_gap} AS nearest_gap
     FROM bits
 ),
 leveled AS MATERIALIZED (  -- read twice: only what the result shows, words included
     SELECT student_id, school_id, cohort_year, fifth_year, outcome, level, counted,
-           met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar,
+           met_bits, p4_rule, mixed_calendar,
            CASE WHEN level = 'Prepared' THEN NULL
                 WHEN late_diploma
                      THEN concat('diploma after 15 August ', cohort_year, ', outside the four-year window: ',
@@ -42,9 +38,8 @@ leveled AS MATERIALIZED (  -- read twice: only what the result shows, words incl
            END AS missing
     FROM ranked
 ),
-lists AS (  -- each distinct set of measures met and of flags (deciding_bits follows from met_bits),
-           -- listed once: a lambda per student is costly
-    SELECT met_bits, uncertain_bits, p4_rule, mixed_calendar,
+lists AS (  -- each distinct set of measures met and of flags, listed once: a lambda per student is costly
+    SELECT met_bits, p4_rule, mixed_calendar,
            list_filter($measure_order, lambda _, i: (met_bits >> $order_bits[i]) & 1 = 1) AS measures_met,
            -- flags: the deciding rules when all of them are uncertain, and a mixed calendar
            CASE WHEN deciding_bits <> 0 AND deciding_bits & ~uncertain_bits = 0
@@ -52,7 +47,14 @@ lists AS (  -- each distinct set of measures met and of flags (deciding_bits fol
                                               lambda id: CASE WHEN id = 'P4' THEN p4_rule ELSE id END))
                 ELSE [] END
                || CASE WHEN mixed_calendar THEN ['mixed_calendar'] ELSE [] END AS flags
-    FROM (SELECT DISTINCT met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar FROM leveled)
+    FROM (SELECT *,
+                 -- the rules that decide the level: the measures met at its tier
+                 CASE WHEN met_bits & $prepared_bits <> 0 THEN met_bits & $prepared_bits ELSE met_bits END
+                     AS deciding_bits,
+                 -- the rules met as uncertain: every measure's rule is itself, but P4's may be P4_AP_COURSES
+                 ($uncertain_bits & ~(1::UBIGINT << 3)) | (list_contains($uncertain, p4_rule)::UBIGINT << 3)
+                     AS uncertain_bits
+          FROM (SELECT DISTINCT met_bits, p4_rule, mixed_calendar FROM leveled))
 )
 SELECT student_id,
        school_id,
@@ -67,4 +69,4 @@ SELECT student_id,
        flags,
        $rule_set AS rule_set
 FROM leveled
-JOIN lists USING (met_bits, uncertain_bits, p4_rule, mixed_calendar)
+JOIN lists USING (met_bits, p4_rule, mixed_calendar)

@@ -241,7 +241,8 @@ def _evidence(con, scorings: list[Scoring], schools, stored: bool = True):
     try:
         _populations(con, scorings, schools)
         years = {s.cohort_year for s in scorings}
-        if len(years) > 1:  # each input row with the evidence year(s) of its student
+        several_years = len(years) > 1
+        if several_years:  # each input row with the evidence year(s) of its student
             con.execute("CREATE OR REPLACE TEMP TABLE cci_evidence_key AS "
                         "SELECT DISTINCT student_id, evidence_year FROM cci_population")
             scope = " JOIN cci_evidence_key AS k ON k.student_id = t.student_id"
@@ -253,7 +254,8 @@ def _evidence(con, scorings: list[Scoring], schools, stored: bool = True):
         for table in SCOPED_INPUTS:  # names and years from this module
             con.execute(f"CREATE OR REPLACE TEMP VIEW cci_{table} AS "
                         f"SELECT t.*, {year} AS evidence_year FROM {table} AS t{scope}")
-        evidence = Evidence(_evidence_query(domains), {**scorings[0].rule_set.sql_params(), **domains}, stored)
+        evidence = Evidence(_evidence_query(domains, several_years), {**scorings[0].rule_set.sql_params(), **domains},
+                            stored)
         if stored:
             run_query(con, "CREATE OR REPLACE TEMP TABLE cci_evidence_all AS\n" + evidence.query, evidence.params)
         yield evidence
@@ -284,14 +286,16 @@ def _population_share(con) -> float:
     return counted / cohort if cohort else 0.0
 
 
-def _evidence_query(domains: dict) -> str:
-    """evidence.sql with its distinct counts written for the sizes of `domains`."""
+def _evidence_query(domains: dict, several_years: bool) -> str:
+    """evidence.sql with its distinct counts written for the sizes of `domains`, grouped by
+    student, and by evidence year too when the population has `several_years`."""
     courses, subjects = len(domains["ap_course_ids"]), len(domains["exam_subjects"])
-    counts = {"ap_courses": _bit_count("ap_bit", courses),
-              "ap_exams": _bit_count("s.bit", subjects, "t.test = 'AP'"),
-              "ib_exams": _bit_count("s.bit", subjects, "t.test = 'IB'")}
+    written = {"ap_courses": _bit_count("ap_bit", courses),
+               "ap_exams": _bit_count("s.bit", subjects, "t.test = 'AP'"),
+               "ib_exams": _bit_count("s.bit", subjects, "t.test = 'IB'"),
+               "key": "student_id, evidence_year" if several_years else "student_id"}
     query = sql_text(PACKAGE, "evidence.sql")
-    for key, expr in counts.items():
+    for key, expr in written.items():
         query = query.replace("{" + key + "}", expr)
     return query
 

@@ -765,6 +765,20 @@ def test_potential_treats_seniors_as_graduating_now(sis):
     assert r.iloc[0].level == "Prepared"
 
 
+
+def test_potential_leaves_out_the_class_before_even_its_fifth_year_graduates(sis):
+    """Seniors are the cohort of their year only: a late diploma of the class before (a
+    fifth-year graduate when the seniors' class is scored as graduates) is not a senior."""
+    sis.school_year(CLASS + 1)
+    sis.graduate("senior", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.graduate("late", cohort_year=CLASS, completion_year=CLASS + 1, outcome_date=f"{CLASS}-12-20")
+    for sid in ("senior", "late"):
+        sis.sbac(sid, ela=3, math=3, school_year=CLASS)
+    assert list(potential(sis.con, "2025", today=SENIOR_YEAR_DAY).df().student_id) == ["senior"]
+    next_year = dataclasses.replace(load_rule_set("2025"), class_year=CLASS + 1)
+    rows = student_results(sis.con, next_year).df().set_index("student_id")
+    assert bool(rows.loc["late", "fifth_year"]) and not rows.loc["senior", "fifth_year"]
+
 # --- issue 16: to the letter -----------------------------------------------------------------------
 
 def test_diploma_after_15_august_is_not_a_four_year_diploma(sis):

@@ -8,18 +8,13 @@
 -- sets of measures are bits of a UBIGINT, bit i the i-th measure of engine.MEASURES, the rule
 -- set's sets given as masks ($prepared_bits, ...); only the lists shown (measures met, flags) are
 -- made once per distinct set and joined back. The engine writes in what is in braces,
--- over the rule set's enabled measures only (engine._generated): the set of started Prepared
--- measures not met, the nearest gap among the latter, and the words of what is
--- missing there (from measure_words.sql). A CASE evaluates the words only for the rows that reach
+-- over the rule set's enabled measures only (engine._generated): the nearest gap among the
+-- started Prepared measures not met, and the words of what is missing there (from
+-- measure_words.sql). A CASE evaluates the words only for the rows that reach
 -- it: students not Prepared, and only for their nearest measures.
-WITH bits AS (
-    SELECT *,
-           {open_bits} AS open_bits
-    FROM cci_student_level
-),
-ranked AS (
+WITH ranked AS (
     SELECT *, {nearest_gap} AS nearest_gap
-    FROM bits
+    FROM cci_student_level
 ),
 leveled AS MATERIALIZED (  -- read twice: only what the result shows, words included
     SELECT student_id, school_id, cohort_year, fifth_year, outcome, level, counted,

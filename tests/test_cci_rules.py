@@ -488,6 +488,9 @@ def test_p11_when_enabled_needs_both_awards_and_is_flagged(sis):
     sis.wbl("b", "65")
     assert (result(sis, "a", on)["level"], list(result(sis, "a", on)["flags"])) == ("Prepared", ["P11"])
     assert result(sis, "b", on)["missing"] == "no SBAC score on file; no Transition Work-Based Experience for P11"
+    sis.graduate("none")  # no work-based learning on file: both are missing
+    p11 = student_measures(sis.con, on).query("student_id == 'none' and measure == 'P11'").iloc[0]
+    assert (p11["gap"], p11["missing"]) == (2, "no Transition Work-Based Experience or Transition Classroom-Based Work Exploration for P11")
 
 
 def test_a6_job_program_is_approaching_and_flagged_uncertain(sis):

@@ -130,8 +130,8 @@ SELECT p.*,
        c.college_unit,
        v.student_id IS NOT NULL AS cte_done,
        coalesce(c.college_thirds, 0) - v.pathway_year_thirds AS cte_other_thirds,  -- NULL: no completion
-       coalesce(w.awards, []) AS awards,
-       coalesce(b.wbl, []) AS wbl,
+       w.awards,  -- NULL: none (an empty list made for every student cost more than the NULLs)
+       b.wbl,  -- NULL: none
        greatest(coalesce(w.lms_years, 0), coalesce(c.jrotc_years, 0)) AS lms_years
 FROM cci_population AS p
 LEFT JOIN scores AS t USING ({key})

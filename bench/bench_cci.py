@@ -69,6 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="score every cohort member as one class (~4x the graduates on the same marks)")
     parser.add_argument("--explain", action="store_true", help="save EXPLAIN ANALYZE of the engine's queries")
     parser.add_argument("--repeat", type=int, default=1, help="run engine and baseline alternately N times (medians)")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="also run the engine of the sislab in DIR (a source tree, e.g. `git archive`), "
+                             "alternating with this one")
 
 
 def _school_count(text: str) -> int:
@@ -85,17 +88,23 @@ def run(args: argparse.Namespace) -> None:
     if args.dense:
         ws_root = dense_workspace(ws_root, args.rule_set)
     load_before = os.getloadavg()
-    cci_runs, scans, full_scans = [], [], []
+    cci_runs, against_runs, scans, full_scans = [], [], [], []
     for i in range(args.repeat):
         with scratch() as tmp:
+            if args.against:
+                against_runs.append(in_child("bench.bench_cci:student_results_to_parquet", ws_root,
+                                             str(Path(tmp) / "against.parquet"), args.rule_set, None,
+                                             sislab=args.against.resolve()))
             explain = args.explain and i == 0 and str(OUT / f"cci-explain-{args.students}.txt")
             cci_runs.append(in_child("bench.bench_cci:student_results_to_parquet", ws_root,
                                      str(Path(tmp) / "cci.parquet"), args.rule_set, explain))
         scans.append(in_child("bench.bench_cci:scan_inputs", ws_root, False))
         full_scans.append(in_child("bench.bench_cci:scan_inputs", ws_root, True))
     cci_run, scan, full_scan = median(cci_runs), median(scans), median(full_scans)
-    rows = [_row("cci student_results -> parquet", cci_run, scan), _row("duckdb scan (baseline)", scan, scan),
-            _row("duckdb scan, all columns", full_scan, scan)]
+    rows = [_row("cci student_results -> parquet", cci_run, scan)]
+    if against_runs:
+        rows.append(_row(f"  same, sislab of {args.against}", median(against_runs), scan))
+    rows += [_row("duckdb scan (baseline)", scan, scan), _row("duckdb scan, all columns", full_scan, scan)]
     if args.schools:
         update = mass_update_of(ws_root, args)
         rows.append(_row(f"mass update, {update.result['schools']} schools", update, scan))
@@ -106,7 +115,12 @@ def run(args: argparse.Namespace) -> None:
                    "generated_seconds": generated_in and round(generated_in, 1),
                    "imported_seconds": imported_in and round(imported_in, 1)},
            rows, {"levels": cci_run.result["levels"], "input_rows": scan.result["tables"],
-                  "runs": {"engine_seconds": [m.seconds for m in cci_runs], "scan_seconds": [m.seconds for m in scans],
+                  "runs": {"engine_seconds": [m.seconds for m in cci_runs],
+                           "engine_cpu_seconds": [m.result["cpu_seconds"] for m in cci_runs],
+                           "against_seconds": [m.seconds for m in against_runs],
+                           "against_cpu_seconds": [m.result["cpu_seconds"] for m in against_runs],
+                           "scan_seconds": [m.seconds for m in scans],
+                           "scan_cpu_seconds": [m.result["cpu_seconds"] for m in scans],
                            "all_columns_scan_seconds": [m.seconds for m in full_scans]}})
 
 
@@ -120,8 +134,10 @@ def _load(load: tuple[float, float, float]) -> str:
 
 
 def _row(label: str, m: Measurement, baseline: Measurement) -> dict:
-    return {"step": label, "rows": m.result["rows"], "seconds": m.seconds, "cpu seconds": m.result.get("cpu_seconds"),
-            "x baseline": m.seconds / baseline.seconds, "peak RSS MiB": m.peak_rss_mib}
+    cpu, baseline_cpu = m.result.get("cpu_seconds"), baseline.result.get("cpu_seconds")
+    return {"step": label, "rows": m.result["rows"], "seconds": m.seconds, "cpu seconds": cpu,
+            "x baseline": m.seconds / baseline.seconds,
+            "x baseline, CPU": cpu / baseline_cpu if cpu and baseline_cpu else None, "peak RSS MiB": m.peak_rss_mib}
 
 
 def imported_workspace(folder: Path) -> tuple[str, float | None]:

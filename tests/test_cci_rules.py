@@ -322,6 +322,29 @@ def test_p4_counts_distinct_ap_courses_not_marks(sis):
     assert (level(sis, "b"), met(sis, "b")) == ("Prepared", ["P4"])
 
 
+def test_distinct_ap_courses_and_exam_subjects_count_past_64_values(sis):
+    # distinct values are counted as bits, 64 to a word: the 1st and the 65th value share a bit
+    # position in different words and are two values, the same value twice is one
+    for i in range(70):
+        sis.course(f"AP-{i:03d}", ap=True)
+    sis.graduate("other")
+    for i in range(70):
+        sis.exam("other", "AP", f"S{i:03d}", 1)  # every subject is on file; these exams count for no one
+    for student in ("courses", "course_twice", "exams", "exam_twice"):
+        sis.graduate(student)
+    sis.ap_course("courses", "AP-000")
+    sis.ap_course("courses", "AP-064")
+    sis.ap_course("course_twice", "AP-064")
+    sis.ap_course("course_twice", "AP-064")
+    sis.exam("exams", "AP", "S000", 3)
+    sis.exam("exams", "AP", "S064", 3)
+    sis.exam("exam_twice", "AP", "S064", 3)
+    sis.exam("exam_twice", "AP", "S064", 4, school_year=CLASS - 1)
+    assert [met(sis, s) for s in ("courses", "course_twice", "exams", "exam_twice")] == [["P4"], [], ["P4"], []]
+    assert "one AP course" in result(sis, "course_twice")["missing"]
+    assert "one AP exam" in result(sis, "exam_twice")["missing"]
+
+
 def test_p4_ap_courses_do_not_count_in_2024(sis):
     sis.graduate("a", cohort_year=2024)
     sis.exam("a", "AP", "BIO", 3, school_year=2024)
@@ -465,6 +488,9 @@ def test_p11_when_enabled_needs_both_awards_and_is_flagged(sis):
     sis.wbl("b", "65")
     assert (result(sis, "a", on)["level"], list(result(sis, "a", on)["flags"])) == ("Prepared", ["P11"])
     assert result(sis, "b", on)["missing"] == "no SBAC score on file; no Transition Work-Based Experience for P11"
+    sis.graduate("none")  # no work-based learning on file: both are missing
+    p11 = student_measures(sis.con, on).query("student_id == 'none' and measure == 'P11'").iloc[0]
+    assert (p11["gap"], p11["missing"]) == (2, "no Transition Work-Based Experience or Transition Classroom-Based Work Exploration for P11")
 
 
 def test_a6_job_program_is_approaching_and_flagged_uncertain(sis):
@@ -741,6 +767,20 @@ def test_potential_treats_seniors_as_graduating_now(sis):
     assert list(r.student_id) == ["senior"]
     assert r.iloc[0].level == "Prepared"
 
+
+
+def test_potential_leaves_out_the_class_before_even_its_fifth_year_graduates(sis):
+    """Seniors are the cohort of their year only: a late diploma of the class before (a
+    fifth-year graduate when the seniors' class is scored as graduates) is not a senior."""
+    sis.school_year(CLASS + 1)
+    sis.graduate("senior", cohort_year=CLASS + 1, outcome="still_enrolled", completion_year=None)
+    sis.graduate("late", cohort_year=CLASS, completion_year=CLASS + 1, outcome_date=f"{CLASS}-12-20")
+    for sid in ("senior", "late"):
+        sis.sbac(sid, ela=3, math=3, school_year=CLASS)
+    assert list(potential(sis.con, "2025", today=SENIOR_YEAR_DAY).df().student_id) == ["senior"]
+    next_year = dataclasses.replace(load_rule_set("2025"), class_year=CLASS + 1)
+    rows = student_results(sis.con, next_year).df().set_index("student_id")
+    assert bool(rows.loc["late", "fifth_year"]) and not rows.loc["senior", "fifth_year"]
 
 # --- issue 16: to the letter -----------------------------------------------------------------------
 

@@ -81,15 +81,29 @@ def score_classes(con: duckdb.DuckDBPyConnection, scorings: list[Scoring],
     reading of it: the inputs are read once for all of them."""
     scored: list[Scored] = []
     for group in _sharing_evidence(scorings):
-        with _evidence(con, group, schools):
+        # one class whose result is all that reads its evidence: the evidence query is part of the
+        # result query (not stored and read back; DuckDB fuses its last joins with the measures)
+        inline = len(group) == 1 and not group[0].near_misses
+        with _evidence(con, group, schools, stored=not inline) as evidence:
             for i, scoring in enumerate(group):
-                con.execute(f"CREATE OR REPLACE TEMP VIEW cci_evidence AS SELECT * FROM cci_evidence_all "
-                            f"WHERE scoring = {i:d}")
+                if not inline:
+                    con.execute(f"CREATE OR REPLACE TEMP VIEW cci_evidence AS SELECT * FROM cci_evidence_all "
+                                f"WHERE scoring = {i:d}")
                 rules = scoring.rule_set
-                results = _result_table(con, rules, scoring.levels_only)
+                results = _result_table(con, rules, scoring.levels_only, None if evidence.stored else evidence)
                 near = _near_misses(con, rules, results) if scoring.near_misses else None
                 scored.append(Scored(results, near))
     return scored
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """evidence.sql over the population of a group of classes, with the values it is run with;
+    `stored`: it was run into cci_evidence_all, else it is to be read inline (as a CTE)."""
+
+    query: str
+    params: dict
+    stored: bool
 
 
 def _sharing_evidence(scorings: list[Scoring]) -> list[list[Scoring]]:
@@ -207,16 +221,18 @@ def _one_evidence(con, rule_set: RuleSet, cohort_year: int, seniors: bool, schoo
 
 
 @contextmanager
-def _evidence(con, scorings: list[Scoring], schools):
-    """Builds cci_population and cci_evidence_all for `scorings` (rule sets that read the
-    evidence alike: the first one's values are used), and drops them afterwards."""
+def _evidence(con, scorings: list[Scoring], schools, stored: bool = True):
+    """Builds cci_population and, when `stored`, cci_evidence_all for `scorings` (rule sets that
+    read the evidence alike: the first one's values are used), yields the Evidence, and drops
+    them afterwards."""
     schools = None if schools is None else [str(s) for s in schools]
     domains = _evidence_domains(con)
     con.execute(sql_text(PACKAGE, "macros.sql"))
     try:
         _populations(con, scorings, schools)
         years = {s.cohort_year for s in scorings}
-        if len(years) > 1:  # each input row with the evidence year(s) of its student
+        several_years = len(years) > 1
+        if several_years:  # each input row with the evidence year(s) of its student
             con.execute("CREATE OR REPLACE TEMP TABLE cci_evidence_key AS "
                         "SELECT DISTINCT student_id, evidence_year FROM cci_population")
             scope = " JOIN cci_evidence_key AS k ON k.student_id = t.student_id"
@@ -228,8 +244,11 @@ def _evidence(con, scorings: list[Scoring], schools):
         for table in SCOPED_INPUTS:  # names and years from this module
             con.execute(f"CREATE OR REPLACE TEMP VIEW cci_{table} AS "
                         f"SELECT t.*, {year} AS evidence_year FROM {table} AS t{scope}")
-        run_query(con, sql_text(PACKAGE, "evidence.sql"), {**scorings[0].rule_set.sql_params(), **domains})
-        yield
+        evidence = Evidence(_evidence_query(domains, several_years), {**scorings[0].rule_set.sql_params(), **domains},
+                            stored)
+        if stored:
+            run_query(con, "CREATE OR REPLACE TEMP TABLE cci_evidence_all AS\n" + evidence.query, evidence.params)
+        yield evidence
     finally:
         for view in ("cci_evidence", *(f"cci_{table}" for table in SCOPED_INPUTS)):
             con.execute(f"DROP VIEW IF EXISTS {view}")
@@ -257,19 +276,49 @@ def _population_share(con) -> float:
     return counted / cohort if cohort else 0.0
 
 
+def _evidence_query(domains: dict, several_years: bool) -> str:
+    """evidence.sql with its distinct counts written for the sizes of `domains`, grouped by
+    student, and by evidence year too when the population has `several_years`."""
+    courses, subjects = len(domains["ap_course_ids"]), len(domains["exam_subjects"])
+    written = {"ap_courses": _bit_count("ap_bit", courses),
+               "ap_exams": _bit_count("s.bit", subjects, "t.test = 'AP'"),
+               "ib_exams": _bit_count("s.bit", subjects, "t.test = 'IB'"),
+               "key": "student_id, evidence_year" if several_years else "student_id"}
+    query = sql_text(PACKAGE, "evidence.sql")
+    for key, expr in written.items():
+        query = query.replace("{" + key + "}", expr)
+    return query
+
+
+def _bit_count(bit: str, values: int, where: str | None = None) -> str:
+    """SQL counting a group's distinct values numbered by `bit` (0 <= bit < values; NULL: none):
+    the bits OR-ed into one UBIGINT per 64 values, each counted (bit_or of integers is about a
+    quarter cheaper than bitstring_agg's bit string per group)."""
+    words = max(1, -(-values // 64))
+    terms = []
+    for w in range(words):
+        conditions = [c for c in (where, f"{bit} // 64 = {w}" if words > 1 else None) if c]
+        only = f" FILTER (WHERE {' AND '.join(conditions)})" if conditions else ""
+        terms.append(f"coalesce(bit_count(bit_or(1::UBIGINT << ({bit} % 64)::UBIGINT){only}), 0)::BIGINT")
+    return " + ".join(terms)
+
+
 def _evidence_domains(con) -> dict:
     """The values evidence.sql counts as bits (evidence_domains.sql): ap_course_ids, exam_subjects."""
     row = con.execute(sql_text(PACKAGE, "evidence_domains.sql"))
     return dict(zip([d[0] for d in row.description], row.fetchone()))
 
 
-def _result_table(con, rule_set: RuleSet, levels_only: bool = False) -> duckdb.DuckDBPyRelation:
+def _result_table(con, rule_set: RuleSet, levels_only: bool = False,
+                  inline: Evidence | None = None) -> duckdb.DuckDBPyRelation:
+    """The class's results as a temp table, from cci_evidence, or from the `inline` evidence query."""
     if max(len(rule_set.measures), len(rule_set.data["uncertain"])) > MAX_MEASURES:
         raise ValueError(f"CCI rule set {rule_set.name}: more than {MAX_MEASURES} measures or uncertain rules.")
     name = f"cci_student_result_{next(_result_numbers)}"
-    query = _with_measures("level_result.sql" if levels_only else "student_result.sql", rule_set)
+    query = _with_measures("level_result.sql" if levels_only else "student_result.sql", rule_set,
+                           inline and inline.query)
     run_query(con, f"CREATE TEMP TABLE {name} AS\n" + query,
-              _measure_params(rule_set))
+              {**(inline.params if inline else {}), **_measure_params(rule_set)})
     return con.table(name)
 
 
@@ -315,33 +364,35 @@ def _measure_rows(rule_set: RuleSet) -> str:
 
 def _generated(rule_set: RuleSet) -> dict[str, str]:
     """What student_level.sql and student_result.sql have in braces, over the rule set's enabled
-    measures: met_bits, open_bits (started Prepared measures not met), nearest_gap (the fewest
-    requirements open among those) and nearest_missing (the words of the open measures at that
-    gap, in reporting order, '; '-joined)."""
+    measures: met_bits, nearest_gap (the fewest requirements open among the started Prepared
+    measures not met) and nearest_missing (the words of those measures at that gap, in reporting
+    order, '; '-joined). Open is tested on the measure's own columns (a bit set of the open
+    measures, tested bit by bit, cost more)."""
     said, prepared = measure_words(), set(rule_set.sql_params()["prepared_measures"])
     enabled = _enabled(rule_set)
-    open_ = [(m, i) for m, i in enabled if m in prepared]
+    open_ = [m for m, _ in enabled if m in prepared]
 
     def bit_set(terms: list[str]) -> str:
         return "(" + "\n | ".join(terms or ["0"]) + ")::UBIGINT"
 
     return {
         "met_bits": bit_set([f"({m}_met::UBIGINT << {i})" for m, i in enabled]),
-        "open_bits": bit_set([f"(({m}_started AND NOT {m}_met)::UBIGINT << {i})" for m, i in open_]),
-        "nearest_gap": "least(" + ",\n ".join([f"CASE WHEN (open_bits >> {i}) & 1 = 1 THEN {m}_gap END"
-                                                 for m, i in open_] or ["NULL"]) + ")",
+        "nearest_gap": "least(" + ",\n ".join([f"CASE WHEN {m}_started AND NOT {m}_met THEN {m}_gap END"
+                                                 for m in open_] or ["NULL"]) + ")",
         "nearest_missing": "concat_ws('; ',\n" + ",\n".join(
-            [f"CASE WHEN (open_bits >> {i}) & 1 = 1 AND {m}_gap = nearest_gap THEN {said[m]['missing']} END"
-             for m, i in open_] or ["NULL"]) + ")",
+            [f"CASE WHEN {m}_started AND NOT {m}_met AND {m}_gap = nearest_gap THEN {said[m]['missing']} END"
+             for m in open_] or ["NULL"]) + ")",
     }
 
 
-def _with_measures(name: str, rule_set: RuleSet) -> str:
+def _with_measures(name: str, rule_set: RuleSet, evidence: str | None = None) -> str:
     """A query file that reads `cci_measure_wide`, `cci_student_level` or `cci_measure`, with
     measures_wide.sql (and, when read, the levels and the per-measure rows) put in front as CTEs;
-    not materialized, so each use computes only the columns and rows it reads (words are costly)."""
+    not materialized, so each use computes only the columns and rows it reads (words are costly).
+    `evidence`: a query put in front as the CTE cci_evidence (else cci_evidence is a view)."""
     body = sql_text(PACKAGE, name)
-    ctes = [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
+    ctes = [f"cci_evidence AS (\n{evidence}\n)"] if evidence else []
+    ctes += [f"cci_measure_wide AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'measures_wide.sql')}\n)"]
     if re.search(r"\bcci_student_level\b", body):
         ctes += [f"cci_student_level AS NOT MATERIALIZED (\n{sql_text(PACKAGE, 'student_level.sql')}\n)"]
     if re.search(r"\bcci_measure\b", body):

@@ -1,4 +1,5 @@
--- Evidence for the CCI measures, one row per row of cci_population, into cci_evidence_all:
+-- Evidence for the CCI measures, one row per row of cci_population (the engine stores it as
+-- cci_evidence_all, or reads it inline as the CTE cci_evidence where one class is scored alone):
 -- facts only (levels, counts, awards); the rule set's thresholds are applied in measures_wide.sql.
 -- Marks are read once, joined to the (small) course table: only passing marks of college, AP
 -- and JROTC (leadership / military science) courses matter. Evidence dated after a student's
@@ -7,7 +8,9 @@
 -- together read it once: engine.score_classes). Per-student inputs are read as cci_<table>
 -- (engine.SCOPED_INPUTS), each row with the evidence_year of its student: only the
 -- population's rows when it is a small share of the cohort or has several evidence years.
-CREATE OR REPLACE TEMP TABLE cci_evidence_all AS
+-- Aggregates are grouped and joined on {key}, which the engine writes: student_id, and the
+-- evidence year too when classes of several years are read together (a constant key column
+-- costs a few percent of every grouping and join).
 WITH ap_course AS (  -- bit i = the i-th AP course (evidence_domains.sql)
     SELECT unnest($ap_course_ids) AS course_id, generate_subscripts($ap_course_ids, 1) - 1 AS bit
 ),
@@ -55,21 +58,21 @@ courses AS (
     -- college credit: terms are counted, not units, in thirds of a semester (a quarter or
     -- trimester = 2/3); more than one calendar: min <> max (cheaper than a distinct count).
     -- Distinct values are counted as bits (see evidence_domains.sql): count(DISTINCT ...) FILTER
-    -- is planned as extra aggregates joined back, several times slower.
-    SELECT student_id,
-           evidence_year,
+    -- is planned as extra aggregates joined back, several times slower. What is in braces the
+    -- engine writes (engine._bit_count): the bits OR-ed into one UBIGINT per 64 values, counted.
+    SELECT {key},
            sum(college_thirds) AS college_thirds,
            min(college_calendar) <> max(college_calendar) AS mixed_calendar,
            $term_calendars[min(college_calendar)] AS college_unit,  -- the calendar its terms are counted in
-           bit_count(bitstring_agg(ap_bit, 0, greatest(len($ap_course_ids) - 1, 0))) AS ap_courses,
+           {ap_courses} AS ap_courses,
            -- school years with a JROTC course passed, as bits of one integer (a distinct count
            -- would be planned as an extra aggregate joined back); years are < 60 apart
            bit_count(bit_or(1::BIGINT << (jrotc_year % 60))) AS jrotc_years
     FROM passed
-    GROUP BY student_id, evidence_year
+    GROUP BY {key}
 ),
 college_in_pathway_year AS (
-    SELECT student_id, evidence_year, school_year, college_pathway AS cte_pathway, sum(college_thirds) AS thirds
+    SELECT {key}, school_year, college_pathway AS pathway_code, sum(college_thirds) AS thirds
     FROM passed
     WHERE college_pathway IS NOT NULL
     GROUP BY ALL
@@ -78,47 +81,43 @@ cte AS (
     -- Completions with C- or better in the capstone. For P1, college credit earned in the
     -- completion year in a course of the same pathway does not count with that completion:
     -- the fewest college thirds in a completion's pathway and year (the best completion for P1).
-    SELECT t.student_id, t.evidence_year, min(coalesce(y.thirds, 0)) AS pathway_year_thirds
+    SELECT {key}, min(coalesce(y.thirds, 0)) AS pathway_year_thirds
     FROM cci_cte_completion AS t
-    LEFT JOIN college_in_pathway_year AS y
-           ON y.student_id = t.student_id AND y.evidence_year = t.evidence_year AND y.school_year = t.school_year
-              AND y.cte_pathway = t.pathway_code
+    LEFT JOIN college_in_pathway_year AS y USING ({key}, school_year, pathway_code)
     WHERE t.school_year <= t.evidence_year
       AND list_contains($passing_marks, t.capstone_mark)
-    GROUP BY t.student_id, t.evidence_year
+    GROUP BY {key}
 ),
 scores AS (
     -- grade-11 SBAC levels, and AP / IB exams: distinct subjects at the minimum score
-    SELECT t.student_id,
-           t.evidence_year,
+    SELECT {key},
            max(t.level) FILTER (WHERE t.test = 'CAASPP_ELA') AS ela,
            max(t.level) FILTER (WHERE t.test = 'CAASPP_MATH') AS math,
-           bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'AP')) AS ap_exams,
-           bit_count(bitstring_agg(s.bit, 0, greatest(len($exam_subjects) - 1, 0)) FILTER (WHERE t.test = 'IB')) AS ib_exams
+           {ap_exams} AS ap_exams,  -- distinct subjects, as bits (see courses)
+           {ib_exams} AS ib_exams
     FROM cci_test_score AS t
     LEFT JOIN exam_subject AS s ON s.subject = coalesce(t.subject, '')
     WHERE t.school_year <= t.evidence_year
       AND ((t.test IN ('CAASPP_ELA', 'CAASPP_MATH') AND t.grade = $sbac_grade)
            OR (t.test = 'AP' AND t.level >= $ap_min) OR (t.test = 'IB' AND t.level >= $ib_min))
-    GROUP BY t.student_id, t.evidence_year
+    GROUP BY {key}
 ),
 wbl AS (  -- CALPADS work-based learning types completed
-    SELECT student_id, evidence_year, list(DISTINCT wbl_type) AS wbl
+    SELECT {key}, list(DISTINCT wbl_type) AS wbl
     FROM cci_work_based_learning
     WHERE school_year <= evidence_year
-    GROUP BY student_id, evidence_year
+    GROUP BY {key}
 ),
 awards AS (
     -- leadership / military science years: the years recorded, or one per school year listed
-    SELECT student_id,
-           evidence_year,
+    SELECT {key},
            list_distinct(list(award)) AS awards,
            greatest(max(years) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'),
                     len(list_distinct(list(school_year) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'))))
                AS lms_years
     FROM cci_award
     WHERE school_year <= evidence_year
-    GROUP BY student_id, evidence_year
+    GROUP BY {key}
 )
 SELECT p.*,
        t.ela,
@@ -131,12 +130,12 @@ SELECT p.*,
        c.college_unit,
        v.student_id IS NOT NULL AS cte_done,
        coalesce(c.college_thirds, 0) - v.pathway_year_thirds AS cte_other_thirds,  -- NULL: no completion
-       coalesce(w.awards, []) AS awards,
-       coalesce(b.wbl, []) AS wbl,
+       w.awards,  -- NULL: none (an empty list made for every student cost more than the NULLs)
+       b.wbl,  -- NULL: none
        greatest(coalesce(w.lms_years, 0), coalesce(c.jrotc_years, 0)) AS lms_years
 FROM cci_population AS p
-LEFT JOIN scores AS t USING (student_id, evidence_year)
-LEFT JOIN courses AS c USING (student_id, evidence_year)
-LEFT JOIN cte AS v USING (student_id, evidence_year)
-LEFT JOIN awards AS w USING (student_id, evidence_year)
-LEFT JOIN wbl AS b USING (student_id, evidence_year)
+LEFT JOIN scores AS t USING ({key})
+LEFT JOIN courses AS c USING ({key})
+LEFT JOIN cte AS v USING ({key})
+LEFT JOIN awards AS w USING ({key})
+LEFT JOIN wbl AS b USING ({key})

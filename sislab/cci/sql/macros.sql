@@ -21,6 +21,12 @@ CREATE OR REPLACE TEMP MACRO cci_terms_needed(thirds, unit, mixed) AS  -- whole 
 CREATE OR REPLACE TEMP MACRO cci_college_needed(thirds, unit, mixed) AS
     cci_plural(cci_terms_needed(thirds, unit, mixed), concat('college ', cci_term_unit(unit, mixed)));
 CREATE OR REPLACE TEMP MACRO cci_award(code) AS lower(replace(code, '_', ' '));
+-- Whether a student's codes (awards, work-based learning types; NULL: none) hold any or all of
+-- `wanted`: the list is looked into only for the students who have one (a CASE).
+CREATE OR REPLACE TEMP MACRO cci_holds_any(codes, wanted) AS
+    CASE WHEN codes IS NULL THEN false ELSE list_has_any(codes, wanted) END;
+CREATE OR REPLACE TEMP MACRO cci_holds_all(codes, wanted) AS
+    CASE WHEN codes IS NULL THEN len(wanted) = 0 ELSE list_has_all(codes, wanted) END;
 -- A diploma inside the four-year window of class `year`: on or before 15 August after its
 -- last school year (by outcome_date; without a date, completed in that school year or before).
 CREATE OR REPLACE TEMP MACRO cci_in_window(outcome_date, completion_year, year) AS

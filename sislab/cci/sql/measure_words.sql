@@ -110,9 +110,9 @@ concat('no ', array_to_string(list_transform($p10_wbl, lambda a: $wbl_names[list
        ' for P10')
 
 -- P11.requirement
-$wbl_names[list_position($wbl_codes, list_filter($p11_wbl, lambda a: NOT list_contains(wbl, a))[1])]
+$wbl_names[list_position($wbl_codes, list_filter($p11_wbl, lambda a: NOT cci_holds_any(wbl, [a]))[1])]
 -- P11.missing
-concat('no ', array_to_string(list_transform(list_filter($p11_wbl, lambda a: NOT list_contains(wbl, a)),
+concat('no ', array_to_string(list_transform(list_filter($p11_wbl, lambda a: NOT cci_holds_any(wbl, [a])),
                                              lambda a: $wbl_names[list_position($wbl_codes, a)]), ' or '),
        ' for P11')
 

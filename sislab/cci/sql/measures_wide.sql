@@ -26,8 +26,8 @@ SELECT *,
        (NOT seal)::INTEGER + (NOT ela_prepared)::INTEGER AS P7_gap, seal OR ela_prepared AS P7_started,
        lms_done AND sbac_mixed AND regular_diploma AS P8_met,
        (NOT lms_done)::INTEGER + (NOT sbac_mixed)::INTEGER AS P8_gap, lms_years > 0 OR sbac_mixed AS P8_started,
-       list_has_any(wbl, $p9_wbl) AND regular_diploma AS P9_met, 1 AS P9_gap, false AS P9_started,
-       list_has_any(wbl, $p10_wbl) AND regular_diploma AS P10_met, 1 AS P10_gap, false AS P10_started,
+       cci_holds_any(wbl, $p9_wbl) AND regular_diploma AS P9_met, 1 AS P9_gap, false AS P9_started,
+       cci_holds_any(wbl, $p10_wbl) AND regular_diploma AS P10_met, 1 AS P10_gap, false AS P10_started,
        p11_held = len($p11_wbl) AND regular_diploma AS P11_met,
        (len($p11_wbl) - p11_held)::INTEGER AS P11_gap, p11_held > 0 AS P11_started,
        cte_done AND regular_diploma AS A1_met, 1 AS A1_gap, false AS A1_started,
@@ -35,8 +35,8 @@ SELECT *,
        college_short AND regular_diploma AS A3_met, 1 AS A3_gap, false AS A3_started,
        ag_met AND regular_diploma AS A4_met, 1 AS A4_gap, false AS A4_started,
        lms_done AND regular_diploma AS A5_met, 1 AS A5_gap, false AS A5_started,
-       (list_has_any(wbl, $a6_wbl) OR list_has_any(awards, $a6_awards)) AND regular_diploma AS A6_met, 1 AS A6_gap, false AS A6_started,
-       (swd OR ($a7_alternative_diploma AND alternative_diploma)) AND list_has_all(wbl, $a7_wbl)
+       (cci_holds_any(wbl, $a6_wbl) OR cci_holds_any(awards, $a6_awards)) AND regular_diploma AS A6_met, 1 AS A6_gap, false AS A6_started,
+       (swd OR ($a7_alternative_diploma AND alternative_diploma)) AND cci_holds_all(wbl, $a7_wbl)
            AND (regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)) AS A7_met,
        1 AS A7_gap, false AS A7_started,
        ap_courses >= $a8_courses AND regular_diploma AS A8_met, 1 AS A8_gap, false AS A8_started
@@ -59,7 +59,7 @@ FROM (SELECT *, cte_done OR sbac_mixed OR college_short OR ap_exams > 0 OR ib_ex
                        OR (coalesce(math, 4) >= $sbac_prepared AND coalesce(ela, 4) >= $sbac_approaching)
                        AS mixed_reachable,
                    ap_exams + CASE WHEN $p4_ap_courses THEN ap_courses ELSE 0 END AS ap_count,
-                   list_contains(awards, 'SEAL_OF_BILITERACY') AS seal,
+                   cci_holds_any(awards, ['SEAL_OF_BILITERACY']) AS seal,
                    lms_years >= $lms_years AS lms_done,
-                   len(list_intersect($p11_wbl, wbl)) AS p11_held  -- no lambda per row
+                   CASE WHEN wbl IS NULL THEN 0 ELSE len(list_intersect($p11_wbl, wbl)) END AS p11_held  -- no lambda per row
             FROM cci_evidence))

@@ -15,30 +15,31 @@ WITH scoring AS (
            unnest($seniors::BOOLEAN[]) AS seniors,
            unnest($fifth_year_graduates::BOOLEAN[]) AS fifth_year_graduates
 ),
-scored_year AS (  -- the cohort years a class reads: its own, and the year before for fifth-year graduates
-    SELECT *, evidence_year AS cohort_year FROM scoring
-    UNION ALL
-    SELECT *, evidence_year - 1 FROM scoring WHERE NOT seniors AND fifth_year_graduates
-),
-candidate AS (
+candidate AS (  -- each class's own cohort year
     SELECT c.*, s.scoring, s.evidence_year, s.seniors
     FROM cohort AS c
-    JOIN scored_year AS s USING (cohort_year)
+    JOIN scoring AS s ON s.evidence_year = c.cohort_year
     WHERE $schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], c.school_id)
+),
+fifth_year_candidate AS (  -- the year before, read apart (not filtered from one reading of both
+                           -- years: that reading would be stored for its two uses)
+    SELECT c.*, s.scoring, s.evidence_year, s.seniors
+    FROM cohort AS c
+    JOIN scoring AS s ON s.evidence_year - 1 = c.cohort_year AND NOT s.seniors AND s.fifth_year_graduates
+    WHERE ($schools::VARCHAR[] IS NULL OR list_contains($schools::VARCHAR[], c.school_id))
+      AND c.outcome = 'regular_diploma'
+      AND NOT cci_in_window(c.outcome_date, c.completion_year, s.evidence_year - 1)
+      AND cci_in_window(c.outcome_date, c.completion_year, s.evidence_year)
 ),
 counted AS (  -- a union, so that only fifth-year candidates are looked up in the class
     SELECT *, cci_in_window(outcome_date, completion_year, evidence_year) AS in_window
-    FROM candidate WHERE cohort_year = evidence_year
+    FROM candidate
     UNION ALL
     SELECT f.*, true
-    FROM candidate AS f
+    FROM fifth_year_candidate AS f
     ANTI JOIN (SELECT student_id, cohort_year FROM cohort  -- constant bounds: the scan skips other years
                WHERE cohort_year BETWEEN list_min($cohort_years::INTEGER[]) AND list_max($cohort_years::INTEGER[])) AS k
            ON k.student_id = f.student_id AND k.cohort_year = f.evidence_year
-    WHERE f.cohort_year = f.evidence_year - 1
-      AND f.outcome = 'regular_diploma'
-      AND NOT cci_in_window(f.outcome_date, f.completion_year, f.evidence_year - 1)
-      AND cci_in_window(f.outcome_date, f.completion_year, f.evidence_year)
 )
 SELECT c.scoring,
        c.evidence_year,

@@ -8,26 +8,17 @@
 -- sets of measures are bits of a UBIGINT, bit i the i-th measure of engine.MEASURES, the rule
 -- set's sets given as masks ($prepared_bits, ...); only the lists shown (measures met, flags) are
 -- made once per distinct set and joined back. The engine writes in what is in braces,
--- over the rule set's enabled measures only (engine._generated): the set of started Prepared
--- measures not met, the nearest gap among the latter, and the words of what is
--- missing there (from measure_words.sql). A CASE evaluates the words only for the rows that reach
+-- over the rule set's enabled measures only (engine._generated): the nearest gap among the
+-- started Prepared measures not met, and the words of what is missing there (from
+-- measure_words.sql). A CASE evaluates the words only for the rows that reach
 -- it: students not Prepared, and only for their nearest measures.
-WITH bits AS (
-    SELECT *,
-           {open_bits} AS open_bits
+WITH ranked AS (
+    SELECT *, {nearest_gap} AS nearest_gap
     FROM cci_student_level
-),
-ranked AS (
-    SELECT *,
-           CASE WHEN met_bits & $prepared_bits <> 0 THEN met_bits & $prepared_bits ELSE met_bits END AS deciding_bits,
-           -- the rules met as uncertain: every measure's rule is itself, but P4's may be P4_AP_COURSES
-           ($uncertain_bits & ~(1::UBIGINT << 3)) | (list_contains($uncertain, p4_rule)::UBIGINT << 3) AS uncertain_bits,
-           {nearest_gap} AS nearest_gap
-    FROM bits
 ),
 leveled AS MATERIALIZED (  -- read twice: only what the result shows, words included
     SELECT student_id, school_id, cohort_year, fifth_year, outcome, level, counted,
-           met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar,
+           met_bits, p4_rule, mixed_calendar,
            CASE WHEN level = 'Prepared' THEN NULL
                 WHEN late_diploma
                      THEN concat('diploma after 15 August ', cohort_year, ', outside the four-year window: ',
@@ -42,9 +33,8 @@ leveled AS MATERIALIZED (  -- read twice: only what the result shows, words incl
            END AS missing
     FROM ranked
 ),
-lists AS (  -- each distinct set of measures met and of flags (deciding_bits follows from met_bits),
-           -- listed once: a lambda per student is costly
-    SELECT met_bits, uncertain_bits, p4_rule, mixed_calendar,
+lists AS (  -- each distinct set of measures met and of flags, listed once: a lambda per student is costly
+    SELECT met_bits, p4_rule, mixed_calendar,
            list_filter($measure_order, lambda _, i: (met_bits >> $order_bits[i]) & 1 = 1) AS measures_met,
            -- flags: the deciding rules when all of them are uncertain, and a mixed calendar
            CASE WHEN deciding_bits <> 0 AND deciding_bits & ~uncertain_bits = 0
@@ -52,7 +42,14 @@ lists AS (  -- each distinct set of measures met and of flags (deciding_bits fol
                                               lambda id: CASE WHEN id = 'P4' THEN p4_rule ELSE id END))
                 ELSE [] END
                || CASE WHEN mixed_calendar THEN ['mixed_calendar'] ELSE [] END AS flags
-    FROM (SELECT DISTINCT met_bits, deciding_bits, uncertain_bits, p4_rule, mixed_calendar FROM leveled)
+    FROM (SELECT *,
+                 -- the rules that decide the level: the measures met at its tier
+                 CASE WHEN met_bits & $prepared_bits <> 0 THEN met_bits & $prepared_bits ELSE met_bits END
+                     AS deciding_bits,
+                 -- the rules met as uncertain: every measure's rule is itself, but P4's may be P4_AP_COURSES
+                 ($uncertain_bits & ~(1::UBIGINT << 3)) | (list_contains($uncertain, p4_rule)::UBIGINT << 3)
+                     AS uncertain_bits
+          FROM (SELECT DISTINCT met_bits, p4_rule, mixed_calendar FROM leveled))
 )
 SELECT student_id,
        school_id,
@@ -67,4 +64,4 @@ SELECT student_id,
        flags,
        $rule_set AS rule_set
 FROM leveled
-JOIN lists USING (met_bits, uncertain_bits, p4_rule, mixed_calendar)
+JOIN lists USING (met_bits, p4_rule, mixed_calendar)

@@ -108,8 +108,13 @@ def _shown(df: pd.DataFrame) -> pd.DataFrame:
 
 def small_table_html(df: pd.DataFrame) -> str:
     """A few rows as a plain table (a table of one page; a widget's own HTML, where no script
-    runs): labels, blanks as blanks, escaped."""
-    return _shown(df).to_html(index=False, escape=True, border=0, classes="sislab-table")
+    runs): labels, blanks as blanks, escaped, each cell as a long table shows it. Written here:
+    pandas' `to_html` took ~7 ms a table, 50 ms of the CCI page's 0.2 s."""
+    head = "".join(f"<th>{html.escape(label(c))}</th>" for c in df.columns)
+    rows = zip(*(downloads.cell_texts(df.iloc[:, i]) for i in range(df.shape[1])))
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return (f'<table class="dataframe sislab-table"><thead><tr style="text-align: right;">{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
 def table_html(df: pd.DataFrame) -> str:

@@ -157,6 +157,11 @@ class RowsHandler(DownloadHandler):
 def offer_table(ws: Workspace, frame) -> str:
     """A table (a DataFrame, columns in display order) offered as Parquet to the acting user for
     `RowsHandler` to page through; returns the link its page asks for rows."""
+    return offer(ws, table_parquet(frame), "table.parquet", route=ROWS_ROUTE)
+
+
+def table_parquet(frame) -> bytes:
+    """The Parquet file `offer_table` offers: columns named by position, mixed values as text."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -166,7 +171,7 @@ def offer_table(ws: Workspace, frame) -> str:
         frame[name] = frame[name].map(lambda v: v if v is None or isinstance(v, str) or pd.isna(v) else str(v))
     sink = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
-    return offer(ws, sink.getvalue().to_pybytes(), "table.parquet", route=ROWS_ROUTE)
+    return sink.getvalue().to_pybytes()
 
 
 def table_page(path: Path, start: int, length: int, search: str, column: int, descending: bool) -> dict:

@@ -358,6 +358,8 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         self._starting[name] += 1
         try:
             kernel_id = await self._take_warm(kwargs, env)
+            if kernel_id is not None:
+                self.warm_up()  # its replacement starts while the page's cells run, not while its browser draws
             if kernel_id is None:
                 if len(self) + sum(self._starting.values()) > self.max_kernels:
                     raise web.HTTPError(503, reason="The dashboard server is busy: try again in a few minutes")
@@ -371,8 +373,10 @@ class DashboardKernelManager(AsyncMappingKernelManager):
 
     def warm_up(self) -> None:
         """Start warm kernels in the background until there are `warm_kernels` of them (called
-        when the server starts and when a page has been sent: not while a page runs, which
-        would share the CPU with it)."""
+        when the server starts, when a page takes one and when a page has been sent). A page
+        that takes one has it replaced at once: while the page's cells run the browser waits
+        for the page, and a core is free; started once the page was sent, the replacement
+        shared the CPU with the browser drawing it, and a page opened right after waited for it."""
         task = asyncio.ensure_future(self._fill_warm())
         self._background.add(task)
         task.add_done_callback(self._background.discard)

@@ -602,7 +602,8 @@ def school_names(ws: Workspace) -> dict[str, str]:
 
 
 class DashboardPageHandler(TornadoVoilaHandler):
-    """Voilà's page; once it is sent (its notebook has run), the warm kernels are topped up.
+    """Voilà's page; once it is sent (its notebook has run), the warm kernels are topped up
+    (a page that took one has had it replaced already; this covers a page that started its own).
 
     A dashboard with `tables` asks the browser (a `Link` header, with the page's first bytes)
     to fetch the table script and style while the page's cells run: otherwise the browser

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import email
 import shutil
 from datetime import date
@@ -107,6 +109,20 @@ def test_preview_school_shows_only_that_school(ws):
     with store.snapshot(ws) as con:
         groups = cers.preview_school(con, "005", as_of=AS_OF)
     assert len(groups) and set(groups.group_name.str[:3]) == {"005"}
+
+
+def test_preview_groups_are_those_of_the_file_built_with_its_findings(ws):
+    from sislab.cers.build import build, group_summary
+
+    for profile in DEMO_PROFILES:
+        cers.save(ws, "alice", profile)
+    narrowed = [replace(p, schools=("001",)) for p in DEMO_PROFILES if "001" in p.schools]
+    with store.snapshot(ws) as con:
+        preview = cers.preview_school(con, "001", as_of=AS_OF)
+        built = build(con, narrowed, as_of=AS_OF)
+        assert built.findings  # the full build looked for them (a staff member or roster is flagged)
+        full = group_summary(con)[list(preview.columns)]
+    assert len(preview) > 25 and preview.equals(full)
 
 
 def test_cli_create_prints_each_file_written(ws, capsys):

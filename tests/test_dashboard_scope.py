@@ -5,6 +5,7 @@ values, Voilà's and jupyter_server's kernel endpoints), kernel ownership and th
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -184,6 +185,18 @@ def test_admin_sees_every_school_or_the_one_asked_for(server):
     everything = browser.get(OVERVIEW)
     close_kernel(browser, everything.text)
     assert "North High" in everything.text and "Willow Elementary" in everything.text
+
+
+def test_a_page_with_a_long_table_has_the_browser_fetch_its_script_while_the_cells_run(server):
+    browser = signed_in(server, "principal.north")
+    preview = browser.get("voila/render/il_sca_preview.ipynb")  # the school's 4,000 records
+    close_kernel(browser, preview.text)
+    imported = re.search(r"(/sislab/static/[^'\"\\]+/dt_bundle\.js)", preview.text).group(1)  # what its tables import
+    assert preview.headers["Link"].startswith(f"<{imported}>; rel=modulepreload, <")
+    assert browser.get(preview.headers["Link"].split("<")[2].split(">")[0]).status == 200  # the style sheet
+    cci = browser.get(CCI)  # no table past one page for a school: nothing fetched ahead
+    close_kernel(browser, cci.text)
+    assert "dt_bundle" not in cci.text and "Link" not in cci.headers
 
 
 @pytest.mark.parametrize("path", ["voila/render/cci_mass_update.ipynb", "voila/render/schedules.ipynb",

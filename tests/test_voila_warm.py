@@ -37,6 +37,6 @@ def test_a_warm_kernel_imports_and_prepares_without_a_workspace_and_leaves_no_na
 def test_warm_kernels_import_what_the_dashboards_import_and_nothing_else():
     folder = notebooks_dir()
     modules = dashboard_modules(folder, read_dashboards(folder))
-    assert {"sislab.cci.dashboard", "sislab.widgets.cci_dashboard", "sislab.overview", "sislab.widgets",
+    assert {"sislab.widgets.cci_dashboard", "sislab.overview", "sislab.widgets",
             "sislab.widgets.ilsca_form", "sislab.widgets.cers_form"} <= set(modules)
     assert not [m for m in modules if "job_forms" in m or "cci_forms" in m or "schedule" in m]  # job forms'

@@ -100,7 +100,7 @@ def preview_school(con, school_id: str, as_of: date | None = None, ws: Workspace
     narrowed = [p for p in narrowed if p is not None]
     if not narrowed:
         return pd.DataFrame(columns=["group_name", "subject_code", "students", "users", "profiles"])
-    build(con, narrowed, as_of=as_of)
+    build(con, narrowed, as_of=as_of, findings=False)
     return group_summary(con)[["group_name", "subject_code", "students", "users", "profiles"]]
 
 

@@ -79,6 +79,7 @@ class Dashboard:
     notebook: str  # path relative to the notebooks folder, as in /voila/render/<notebook>
     title: str
     per_school: bool = False  # shows one school at a time: no "All schools" link
+    tables: bool = False  # a school's page has a table of more than one page: its script is fetched early
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ def read_dashboards(notebooks: Path) -> tuple[Dashboard, ...]:
     if not path.is_file():
         return ()
     with open(path, "rb") as fh:
-        return tuple(Dashboard(d["notebook"], d["title"], bool(d.get("per_school", False)))
-                     for d in tomllib.load(fh).get("dashboard", []))
+        return tuple(Dashboard(d["notebook"], d["title"], bool(d.get("per_school", False)),
+                               bool(d.get("tables", False))) for d in tomllib.load(fh).get("dashboard", []))
 
 
 # --- pages: sislab's own, small and self-contained ----------------------------------------
@@ -357,6 +358,8 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         self._starting[name] += 1
         try:
             kernel_id = await self._take_warm(kwargs, env)
+            if kernel_id is not None:
+                self.warm_up()  # its replacement starts while the page's cells run, not while its browser draws
             if kernel_id is None:
                 if len(self) + sum(self._starting.values()) > self.max_kernels:
                     raise web.HTTPError(503, reason="The dashboard server is busy: try again in a few minutes")
@@ -370,8 +373,10 @@ class DashboardKernelManager(AsyncMappingKernelManager):
 
     def warm_up(self) -> None:
         """Start warm kernels in the background until there are `warm_kernels` of them (called
-        when the server starts and when a page has been sent: not while a page runs, which
-        would share the CPU with it)."""
+        when the server starts, when a page takes one and when a page has been sent). A page
+        that takes one has it replaced at once: while the page's cells run the browser waits
+        for the page, and a core is free; started once the page was sent, the replacement
+        shared the CPU with the browser drawing it, and a page opened right after waited for it."""
         task = asyncio.ensure_future(self._fill_warm())
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -594,14 +599,28 @@ def school_names(ws: Workspace) -> dict[str, str]:
 
 
 class DashboardPageHandler(TornadoVoilaHandler):
-    """Voilà's page; once it is sent (its notebook has run), the warm kernels are topped up."""
+    """Voilà's page; once it is sent (its notebook has run), the warm kernels are topped up
+    (a page that took one has had it replaced already; this covers a page that started its own).
+
+    A dashboard with `tables` asks the browser (a `Link` header, with the page's first bytes)
+    to fetch the table script and style while the page's cells run: otherwise the browser
+    asks for them only once it has drawn the page's outputs, after the whole page came."""
 
     async def get(self, path=None):
+        dashboard = self.settings[SITE].dashboard(path or "")
+        if dashboard is not None and dashboard.tables:
+            self.set_header("Link", table_preload(self.base_url))
         try:
             await super().get(path)
         finally:
             if isinstance(self.kernel_manager, DashboardKernelManager):
                 self.kernel_manager.warm_up()
+
+
+def table_preload(base_url: str) -> str:
+    """The `Link` header value that has the browser fetch the table script and its style sheet."""
+    script, style = (base_url.rstrip("/") + "/" + downloads.table_assets_path(n) for n in ("dt_bundle.js", "dt_bundle.css"))
+    return f"<{script}>; rel=modulepreload, <{style}>; rel=preload; as=style"
 
 
 class SislabVoila(Voila):

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -114,6 +114,7 @@ class Reply:
     status: int
     url: str  # after redirects
     text: str
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Browser:
@@ -131,9 +132,9 @@ class Browser:
             req.add_header("X-XSRFToken", self.xsrf())
         try:
             with self.opener.open(req, timeout=120) as r:
-                return Reply(r.status, r.url, r.read().decode("utf-8", "replace"))
+                return Reply(r.status, r.url, r.read().decode("utf-8", "replace"), dict(r.headers))
         except urllib.error.HTTPError as e:
-            return Reply(e.code, e.url, e.read().decode("utf-8", "replace"))
+            return Reply(e.code, e.url, e.read().decode("utf-8", "replace"), dict(e.headers))
 
     def get(self, path: str) -> Reply:
         return self.request(path)

@@ -521,3 +521,12 @@ def test_line_numbers_after_a_quoted_cell_spanning_lines(zpath):
     f["users"][3]["familyName"] = ""  # u-s2 is on line 6
     rows = only(make_zip(zpath, f), "REQUIRED_EMPTY")
     assert (list(rows["line"]), list(rows["sourcedId"])) == ([6], ["u-s2"])
+
+
+def test_findings_of_one_line_and_rule_come_in_one_order_whatever_order_the_queries_gave():
+    """A teacher whose e-mail two others share has two TEACHER_EMAIL_SHARED findings on one line;
+    the report lists them the same way in every run (the queries return them in no fixed order)."""
+    shared = [checker._finding("TEACHER_EMAIL_SHARED", "users", line=7, source="t1", column="email",
+                               value="a@x.org", message=f"also {other}") for other in ("t2", "t3")]
+    first, second = checker._frame(shared), checker._frame(shared[::-1])
+    assert first.equals(second) and list(first["message"].str[-3:-1]) == ["t2", "t3"]

@@ -512,11 +512,14 @@ def _finding(rule: str, file: str, *, line=None, source=None, column=None, value
 
 
 def _frame(findings: list[dict], severity: dict[str, str] | None = None) -> pd.DataFrame:
-    """The findings in order, with a receiver's (or a confirmation's) severity overrides."""
+    """The findings in order, with a receiver's (or a confirmation's) severity overrides. Every
+    column is a sort key: a line can have several findings of one rule (a teacher's e-mail
+    shared with two others), which the queries return in no fixed order."""
     df = pd.DataFrame(findings, columns=FINDING_COLUMNS)
     for rule, level in (severity or {}).items():
         df.loc[df["rule"] == rule, "severity"] = level
     df["line"] = df["line"].astype("Int64")
     order = df["severity"].map({"error": 0, "warning": 1})
-    return df.assign(_o=order).sort_values(["_o", "file", "line", "rule"], kind="stable").drop(columns="_o") \
+    return df.assign(_o=order).sort_values(["_o", "file", "line", "rule", "sourcedId", "column", "value", "message"],
+                                            kind="stable").drop(columns="_o") \
         .reset_index(drop=True)

@@ -40,7 +40,7 @@ from sislab.core import store
 from sislab.core.workspace import Workspace
 
 from .bench_import import STATEWIDE_STUDENTS, sample_folder
-from .common import OUT, Measurement, in_child, report, scratch
+from .common import OUT, Measurement, in_child, making, report, scratch
 
 DEFAULT_STUDENTS = 1_650_000  # ~25 M mark rows: four years of a statewide class's course history
 # The columns the engine's queries read (see the scans in --explain), per input table.
@@ -147,6 +147,7 @@ def imported_workspace(folder: Path) -> tuple[str, float | None]:
         return str(root), None
     partial = root.with_name(root.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
+    making("the imported district", root)
     start = time.perf_counter()
     in_child("bench.bench_import:import_folder", str(folder), str(partial), None)
     partial.rename(root)  # the snapshot pointer is a file name, so the folder may move

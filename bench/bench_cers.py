@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import bench
-from bench.common import OUT, Measurement, in_child, report
+from bench.common import OUT, Measurement, in_child, making, report
 
 AS_OF = "2026-11-25"  # the sample district's "today": semester 1 of 2026-27
 SECONDARY = ("HS", "MS", "ALT")
@@ -74,6 +74,7 @@ def prepare(students: int) -> Path:
     base = OUT / f"cers-{students}"
     ws = Workspace(base / "workspace", base / "reports")
     if ws.current_snapshot() is None:
+        making(f"the imported district of {students:,} students", base)
         if not (base / "sis" / "student.csv").exists():
             generate(base / "sis", students=students, seed=1)
         ws.ensure()

@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 
 import bench
-from bench.common import OUT, in_child, report, scratch
+from bench.common import OUT, in_child, making, report, scratch
 from sislab import ilsca
 from sislab.core import store
 from sislab.ilsca import formats, preflight
@@ -112,6 +112,8 @@ def prepare(students: int) -> Path:
     if not (root / "workspace" / "CURRENT").exists():
         from sislab.core.importer import import_sis
         from sislab.sample import generate
+
+        making(f"the imported district of {students:,} students", root)
 
         generate(root / "csv", students=students, seed=1)
         import_sis(root / "csv", _workspace(str(root), str(root / "reports")), user="bench")

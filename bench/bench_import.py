@@ -23,7 +23,7 @@ from pathlib import Path
 
 import bench
 
-from .common import OUT, Measurement, in_child, report, scratch
+from .common import OUT, Measurement, in_child, making, report, scratch
 
 DEFAULT_STUDENTS = 200_000  # a large district; a few minutes in all on 2 cores
 STATEWIDE_STUDENTS = 6_400_000  # California's size, as `sislab sample` counts students
@@ -90,6 +90,7 @@ def sample_folder(students: int, seed: int) -> tuple[Path, float | None]:
     if folder.exists():
         return folder, None
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+    making(f"the generated district of {students:,} students", folder)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "sislab", "sample", "--students", str(students), "--seed", str(seed),
                     "--out", str(partial)], check=True, stdout=subprocess.DEVNULL)

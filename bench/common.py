@@ -51,6 +51,13 @@ def in_child(target: str, *args, sislab: Path | None = None) -> Measurement:
     return Measurement(reply["seconds"], usage.ru_maxrss / 1024, reply["result"], usage.ru_utime + usage.ru_stime)
 
 
+def making(what: str, path: Path) -> None:
+    """Say on stderr that a cached input is being made: a missing (or dangling) cache would
+    otherwise cost minutes of generating and importing without a word."""
+    print(f"bench: {what} is not cached in {path}: making it now (minutes at statewide size)",
+          file=sys.stderr, flush=True)
+
+
 def scratch() -> tempfile.TemporaryDirectory:
     """A scratch folder on the same disk as the data (not /tmp, which may be memory)."""
     OUT.mkdir(parents=True, exist_ok=True)

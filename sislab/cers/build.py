@@ -24,6 +24,8 @@ from .profiles import Profile
 
 PACKAGE = "sislab.cers"
 PARAMETER = re.compile(r"\$([a-z_]+)")
+# People as a reader alphabetizes them: accents and case aside ("Álvarez" among the A's).
+BY_NAME = "strip_accents(lower(s.last_name)), strip_accents(lower(s.first_name)), s.staff_id"
 # Additional staff must be active, with a state educator id and an e-mail (SQL over `staff s`).
 ELIGIBLE = ("coalesce(s.active, false) AND s.state_educator_id IS NOT NULL"
             " AND regexp_full_match(coalesce(s.email, ''), $email)")
@@ -185,7 +187,7 @@ def _add_staff(con, profile: Profile) -> None:
 def eligible_staff(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Staff who may be added to every group of a profile: active, state educator id, e-mail."""
     return run(con, "SELECT s.staff_id, s.last_name, s.first_name, s.email, s.school_id FROM staff s WHERE "
-               + ELIGIBLE + " ORDER BY strip_accents(lower(s.last_name)), strip_accents(lower(s.first_name)), s.staff_id", email=LOGIN_PATTERN).df()
+               + ELIGIBLE + " ORDER BY " + BY_NAME, email=LOGIN_PATTERN).df()
 
 
 def _ineligible_staff(con, profile: Profile) -> list[Finding]:

@@ -360,7 +360,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             kernel_id = await self._take_warm(kwargs, env)
             if kernel_id is not None:
                 self.warm_up()  # its replacement starts while the page's cells run, not while its browser draws
-            if kernel_id is None:
+            else:
                 if len(self) + sum(self._starting.values()) > self.max_kernels:
                     raise web.HTTPError(503, reason="The dashboard server is busy: try again in a few minutes")
                 kernel_id = await super().start_kernel(*args, **{**kwargs, "env": env})

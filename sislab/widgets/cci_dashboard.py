@@ -31,14 +31,6 @@ STUDENT_FIELDS = {"school_name": "School", "level": "Level", "measures_met": "Me
                   "best_measure": "Best measure", "missing": "What is missing", "flags": "Flags",
                   "outcome": "Outcome", "computed_at": "Computed"}
 MATCHES_SHOWN = 200
-# The page's sections: heading and what it says, in order (`show_page`).
-SECTIONS = {
-    "status": ("Status per school", "Status is % Prepared of the class; change is from the prior year's class; "
-               "the seniors' row is their potential status if they graduate with what they have now."),
-    "prepared": ("% Prepared by school and measure", ""),
-    "near_misses": ("Near misses: seniors one requirement away from Prepared", ""),
-    "students": ("Students", ""),
-}
 
 
 def show_page(school: str | None = None, rule_set: str | None = None, output_dir=None) -> None:
@@ -48,9 +40,12 @@ def show_page(school: str | None = None, rule_set: str | None = None, output_dir
     dash = load_dashboard(school=school, rule_set=rule_set)
     if dash is None:
         return
-    for section, show in (("status", show_status), ("prepared", show_prepared_chart),
-                          ("near_misses", show_near_misses), ("students", show_students)):
-        heading, text = SECTIONS[section]
+    sections = (("Status per school", "Status is % Prepared of the class; change is from the prior year's class; "
+                 "the seniors' row is their potential status if they graduate with what they have now.", show_status),
+                ("% Prepared by school and measure", "", show_prepared_chart),
+                ("Near misses: seniors one requirement away from Prepared", "", show_near_misses),
+                ("Students", "", show_students))
+    for heading, text, show in sections:
         display(HTML(f"<h2>{html.escape(heading)}</h2>" + (f"<p>{html.escape(text)}</p>" if text else "")))
         show(dash)
     dashboard.write_outputs(dash, output_dir)

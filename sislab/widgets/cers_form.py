@@ -19,6 +19,7 @@ from IPython.display import display
 
 from .. import cers
 from ..cers import identity
+from ..cers.build import BY_NAME
 from ..cers.layout import LAYOUT, filters_of
 from ..cers.profiles import grade_label
 from ..core import access, store
@@ -274,8 +275,8 @@ def _choices(con) -> dict[str, tuple[str, list[tuple[str, object, bool]]]]:
     def rows(sql: str) -> list[tuple[str, object, bool]]:
         return [(str(label), value, bool(active)) for label, value, active in con.execute(sql).fetchall()]
 
-    staff = "SELECT last_name || ' ' || first_name || ' (' || staff_id || ')', staff_id, coalesce(active, false) FROM staff"
-    by_name = " ORDER BY strip_accents(lower(last_name)), strip_accents(lower(first_name)), staff_id"  # Álvarez under A
+    staff = "SELECT last_name || ' ' || first_name || ' (' || staff_id || ')', staff_id, coalesce(active, false) FROM staff s"
+    by_name = " ORDER BY " + BY_NAME
     return {
         "schools": ("Schools", rows("SELECT school_id || ' ' || name, school_id, coalesce(active, false) FROM school"
                                     " ORDER BY school_id")),

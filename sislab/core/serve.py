@@ -37,8 +37,10 @@ CULL_INTERVAL = 30  # how often idle kernels are looked for
 KERNELS_PER_USER = 8
 MAX_KERNELS = 40  # in all, ~140 MiB each
 # Kernels started ahead with the dashboards' modules imported, so that a page does not wait
-# ~1 s for a kernel's start and its imports; each holds ~190 MiB even when nobody looks.
-WARM_KERNELS = 2
+# ~1 s for a kernel's start and its imports; each holds ~190 MiB even when nobody looks. Three:
+# a principal clicking through the dashboards one after another takes them faster than they
+# are replaced (one at a time, ~1 s each); with two, the third page waited for one.
+WARM_KERNELS = 3
 # Called by a warm kernel after its imports: a page's first table then costs it nothing extra.
 WARM_CALLS = ("sislab.widgets.warm_up",)
 TEMPLATE = "lab"
@@ -66,6 +68,7 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.prelaunch_hook = voila_auth.scope_hook
     c.VoilaConfiguration.multi_kernel_manager_class = voila_auth.DashboardKernelManager
+    c.ServerKernelManager.client_class = f"{voila_auth.__name__}.PromptKernelClient"
     c.Voila.identity_provider_class = voila_auth.HubIdentityProvider if hub else voila_auth.SislabIdentityProvider
     if hub:  # a JupyterHub service: served under the hub's prefix for it, e.g. /services/sislab/
         c.Voila.base_url = c.Voila.server_url = os.environ["JUPYTERHUB_SERVICE_PREFIX"]

@@ -26,6 +26,10 @@ What a request goes through:
 
 Voilà itself drops every kernel message from the browser but widget (comm) traffic and
 kernel info (`allowed_message_types`), so a page cannot execute code.
+
+Nothing idles before a page: the server's kernel clients (`PromptKernelClient`) are ready when
+the kernel answers, not 0.2 s later, and Voilà's templates are compiled once for the server's
+life (`CompiledTemplates`), not for every page.
 """
 
 from __future__ import annotations
@@ -42,25 +46,25 @@ import secrets
 import time
 import tomllib
 from collections import Counter, deque
-from queue import Empty
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from queue import Empty
 
+from jinja2 import BytecodeCache
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_server._tz import utcnow
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.base.handlers import JupyterHandler
-from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from papermill.parameterize import parameterize_notebook
 from tornado import web
 from tornado.httputil import url_concat
 from tornado.ioloop import IOLoop
 from traitlets import Float, Integer, List, Unicode
-from jinja2 import BytecodeCache
 from voila.app import Voila
 from voila.exporter import VoilaExporter
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
@@ -422,9 +426,10 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         when the server starts, when a page takes one and when a page has been sent). A page
         that takes one has it replaced at once: while the page's cells run the browser waits
         for the page, and a core is free; started once the page was sent, the replacement
-        shared the CPU with the browser drawing it, and a page opened right after waited for it."""
+        shared the CPU with the browser drawing it, and a page opened right after waited for it.
+        One at a time: two starting together took both cores from the pages being drawn."""
         if self._background:
-            return  # one at a time (see _fill_warm)
+            return  # the one starting goes on until there are enough
         task = asyncio.ensure_future(self._fill_warm())
         self._background.add(task)
         task.add_done_callback(self._background.discard)

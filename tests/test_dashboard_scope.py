@@ -293,6 +293,17 @@ def test_past_the_cap_a_new_tab_takes_the_kernel_of_the_users_least_recently_use
     close_kernel(neighbour, other_user.text)  # another user's kernel was never touched
 
 
+def test_the_server_talks_to_its_kernels_over_encrypted_sockets(server):
+    """Kernel ports are on 127.0.0.1, which every local account reaches: CurveZMQ, keys per kernel.
+    A kernel started without keys says so in the server's log (ipykernel's warning)."""
+    browser = signed_in(server, "principal.north")
+    page = browser.get(ECHO).text
+    close_kernel(browser, page)
+    log = server.log_text()
+    assert f"Kernel shutdown: {kernel_id(page)}" in log
+    assert "without encryption" not in log
+
+
 def test_every_page_gets_a_warm_kernel_no_other_page_or_user_had(server):
     """A warm kernel goes to one page view only: it shows its own user, no earlier page's names,
     and its kernel is shut down with the page, never handed out again."""

@@ -43,7 +43,7 @@ def lab_notebooks(folder: Path) -> Path:
 
 
 def test_a_coordinator_runs_a_cci_mass_update_in_the_jupyterlab_sislab_lab_opened(browser, lab_ws, tmp_path):
-    with running_lab(lab_ws, "coordinator", lab_notebooks(tmp_path)) as (_server, url):
+    with running_lab(lab_ws, "coordinator", lab_notebooks(tmp_path)) as (server, url):
         page = open_form(browser, url, "cci_mass_update.ipynb")
         schools = page.locator(".widget-select-multiple select")
         schools.wait_for(timeout=90_000)
@@ -53,6 +53,8 @@ def test_a_coordinator_runs_a_cci_mass_update_in_the_jupyterlab_sislab_lab_opene
         text = page.inner_text(".jp-Notebook")
         assert "North High" in text and "done" in text
         page.close()
+        # its kernel talked to the Lab over encrypted sockets (ipykernel warns when it does not)
+        assert "Kernel started" in server.log_text() and "without encryption" not in server.log_text()
 
 
 def test_the_illinois_file_downloads_with_one_click_from_the_form(browser, lab_ws, tmp_path):

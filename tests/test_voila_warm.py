@@ -13,13 +13,13 @@ from queue import Empty
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
-from jupyter_client import AsyncKernelManager
 from traitlets.utils.importstring import import_item
 
 from sislab.core import serve
 from sislab.core.runner import notebooks_dir
-from sislab.core.voila_auth import (TEMPLATES, CompiledTemplates, PromptKernelClient, dashboard_modules,
-                                    environment_code, keep_compiled_templates, read_dashboards, warm_code)
+from sislab.core.kernels import PromptKernelClient, RunKernelManager
+from sislab.core.voila_auth import (TEMPLATES, CompiledTemplates, dashboard_modules, environment_code,
+                                    keep_compiled_templates, read_dashboards, warm_code)
 
 
 def test_a_warm_kernels_environment_becomes_exactly_the_pages():
@@ -54,8 +54,7 @@ def test_warm_kernels_import_what_the_dashboards_import_and_nothing_else():
 # --- a kernel is ready when it answered and its IOPub is connected ---------------------------
 
 async def _kernel(run):
-    manager = AsyncKernelManager(kernel_name="python3", client_class=f"{PromptKernelClient.__module__}."
-                                                                     "PromptKernelClient")
+    manager = RunKernelManager(kernel_name="python3")  # a headless run's: the prompt client, encrypted
     await manager.start_kernel()
     client = manager.client()
     client.start_channels()

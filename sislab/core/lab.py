@@ -54,12 +54,16 @@ def lab_command(ws: Workspace, user: str, host: str = DEFAULT_HOST, port: int = 
 
 def lab_options(ws: Workspace) -> list[str]:
     """JupyterLab settings every coordinator's Lab gets (also under JupyterHub): the downloads
-    extension, the notebooks' checkpoints kept in the workspace, not beside the notebooks, and
-    no calls to jupyter.org (its news pop-up asks district staff a question that is not theirs,
-    and a district's network may not reach it)."""
+    extension, the notebooks' checkpoints kept in the workspace, not beside the notebooks, no
+    calls to jupyter.org (its news pop-up asks district staff a question that is not theirs,
+    and a district's network may not reach it), and encrypted sockets between the Lab and its
+    kernels (`sislab.core.kernels`)."""
+    from .kernels import TRANSPORT_ENCRYPTION  # imports jupyter_client: only when starting a Lab
+
     return ["--ServerApp.jpserver_extensions=" + repr({"sislab.core.downloads": True}),
             f"--FileCheckpoints.root_dir={private_dir(ws.tmp / 'checkpoints')}",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--ServerKernelManager.transport_encryption={TRANSPORT_ENCRYPTION}"]
 
 
 def start_lab(lab: Lab) -> subprocess.Popen:

@@ -119,7 +119,8 @@ def run_notebook(notebook: str | os.PathLike, parameters: dict[str, object] | No
         with _workspace_env(ws, manifest["user"]):
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters={**(parameters or {}), OUTPUT_PARAMETER: str(output_dir)},
-                kernel_name=KERNEL, cwd=str(output_dir), log_output=False, progress_bar=False)
+                kernel_name=KERNEL, cwd=str(output_dir), log_output=False, progress_bar=False,
+                kernel_manager_class="sislab.core.kernels.RunKernelManager")  # imported by nbclient only
         error = None
     except papermill.PapermillExecutionError as e:
         error = f"cell {e.exec_count}: {e.ename}: {e.evalue}"

@@ -50,7 +50,7 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
                  kernels_per_user: int = KERNELS_PER_USER, hub: bool = False,
                  warm_kernels: int = WARM_KERNELS) -> Config:
     """The whole server configuration: where, what, who, and how kernels are kept in check."""
-    from . import voila_auth  # imports Voilà and papermill: only when serving
+    from . import kernels, voila_auth  # import Voilà, papermill, jupyter_client: only when serving
 
     c = Config()
     c.Voila.ip = host
@@ -68,7 +68,8 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.prelaunch_hook = voila_auth.scope_hook
     c.VoilaConfiguration.multi_kernel_manager_class = voila_auth.DashboardKernelManager
-    c.ServerKernelManager.client_class = f"{voila_auth.__name__}.PromptKernelClient"
+    c.ServerKernelManager.client_class = f"{kernels.__name__}.PromptKernelClient"
+    c.ServerKernelManager.transport_encryption = kernels.TRANSPORT_ENCRYPTION
     c.Voila.identity_provider_class = voila_auth.HubIdentityProvider if hub else voila_auth.SislabIdentityProvider
     if hub:  # a JupyterHub service: served under the hub's prefix for it, e.g. /services/sislab/
         c.Voila.base_url = c.Voila.server_url = os.environ["JUPYTERHUB_SERVICE_PREFIX"]

@@ -27,7 +27,7 @@ What a request goes through:
 Voilà itself drops every kernel message from the browser but widget (comm) traffic and
 kernel info (`allowed_message_types`), so a page cannot execute code.
 
-Nothing idles before a page: the server's kernel clients (`PromptKernelClient`) are ready when
+Nothing idles before a page: the server's kernel clients (`sislab.core.kernels`) are ready when
 the kernel answers, not 0.2 s later, and Voilà's templates are compiled once for the server's
 life (`CompiledTemplates`), not for every page.
 """
@@ -49,10 +49,8 @@ from collections import Counter, deque
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from queue import Empty
 
 from jinja2 import BytecodeCache
-from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_server._tz import utcnow
 from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -327,48 +325,6 @@ def with_parameters(notebook, values: dict):
 
 
 # --- kernels -------------------------------------------------------------------------------
-
-class PromptKernelClient(AsyncKernelClient):
-    """A kernel client that is ready as soon as the kernel is: jupyter_client's `wait_for_ready`
-    ends by waiting 0.2 s for IOPub to stay silent, and every page waited for it once before its
-    notebook ran (nbclient) and once more when it took a warm kernel (0.4 s of a page's 0.5 s).
-
-    Ready means what it meant there: the kernel answered `kernel_info` on the shell channel and
-    its IOPub messages for that request came through up to the kernel's "idle", so IOPub is
-    connected and no output of the notebook's cells can be missed. A request whose IOPub "idle"
-    does not come (IOPub not yet connected) is asked again, as jupyter_client does."""
-
-    IOPUB_WAIT = 0.2  # seconds to wait for the next IOPub message of a kernel_info request
-
-    async def wait_for_ready(self, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (math.inf if timeout is None else timeout)
-        while True:
-            reply = await self._kernel_info_through(min(1.0, max(0.0, deadline - time.monotonic())))
-            if reply is not None:
-                self._handle_kernel_info_reply(reply)
-                return
-            if not await self._async_is_alive():
-                raise RuntimeError("Kernel died before replying to kernel_info")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
-
-    async def _kernel_info_through(self, wait: float) -> dict | None:
-        """The kernel's reply to a new kernel_info request once its IOPub "idle" came; None
-        when the reply does not come within `wait` s or the "idle" within IOPUB_WAIT s."""
-        msg_id = self.kernel_info()
-        ends = time.monotonic() + wait
-        try:
-            reply = await self.shell_channel.get_msg(timeout=wait)
-            while reply["parent_header"].get("msg_id") != msg_id:  # an earlier request's
-                reply = await self.shell_channel.get_msg(timeout=max(0.0, ends - time.monotonic()))
-            while True:
-                message = await self.iopub_channel.get_msg(timeout=self.IOPUB_WAIT)
-                if (message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "status"
-                        and message["content"]["execution_state"] == "idle"):
-                    return reply
-        except Empty:
-            return None
-
 
 class DashboardKernelManager(AsyncMappingKernelManager):
     """Kernels owned by the session whose page view started them; a cap per user and in all;

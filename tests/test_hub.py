@@ -141,3 +141,4 @@ def test_a_coordinator_runs_a_cci_mass_update_in_their_own_jupyterlab(browser, h
     with closing(store.app_state(ws)) as con:
         user, scope = con.execute("SELECT user_name, scope FROM job ORDER BY job_id DESC LIMIT 1").fetchone()
     assert user == "coordinator" and "002" in scope  # the job record names the hub user
+    assert page.get_by_text("official Jupyter news").count() == 0  # the hub's Labs are set up as sislab lab's

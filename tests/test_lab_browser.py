@@ -10,6 +10,8 @@ import pytest
 from helpers.chromium import launched, need_chromium
 from helpers.dashboard_server import dashboard_workspace, running_lab
 
+from sislab.core.lab import ANNOUNCEMENTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -102,4 +104,6 @@ def test_every_label_of_a_form_reads_whole_and_the_lab_asks_nothing_of_jupyter_o
         assert cut_labels(page) == []
         config = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent)")
         assert config["news"] == {"disabled": True}
+        assert ANNOUNCEMENTS in config["disabledExtensions"]
+        assert page.get_by_text("official Jupyter news").count() == 0  # the question it asked every new user
         page.close()

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from . import access
-from .lab import lab_options
+from .lab import lab_environment, lab_options
 from .runner import notebooks_dir
 from .workspace import ENV_REPORTS, ENV_WORKSPACE, Workspace
 
@@ -48,7 +48,7 @@ def configure(c, ws: Workspace, *, notebooks: Path | None = None, service_port: 
     c.Spawner.cmd = [lab_python or python, "-m", "jupyterhub.singleuser"]
     c.Spawner.default_url = "/lab"
     c.Spawner.notebook_dir = str(notebooks)
-    c.Spawner.environment = env
+    c.Spawner.environment = {**env, **lab_environment(ws)}
     c.Spawner.args = lab_options(ws) + (["--allow-root"] if os.geteuid() == 0 else [])
     c.Spawner.pre_spawn_hook = lab_for_job_runners(ws)
 

@@ -12,6 +12,7 @@ each coordinator gets their own Lab, started by the hub as that user (docs/opera
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from . import access
 from .runner import notebooks_dir
-from .workspace import ENV_REPORTS, ENV_WORKSPACE, Workspace, private_dir
+from .workspace import ENV_REPORTS, ENV_WORKSPACE, Workspace, private_dir, write_atomic
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8888
@@ -48,8 +49,27 @@ def lab_command(ws: Workspace, user: str, host: str = DEFAULT_HOST, port: int = 
             f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", *lab_options(ws)]
     if os.geteuid() == 0:  # containers often run as root; Jupyter refuses that unless told
         argv.append("--ServerApp.allow_root=True")
-    env = {**os.environ, ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports), access.ENV_USER: user}
+    env = {**os.environ, ENV_WORKSPACE: str(ws.root), ENV_REPORTS: str(ws.reports), access.ENV_USER: user,
+           **lab_environment(ws)}
     return Lab(argv, env, f"http://{host}:{port}/lab?token={token}")
+
+
+# JupyterLab's plugin that asks "Would you like to get notified about official Jupyter news?" and
+# then fetches news and update checks from jupyter.org. The server's `news_url=None` stops the
+# fetching only: the plugin asks whatever the server says, so it is disabled.
+ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
+
+
+def lab_environment(ws: Workspace) -> dict[str, str]:
+    """Environment every coordinator's Lab gets (also under JupyterHub): a Jupyter config folder
+    first on JUPYTER_CONFIG_PATH whose `labconfig/page_config.json` disables ANNOUNCEMENTS (what
+    `jupyter labextension disable` writes, kept in the workspace so that the hub's users' Labs
+    find it wherever sislab is installed)."""
+    folder = private_dir(ws.tmp / "lab-config")
+    write_atomic(private_dir(folder / "labconfig") / "page_config.json",
+                 json.dumps({"disabledExtensions": {ANNOUNCEMENTS: True}}, indent=1) + "\n")
+    paths = [str(folder), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
+    return {"JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
 
 
 def lab_options(ws: Workspace) -> list[str]:

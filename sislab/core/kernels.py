@@ -14,9 +14,11 @@ from queue import Empty
 
 from jupyter_client import AsyncKernelManager
 from jupyter_client.asynchronous import AsyncKernelClient
-from traitlets import CaselessStrEnum, DottedObjectName, Type
 
 TRANSPORT_ENCRYPTION = "auto"  # jupyter_client's `transport_encryption`: Curve keys when the kernel supports them
+# The kernel manager settings of the dashboard server (its ServerKernelManager config) and of
+# headless runs (RunKernelManager): encrypted sockets and the prompt client.
+SETTINGS = {"transport_encryption": TRANSPORT_ENCRYPTION, "client_class": f"{__name__}.PromptKernelClient"}
 
 
 class PromptKernelClient(AsyncKernelClient):
@@ -62,11 +64,8 @@ class PromptKernelClient(AsyncKernelClient):
 
 
 class RunKernelManager(AsyncKernelManager):
-    """The kernel manager of a headless run (papermill's `kernel_manager_class`): encrypted
-    sockets and the prompt client, as on the servers."""
+    """The kernel manager of a headless run (papermill's `kernel_manager_class`): SETTINGS, as on
+    the dashboard server."""
 
-    transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value=TRANSPORT_ENCRYPTION,
-                                           config=True)
-    # jupyter_client makes clients of `client_factory`; `client_class` only updates it when set
-    client_class = DottedObjectName(f"{__name__}.PromptKernelClient", config=True)
-    client_factory = Type(PromptKernelClient, klass=AsyncKernelClient, config=True)
+    def __init__(self, **kwargs):
+        super().__init__(**{**SETTINGS, **kwargs})

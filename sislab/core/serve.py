@@ -68,8 +68,7 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.prelaunch_hook = voila_auth.scope_hook
     c.VoilaConfiguration.multi_kernel_manager_class = voila_auth.DashboardKernelManager
-    c.ServerKernelManager.client_class = f"{kernels.__name__}.PromptKernelClient"
-    c.ServerKernelManager.transport_encryption = kernels.TRANSPORT_ENCRYPTION
+    c.ServerKernelManager.update(kernels.SETTINGS)
     c.Voila.identity_provider_class = voila_auth.HubIdentityProvider if hub else voila_auth.SislabIdentityProvider
     if hub:  # a JupyterHub service: served under the hub's prefix for it, e.g. /services/sislab/
         c.Voila.base_url = c.Voila.server_url = os.environ["JUPYTERHUB_SERVICE_PREFIX"]

@@ -346,7 +346,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         self.warm: list[str] = []  # kernel ids: started and imported, never given to a page
         self._warming = 0  # warm kernels on their way
         self._waiting: deque[asyncio.Future] = deque()  # pages waiting for one of those
-        self._background: set[asyncio.Task] = set()
+        self._filling: asyncio.Task | None = None  # the task starting warm kernels, one after another
 
     async def start_kernel(self, *args, **kwargs):
         view = _page_view.get()
@@ -384,11 +384,8 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         for the page, and a core is free; started once the page was sent, the replacement
         shared the CPU with the browser drawing it, and a page opened right after waited for it.
         One at a time: two starting together took both cores from the pages being drawn."""
-        if self._background:
-            return  # the one starting goes on until there are enough
-        task = asyncio.ensure_future(self._fill_warm())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        if self._filling is None or self._filling.done():  # else it goes on until there are enough
+            self._filling = asyncio.ensure_future(self._fill_warm())
 
     async def _fill_warm(self) -> None:
         while (len(self.warm) + self._warming < self.warm_kernels

@@ -61,6 +61,30 @@ def test_principal_tampering_with_the_query_gets_no_other_schools_data(page, ser
     assert "South High" not in page.content() and "not one of yours" in page.content()
 
 
+def test_a_dashboard_asks_its_own_server_only_and_its_icons_still_draw(browser, server):
+    """Voilà's lab template links Font Awesome from cdn.jsdelivr.net; sislab's page template drops
+    the links (the page's own scripts carry Font Awesome). A principal's browser then asks no third
+    party, and no page waits for a style sheet a district's network cannot reach."""
+    context = browser.new_context()
+    asked = []
+
+    def only_the_server(route):
+        asked.append(route.request.url)
+        route.continue_() if route.request.url.startswith(server.url("")) else route.abort()
+
+    context.route("**/*", only_the_server)
+    page = context.new_page()
+    try:
+        sign_in(page, server, "principal.north", then="voila/render/cci_status.ipynb")
+        page.wait_for_selector(WIDGETS, timeout=90_000)
+        assert [url for url in asked if not url.startswith(server.url(""))] == []
+        font = page.evaluate("""() => { const i = document.createElement('i'); i.className = 'fa fa-download';
+            document.body.append(i); return getComputedStyle(i, '::before').fontFamily; }""")
+        assert "Font Awesome" in font
+    finally:
+        context.close()
+
+
 def test_wrong_password_is_refused(page, server):
     sign_in(page, server, "principal.north", "wrong-password")
     assert page.locator("[role=alert]").inner_text() == "Wrong user name or password."

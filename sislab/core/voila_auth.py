@@ -669,12 +669,21 @@ def keep_compiled_templates() -> None:
     VoilaExporter._create_environment = create
 
 
+PAGE_TEMPLATE = Path(__file__).with_name("page_template")
+
+
 class SislabVoila(Voila):
     """Voilà with sislab's home page and kernel ownership; no notebook listing API."""
 
     REPLACED = {TornadoVoilaTreeHandler: DashboardIndexHandler, VoilaShutdownKernelHandler: OwnedShutdownHandler,
                 TornadoVoilaHandler: DashboardPageHandler}
     DROPPED = (VoilaContentsHandler,)
+
+    def setup_template_dirs(self):
+        """Voilà's lab template under sislab's page template (`page_template/`), which drops the
+        lab template's links to a third-party CDN."""
+        super().setup_template_dirs()
+        self.template_paths.insert(0, str(PAGE_TEMPLATE))
 
     def init_handlers(self):
         keep_compiled_templates()

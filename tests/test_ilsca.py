@@ -225,6 +225,23 @@ OUT_OF_DISTRICT = "500821040020001"
 COOPERATIVE = "340490260262001"
 
 
+def test_identifiers_are_written_whole_never_cut():
+    """Student ID is 9 digits and an RCDTS 15 characters, but an identifier of another length is
+    written as stored (pre-flight names it): cut, 1234567890 became 123456789, another student's
+    id, and a 16-character RCDTS another school's."""
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", state_id="1234567890")
+    sis.student("S2", state_id="123456789")
+    sis.con.execute("UPDATE school SET rcdts = rcdts || '9' WHERE school_id = '001'")
+    sis.take("S1", "SEC1")
+    sis.take("S2", "SEC1")
+    rows = sis.rows().set_index("sap_id")
+    assert rows.loc["S1", "student_state_id"] == "1234567890" and rows.loc["S2", "student_state_id"] == "123456789"
+    assert set(rows.home_rcdts) == set(rows.serving_rcdts) == {RCDTS["001"] + "9"}
+
+
 def test_enrollment_overrides_home_and_serving_rcdts():
     sis = Sis()
     sis.course()
@@ -332,6 +349,19 @@ def test_credit_counts_only_terms_the_section_is_scheduled_in():
     sis.student("S1")
     sis.take("S1", "SEC1")
     assert one(sis.rows(), "course_credit") == "0.50"
+
+
+@pytest.mark.parametrize(("credit", "written"), [(0.125, "0.13"), (0.375, "0.38"), (0.625, "0.63"), (1.125, "1.13"),
+                                                  (2.005, "2.01"), (0.5, "0.50")])
+def test_credit_is_rounded_half_up_to_two_places(credit, written):
+    """X.XX rounded as a decimal, half up: through a binary double 0.125 printed 0.12 and 0.375
+    printed 0.38 (quarter courses of 1/8 credit)."""
+    sis = Sis()
+    sis.course(credit=credit, mask=("S1",))
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1")
+    sis.take("S1", "SEC1")
+    assert one(sis.rows(), "course_credit") == written
 
 
 @pytest.mark.parametrize(("grade", "credit"), [(0, "1.00"), (8, "1.00"), (9, "0.00"), (12, "0.00")])
@@ -484,6 +514,24 @@ def test_strip_apostrophes_folds_accents_and_keeps_spaces_and_hyphens():
     row = sis.rows(strip_apostrophes=True).iloc[0]
     assert row.last_name == "OBrien-DAvila Jr"
     assert row.first_name == "Zoe Nico Ça"  # cedilla is not one of the five marks: kept
+
+
+@pytest.mark.parametrize(("stored", "written"), [
+    ("Mu\u0308ller", "Muller"),  # decomposed: u + combining umlaut (Mac and web exports)
+    ("Jose\u0301", "Jose"),
+    ("Nguy\u1ec5n", "Nguyen"),  # e with circumflex and tilde: two of the five marks
+    ("\u1ebcva \u1ef2ves", "Eva Yves"),  # Latin Extended Additional
+    ("\u01d7rs", "Urs"),  # U with umlaut and acute
+    ("\u1e08a", "\u00c7a"),  # C with cedilla and acute: the acute goes, the cedilla stays
+    ("\u1eb7", "\u1eb7"),  # a with breve and dot below: neither mark is one of the five
+])
+def test_strip_apostrophes_folds_every_letter_carrying_the_five_marks(stored, written):
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("S1", first_name=stored)
+    sis.take("S1", "SEC1")
+    assert one(sis.rows(strip_apostrophes=True), "first_name") == written
 
 
 def test_strip_apostrophes_cleans_the_course_title_too():

@@ -393,6 +393,16 @@ def test_preflight_rcdts_shape_and_school_not_district():
     assert values == {"340490250260000", "990490250260002"}
 
 
+@pytest.mark.parametrize(("district", "flagged"), [("340490250260000", False), (None, True), ("3404902502600", True),
+                                                   ("580490250260000", True), ("34049025026000A", False)])
+def test_preflight_checks_the_sending_rcdts(district, flagged):
+    """The header's sending RCDTS is the district's: none, or not of the RCDTS shape, is named."""
+    sis = Sis(district_rcdts=district)
+    sis.simple()
+    found = checks(sis).get("sending_rcdts", [])
+    assert [f["value"] for f in found] == ([district or "(blank)"] if flagged else [])
+
+
 def test_preflight_checks_an_rcdts_override_as_written():
     sis = Sis()
     sis.course()
@@ -654,16 +664,16 @@ def test_preflight_flags_values_a_spreadsheet_reads_as_formulas():
 # fails here. A deliberate change of output, or a regenerated sample, updates these hashes.
 SAMPLE_FILES = {
     ("state", False): ("SCA8_340490250260000_06222005_001.txt",
-                       "06af81f3f1481992d5025a145f932079ed341b8394d6bea3fd983c03122ad7cf",
+                       "fcd087b41b6ebc0a1aa1f0682e4d9177fa3369a00299394ad1acf63d3ab78d29",
                        "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
     ("tab", False): ("SCA8_340490250260000_06222005_001.tsv",
-                     "7e6f42fadd1d7bef5e54f0b143c9e8b04c546c18b9e5bd805c453ef4f3e31cb9",
+                     "0f3610ca57fe46148644d93603e193016bae5e695f031a4572e3509fd957580b",
                      "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
     ("html", False): ("SCA8_340490250260000_06222005_001.html",
-                      "739c4a6598da06c0d2ff3e4069778508358df2ff659888ef4b99c79a13ab7893",
+                      "206cec57c5b43051c20bea90b29cd78f37b327520dec05c535b1ab9bef7357bb",
                       "53456c0107cf3ffedaab520f740a4c5dca7f96ff95e1e37f70b5ac38f367fc5b"),
     ("state", True): ("SCA8_340490250260000_06222005_001.txt",
-                      "dc6664ab806f2ec0c047c660e2039989dae23dfeb1564c141193669b84f6511c",
+                      "a81ac58acd34cd6344fbd42a52e25152eb91e4f772b225eb67586aaeee457ad3",
                       "0016b21143dedd8f6651e4182130f40417996d9f8d0a0eb3f6751a35c6a37a37"),
 }
 

@@ -65,17 +65,22 @@ def fields() -> list[Field]:
 
 @lru_cache
 def strip_translation() -> tuple[str, str]:
-    """(from, to) for SQL translate(): accented letters fold to their base letter, the
-    characters to remove have no counterpart (translate drops them)."""
+    """(from, to) for SQL translate(): every precomposed Latin letter carrying the listed marks
+    (umlaut, tilde, grave, acute, circumflex; some carry two, as Vietnamese ễ) folds to the
+    letter without them (ễ→e, Ḉ→Ç: other marks stay); the characters to remove, and the listed
+    marks themselves (decomposed text, as Mac and web exports write `u` + U+0308), have no
+    counterpart (translate drops them)."""
     rules = layout()["strip"]
     marks = set(rules["fold_marks"])
     folded = {}
-    for code in range(0x00C0, 0x0250):  # Latin-1 Supplement letters through Latin Extended-B
+    for code in [*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)]:  # Latin-1 .. Extended-B, Extended Additional
         ch = chr(code)
         parts = unicodedata.normalize("NFD", ch)
-        if len(parts) == 2 and parts[1] in marks and parts[0].isascii():
-            folded[ch] = parts[0]
-    return "".join(folded) + "".join(rules["remove"]), "".join(folded.values())
+        kept = unicodedata.normalize("NFC", "".join(p for p in parts if p not in marks))
+        if kept != ch and len(kept) == 1:
+            folded[ch] = kept
+    removed = [*rules["remove"], *rules["fold_marks"]]
+    return "".join(folded) + "".join(removed), "".join(folded.values())
 
 
 def sql_params(request: Request) -> dict:

@@ -6,8 +6,8 @@ CREATE OR REPLACE TEMP TABLE ilsca_enrollment AS
 SELECT e.student_id, e.school_id, e.calendar_id, e.start_date, e.end_date, e.grade, e.enrollment_type,
        coalesce(e.single_parent, false) AS single_parent,
        coalesce(e.displaced_homemaker, false) AS displaced_homemaker,
-       left(nullif(trim(e.home_rcdts), ''), $width_home_rcdts) AS home_rcdts,  -- the enrollment's overrides
-       left(nullif(trim(e.serving_rcdts), ''), $width_serving_rcdts) AS serving_rcdts
+       nullif(trim(e.home_rcdts), '') AS home_rcdts,  -- the enrollment's overrides (never cut)
+       nullif(trim(e.serving_rcdts), '') AS serving_rcdts
 FROM enrollment AS e
 WHERE list_contains($calendars, e.calendar_id)
   AND e.enrollment_type IN ('primary', 'special_ed', 'partial')

@@ -68,7 +68,7 @@ FROM ilsca_chosen
 WHERE NOT enrolled
   AND ($school::VARCHAR IS NULL OR calendar_id IN (SELECT calendar_id FROM calendar WHERE school_id = $school::VARCHAR))
 UNION ALL
-SELECT 'sending_rcdts', NULL, NULL, NULL, NULL, NULL, NULL, 'Sending RCDTS', $sending_rcdts::VARCHAR
+SELECT 'sending_rcdts', NULL, NULL, NULL, NULL, NULL, NULL, 'Sending RCDTS', coalesce($sending_rcdts::VARCHAR, '(blank)')
 WHERE $sending_rcdts::VARCHAR IS NULL OR NOT regexp_full_match($sending_rcdts::VARCHAR, $rcdts_pattern)
 UNION ALL
 SELECT 'rcdts', NULL, NULL, NULL, NULL, NULL, NULL, field, coalesce(value, '(blank)') || ' on ' || n || ' rows'

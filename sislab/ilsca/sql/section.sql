@@ -31,7 +31,7 @@ WITH chosen AS (
     GROUP BY s.section_id
 )
 SELECT row_number() OVER (ORDER BY s.course_id, s.section_id)::INTEGER AS section_key,
-       s.*, coalesce(m.terms, []) AS terms, m.first_term_start, c.credit, printf('%.2f', c.credit::DOUBLE) AS credit_text,
+       s.*, coalesce(m.terms, []) AS terms, m.first_term_start, c.credit, round(c.credit, 2)::VARCHAR AS credit_text,
        coalesce(len(m.terms) > 1 AND (s.summer OR len(m.terms) > len(list_distinct(
            list_transform(m.terms, lambda t: coalesce(nullif(t.state_term_code, ''), ''))))), false) AS terms_may_repeat,
        sc.school_key, sc.serving_rcdts, y.school_year,

@@ -1,6 +1,6 @@
 -- ilsca_student: each student of ilsca_enrollment once, with the file's per-student fields
--- as written, cut to their widths (state id, names after the protected-identity and strip
--- options, birth date), the state id and names before the cut (pre-flight checks those),
+-- as written: names after the protected-identity and strip options cut to their widths, the
+-- state id as stored (an identifier is never cut), the names before the cut (pre-flight checks those),
 -- and the home enrollment: the most recent primary enrollment in the selected calendars,
 -- else the most recent one. Formatting here runs once per student, not once per record.
 -- `student_key` ranks the students by id: records are sorted and joined on it, not on ids.
@@ -29,7 +29,7 @@ WITH home AS (
     FROM named
 )
 SELECT row_number() OVER (ORDER BY n.student_id)::INTEGER AS student_key, n.student_id, n.state_id, n.full_last_name, n.full_first_name,
-       left(n.state_id, $width_student_state_id) AS student_state_id,
+       n.state_id AS student_state_id,  -- never cut: the first 9 digits of an id are another student's
        left(n.full_last_name, $width_last_name) AS last_name,
        left(n.full_first_name, $width_first_name) AS first_name,
        left(strftime(n.birth_date, '%m/%d/%Y'), $width_birth_date) AS birth_date,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
 import os
 import stat
 
@@ -62,6 +64,29 @@ def test_utf8_bom_crlf_and_blank_trailing_lines_load(ws, tmp_path):
     text = "\ufeff" + MINIMAL_EXPORT["student"].replace("\n", "\r\n") + "\r\n\r\n,,,,,,,\r\n"
     import_sis(write_export(tmp_path / "src", {"student": text}), ws)
     assert [s[0] for s in students(ws)] == ["1001", "1002", "1003"]
+
+
+def test_bom_before_a_quoted_header_loads(ws, tmp_path):
+    """PowerShell's Export-Csv -Encoding UTF8 quotes every field and writes a BOM: the BOM is not
+    a character before the first field's opening quote."""
+    lines = MINIMAL_EXPORT["student"].splitlines()
+    quoted = ['"' + '","'.join(next(csv.reader([line]))) + '"' for line in lines]
+    import_sis(write_export(tmp_path / "src", {"student": "\ufeff" + "\r\n".join(quoted) + "\r\n"}), ws)
+    assert students(ws)[2] == ("1003", "Smith, Jr.", "Al")
+
+
+def test_lines_of_tabs_and_a_final_ctrl_z_are_blank(ws, tmp_path):
+    text = MINIMAL_EXPORT["student"] + "\t\t\n \t \n\x1a"
+    import_sis(write_export(tmp_path / "src", {"student": text}), ws)
+    assert [s[0] for s in students(ws)] == ["1001", "1002", "1003"]
+
+
+def test_windows_1252_text_after_a_utf8_bom_keeps_its_first_column(ws, tmp_path):
+    text = MINIMAL_EXPORT["student"].replace("O'Brien", "D\u2019Angelo")
+    report = import_sis(write_export(tmp_path / "src", {"student": codecs.BOM_UTF8 + text.encode("cp1252")}), ws)
+    assert ("1002", "D\u2019Angelo", "Zoë") in students(ws)
+    assert any("Windows-1252" in f.message for f in report.warnings)
+    assert not [f for f in report.warnings if f.column and "student_id" in f.column]
 
 
 def test_windows_1252_export_is_transcoded(ws, tmp_path):

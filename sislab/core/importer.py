@@ -404,6 +404,10 @@ def _scan(path: Path) -> _Scan:
     tail = b""  # the last bytes of the previous chunk, so a CR LF or quote across chunks is seen
     offset = 0  # file offset of `tail`
     with open(path, "rb") as fh:
+        if fh.read(3) == codecs.BOM_UTF8:  # not a character before the first value: `"id",...` opens a quote
+            offset = 3
+        else:
+            fh.seek(0)
         while chunk := fh.read(CHUNK):
             if decoder is not None or not chunk.isascii():
                 decoder = decoder or codecs.getincrementaldecoder("utf-8")()
@@ -490,6 +494,8 @@ def _transcode(path: Path, encoding: str, work: Path) -> tuple[Path | None, list
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     line = 1
     with open(path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        if encoding == "utf-16" or src.read(3) != codecs.BOM_UTF8:  # a UTF-8 BOM on Windows-1252 text
+            src.seek(0)  # is not `ï»¿` in the first column's name
         while True:
             chunk = src.read(CHUNK)
             text = decoder.decode(chunk, final=not chunk)
@@ -617,10 +623,18 @@ def _flags(table: Table, header: list[str], present: dict[str, str], scan: _Scan
     return flags
 
 
+# What a blank line may hold: spaces, tabs, vertical tab, form feed, and DOS's end-of-file mark
+# (Ctrl-Z, which old exports append).
+BLANK_CHARACTERS = " \t\v\f\x1a"
+
+
 def _blank(header: list[str]) -> str:
-    """Spreadsheet exports end with rows of empty cells: they are blank lines, not records.
-    A first field starting with a printable character settles it for nearly every row."""
-    empty = " AND ".join(f"nullif(trim({c}), '') IS NULL" for c in [*(f"c{i}" for i in range(len(header))), EXTRA])
+    """Spreadsheet exports end with rows of empty cells: they are blank lines, not records; so
+    are lines of tabs or spaces, and a final Ctrl-Z. A first field starting with a printable
+    character settles it for nearly every row."""
+    chars = store.sql_literal(BLANK_CHARACTERS)
+    empty = " AND ".join(f"nullif(trim({c}, {chars}), '') IS NULL"
+                         for c in [*(f"c{i}" for i in range(len(header))), EXTRA])
     return f"coalesce(ascii(c0), 0) <= 32 AND {empty}"
 
 

@@ -39,6 +39,25 @@ def test_match_ignores_case_outer_spaces_and_repeated_spaces(con):
     assert result(con, "A1")["reason"] is None
 
 
+@pytest.mark.parametrize("sis, listed_code", [
+    ("ENG 9", "ENG 9\t"),             # a tab after the list's code
+    ("\tENG 9", "ENG 9"),             # a tab before the SIS abbreviation
+    ("ENG\u00a09", "ENG 9"),           # no-break space inside
+    ("eng\u202f\u20039", "ENG 9"),     # narrow no-break + em space: one space
+    ("ENG 9", "\u3000ENG\t \n9\u200b"),  # ideographic, tab, line break, zero-width
+])
+def test_match_treats_every_unicode_space_as_a_space(con, sis, listed_code):
+    taught(con, "E9", "English 9", sis, "b")
+    listed(con, "U1", "English 9", "b", [listed_code])
+    assert result(con, "E9")["reason"] is None
+
+
+def test_match_does_not_drop_the_space_between_words(con):
+    taught(con, "E9", "English 9", "ENG\u00a09", "b")
+    listed(con, "U1", "English 9", "b", ["ENG9"])
+    assert result(con, "E9")["reason"] == "NO_MATCH"
+
+
 def test_match_on_local_course_code(con):
     taught(con, "2001", "Algebra I", "NO SUCH ABBREV", "c")
     listed(con, "U1", "Algebra 1", "c", ["2001"], code_type="course_code")

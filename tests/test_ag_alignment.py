@@ -255,13 +255,17 @@ def test_list_entry_not_taught(con):
     assert list(check(con, YEAR).not_taught["uc_course_id"]) == ["U2"]
 
 
-def test_suggested_match_is_not_also_advised_to_archive(con):
-    taught(con, "ES", "Earth and Space Science", "EARTH SCI", "d")
-    listed(con, "U1", "Earth & Space Sciences", "d", ["EARTH/SPACE"])
-    listed(con, "U2", "Latin 1", "e", ["LATIN 1"])
+def test_suggested_entries_stay_on_the_not_taught_list_naming_the_course(con):
+    """Suggestions are never matches: an entry only suggested for a course is still not taught."""
+    taught(con, "ART1", "Art 1", "ART 1", "f")  # NO_MATCH: the list spells it ART I
+    listed(con, "U1", "Art I", "f", ["ART I"])
+    listed(con, "U2", "Art 2", "f", ["ART 2"])  # nobody teaches Art 2 or Art 3
+    listed(con, "U3", "Art 3", "f", ["ART 3"])
+    listed(con, "U4", "Latin 1", "e", ["LATIN 1"])
     report = check(con, YEAR)
-    assert "Earth & Space Sciences" in report.worklist.iloc[0]["suggestions"]
-    assert list(report.not_taught["uc_course_id"]) == ["U2"]
+    assert "Art I [f; ART I]" in report.worklist.iloc[0]["suggestions"]
+    assert dict(zip(report.not_taught["uc_course_id"], report.not_taught["suggested_for"])) == {
+        "U1": "ART1 (Art 1)", "U2": "ART1 (Art 1)", "U3": "ART1 (Art 1)", "U4": ""}
 
 
 def test_missing_a_g_flag(con):

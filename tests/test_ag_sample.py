@@ -13,7 +13,7 @@ import pytest
 
 from ag_fixtures import YEAR, empty_sis, insert, marks
 
-from sislab.ag import job, transcripts
+from sislab.ag import check, job, transcripts
 from sislab.cli import main
 from sislab.core import store
 
@@ -192,3 +192,25 @@ def test_cli_refuses_an_empty_transcript_package(sample_ws, tmp_path, capsys):
     assert main(["ag", "transcripts", "--out", str(tmp_path), "--year", "2019"]) == 2
     assert "No students for the transcript files of 2018-19" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["ag_transcript_preflight.csv"]
+
+
+def test_dual_enrollment_is_one_definition_for_the_universe_and_the_course_grade_indicator():
+    """A course the A-G universe leaves out as dual enrolment is the one CourseGrade marks 'Y'."""
+    con = empty_sis()
+    insert(con, "enrollment", [{"student_id": "S1", "school_id": "1", "calendar_id": "C1", "start_date": "2025-08-15",
+                                "grade": 11, "enrollment_type": "primary"}])
+    insert(con, "course", [
+        {"course_id": "BI", "title": "Biology", "transcript_abbrev": "BIO", "ag_area": "d"},
+        {"course_id": "FLAG", "title": "College Biology", "transcript_abbrev": "CBIO", "ag_area": "d", "dual_credit": True},
+        {"course_id": "L24", "title": "College English", "transcript_abbrev": "CENG", "ag_area": "b",
+         "nonstandard_level": "24"},  # CALPADS 24 = dual credit, dual_credit left blank
+        {"course_id": "L23", "title": "College Math", "transcript_abbrev": "CMATH", "ag_area": "c",
+         "nonstandard_level": "23", "dual_credit": False},
+    ])
+    for course in ("BI", "FLAG", "L24", "L23"):
+        marks(con, course, 1)
+    universe = set(check(con, YEAR).courses["course_id"])
+    grades = transcripts.transcripts(con, YEAR).frames["course_grade"]
+    indicator = dict(zip(grades["LocalCourseID"], grades["DualEnrollmentIndicator"]))
+    assert universe == {"BI"}
+    assert indicator == {"BI": "N", "FLAG": "Y", "L24": "Y", "L23": "Y"}

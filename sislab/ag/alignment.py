@@ -25,6 +25,7 @@ PACKAGE = "sislab.ag"
 NOT_AVAILABLE = "n/a"
 SCRATCH = ("ag_hit", "ag_offered")
 NOT_RATED = "not rated"
+DUAL_ENROLLMENT = "dual_enrollment.sql"  # the macro ag_dual_enrollment, shared with the transcripts
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def default_year(con: duckdb.DuckDBPyConnection) -> int:
 @contextmanager
 def _matches(con, params: dict):
     try:
-        for name in ("marks.sql", "offered.sql", "hits.sql"):
+        for name in (DUAL_ENROLLMENT, "marks.sql", "offered.sql", "hits.sql"):
             run_query(con, sql_text(PACKAGE, name), params)
         yield
     finally:

@@ -24,7 +24,7 @@ from sislab.core.store import sql_text
 from sislab.core.safe_csv import frame_csv
 from sislab.core.workspace import write_atomic
 
-from .alignment import PACKAGE, load_rule, run_query
+from .alignment import DUAL_ENROLLMENT, PACKAGE, load_rule, run_query
 
 FILES = ("student", "course_grade", "course_catalog")
 
@@ -62,11 +62,12 @@ def transcripts(con: duckdb.DuckDBPyConnection, school_year: int | None = None, 
     spec = layouts()
     values = dict(spec["values"])
     prepare = values.pop("prepare")
-    params = {**values, "school_year": year, "areas": list(load_rule().areas),
+    rule = load_rule()
+    params = {**values, "school_year": year, "areas": list(rule.areas), "dual_levels": list(rule.dual_levels),
               "schools": None if schools is None else [str(s) for s in schools]}
     frames = {}
     try:
-        for name in prepare:
+        for name in (DUAL_ENROLLMENT, *prepare):
             run_query(con, sql_text(PACKAGE, name), params)
         for name in FILES:
             layout = spec[name]

@@ -39,6 +39,25 @@ def test_match_ignores_case_outer_spaces_and_repeated_spaces(con):
     assert result(con, "A1")["reason"] is None
 
 
+@pytest.mark.parametrize("sis, listed_code", [
+    ("ENG 9", "ENG 9\t"),             # a tab after the list's code
+    ("\tENG 9", "ENG 9"),             # a tab before the SIS abbreviation
+    ("ENG\u00a09", "ENG 9"),           # no-break space inside
+    ("eng\u202f\u20039", "ENG 9"),     # narrow no-break + em space: one space
+    ("ENG 9", "\u3000ENG\t \n9\u200b"),  # ideographic, tab, line break, zero-width
+])
+def test_match_treats_every_unicode_space_as_a_space(con, sis, listed_code):
+    taught(con, "E9", "English 9", sis, "b")
+    listed(con, "U1", "English 9", "b", [listed_code])
+    assert result(con, "E9")["reason"] is None
+
+
+def test_match_does_not_drop_the_space_between_words(con):
+    taught(con, "E9", "English 9", "ENG\u00a09", "b")
+    listed(con, "U1", "English 9", "b", ["ENG9"])
+    assert result(con, "E9")["reason"] == "NO_MATCH"
+
+
 def test_match_on_local_course_code(con):
     taught(con, "2001", "Algebra I", "NO SUCH ABBREV", "c")
     listed(con, "U1", "Algebra 1", "c", ["2001"], code_type="course_code")
@@ -236,13 +255,17 @@ def test_list_entry_not_taught(con):
     assert list(check(con, YEAR).not_taught["uc_course_id"]) == ["U2"]
 
 
-def test_suggested_match_is_not_also_advised_to_archive(con):
-    taught(con, "ES", "Earth and Space Science", "EARTH SCI", "d")
-    listed(con, "U1", "Earth & Space Sciences", "d", ["EARTH/SPACE"])
-    listed(con, "U2", "Latin 1", "e", ["LATIN 1"])
+def test_suggested_entries_stay_on_the_not_taught_list_naming_the_course(con):
+    """Suggestions are never matches: an entry only suggested for a course is still not taught."""
+    taught(con, "ART1", "Art 1", "ART 1", "f")  # NO_MATCH: the list spells it ART I
+    listed(con, "U1", "Art I", "f", ["ART I"])
+    listed(con, "U2", "Art 2", "f", ["ART 2"])  # nobody teaches Art 2 or Art 3
+    listed(con, "U3", "Art 3", "f", ["ART 3"])
+    listed(con, "U4", "Latin 1", "e", ["LATIN 1"])
     report = check(con, YEAR)
-    assert "Earth & Space Sciences" in report.worklist.iloc[0]["suggestions"]
-    assert list(report.not_taught["uc_course_id"]) == ["U2"]
+    assert "Art I [f; ART I]" in report.worklist.iloc[0]["suggestions"]
+    assert dict(zip(report.not_taught["uc_course_id"], report.not_taught["suggested_for"])) == {
+        "U1": "ART1 (Art 1)", "U2": "ART1 (Art 1)", "U3": "ART1 (Art 1)", "U4": ""}
 
 
 def test_missing_a_g_flag(con):

@@ -7,9 +7,13 @@ import csv
 import hashlib
 from datetime import date
 
+import duckdb
+import pandas as pd
+import pytest
+
 from ag_fixtures import YEAR, empty_sis, insert, marks
 
-from sislab.ag import job, transcripts
+from sislab.ag import check, job, transcripts
 from sislab.cli import main
 from sislab.core import store
 
@@ -118,3 +122,95 @@ def test_preflight_names_students_without_state_id():
     preflight = transcripts.transcripts(con, YEAR).preflight
     assert preflight[["rule", "student_id", "course_grade_rows"]].values.tolist() == [["STATE_ID_BLANK", "S1", 2]]
     assert "StateID" in preflight["message"][0]
+
+
+# ---- enrollments without a calendar ----------------------------------------------------------
+
+def _sample_in_memory(ws) -> duckdb.DuckDBPyConnection:
+    """A writable copy of the sample snapshot."""
+    con = duckdb.connect()
+    con.execute("ATTACH ? AS s (READ_ONLY)", [str(ws.current_snapshot())])
+    con.execute("COPY FROM DATABASE s TO memory")
+    con.execute("DETACH s")
+    return con
+
+
+def test_enrollments_without_calendar_are_placed_in_their_year_by_their_dates(sample_ws):
+    """calendar_id is optional: the files are the same with it blank everywhere."""
+    con = _sample_in_memory(sample_ws)
+    given = transcripts.transcripts(con, today=date(2026, 12, 6))
+    con.execute("UPDATE enrollment SET calendar_id = NULL")
+    by_dates = transcripts.transcripts(con, today=date(2026, 12, 6))
+    assert len(given.frames["student"]) > 800 and len(given.frames["course_grade"]) > 10000
+    for name in transcripts.FILES:
+        pd.testing.assert_frame_equal(by_dates.frames[name], given.frames[name])
+    assert set(by_dates.preflight["rule"]) == {"STATE_ID_BLANK"}
+
+
+def _terms(con, calendar_id: str) -> None:
+    insert(con, "term", [{"calendar_id": calendar_id, "term_code": "S1", "term_type": "semester",
+                          "start_date": "2025-08-15", "end_date": "2025-12-19"},
+                         {"calendar_id": calendar_id, "term_code": "S2", "term_type": "semester",
+                          "start_date": "2026-01-05", "end_date": "2026-06-05"}])
+
+
+def test_enrollment_no_calendar_places_is_named_in_the_preflight():
+    con = empty_sis()
+    _terms(con, "C1")  # school 2's calendar has no terms: nothing dates it
+    insert(con, "student", [{"student_id": "S2", "state_id": "1234567890", "last_name": "C", "first_name": "D",
+                             "birth_date": "2009-01-01", "grade": 11, "school_id": "2"}])
+    insert(con, "enrollment", [
+        {"student_id": "S1", "school_id": "1", "start_date": "2025-08-20", "grade": 11, "enrollment_type": "primary"},
+        {"student_id": "S2", "school_id": "2", "start_date": "2025-09-02", "grade": 11, "enrollment_type": "primary"},
+        {"student_id": "S2", "school_id": "1", "start_date": "2026-06-20", "grade": 11, "enrollment_type": "primary"},
+        {"student_id": "S2", "school_id": "1", "start_date": "2024-08-20", "end_date": "2025-06-01", "grade": 10,
+         "enrollment_type": "primary"},  # another year's (July-June): not this year's concern
+    ])
+    insert(con, "course", [{"course_id": "BI", "title": "Biology", "ag_area": "d"}])
+    insert(con, "mark", [{"student_id": "S2", "course_id": "BI", "school_id": "2", "school_year": YEAR,
+                          "term_code": "S1", "term_type": "semester", "mark": "A"}])
+    run = transcripts.transcripts(con, YEAR)
+    assert list(run.frames["student"]["LocalStudentID"]) == ["S1"]
+    unplaced = run.preflight[run.preflight["rule"] == "ENROLLMENT_NOT_PLACED"]
+    assert unplaced[["student_id", "cds_code", "enrollment_start", "course_grade_rows"]].astype(str).values.tolist() == [
+        ["S2", "01234560000002", "2025-09-02", "1"], ["S2", "01234560000001", "2026-06-20", "1"]]
+    assert unplaced["message"].str.contains("calendar").all()
+
+
+def test_no_students_writes_no_package(tmp_path):
+    con = empty_sis()
+    insert(con, "enrollment", [{"student_id": "S1", "school_id": "1", "start_date": "2025-08-20", "grade": 11,
+                                "enrollment_type": "primary"}])  # C1 has no terms: the enrollment is in no year
+    run = transcripts.transcripts(con, YEAR)
+    assert run.frames["student"].empty and list(run.preflight["rule"]) == ["ENROLLMENT_NOT_PLACED"]
+    with pytest.raises(transcripts.NoStudents, match="No students .* 1 students have an enrollment no calendar"):
+        transcripts.write_package(run, tmp_path, "D", None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_refuses_an_empty_transcript_package(sample_ws, tmp_path, capsys):
+    assert main(["ag", "transcripts", "--out", str(tmp_path), "--year", "2019"]) == 2
+    assert "No students for the transcript files of 2018-19" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["ag_transcript_preflight.csv"]
+
+
+def test_dual_enrollment_is_one_definition_for_the_universe_and_the_course_grade_indicator():
+    """A course the A-G universe leaves out as dual enrolment is the one CourseGrade marks 'Y'."""
+    con = empty_sis()
+    insert(con, "enrollment", [{"student_id": "S1", "school_id": "1", "calendar_id": "C1", "start_date": "2025-08-15",
+                                "grade": 11, "enrollment_type": "primary"}])
+    insert(con, "course", [
+        {"course_id": "BI", "title": "Biology", "transcript_abbrev": "BIO", "ag_area": "d"},
+        {"course_id": "FLAG", "title": "College Biology", "transcript_abbrev": "CBIO", "ag_area": "d", "dual_credit": True},
+        {"course_id": "L24", "title": "College English", "transcript_abbrev": "CENG", "ag_area": "b",
+         "nonstandard_level": "24"},  # CALPADS 24 = dual credit, dual_credit left blank
+        {"course_id": "L23", "title": "College Math", "transcript_abbrev": "CMATH", "ag_area": "c",
+         "nonstandard_level": "23", "dual_credit": False},
+    ])
+    for course in ("BI", "FLAG", "L24", "L23"):
+        marks(con, course, 1)
+    universe = set(check(con, YEAR).courses["course_id"])
+    grades = transcripts.transcripts(con, YEAR).frames["course_grade"]
+    indicator = dict(zip(grades["LocalCourseID"], grades["DualEnrollmentIndicator"]))
+    assert universe == {"BI"}
+    assert indicator == {"BI": "N", "FLAG": "Y", "L24": "Y", "L23": "Y"}

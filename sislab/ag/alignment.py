@@ -25,6 +25,7 @@ PACKAGE = "sislab.ag"
 NOT_AVAILABLE = "n/a"
 SCRATCH = ("ag_hit", "ag_offered")
 NOT_RATED = "not rated"
+DUAL_ENROLLMENT = "dual_enrollment.sql"  # the macro ag_dual_enrollment, shared with the transcripts
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class AgReport:
     courses: pd.DataFrame  # every course of the universe, aligned or with its reason
     schools: pd.DataFrame  # per school: universe, aligned, rate, pass, marks, weighted rate
     district: pd.DataFrame  # one row, same columns: Σ aligned ÷ Σ universe over the rated schools
-    not_taught: pd.DataFrame  # list entries no offered course matches nor is suggested for: archive them
+    not_taught: pd.DataFrame  # list entries no offered course matches (archive them), with the courses suggested_for
     missing_flags: pd.DataFrame  # offered courses on the list but not flagged A-G
     findings: pd.DataFrame  # marks of the year refused because their in_district value is ambiguous
 
@@ -134,9 +135,11 @@ def check(con: duckdb.DuckDBPyConnection, school_year: int | None = None, school
         missing = _query(con, "missing_flag.sql", params)
         findings = _query(con, "findings.sql", params)
     findings["message"] = findings["rule"].map(rule.findings)
-    # An entry offered as the likely match of a course is fixed through that course, not archived.
-    keep = [(s, u) not in suggested for s, u in zip(not_taught["school_id"], not_taught["uc_course_id"])]
-    not_taught = not_taught[keep].reset_index(drop=True)
+    # An entry suggested as the likely match of a course may be fixed through that course
+    # rather than archived: it stays listed (suggestions are never matches), naming the course.
+    not_taught["suggested_for"] = pd.Series(
+        [" | ".join(suggested.get((s, u), ())) for s, u in zip(not_taught["school_id"], not_taught["uc_course_id"])],
+        index=not_taught.index, dtype=object)
     per_school = _school_rates(school_rows, courses, rule)
     return AgReport(year, rule, courses, per_school, _district_rate(per_school, rule), not_taught, missing, findings)
 
@@ -149,7 +152,7 @@ def default_year(con: duckdb.DuckDBPyConnection) -> int:
 @contextmanager
 def _matches(con, params: dict):
     try:
-        for name in ("marks.sql", "offered.sql", "hits.sql"):
+        for name in (DUAL_ENROLLMENT, "marks.sql", "offered.sql", "hits.sql"):
             run_query(con, sql_text(PACKAGE, name), params)
         yield
     finally:
@@ -204,11 +207,11 @@ def _with_rates(df: pd.DataFrame, rule: AgRule) -> pd.DataFrame:
     return df
 
 
-def _suggestions(courses: pd.DataFrame, titles: pd.DataFrame, rule: AgRule) -> tuple[list[str], set]:
+def _suggestions(courses: pd.DataFrame, titles: pd.DataFrame, rule: AgRule) -> tuple[list[str], dict]:
     """Up to `limit` list entries of the school whose title resembles the course title, and
-    the (school, entry) pairs suggested anywhere."""
+    for each (school, entry) suggested the courses it is suggested for ('ART1 (Art 1)')."""
     by_school = {sid: g for sid, g in titles.groupby("school_id")}
-    out, suggested = [], set()
+    out, suggested = [], {}
     for c in courses.itertuples():
         entries = by_school.get(c.school_id)
         if c.reason not in rule.suggest_for or entries is None:
@@ -219,5 +222,6 @@ def _suggestions(courses: pd.DataFrame, titles: pd.DataFrame, rule: AgRule) -> t
         close = difflib.get_close_matches(str(c.title).upper(), list(labels), n=rule.suggestion_limit,
                                           cutoff=rule.suggestion_cutoff)
         out.append(" | ".join(labels[t][1] for t in close))
-        suggested |= {(c.school_id, labels[t][0]) for t in close}
+        for t in close:
+            suggested.setdefault((c.school_id, labels[t][0]), []).append(f"{c.course_id} ({c.title})")
     return out, suggested

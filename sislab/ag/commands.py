@@ -8,7 +8,7 @@ from pathlib import Path
 from sislab.core import store
 from sislab.core.workspace import Workspace
 
-from . import job
+from . import job, transcripts
 
 
 def add_commands(sub) -> None:
@@ -52,7 +52,7 @@ def transcripts_command(args) -> int:
     ws = Workspace.locate()
     run, paths = _guard(lambda: job.write_transcript_files(ws, Path(args.out), args.year, _schools(args)))
     print(f"transcripts for {run.year_text}: " + ", ".join(f"{len(df)} {name} rows" for name, df in run.frames.items()))
-    for rule, n in run.preflight["rule"].value_counts().items():
+    for rule, n in run.preflight.groupby("rule")["student_id"].nunique().items():
         print(f"pre-flight {rule}: {n} students (named in {job.PREFLIGHT_FILE})")
     for path in paths:
         print(path)
@@ -68,5 +68,5 @@ def _guard(action):
 
     try:
         return action()
-    except store.NoSnapshot as e:
+    except (store.NoSnapshot, transcripts.NoStudents) as e:
         raise UserError(str(e)) from None

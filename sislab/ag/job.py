@@ -53,14 +53,18 @@ def write_report(report: AgReport, out_dir: str | Path) -> list[Path]:
 def write_transcript_files(ws: Workspace | None, out_dir: str | Path, school_year: int | None = None,
                            schools=None) -> tuple[transcripts.Transcripts, list[Path]]:
     """The CaliforniaColleges.edu upload package for the school year (default: the current
-    one, its students with all their history) and its pre-flight file."""
+    one, its students with all their history) and its pre-flight file. With no students, only
+    the pre-flight is written and NoStudents is raised."""
     access.authorize(ws or Workspace.locate(), access.current_user(), "A-G transcript files", schools or access.ALL)
     with store.snapshot(ws) as con:
         run = transcripts.transcripts(con, school_year, schools)
         district, cds = con.execute("SELECT name, cds_code FROM district").fetchone()
-    paths = transcripts.write_package(run, out_dir, district, cds)
-    paths.append(write_frame(Path(out_dir) / PREFLIGHT_FILE, run.preflight))
-    return run, paths
+    preflight = write_frame(Path(out_dir) / PREFLIGHT_FILE, run.preflight)
+    try:
+        paths = transcripts.write_package(run, out_dir, district, cds)
+    except transcripts.NoStudents as e:
+        raise transcripts.NoStudents(f"{e} Pre-flight: {preflight}") from None
+    return run, [*paths, preflight]
 
 
 def demo(ws: Workspace | None, out_dir: str | Path) -> list[Path]:

@@ -24,7 +24,7 @@ from sislab.core.store import sql_text
 from sislab.core.safe_csv import frame_csv
 from sislab.core.workspace import write_atomic
 
-from .alignment import PACKAGE, load_rule, run_query
+from .alignment import DUAL_ENROLLMENT, PACKAGE, load_rule, run_query
 
 FILES = ("student", "course_grade", "course_catalog")
 
@@ -38,11 +38,16 @@ class Transcripts:
     school_year: int
     year_chosen: str  # how the year was chosen: "given" or "current school year"
     frames: dict[str, pd.DataFrame]  # layout name (student, course_grade, course_catalog) -> rows
-    preflight: pd.DataFrame  # rule, student_id, cds_code, course_grade_rows, message
+    preflight: pd.DataFrame  # rule, student_id, cds_code, enrollment_start, course_grade_rows, message
 
     @property
     def year_text(self) -> str:
         return f"{self.school_year - 1}-{self.school_year % 100:02d} ({self.year_chosen})"
+
+
+class NoStudents(ValueError):
+    """The Student file would be empty: the package is not written (it would look like an
+    upload with nothing to send)."""
 
 
 def current_year(con: duckdb.DuckDBPyConnection, today: date | None = None) -> int:
@@ -57,11 +62,13 @@ def transcripts(con: duckdb.DuckDBPyConnection, school_year: int | None = None, 
     spec = layouts()
     values = dict(spec["values"])
     prepare = values.pop("prepare")
-    params = {**values, "school_year": year, "areas": list(load_rule().areas),
+    rule = load_rule()
+    params = {**values, "school_year": year, "areas": list(rule.areas), "dual_levels": list(rule.dual_levels),
               "schools": None if schools is None else [str(s) for s in schools]}
     frames = {}
     try:
-        run_query(con, sql_text(PACKAGE, prepare), params)
+        for name in (DUAL_ENROLLMENT, *prepare):
+            run_query(con, sql_text(PACKAGE, name), params)
         for name in FILES:
             layout = spec[name]
             rows = run_query(con, sql_text(PACKAGE, layout["query"]), params).df()
@@ -69,9 +76,20 @@ def transcripts(con: duckdb.DuckDBPyConnection, school_year: int | None = None, 
                 {header: rows[f] if f else pd.Series([""] * len(rows), dtype=object) for header, f in layout["columns"]})
         preflight = run_query(con, sql_text(PACKAGE, "transcript_preflight.sql"), params).df()
     finally:
-        con.execute("DROP TABLE IF EXISTS ag_transcript_student")
+        for table in ("ag_transcript_student", "ag_transcript_enrollment"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
     preflight["message"] = preflight["rule"].map(spec["preflight"])
     return Transcripts(year, "given" if school_year else "current school year", frames, preflight)
+
+
+def no_students_text(run: Transcripts) -> str:
+    unplaced = run.preflight[run.preflight["rule"] == "ENROLLMENT_NOT_PLACED"]
+    why = (f" {unplaced['student_id'].nunique()} students have an enrollment no calendar places in a school year"
+           " (see the pre-flight)." if len(unplaced) else "")
+    values = layouts()["values"]
+    return (f"No students for the transcript files of {run.year_text}: nobody has a primary enrollment that year "
+            f"in grades {', '.join(map(str, values['student_grades']))} at a school with a CDS code (students whose "
+            f"parents opted out left aside).{why} The package was not written.")
 
 
 def package_name(template: str, district: str, on: date) -> str:
@@ -83,7 +101,10 @@ def package_name(template: str, district: str, on: date) -> str:
 
 def write_package(run: Transcripts, out_dir: str | Path, district: str, district_cds: str | None,
                   on: date | None = None) -> list[Path]:
-    """Write the three files and the manifest (UTF-8, owner-only, atomically); return their paths."""
+    """Write the three files and the manifest (UTF-8, owner-only, atomically); return their paths.
+    Raises NoStudents, writing nothing, when the Student file has no rows."""
+    if run.frames["student"].empty:
+        raise NoStudents(no_students_text(run))
     spec, on = layouts(), on or date.today()
     paths, listed = [], []
     for name in FILES:

@@ -104,7 +104,8 @@ def show_ag_report(report) -> None:
     show_figure(ag_job.rate_chart(report))
     display(HTML("<h3>Worklist: one reason per course, with list entries whose title resembles it</h3>"))
     show_table(report.worklist, empty="Every A-G course is aligned.")
-    display(HTML("<h3>On the list, not taught (archive them in the portal)</h3>"))
+    display(HTML("<h3>On the list, not taught (archive them in the portal, or fix the course they are "
+                 "suggested for)</h3>"))
     show_table(report.not_taught, empty="Every list entry is taught.")
     display(HTML("<h3>Taught and on the list, but not flagged A-G in the SIS</h3>"))
     show_table(report.missing_flags, empty="No course is missing its A-G flag.")

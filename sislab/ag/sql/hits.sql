@@ -1,7 +1,11 @@
 -- Every (offered course, list entry) pair whose normalised key equals: the SIS transcript
 -- abbreviation or course id against the entry's abbreviations / course codes; `current` says
 -- whether the entry is on the list for the school year.
-CREATE OR REPLACE TEMP MACRO ag_norm(x) AS nullif(upper(regexp_replace(trim(x), '\s+', ' ', 'g')), '');
+-- ag_norm: every run of Unicode spaces (tabs and line breaks, no-break U+00A0 and U+202F, the
+-- U+2000.. typographic spaces, ideographic U+3000, zero-width U+200B and U+FEFF) becomes one
+-- space first, then the ends are trimmed (trim() alone removes only ' '), then upper case.
+CREATE OR REPLACE TEMP MACRO ag_norm(x) AS
+    nullif(upper(trim(regexp_replace(x, '[\s\x{0B}\x{1C}-\x{1F}\x{85}\p{Z}\x{200B}\x{FEFF}]+', ' ', 'g'))), '');
 CREATE OR REPLACE TEMP TABLE ag_hit AS
 WITH sis_key AS (
     SELECT school_id, course_id, ag_norm(transcript_abbrev) AS k FROM ag_offered

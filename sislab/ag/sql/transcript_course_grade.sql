@@ -6,7 +6,7 @@ SELECT t.state_id, sc.cds_code, coalesce(sc.atp_code, $atp_none) AS atp_code,
        coalesce($term_to[list_position($term_from, m.term_code)], m.term_code) AS term,
        m.term_type, m.course_id, c.transcript_abbrev, upper(c.ag_area) AS ag_area,
        CASE WHEN c.ag_area IS NOT NULL THEN 'Y' ELSE 'N' END AS academic,
-       CASE WHEN coalesce(c.dual_credit, false) THEN 'Y' ELSE 'N' END AS dual,
+       CASE WHEN ag_dual_enrollment(c.dual_credit, c.nonstandard_level, $dual_levels) THEN 'Y' ELSE 'N' END AS dual,
        m.credits_attempted, m.credits_earned, m.mark
 FROM mark m
 JOIN ag_transcript_student t USING (student_id)

@@ -3,9 +3,8 @@
 CREATE OR REPLACE TEMP TABLE ag_transcript_student AS
 WITH span AS (
     SELECT e.*, row_number() OVER (PARTITION BY e.student_id ORDER BY e.start_date DESC) AS n
-    FROM enrollment e
-    JOIN calendar k USING (calendar_id)
-    WHERE k.school_year = $school_year AND e.enrollment_type = 'primary' AND list_contains($student_grades, e.grade)
+    FROM ag_transcript_enrollment e
+    WHERE e.school_year = $school_year
 )
 SELECT sc.cds_code, st.student_id, st.state_id, st.first_name, st.middle_name, st.last_name,
        st.birth_date, st.gender, sp.grade,

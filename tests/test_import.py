@@ -315,6 +315,16 @@ def test_end_date_before_start_date(ws, tmp_path):
     assert "before start_date" in f.message
 
 
+def test_a_level_outside_its_tests_range(ws, tmp_path):
+    """CAASPP levels are 1-4, AP scores 1-5, IB 1-7: a CAASPP level 5 would count as 'met'."""
+    text = ("student_id,test,subject,school_year,grade,level\n"
+            "1001,CAASPP_ELA,ELA,2025,11,4\n1001,AP,Biology,2025,11,5\n1001,IB,Math,2025,11,7\n"
+            "1002,CAASPP_MATH,Math,2025,11,5\n1002,AP,Biology,2025,11,6\n")
+    findings = rejected(ws, tmp_path, {"test_score": text})
+    assert [(f.row, f.column) for f in findings] == [(4, "level"), (5, "level")]
+    assert "level 5 is outside 1..4 for test CAASPP_MATH" in findings[0].message
+
+
 def test_all_errors_of_a_file_are_collected(ws, tmp_path):
     text = STUDENT_HEADER + "".join(f"{1000 + i},,A,B,2008-99-04,11,1,\n" for i in range(30))
     findings = [f for f in rejected(ws, tmp_path, {"student": text}) if f.column == "birth_date"]

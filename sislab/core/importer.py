@@ -312,6 +312,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
     findings += _check_keys(con, table)
     findings += _check_one_row(con, table)
     findings += _check_date_order(con, table)
+    findings += _check_ranges_by(con, table)
     return findings, True
 
 
@@ -836,6 +837,20 @@ def _check_date_order(con, table: Table) -> list[Finding]:
             f"ORDER BY rowid LIMIT {ROWS_LISTED}").fetchall()
         findings += [Finding(table.file_name, f"{later} {b} is before {earlier} {a}", row=r, column=later)
                      for r, a, b in rows]
+    return findings
+
+
+def _check_ranges_by(con, table: Table) -> list[Finding]:
+    """Values whose range depends on another column (a CAASPP level is 1-4, an AP score 1-5)."""
+    findings = []
+    for column, by, ranges in table.ranges_by:
+        low, high = (f"CASE {by} " + " ".join(f"WHEN {store.sql_literal(code)} THEN {bound[i]}"
+                                              for code, *bound in ranges) + " END" for i in (0, 1))
+        rows = con.execute(
+            f"SELECT rowid + 1, {by}, {column}, {low}, {high} FROM {table.name} WHERE {column} NOT BETWEEN {low} AND {high} "
+            f"ORDER BY rowid LIMIT {ROWS_LISTED}").fetchall()
+        findings += [Finding(table.file_name, f"{column} {value} is outside {lo}..{hi} for {by} {code}",
+                             row=r, column=column) for r, code, value, lo, hi in rows]
     return findings
 
 

@@ -81,6 +81,8 @@ class Table:
     school_column: str | None = None  # the column that scopes a row to one school
     one_row: bool = False  # the file must hold exactly one row
     ordered: tuple[tuple[str, str], ...] = ()  # (earlier, later) date pairs: later >= earlier
+    # (column, by, ((code, min, max), ...)): the column's range on rows whose `by` is that code
+    ranges_by: tuple[tuple[str, str, tuple[tuple[str, int, int], ...]], ...] = ()
     extra: dict = field(default_factory=dict)
     feeds: str = ""  # what goes missing downstream when an optional file is left out or empty
 
@@ -397,6 +399,7 @@ TABLES: tuple[Table, ...] = (
                doc="CAASPP achievement level 1-4, AP score 1-5, IB score 1-7"),
         ),
         key=("student_id", "test", "subject", "school_year"),
+        ranges_by=(("level", "test", (("CAASPP_ELA", 1, 4), ("CAASPP_MATH", 1, 4), ("AP", 1, 5), ("IB", 1, 7))),),
         feeds="test scores: the CCI CAASPP, AP and IB measures",
     ),
     Table(
@@ -540,6 +543,8 @@ def docs() -> str:
             out.append(f"Scoped to a school by `{t.school_column}`.")
         if t.one_row:
             out.append("Exactly one row.")
+        for column, by, ranges in t.ranges_by:
+            out.append(f"`{column}` by `{by}`: " + ", ".join(f"{code} {lo}..{hi}" for code, lo, hi in ranges) + ".")
         if t.feeds:
             out.append(f"Optional; without rows, missing downstream: {t.feeds}.")
         out += ["", "| column | type | required | rule | meaning |", "|---|---|---|---|---|"]

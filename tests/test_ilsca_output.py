@@ -393,6 +393,19 @@ def test_preflight_rcdts_shape_and_school_not_district():
     assert values == {"340490250260000", "990490250260002"}
 
 
+@pytest.mark.parametrize(("rcdts", "flagged"), [
+    ("010010000260001", False), ("561020000260001", False), ("34049025026001A", False),  # the edges of the shape
+    ("000490250260001", True), ("570490250260001", True),  # region 01-56
+    ("340000250260001", True), ("341030250260001", True),  # county 001-102
+    ("34049025026001a", True), ("3404902502600011", True), ("34049025026001", True)])  # upper case; 15 characters
+def test_preflight_rcdts_shape_at_its_edges(rcdts, flagged):
+    sis = Sis()
+    sis.con.execute("UPDATE school SET rcdts = ? WHERE school_id = '001'", [rcdts])
+    sis.simple()
+    assert [f["value"] for f in checks(sis).get("rcdts", [])] == (
+        [f"{rcdts} on 2 rows"] * 2 if flagged else [])  # Home and Serving, on both rows of the year course
+
+
 @pytest.mark.parametrize(("district", "flagged"), [("340490250260000", False), (None, True), ("3404902502600", True),
                                                    ("580490250260000", True), ("34049025026000A", False)])
 def test_preflight_checks_the_sending_rcdts(district, flagged):

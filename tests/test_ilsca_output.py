@@ -563,6 +563,28 @@ def test_preflight_missing_student_without_posted_grade_or_state_id():
     assert "no state id" in why and "no grade is posted" in why
 
 
+def test_preflight_names_a_scheduled_student_without_an_enrollment_in_the_calendars():
+    """On the roster of a section of the chosen calendars, but enrolled in none of them in the
+    window (here: the enrollment has no calendar; one in another year; a no-show) — the student
+    gives no record and the list says why. A student left out by the grades chosen is not listed."""
+    sis = Sis()
+    sis.course()
+    sis.section("SEC1", terms=("S1",))
+    sis.student("A", enroll=False)
+    sis.enroll("A")
+    sis.con.execute("UPDATE enrollment SET calendar_id = NULL WHERE student_id = 'A'")
+    sis.student("B", enroll=False)
+    sis.enroll("B", start="2025-08-12", end="2026-06-05")
+    sis.student("C", enroll=False)  # no enrollment at all
+    sis.student("D", grade=12)  # enrolled, but grade 12 is not chosen
+    sis.student("E")  # reports
+    for student in "ABCDE":
+        sis.take(student, "SEC1")
+    missing = checks(sis, grades=list(range(0, 12)))["not_reported"]
+    assert [(m["student_id"], m["section_number"]) for m in missing] == [("A", "SEC1"), ("B", "SEC1"), ("C", "SEC1")]
+    assert all("no active enrollment" in m["value"] for m in missing)
+
+
 def test_preflight_is_saved_beside_the_file(tmp_path):
     sis = Sis()
     sis.simple(state_course_code="2130")

@@ -30,8 +30,8 @@ from .editor import NO_STUDENTS, UNKNOWN_CALENDAR, EditorError, Request
 
 PACKAGE = "sislab.ilsca"
 STEPS = ("state_task.sql", "enrollment.sql", "chosen.sql", "course.sql", "school.sql", "school_year.sql", "student.sql",
-         "context.sql", "section.sql", "section_term.sql", "section_task.sql", "scheduled.sql", "record_value.sql", "rows.sql",
-         "record.sql")
+         "context.sql", "section.sql", "section_term.sql", "section_task.sql", "scheduled.sql", "unenrolled.sql", "record_value.sql",
+         "rows.sql", "record.sql")
 # DuckDB settings a step runs under, set just for it and put back after (`planned_with`).
 # scheduled.sql: DuckDB estimates the (student, section) pairs at ~83 K (the roster's date
 # filter and the HAVING each look selective) where there are 1.46 M, so its build-side

@@ -10,7 +10,7 @@ SELECT e.student_id, e.school_id, e.calendar_id, e.start_date, e.end_date, e.gra
        nullif(trim(e.serving_rcdts), '') AS serving_rcdts
 FROM enrollment AS e
 WHERE list_contains($calendars, e.calendar_id)
-  AND e.enrollment_type IN ('primary', 'special_ed', 'partial')
+  AND list_contains($active_enrollments, e.enrollment_type)
   AND e.start_date <= $end AND (e.end_date IS NULL OR e.end_date >= $start)
   AND e.grade BETWEEN 0 AND 12 AND list_contains($grades, e.grade)
   AND ($student_group::VARCHAR IS NULL OR e.student_id IN (

@@ -136,6 +136,12 @@ SELECT 'not_reported', k.student_key, k.section_key, st.student_id, s.section_id
                        CASE WHEN k.no_posted_grade AND NOT k.no_state_task THEN $reason_no_posted_grade END)
 FROM k JOIN ilsca_student AS st USING (student_key) JOIN ilsca_section AS s USING (section_key)
 WHERE NOT k.reports
+UNION ALL
+SELECT 'not_reported', u.student_key, u.section_key, u.student_id, s.section_id, s.course_id, NULL, 'why', $reason_no_enrollment
+FROM (SELECT *, (dense_rank() OVER (ORDER BY student_id) - 2147483647)::INTEGER AS student_key  -- before every
+      FROM ilsca_unenrolled) AS u                                                            -- reporting student
+JOIN ilsca_section AS s USING (section_key)
+WHERE $school::VARCHAR IS NULL OR s.school_id = $school::VARCHAR
 )
 SELECT $check_names[position] AS "check", $check_problems[position] AS problem,  -- titled after the sort:
        student_id, section_number, local_course_id, term, field, value                -- not carried through it

@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from roster_fixtures import feed, make_zip
@@ -18,6 +19,7 @@ from sislab.roster.job import accepted_feed
 from sislab.roster.spec import binding
 
 AS_OF = date(2026, 11, 25)
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
@@ -257,3 +259,89 @@ def test_a_user_of_several_schools_lists_each_schools_id_in_school_id_order(samp
     expected = ",".join(org(school) for school, _ in sorted(sections))
     users = {u["identifier"]: u["orgSourcedIds"] for u in read(tmp_path / "feed.zip", "users")}
     assert len(sections) > 2 and users[staff] == users[student] == expected
+
+
+def session_id(district, calendar, term):
+    import hashlib
+    import uuid
+
+    return str(uuid.UUID(hashlib.md5(f"{district}|session|{calendar}/{term}".encode()).hexdigest()))
+
+
+def test_a_section_without_section_term_rows_takes_the_terms_of_its_calendar(sample_ws, tmp_path):
+    """section_term is optional: a class of a section with none gets every term of its
+    calendar (not a blank termSourcedIds, which the receiver refuses)."""
+    con = writable_copy(sample_ws)
+    district = con.execute("SELECT district_id FROM district").fetchone()[0]
+    section, calendar = con.execute("SELECT min(section_id), arg_min(calendar_id, section_id) FROM section s "
+                                    "JOIN calendar USING (calendar_id) WHERE school_year = 2027").fetchone()
+    terms = [t for (t,) in con.execute("SELECT term_code FROM term WHERE calendar_id = ? ORDER BY term_code", [calendar]).fetchall()]
+    con.execute("DELETE FROM section_term WHERE section_id = ?", [section])
+    built = build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+    classes = {c["classCode"]: c for c in read(tmp_path / "feed.zip", "classes")}
+    assert len(terms) > 1 and classes[section]["termSourcedIds"] == ",".join(session_id(district, calendar, t) for t in terms)
+    assert built.findings == []
+    report = check_feed(tmp_path / "feed.zip")
+    assert report.passed, report.summary().to_string()
+
+
+def test_a_term_code_not_of_the_sections_calendar_is_named_by_the_build_and_not_written(sample_ws, tmp_path):
+    """The importer takes any term code for a section: one that is not a term of its calendar
+    is named (section and code) and left out of termSourcedIds, which then resolve; a section
+    whose every code is unknown meets in its calendar's terms."""
+    con = writable_copy(sample_ws)
+    district = con.execute("SELECT district_id FROM district").fetchone()[0]
+    (one, calendar), (other, other_calendar) = con.execute(
+        "SELECT section_id, calendar_id FROM section JOIN calendar USING (calendar_id) WHERE school_year = 2027 "
+        "AND section_id IN (SELECT section_id FROM section_term WHERE term_code = 'S2') "
+        "AND section_id IN (SELECT section_id FROM section_term WHERE term_code = 'S1') ORDER BY section_id LIMIT 2").fetchall()
+    con.execute("UPDATE section_term SET term_code = 'FY' WHERE section_id = ? AND term_code = 'S1'", [one])
+    con.execute("DELETE FROM section_term WHERE section_id = ?", [other])
+    con.execute("INSERT INTO section_term VALUES (?, 'X9')", [other])
+    built = build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+    classes = read(tmp_path / "feed.zip", "classes")
+    line = {c["classCode"]: i for i, c in enumerate(classes, start=2)}
+    assert classes[line[one] - 2]["termSourcedIds"] == session_id(district, calendar, "S2")
+    every = con.execute("SELECT list(term_code ORDER BY term_code) FROM term WHERE calendar_id = ?", [other_calendar]).fetchone()[0]
+    assert classes[line[other] - 2]["termSourcedIds"] == ",".join(session_id(district, other_calendar, t) for t in every)
+    assert [(f["line"], f["value"]) for f in built.findings] == sorted([(line[one], "FY"), (line[other], "X9")])
+    assert f"section {one}: term FY is not a term of its calendar {calendar}" in built.findings[0 if line[one] < line[other] else 1]["message"]
+    report = check_feed(tmp_path / "feed.zip")
+    assert report.passed, report.summary().to_string()
+
+
+@pytest.fixture(scope="module")
+def odd_terms_ws(tmp_path_factory):
+    """The sample district imported with one section's S1 listed as FY, a term code its
+    calendar does not have (the importer takes it); returns the workspace and the section."""
+    import shutil
+
+    from sislab.core.importer import import_sis
+    from sislab.core.workspace import Workspace
+
+    folder = tmp_path_factory.mktemp("odd_terms")
+    export = shutil.copytree(SAMPLE, folder / "export")
+    with open(export / "calendar.csv", encoding="utf-8") as f:
+        this_year = {k["calendar_id"] for k in csv.DictReader(f) if k["school_year"] == "2027"}
+    with open(export / "section.csv", encoding="utf-8") as f:
+        sections = {s["section_id"] for s in csv.DictReader(f) if s["calendar_id"] in this_year}
+    lines = (export / "section_term.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.rstrip("\r\n").endswith(",S1") and line.split(",")[0] in sections)
+    section = lines[at].split(",")[0]
+    lines[at] = lines[at].replace(",S1", ",FY")
+    (export / "section_term.csv").write_text("".join(lines), encoding="utf-8")
+    ws = Workspace.locate(folder / "ws")
+    import_sis(export, ws, user="pytest")
+    return ws, section
+
+
+def test_build_and_check_reports_the_builds_findings(odd_terms_ws, tmp_path, capsys):
+    """`roster build` names an unknown term code in its check report and its output (a
+    warning: the feed is accepted, the class written with its other terms)."""
+    ws, section = odd_terms_ws
+    run = build_and_check(ws, tmp_path / "out", FeedOptions(as_of=AS_OF), accept=False)
+    found = run.report.findings[run.report.findings["rule"] == "SECTION_TERM_UNKNOWN"]
+    assert run.report.passed and list(found["severity"]) == ["warning"] and list(found["value"]) == ["FY"]
+    assert f"section {section}: term FY" in found["message"].iloc[0] and list(found["file"]) == ["classes.csv"]
+    with open(run.check_file, encoding="utf-8") as f:
+        assert "SECTION_TERM_UNKNOWN" in f.read()

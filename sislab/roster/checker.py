@@ -74,6 +74,13 @@ class CheckReport:
         """No errors: the receiver takes every file and row (warnings may remain)."""
         return self.errors == 0
 
+    def adding(self, found: list[dict]) -> CheckReport:
+        """The report with findings made outside the zip's check (the build's, on the SIS data:
+        dicts of rule, file, line, sourcedId, column, value, message)."""
+        extra = [_finding(f["rule"], f["file"], line=f["line"], source=f["sourcedId"], column=f["column"],
+                          value=f["value"], message=f["message"]) for f in found]
+        return CheckReport(_frame(self.findings.to_dict("records") + extra), self.rows, self.receiver)
+
     def summary(self) -> pd.DataFrame:
         """Findings per rule and severity, with what the rule means."""
         if self.findings.empty:

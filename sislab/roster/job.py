@@ -42,16 +42,16 @@ def accepted_feed(ws: Workspace) -> Path:
 def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOptions = FeedOptions(),
                     accept: bool = True, accept_drop: bool = False) -> FeedRun:
     """Build the feed for `options.receiver`, check it for that receiver against the accepted
-    feed, and keep it as the accepted one when it has no errors (`accept_drop` confirms a
+    feed (the report also holds what the build found wrong in the SIS data), and keep it as the accepted one when it has no errors (`accept_drop` confirms a
     large drop against the accepted feed)."""
     ws = ws or Workspace.locate()
     access.authorize(ws, access.current_user(), "The OneRoster feed")
     out = private_dir(Path(out_dir))
     with store.snapshot(ws) as con:
-        rows = build_feed(con, out / FEED_NAME, options)
+        built = build_feed(con, out / FEED_NAME, options)
     previous = accepted_feed(ws)
     baseline = previous if previous.exists() else None
-    report = check_feed(out / FEED_NAME, baseline, receiver=options.receiver, accept_drop=accept_drop)
+    report = check_feed(out / FEED_NAME, baseline, receiver=options.receiver, accept_drop=accept_drop).adding(built.findings)
     check_file = write_report(report, out / CHECK_NAME)
     changes = diff_feeds(baseline, out / FEED_NAME) if baseline else None
     if changes is not None:
@@ -60,7 +60,7 @@ def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOpti
     if accepted:
         private_dir(previous.parent)
         write_atomic(previous, lambda tmp: shutil.copyfile(out / FEED_NAME, tmp))
-    return FeedRun(out / FEED_NAME, rows, report, check_file, changes, accepted)
+    return FeedRun(out / FEED_NAME, built.rows, report, check_file, changes, accepted)
 
 
 def write_report(report: CheckReport, path: str | Path) -> Path:

@@ -127,6 +127,49 @@ def test_build_and_check_keeps_a_passing_feed_as_the_baseline(sample_ws, tmp_pat
     accepted_feed(sample_ws).unlink()
 
 
+def test_each_receiver_and_school_set_has_its_own_baseline(sample_ws, tmp_path):
+    """The homeroom feed checked against the full feed's baseline would lose most classes
+    (SHARE_GONE) and never be accepted; a feed of some schools against all schools' likewise."""
+    baselines = [accepted_feed(sample_ws), accepted_feed(sample_ws, "cli-engage"),
+                 accepted_feed(sample_ws, "generic", ("002", "001"))]
+    assert len(set(baselines)) == 3 and baselines[2].name == "accepted-generic-001+002.zip"
+    try:
+        for p in baselines:
+            p.unlink(missing_ok=True)
+        assert build_and_check(sample_ws, tmp_path / "full", FeedOptions(as_of=AS_OF)).accepted
+        for n, options in enumerate([FeedOptions(as_of=AS_OF, receiver="cli-engage"),
+                                     FeedOptions(as_of=AS_OF, schools=("002", "001"))]):
+            run = build_and_check(sample_ws, tmp_path / str(n), options)
+            assert run.accepted and run.diff is None, run.report.summary().to_string()
+            again = build_and_check(sample_ws, tmp_path / f"{n}again", options)
+            assert again.accepted and again.diff.empty
+        assert [p.exists() for p in baselines] == [True, True, True]
+        assert read(baselines[1], "classes") != read(baselines[0], "classes")
+    finally:
+        for p in baselines:
+            p.unlink(missing_ok=True)
+
+
+def test_the_single_baseline_of_before_is_read_as_the_generic_ones(sample_ws, tmp_path):
+    """A district's roster/accepted.zip (one baseline for every feed, before there was one per
+    receiver) stays the generic feed's baseline until a generic feed is accepted; it is not
+    the baseline of another receiver."""
+    legacy = sample_ws.root / "roster" / "accepted.zip"
+    try:
+        build_and_check(sample_ws, tmp_path / "old", FeedOptions(as_of=AS_OF), accept=False)
+        legacy.parent.mkdir(exist_ok=True)
+        legacy.write_bytes((tmp_path / "old" / "oneroster.zip").read_bytes())
+        homeroom = build_and_check(sample_ws, tmp_path / "homeroom", FeedOptions(as_of=AS_OF, receiver="cli-engage"),
+                                   accept=False)
+        assert homeroom.diff is None and homeroom.report.passed
+        generic = build_and_check(sample_ws, tmp_path / "generic", FeedOptions(as_of=AS_OF))
+        assert generic.diff is not None and generic.diff.empty and generic.accepted
+        assert accepted_feed(sample_ws).read_bytes() == (tmp_path / "generic" / "oneroster.zip").read_bytes()
+    finally:
+        legacy.unlink(missing_ok=True)
+        accepted_feed(sample_ws).unlink(missing_ok=True)
+
+
 def test_cli_roster_check_exits_1_on_errors_and_names_the_rule(tmp_path, capsys):
     f = feed()
     f["users"][0]["role"] = "Teacher"

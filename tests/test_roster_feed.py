@@ -388,3 +388,26 @@ def test_build_and_check_reports_the_builds_findings(odd_terms_ws, tmp_path, cap
     assert f"section {section}: term FY" in found["message"].iloc[0] and list(found["file"]) == ["classes.csv"]
     with open(run.check_file, encoding="utf-8") as f:
         assert "SECTION_TERM_UNKNOWN" in f.read()
+
+
+def test_the_default_school_year_is_the_current_one_not_next_years_schedule(sample_ws, tmp_path):
+    """Once next year's master schedule is in the SIS (spring scheduling), the daily feed stays
+    on the school year under way; it moves on when a term of the new year has begun."""
+    con = writable_copy(sample_ws)
+    spring = date(2027, 4, 1)
+    today = build_feed(con, tmp_path / "before.zip", FeedOptions(as_of=spring)).rows
+    school, course, student = con.execute("SELECT min(school_id), min(course_id), min(student_id) FROM section "
+                                          "JOIN roster USING (section_id)").fetchone()
+    con.execute("INSERT INTO calendar (calendar_id, school_id, school_year, name) VALUES ('NEXT', ?, 2028, '2027-28')", [school])
+    con.execute("INSERT INTO term (calendar_id, term_code, term_type, start_date, end_date) "
+                "VALUES ('NEXT', 'S1', 'semester', DATE '2027-08-16', DATE '2027-12-17')")
+    con.execute("INSERT INTO section (section_id, school_id, course_id, calendar_id) VALUES ('NX1', ?, ?, 'NEXT')", [school, course])
+    con.execute("INSERT INTO section_term VALUES ('NX1', 'S1')")
+    con.execute("INSERT INTO roster (section_id, student_id, start_date) VALUES ('NX1', ?, DATE '2027-08-16')", [student])
+    built = build_feed(con, tmp_path / "spring.zip", FeedOptions(as_of=spring)).rows
+    assert today["classes"] > 500 and built == today
+    assert "NX1" not in {c["classCode"] for c in read(tmp_path / "spring.zip", "classes")}
+    autumn = build_feed(con, tmp_path / "autumn.zip", FeedOptions(as_of=date(2027, 8, 17)))
+    assert [c["classCode"] for c in read(tmp_path / "autumn.zip", "classes")] == ["NX1"] and autumn.rows["classes"] == 1
+    chosen = build_feed(con, tmp_path / "chosen.zip", FeedOptions(as_of=spring, school_year=2028))
+    assert chosen.rows["classes"] == 1

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 from isal import isal_zlib
 
+from sislab.ag.transcripts import current_year
 from sislab.core.store import sql_literal, sql_text
 from sislab.core.workspace import write_atomic
 
@@ -39,7 +40,7 @@ SCRATCH = ("rf_school", "rf_class", "rf_class_term", "rf_member", "rf_teaching",
 
 @dataclass(frozen=True)
 class FeedOptions:
-    school_year: int | None = None  # default: the newest calendar year
+    school_year: int | None = None  # default: the current school year on as_of (sislab.ag's current_year)
     as_of: date | None = None  # memberships ended before this day are left out; default today
     receiver: str = "generic"  # receivers.toml: cli-engage writes homeroom classes only, moodle fixes what it refuses
     demographics: bool = False
@@ -98,9 +99,10 @@ class _prepared:
 
     def __enter__(self) -> dict:
         o, con = self.options, self.con
-        year = o.school_year or con.execute("SELECT max(school_year) FROM calendar").fetchone()[0]
+        as_of = o.as_of or date.today()
+        year = o.school_year or current_year(con, as_of)  # not next year's master schedule, once it is in the SIS
         settings = {k: v for k, v in feed_settings().items() if isinstance(v, list)}
-        self.params = {**settings, "school_year": int(year), "as_of": o.as_of or date.today(),
+        self.params = {**settings, "school_year": int(year), "as_of": as_of,
                        "homeroom_only": receiver(o.receiver).homeroom_only,
                        "schools": None if o.schools is None else [str(s) for s in o.schools]}
         for statement in statements(sql_text(PACKAGE, "feed_prepare.sql")):

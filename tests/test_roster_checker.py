@@ -440,6 +440,19 @@ def test_student_outside_class_school(zpath):
     assert exact(make_zip(zpath, f)) == [("STUDENT_OUTSIDE_CLASS_SCHOOL", "error", "enrollments.csv", 6)]
 
 
+def test_section_term_unknown(zpath):
+    """The build's finding on the SIS data (a section's term code its calendar lacks; found by
+    build_feed, see test_roster_feed) joins the zip's check report as a warning naming the
+    section and the code: the feed is still accepted."""
+    found = {"rule": "SECTION_TERM_UNKNOWN", "file": "classes", "line": 3, "sourcedId": "k2", "column": "termSourcedIds",
+             "value": "FY", "message": "section 1001: term FY is not a term of its calendar C1"}
+    report = check_feed(make_zip(zpath)).adding([found])
+    rows = report.findings[report.findings["rule"] == "SECTION_TERM_UNKNOWN"]
+    assert report.passed and list(zip(rows["severity"], rows["file"], rows["line"], rows["value"])) == \
+        [("warning", "classes.csv", 3, "FY")]
+    assert rows["message"].iloc[0].endswith("(section 1001: term FY is not a term of its calendar C1)")
+
+
 def test_scheduled_in_homeroom_feed(zpath):
     make_zip(zpath)  # k2 and k3 are scheduled classes
     assert exact(zpath, receiver="cli-engage") == [("SCHEDULED_IN_HOMEROOM_FEED", "error", "classes.csv", 3),

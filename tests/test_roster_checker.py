@@ -328,6 +328,19 @@ def test_schedule_conflict(zpath):
     assert list(only(make_zip(zpath, f), "SCHEDULE_CONFLICT")["sourcedId"]) == ["e9"]
 
 
+@pytest.mark.parametrize("biology, art, conflict", [
+    ("1,2", "2", True), ("1,2", "2,1", True), ("1, 2", "2", True), ("1,2", "3,4", False), ("12", "1,2", False)])
+def test_schedule_conflict_per_period_of_a_list(zpath, biology, art, conflict):
+    """`periods` is a list: a class in periods 1 and 2 conflicts with one in period 2, once per
+    pair of classes however many periods they share."""
+    f = feed()
+    f["classes"][1]["periods"], f["classes"][2]["periods"] = biology, art
+    f["enrollments"].append({"sourcedId": "e9", "classSourcedId": "k3", "schoolSourcedId": "s1", "userSourcedId": "u-s1",
+                             "role": "student", "primary": "false"})
+    found = findings(make_zip(zpath, f), "SCHEDULE_CONFLICT")
+    assert list(found["sourcedId"]) == (["e9"] if conflict else [])
+
+
 def test_grade_not_in_class(zpath):
     f = feed()
     f["users"][3]["grades"] = "11"

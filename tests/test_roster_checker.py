@@ -91,6 +91,19 @@ def test_invalid_utf8(zpath):
     assert list(rows["line"]) == [4]
 
 
+def test_manifest_bom_and_invalid_utf8(zpath):
+    """manifest.csv goes through the encoding checks of every file: a BOM is a warning (its
+    properties are still read) and a line that is not UTF-8 an error naming the line."""
+    text = manifest_text(tuple(feed()))
+    rows = only(make_zip(zpath, raw={"manifest.csv": "\ufeff" + text}), "BOM")
+    assert list(zip(rows["file"], rows["line"])) == [("manifest.csv", 1)]
+    assert check_feed(zpath).findings["rule"].tolist() == ["BOM"]
+    bad = text.replace("source.systemName,sislab", "source.systemName,Syst\u00e8me").encode().replace("è".encode(), b"\xe8")
+    rows = only(make_zip(zpath, raw={"manifest.csv": bad}), "INVALID_UTF8")
+    line = text.splitlines().index("source.systemName,sislab") + 1
+    assert list(zip(rows["file"], rows["line"], rows["value"])) == [("manifest.csv", line, repr(b"\xe8"))]
+
+
 # ---- header and rows -------------------------------------------------------------------------
 
 def header_zip(zpath, header):

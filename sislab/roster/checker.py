@@ -180,13 +180,16 @@ def _manifest_modes(z: zipfile.ZipFile, root: str, b: Binding) -> tuple[dict[str
     member = f"{root}manifest.csv"
     if member not in z.namelist():
         return {}, []
-    text = z.read(member).decode("utf-8-sig", errors="replace")
+    data = z.read(member)
+    encoding = _Encoding("manifest")
+    encoding.check(data)
+    text = data.decode("utf-8-sig", errors="replace")
     if not text.strip():
         return {}, [_finding("FILE_EMPTY", "manifest", line=1)]
     reader = csv.reader(io.StringIO(text))
     header = next(reader)
-    findings = [] if header == ["propertyName", "value"] else \
-        [_finding("MANIFEST_HEADER", "manifest", line=1, value=",".join(header))]
+    findings = encoding.findings + ([] if header == ["propertyName", "value"] else
+                                    [_finding("MANIFEST_HEADER", "manifest", line=1, value=",".join(header))])
     props, lines = {}, {}
     known = {"manifest.version", "oneroster.version", *b.manifest_properties, *(f"file.{n}" for n in b.manifest_files)}
     for row in reader:
@@ -282,27 +285,43 @@ class _Raw:
 
 
 def _extract(z: zipfile.ZipFile, member: str, name: str, target: Path) -> _Raw:
-    """Copy the member to `target` in one streaming pass that also finds a BOM (warning) and
-    each line that is not valid UTF-8 (error), and counts the lines."""
-    findings, line, first, last = [], 1, True, b"\n"
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """Copy the member to `target` in one streaming pass that also checks its encoding and
+    counts the lines."""
+    encoding = _Encoding(name)
     with z.open(member) as raw, open(target, "wb") as out:
         while chunk := raw.read(1 << 20):
             out.write(chunk)
-            if first and chunk.startswith(codecs.BOM_UTF8):
-                findings.append(_finding("BOM", name, line=1))
-            first, last = False, chunk[-1:]
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                for number, text in enumerate(chunk.split(b"\n"), start=line):
-                    try:
-                        text.decode("utf-8")
-                    except UnicodeDecodeError as e:
-                        findings.append(_finding("INVALID_UTF8", name, line=number, value=repr(text[e.start:e.end])))
-                decoder.reset()
-            line += chunk.count(b"\n")
-    return _Raw(target, findings, line - (1 if last == b"\n" else 0))
+            encoding.check(chunk)
+    return _Raw(target, encoding.findings, encoding.lines)
+
+
+class _Encoding:
+    """A file's encoding findings, its bytes given in pieces: a BOM (warning) and each line
+    that is not valid UTF-8 (error). Every file of the zip goes through it, manifest.csv too."""
+
+    def __init__(self, name: str):
+        self.name, self.findings, self.line, self.last = name, [], 1, None
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def check(self, chunk: bytes) -> None:
+        if self.last is None and chunk.startswith(codecs.BOM_UTF8):
+            self.findings.append(_finding("BOM", self.name, line=1))
+        self.last = chunk[-1:]
+        try:
+            self.decoder.decode(chunk)
+        except UnicodeDecodeError:
+            for number, text in enumerate(chunk.split(b"\n"), start=self.line):
+                try:
+                    text.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    self.findings.append(_finding("INVALID_UTF8", self.name, line=number, value=repr(text[e.start:e.end])))
+            self.decoder.reset()
+        self.line += chunk.count(b"\n")
+
+    @property
+    def lines(self) -> int:
+        """Physical lines so far (a last line without a newline counts)."""
+        return self.line - (1 if self.last in (None, b"\n") else 0)
 
 
 def _read_csv(con, table: str, path: Path, width: int, picks, columns, records: int) -> int | None:

@@ -212,6 +212,25 @@ def test_ref_unresolved(zpath, file, row, column):
     assert (file + ".csv", column) in set(zip(rows["file"], rows["column"]))
 
 
+@pytest.mark.parametrize("file, row, column, value, rule", [
+    ("enrollments", 1, "classSourcedId", "k1 ", "REF_UNRESOLVED"),
+    ("classes", 1, "termSourcedIds", "t1, t2", "REF_UNRESOLVED"),
+    ("users", 2, "orgSourcedIds", " s1", "REF_UNRESOLVED"),
+    ("classes", 1, "grades", "09, 10", "ENUM_INVALID"),
+    ("users", 2, "grades", " 11", "ENUM_INVALID"),  # not also GRADE_NOT_IN_CLASS (its classes are 09)
+    ("enrollments", 1, "role", " student", "ENUM_INVALID"),
+])
+def test_whitespace_around_a_value_or_a_list_item_is_reported_not_trimmed(zpath, file, row, column, value, rule):
+    """A reference or enumerated value is read exactly: spaces around one (a single value or an
+    item of a list) are named like any other wrong value, with file, line and column, and
+    nothing else is reported for it."""
+    f = feed()
+    f[file][row][column] = value
+    report = check_feed(make_zip(zpath, f))
+    assert list(zip(report.findings["rule"], report.findings["file"], report.findings["line"],
+                    report.findings["column"], report.findings["value"])) == [(rule, f"{file}.csv", row + 2, column, value)]
+
+
 def test_ref_not_school(zpath):
     f = feed()
     f["classes"][0]["schoolSourcedId"] = "d1"

@@ -468,13 +468,14 @@ def _scan_select(name: str, checks: list[tuple[str, str, str]]) -> str:
 
 
 def _ref_select(name: str, c) -> str:
-    """Rows whose reference (or one of a comma-separated list) names no row of the target file."""
+    """Rows whose reference (or one of a comma-separated list) names no row of the target file.
+    An item is not trimmed, as a single reference is not: ' s1' is not s1 (nor is ' 10' a grade)."""
     known = f"(SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL)"
     found = f"SELECT 'REF_UNRESOLVED', line, sourcedId, '{c.name}', \"{c.name}\" FROM t_{name} WHERE "
     if c.kind == "ref":
         return found + f"coalesce(\"{c.name}\", '') <> '' AND \"{c.name}\" NOT IN {known}"
     return (found + f"line IN (SELECT line FROM (SELECT line, unnest(string_split(\"{c.name}\", ',')) AS ref "
-            f"FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') WHERE trim(ref) NOT IN {known})")
+            f"FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') WHERE ref NOT IN {known})")
 
 
 def _cell_rules(c, b: Binding):
@@ -485,8 +486,7 @@ def _cell_rules(c, b: Binding):
     if c.kind == "enum":
         yield "ENUM_INVALID", present + "NOT list_contains(?, v)", [list(b.enumerations[c.target])]
     elif c.kind == "enums":
-        yield "ENUM_INVALID", present + ("NOT list_has_all(?, list_transform(string_split(v, ','), lambda x: trim(x)))"),\
-            [list(b.enumerations[c.target])]
+        yield "ENUM_INVALID", present + "NOT list_has_all(?, string_split(v, ','))", [list(b.enumerations[c.target])]
     elif c.kind in ("date", "datetime", "year"):
         valid = "" if c.kind == "year" else " AND try_cast(left(v, 10) AS DATE) IS NOT NULL"
         yield "DATE_FORMAT", present + f"NOT (regexp_full_match(v, ?){valid})", [b.patterns[c.kind].pattern]

@@ -178,7 +178,7 @@ WHERE a.b <= b.f AND b.b <= a.f
 -- needs: enrollments, users, classes
 WITH grade_list AS (
     SELECT grades, g FROM (
-        SELECT grades, list_transform(string_split(grades, ','), lambda x: trim(x)) AS g
+        SELECT grades, string_split(grades, ',') AS g  -- not trimmed: ' 10' is ENUM_INVALID
         FROM (SELECT grades FROM t_users UNION SELECT grades FROM t_classes) WHERE coalesce(grades, '') <> '')
     WHERE list_has_all($grades, g)
 ),

@@ -305,6 +305,7 @@ def test_a_user_of_several_schools_lists_each_schools_id_in_school_id_order(samp
 
 
 def session_id(district, calendar, term):
+    """The sourcedId of a calendar's term ('year', school year: the school year's session)."""
     import hashlib
     import uuid
 
@@ -313,16 +314,21 @@ def session_id(district, calendar, term):
 
 def test_a_section_without_section_term_rows_takes_the_terms_of_its_calendar(sample_ws, tmp_path):
     """section_term is optional: a class of a section with none gets every term of its
-    calendar (not a blank termSourcedIds, which the receiver refuses)."""
+    calendar (not a blank termSourcedIds, which the receiver refuses), or the school year's
+    session when the calendar has no terms."""
     con = writable_copy(sample_ws)
     district = con.execute("SELECT district_id FROM district").fetchone()[0]
     section, calendar = con.execute("SELECT min(section_id), arg_min(calendar_id, section_id) FROM section s "
                                     "JOIN calendar USING (calendar_id) WHERE school_year = 2027").fetchone()
     terms = [t for (t,) in con.execute("SELECT term_code FROM term WHERE calendar_id = ? ORDER BY term_code", [calendar]).fetchall()]
     con.execute("DELETE FROM section_term WHERE section_id = ?", [section])
+    con.execute("INSERT INTO calendar SELECT * REPLACE ('NO-TERMS' AS calendar_id) FROM calendar WHERE calendar_id = ?", [calendar])
+    con.execute("INSERT INTO section SELECT * REPLACE ('NT1' AS section_id, 'NO-TERMS' AS calendar_id) FROM section "
+                "WHERE section_id = ?", [section])
     built = build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
     classes = {c["classCode"]: c for c in read(tmp_path / "feed.zip", "classes")}
     assert len(terms) > 1 and classes[section]["termSourcedIds"] == ",".join(session_id(district, calendar, t) for t in terms)
+    assert classes["NT1"]["termSourcedIds"] == session_id(district, "year", 2027)  # its calendar has no terms
     assert built.findings == []
     report = check_feed(tmp_path / "feed.zip")
     assert report.passed, report.summary().to_string()

@@ -1,6 +1,7 @@
 """The rostering job at its edges: build today's feed, check it (against the last accepted
-feed for its receiver and schools), write the check report and the diff, and keep the feed as the accepted one when it has
-no errors. Used by `sislab roster build`, notebooks/roster_check.ipynb and `make demo`.
+feed for its receiver and schools), write the check report and the diff, and keep the feed as
+the accepted one when it has no errors. Used by `sislab roster build`,
+notebooks/roster_check.ipynb and `make demo`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ SELECT c.sid::VARCHAR AS sourcedId,
        g.grades, rf_id('course', c.course_id) AS courseSourcedId, c.section_id AS classCode,
        CASE WHEN c.homeroom THEN 'homeroom' ELSE 'scheduled' END AS classType, NULL AS location,
        c.school_sid AS schoolSourcedId,
-       coalesce(t.terms, rf_id('session', 'year/' || $school_year)) AS termSourcedIds, co.subject_area AS subjects, NULL AS subjectCodes, c.period AS periods
+       coalesce(t.terms, rf_id('session', 'year/' || $school_year)) AS termSourcedIds,
+       co.subject_area AS subjects, NULL AS subjectCodes, c.period AS periods
 FROM rf_class c
 JOIN course co USING (course_id)
 LEFT JOIN grades g USING (section_id)

@@ -151,7 +151,8 @@ def build(root: str, target: str, profile: str, code: str | None = None) -> dict
     from sislab.roster import FeedOptions, build_feed
 
     with _Timer() as timer, store.snapshot(Workspace.locate(root)) as con:
-        counts = build_feed(con, target, FeedOptions(as_of=date.fromisoformat(AS_OF), receiver=profile))
+        built = build_feed(con, target, FeedOptions(as_of=date.fromisoformat(AS_OF), receiver=profile))
+    counts = getattr(built, "rows", built)  # code before 2026-12-06's rosterfix returned the rows per file
     files = hashlib.sha256()
     with zipfile.ZipFile(target) as z:
         for name in sorted(z.namelist()):

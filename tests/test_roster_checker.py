@@ -91,6 +91,19 @@ def test_invalid_utf8(zpath):
     assert list(rows["line"]) == [4]
 
 
+def test_manifest_bom_and_invalid_utf8(zpath):
+    """manifest.csv goes through the encoding checks of every file: a BOM is a warning (its
+    properties are still read) and a line that is not UTF-8 an error naming the line."""
+    text = manifest_text(tuple(feed()))
+    rows = only(make_zip(zpath, raw={"manifest.csv": "\ufeff" + text}), "BOM")
+    assert list(zip(rows["file"], rows["line"])) == [("manifest.csv", 1)]
+    assert check_feed(zpath).findings["rule"].tolist() == ["BOM"]
+    bad = text.replace("source.systemName,sislab", "source.systemName,Syst\u00e8me").encode().replace("è".encode(), b"\xe8")
+    rows = only(make_zip(zpath, raw={"manifest.csv": bad}), "INVALID_UTF8")
+    line = text.splitlines().index("source.systemName,sislab") + 1
+    assert list(zip(rows["file"], rows["line"], rows["value"])) == [("manifest.csv", line, repr(b"\xe8"))]
+
+
 # ---- header and rows -------------------------------------------------------------------------
 
 def header_zip(zpath, header):
@@ -197,6 +210,25 @@ def test_ref_unresolved(zpath, file, row, column):
     f[file][row][column] = (f[file][row].get(column) or "x") + "-gone"
     rows = only(make_zip(zpath, f), "REF_UNRESOLVED")
     assert (file + ".csv", column) in set(zip(rows["file"], rows["column"]))
+
+
+@pytest.mark.parametrize("file, row, column, value, rule", [
+    ("enrollments", 1, "classSourcedId", "k1 ", "REF_UNRESOLVED"),
+    ("classes", 1, "termSourcedIds", "t1, t2", "REF_UNRESOLVED"),
+    ("users", 2, "orgSourcedIds", " s1", "REF_UNRESOLVED"),
+    ("classes", 1, "grades", "09, 10", "ENUM_INVALID"),
+    ("users", 2, "grades", " 11", "ENUM_INVALID"),  # not also GRADE_NOT_IN_CLASS (its classes are 09)
+    ("enrollments", 1, "role", " student", "ENUM_INVALID"),
+])
+def test_whitespace_around_a_value_or_a_list_item_is_reported_not_trimmed(zpath, file, row, column, value, rule):
+    """A reference or enumerated value is read exactly: spaces around one (a single value or an
+    item of a list) are named like any other wrong value, with file, line and column, and
+    nothing else is reported for it."""
+    f = feed()
+    f[file][row][column] = value
+    report = check_feed(make_zip(zpath, f))
+    assert list(zip(report.findings["rule"], report.findings["file"], report.findings["line"],
+                    report.findings["column"], report.findings["value"])) == [(rule, f"{file}.csv", row + 2, column, value)]
 
 
 def test_ref_not_school(zpath):
@@ -328,6 +360,19 @@ def test_schedule_conflict(zpath):
     assert list(only(make_zip(zpath, f), "SCHEDULE_CONFLICT")["sourcedId"]) == ["e9"]
 
 
+@pytest.mark.parametrize("biology, art, conflict", [
+    ("1,2", "2", True), ("1,2", "2,1", True), ("1, 2", "2", True), ("1,2", "3,4", False), ("12", "1,2", False)])
+def test_schedule_conflict_per_period_of_a_list(zpath, biology, art, conflict):
+    """`periods` is a list: a class in periods 1 and 2 conflicts with one in period 2, once per
+    pair of classes however many periods they share."""
+    f = feed()
+    f["classes"][1]["periods"], f["classes"][2]["periods"] = biology, art
+    f["enrollments"].append({"sourcedId": "e9", "classSourcedId": "k3", "schoolSourcedId": "s1", "userSourcedId": "u-s1",
+                             "role": "student", "primary": "false"})
+    found = findings(make_zip(zpath, f), "SCHEDULE_CONFLICT")
+    assert list(found["sourcedId"]) == (["e9"] if conflict else [])
+
+
 def test_grade_not_in_class(zpath):
     f = feed()
     f["users"][3]["grades"] = "11"
@@ -438,6 +483,19 @@ def test_student_outside_class_school(zpath):
         if e["classSourcedId"] == "k2":
             e["schoolSourcedId"] = "s2"
     assert exact(make_zip(zpath, f)) == [("STUDENT_OUTSIDE_CLASS_SCHOOL", "error", "enrollments.csv", 6)]
+
+
+def test_section_term_unknown(zpath):
+    """The build's finding on the SIS data (a section's term code its calendar lacks; found by
+    build_feed, see test_roster_feed) joins the zip's check report as a warning naming the
+    section and the code: the feed is still accepted."""
+    found = {"rule": "SECTION_TERM_UNKNOWN", "file": "classes", "line": 3, "sourcedId": "k2", "column": "termSourcedIds",
+             "value": "FY", "message": "section 1001: term FY is not a term of its calendar C1"}
+    report = check_feed(make_zip(zpath)).adding([found])
+    rows = report.findings[report.findings["rule"] == "SECTION_TERM_UNKNOWN"]
+    assert report.passed and list(zip(rows["severity"], rows["file"], rows["line"], rows["value"])) == \
+        [("warning", "classes.csv", 3, "FY")]
+    assert rows["message"].iloc[0].endswith("(section 1001: term FY is not a term of its calendar C1)")
 
 
 def test_scheduled_in_homeroom_feed(zpath):

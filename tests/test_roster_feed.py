@@ -7,6 +7,7 @@ import csv
 import io
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from roster_fixtures import feed, make_zip
@@ -18,6 +19,7 @@ from sislab.roster.job import accepted_feed
 from sislab.roster.spec import binding
 
 AS_OF = date(2026, 11, 25)
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +125,49 @@ def test_build_and_check_keeps_a_passing_feed_as_the_baseline(sample_ws, tmp_pat
     assert second.report.passed and second.diff.empty
     assert (tmp_path / "two" / "oneroster_check.csv").stat().st_mode & 0o077 == 0
     accepted_feed(sample_ws).unlink()
+
+
+def test_each_receiver_and_school_set_has_its_own_baseline(sample_ws, tmp_path):
+    """The homeroom feed checked against the full feed's baseline would lose most classes
+    (SHARE_GONE) and never be accepted; a feed of some schools against all schools' likewise."""
+    baselines = [accepted_feed(sample_ws), accepted_feed(sample_ws, "cli-engage"),
+                 accepted_feed(sample_ws, "generic", ("002", "001"))]
+    assert len(set(baselines)) == 3 and baselines[2].name == "accepted-generic-001+002.zip"
+    try:
+        for p in baselines:
+            p.unlink(missing_ok=True)
+        assert build_and_check(sample_ws, tmp_path / "full", FeedOptions(as_of=AS_OF)).accepted
+        for n, options in enumerate([FeedOptions(as_of=AS_OF, receiver="cli-engage"),
+                                     FeedOptions(as_of=AS_OF, schools=("002", "001"))]):
+            run = build_and_check(sample_ws, tmp_path / str(n), options)
+            assert run.accepted and run.diff is None, run.report.summary().to_string()
+            again = build_and_check(sample_ws, tmp_path / f"{n}again", options)
+            assert again.accepted and again.diff.empty
+        assert [p.exists() for p in baselines] == [True, True, True]
+        assert read(baselines[1], "classes") != read(baselines[0], "classes")
+    finally:
+        for p in baselines:
+            p.unlink(missing_ok=True)
+
+
+def test_the_single_baseline_of_before_is_read_as_the_generic_ones(sample_ws, tmp_path):
+    """A district's roster/accepted.zip (one baseline for every feed, before there was one per
+    receiver) stays the generic feed's baseline until a generic feed is accepted; it is not
+    the baseline of another receiver."""
+    legacy = sample_ws.root / "roster" / "accepted.zip"
+    try:
+        build_and_check(sample_ws, tmp_path / "old", FeedOptions(as_of=AS_OF), accept=False)
+        legacy.parent.mkdir(exist_ok=True)
+        legacy.write_bytes((tmp_path / "old" / "oneroster.zip").read_bytes())
+        homeroom = build_and_check(sample_ws, tmp_path / "homeroom", FeedOptions(as_of=AS_OF, receiver="cli-engage"),
+                                   accept=False)
+        assert homeroom.diff is None and homeroom.report.passed
+        generic = build_and_check(sample_ws, tmp_path / "generic", FeedOptions(as_of=AS_OF))
+        assert generic.diff is not None and generic.diff.empty and generic.accepted
+        assert accepted_feed(sample_ws).read_bytes() == (tmp_path / "generic" / "oneroster.zip").read_bytes()
+    finally:
+        legacy.unlink(missing_ok=True)
+        accepted_feed(sample_ws).unlink(missing_ok=True)
 
 
 def test_cli_roster_check_exits_1_on_errors_and_names_the_rule(tmp_path, capsys):
@@ -257,3 +302,118 @@ def test_a_user_of_several_schools_lists_each_schools_id_in_school_id_order(samp
     expected = ",".join(org(school) for school, _ in sorted(sections))
     users = {u["identifier"]: u["orgSourcedIds"] for u in read(tmp_path / "feed.zip", "users")}
     assert len(sections) > 2 and users[staff] == users[student] == expected
+
+
+def session_id(district, calendar, term):
+    """The sourcedId of a calendar's term ('year', school year: the school year's session)."""
+    import hashlib
+    import uuid
+
+    return str(uuid.UUID(hashlib.md5(f"{district}|session|{calendar}/{term}".encode()).hexdigest()))
+
+
+def test_a_section_without_section_term_rows_takes_the_terms_of_its_calendar(sample_ws, tmp_path):
+    """section_term is optional: a class of a section with none gets every term of its
+    calendar (not a blank termSourcedIds, which the receiver refuses), or the school year's
+    session when the calendar has no terms."""
+    con = writable_copy(sample_ws)
+    district = con.execute("SELECT district_id FROM district").fetchone()[0]
+    section, calendar = con.execute("SELECT min(section_id), arg_min(calendar_id, section_id) FROM section s "
+                                    "JOIN calendar USING (calendar_id) WHERE school_year = 2027").fetchone()
+    terms = [t for (t,) in con.execute("SELECT term_code FROM term WHERE calendar_id = ? ORDER BY term_code", [calendar]).fetchall()]
+    con.execute("DELETE FROM section_term WHERE section_id = ?", [section])
+    con.execute("INSERT INTO calendar SELECT * REPLACE ('NO-TERMS' AS calendar_id) FROM calendar WHERE calendar_id = ?", [calendar])
+    con.execute("INSERT INTO section SELECT * REPLACE ('NT1' AS section_id, 'NO-TERMS' AS calendar_id) FROM section "
+                "WHERE section_id = ?", [section])
+    built = build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+    classes = {c["classCode"]: c for c in read(tmp_path / "feed.zip", "classes")}
+    assert len(terms) > 1 and classes[section]["termSourcedIds"] == ",".join(session_id(district, calendar, t) for t in terms)
+    assert classes["NT1"]["termSourcedIds"] == session_id(district, "year", 2027)  # its calendar has no terms
+    assert built.findings == []
+    report = check_feed(tmp_path / "feed.zip")
+    assert report.passed, report.summary().to_string()
+
+
+def test_a_term_code_not_of_the_sections_calendar_is_named_by_the_build_and_not_written(sample_ws, tmp_path):
+    """The importer takes any term code for a section: one that is not a term of its calendar
+    is named (section and code) and left out of termSourcedIds, which then resolve; a section
+    whose every code is unknown meets in its calendar's terms."""
+    con = writable_copy(sample_ws)
+    district = con.execute("SELECT district_id FROM district").fetchone()[0]
+    (one, calendar), (other, other_calendar) = con.execute(
+        "SELECT section_id, calendar_id FROM section JOIN calendar USING (calendar_id) WHERE school_year = 2027 "
+        "AND section_id IN (SELECT section_id FROM section_term WHERE term_code = 'S2') "
+        "AND section_id IN (SELECT section_id FROM section_term WHERE term_code = 'S1') ORDER BY section_id LIMIT 2").fetchall()
+    con.execute("UPDATE section_term SET term_code = 'FY' WHERE section_id = ? AND term_code = 'S1'", [one])
+    con.execute("DELETE FROM section_term WHERE section_id = ?", [other])
+    con.execute("INSERT INTO section_term VALUES (?, 'X9')", [other])
+    built = build_feed(con, tmp_path / "feed.zip", FeedOptions(as_of=AS_OF))
+    classes = read(tmp_path / "feed.zip", "classes")
+    line = {c["classCode"]: i for i, c in enumerate(classes, start=2)}
+    assert classes[line[one] - 2]["termSourcedIds"] == session_id(district, calendar, "S2")
+    every = con.execute("SELECT list(term_code ORDER BY term_code) FROM term WHERE calendar_id = ?", [other_calendar]).fetchone()[0]
+    assert classes[line[other] - 2]["termSourcedIds"] == ",".join(session_id(district, other_calendar, t) for t in every)
+    assert [(f["line"], f["value"]) for f in built.findings] == sorted([(line[one], "FY"), (line[other], "X9")])
+    assert f"section {one}: term FY is not a term of its calendar {calendar}" in built.findings[0 if line[one] < line[other] else 1]["message"]
+    report = check_feed(tmp_path / "feed.zip")
+    assert report.passed, report.summary().to_string()
+
+
+@pytest.fixture(scope="module")
+def odd_terms_ws(tmp_path_factory):
+    """The sample district imported with one section's S1 listed as FY, a term code its
+    calendar does not have (the importer takes it); returns the workspace and the section."""
+    import shutil
+
+    from sislab.core.importer import import_sis
+    from sislab.core.workspace import Workspace
+
+    folder = tmp_path_factory.mktemp("odd_terms")
+    export = shutil.copytree(SAMPLE, folder / "export")
+    with open(export / "calendar.csv", encoding="utf-8") as f:
+        this_year = {k["calendar_id"] for k in csv.DictReader(f) if k["school_year"] == "2027"}
+    with open(export / "section.csv", encoding="utf-8") as f:
+        sections = {s["section_id"] for s in csv.DictReader(f) if s["calendar_id"] in this_year}
+    lines = (export / "section_term.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.rstrip("\r\n").endswith(",S1") and line.split(",")[0] in sections)
+    section = lines[at].split(",")[0]
+    lines[at] = lines[at].replace(",S1", ",FY")
+    (export / "section_term.csv").write_text("".join(lines), encoding="utf-8")
+    ws = Workspace.locate(folder / "ws")
+    import_sis(export, ws, user="pytest")
+    return ws, section
+
+
+def test_build_and_check_reports_the_builds_findings(odd_terms_ws, tmp_path, capsys):
+    """`roster build` names an unknown term code in its check report and its output (a
+    warning: the feed is accepted, the class written with its other terms)."""
+    ws, section = odd_terms_ws
+    run = build_and_check(ws, tmp_path / "out", FeedOptions(as_of=AS_OF), accept=False)
+    found = run.report.findings[run.report.findings["rule"] == "SECTION_TERM_UNKNOWN"]
+    assert run.report.passed and list(found["severity"]) == ["warning"] and list(found["value"]) == ["FY"]
+    assert f"section {section}: term FY" in found["message"].iloc[0] and list(found["file"]) == ["classes.csv"]
+    with open(run.check_file, encoding="utf-8") as f:
+        assert "SECTION_TERM_UNKNOWN" in f.read()
+
+
+def test_the_default_school_year_is_the_current_one_not_next_years_schedule(sample_ws, tmp_path):
+    """Once next year's master schedule is in the SIS (spring scheduling), the daily feed stays
+    on the school year under way; it moves on when a term of the new year has begun."""
+    con = writable_copy(sample_ws)
+    spring = date(2027, 4, 1)
+    today = build_feed(con, tmp_path / "before.zip", FeedOptions(as_of=spring)).rows
+    school, course, student = con.execute("SELECT min(school_id), min(course_id), min(student_id) FROM section "
+                                          "JOIN roster USING (section_id)").fetchone()
+    con.execute("INSERT INTO calendar (calendar_id, school_id, school_year, name) VALUES ('NEXT', ?, 2028, '2027-28')", [school])
+    con.execute("INSERT INTO term (calendar_id, term_code, term_type, start_date, end_date) "
+                "VALUES ('NEXT', 'S1', 'semester', DATE '2027-08-16', DATE '2027-12-17')")
+    con.execute("INSERT INTO section (section_id, school_id, course_id, calendar_id) VALUES ('NX1', ?, ?, 'NEXT')", [school, course])
+    con.execute("INSERT INTO section_term VALUES ('NX1', 'S1')")
+    con.execute("INSERT INTO roster (section_id, student_id, start_date) VALUES ('NX1', ?, DATE '2027-08-16')", [student])
+    built = build_feed(con, tmp_path / "spring.zip", FeedOptions(as_of=spring)).rows
+    assert today["classes"] > 500 and built == today
+    assert "NX1" not in {c["classCode"] for c in read(tmp_path / "spring.zip", "classes")}
+    autumn = build_feed(con, tmp_path / "autumn.zip", FeedOptions(as_of=date(2027, 8, 17)))
+    assert [c["classCode"] for c in read(tmp_path / "autumn.zip", "classes")] == ["NX1"] and autumn.rows["classes"] == 1
+    chosen = build_feed(con, tmp_path / "chosen.zip", FeedOptions(as_of=spring, school_year=2028))
+    assert chosen.rows["classes"] == 1

@@ -74,6 +74,13 @@ class CheckReport:
         """No errors: the receiver takes every file and row (warnings may remain)."""
         return self.errors == 0
 
+    def adding(self, found: list[dict]) -> CheckReport:
+        """The report with findings made outside the zip's check (the build's, on the SIS data:
+        dicts of rule, file, line, sourcedId, column, value, message)."""
+        extra = [_finding(f["rule"], f["file"], line=f["line"], source=f["sourcedId"], column=f["column"],
+                          value=f["value"], message=f["message"]) for f in found]
+        return CheckReport(_frame(self.findings.to_dict("records") + extra), self.rows, self.receiver)
+
     def summary(self) -> pd.DataFrame:
         """Findings per rule and severity, with what the rule means."""
         if self.findings.empty:
@@ -173,13 +180,16 @@ def _manifest_modes(z: zipfile.ZipFile, root: str, b: Binding) -> tuple[dict[str
     member = f"{root}manifest.csv"
     if member not in z.namelist():
         return {}, []
-    text = z.read(member).decode("utf-8-sig", errors="replace")
+    data = z.read(member)
+    encoding = _Encoding("manifest")
+    encoding.check(data)
+    text = data.decode("utf-8-sig", errors="replace")
     if not text.strip():
         return {}, [_finding("FILE_EMPTY", "manifest", line=1)]
     reader = csv.reader(io.StringIO(text))
     header = next(reader)
-    findings = [] if header == ["propertyName", "value"] else \
-        [_finding("MANIFEST_HEADER", "manifest", line=1, value=",".join(header))]
+    findings = encoding.findings + ([] if header == ["propertyName", "value"] else
+                                    [_finding("MANIFEST_HEADER", "manifest", line=1, value=",".join(header))])
     props, lines = {}, {}
     known = {"manifest.version", "oneroster.version", *b.manifest_properties, *(f"file.{n}" for n in b.manifest_files)}
     for row in reader:
@@ -275,27 +285,43 @@ class _Raw:
 
 
 def _extract(z: zipfile.ZipFile, member: str, name: str, target: Path) -> _Raw:
-    """Copy the member to `target` in one streaming pass that also finds a BOM (warning) and
-    each line that is not valid UTF-8 (error), and counts the lines."""
-    findings, line, first, last = [], 1, True, b"\n"
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """Copy the member to `target` in one streaming pass that also checks its encoding and
+    counts the lines."""
+    encoding = _Encoding(name)
     with z.open(member) as raw, open(target, "wb") as out:
         while chunk := raw.read(1 << 20):
             out.write(chunk)
-            if first and chunk.startswith(codecs.BOM_UTF8):
-                findings.append(_finding("BOM", name, line=1))
-            first, last = False, chunk[-1:]
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                for number, text in enumerate(chunk.split(b"\n"), start=line):
-                    try:
-                        text.decode("utf-8")
-                    except UnicodeDecodeError as e:
-                        findings.append(_finding("INVALID_UTF8", name, line=number, value=repr(text[e.start:e.end])))
-                decoder.reset()
-            line += chunk.count(b"\n")
-    return _Raw(target, findings, line - (1 if last == b"\n" else 0))
+            encoding.check(chunk)
+    return _Raw(target, encoding.findings, encoding.lines)
+
+
+class _Encoding:
+    """A file's encoding findings, its bytes given in pieces: a BOM (warning) and each line
+    that is not valid UTF-8 (error). Every file of the zip goes through it, manifest.csv too."""
+
+    def __init__(self, name: str):
+        self.name, self.findings, self.line, self.last = name, [], 1, None
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def check(self, chunk: bytes) -> None:
+        if self.last is None and chunk.startswith(codecs.BOM_UTF8):
+            self.findings.append(_finding("BOM", self.name, line=1))
+        self.last = chunk[-1:]
+        try:
+            self.decoder.decode(chunk)
+        except UnicodeDecodeError:
+            for number, text in enumerate(chunk.split(b"\n"), start=self.line):
+                try:
+                    text.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    self.findings.append(_finding("INVALID_UTF8", self.name, line=number, value=repr(text[e.start:e.end])))
+            self.decoder.reset()
+        self.line += chunk.count(b"\n")
+
+    @property
+    def lines(self) -> int:
+        """Physical lines so far (a last line without a newline counts)."""
+        return self.line - (1 if self.last in (None, b"\n") else 0)
 
 
 def _read_csv(con, table: str, path: Path, width: int, picks, columns, records: int) -> int | None:
@@ -442,13 +468,14 @@ def _scan_select(name: str, checks: list[tuple[str, str, str]]) -> str:
 
 
 def _ref_select(name: str, c) -> str:
-    """Rows whose reference (or one of a comma-separated list) names no row of the target file."""
+    """Rows whose reference (or one of a comma-separated list) names no row of the target file.
+    An item is not trimmed, as a single reference is not: ' s1' is not s1 (nor is ' 10' a grade)."""
     known = f"(SELECT sourcedId FROM t_{c.target} WHERE sourcedId IS NOT NULL)"
     found = f"SELECT 'REF_UNRESOLVED', line, sourcedId, '{c.name}', \"{c.name}\" FROM t_{name} WHERE "
     if c.kind == "ref":
         return found + f"coalesce(\"{c.name}\", '') <> '' AND \"{c.name}\" NOT IN {known}"
     return (found + f"line IN (SELECT line FROM (SELECT line, unnest(string_split(\"{c.name}\", ',')) AS ref "
-            f"FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') WHERE trim(ref) NOT IN {known})")
+            f"FROM t_{name} WHERE coalesce(\"{c.name}\", '') <> '') WHERE ref NOT IN {known})")
 
 
 def _cell_rules(c, b: Binding):
@@ -459,8 +486,7 @@ def _cell_rules(c, b: Binding):
     if c.kind == "enum":
         yield "ENUM_INVALID", present + "NOT list_contains(?, v)", [list(b.enumerations[c.target])]
     elif c.kind == "enums":
-        yield "ENUM_INVALID", present + ("NOT list_has_all(?, list_transform(string_split(v, ','), lambda x: trim(x)))"),\
-            [list(b.enumerations[c.target])]
+        yield "ENUM_INVALID", present + "NOT list_has_all(?, string_split(v, ','))", [list(b.enumerations[c.target])]
     elif c.kind in ("date", "datetime", "year"):
         valid = "" if c.kind == "year" else " AND try_cast(left(v, 10) AS DATE) IS NOT NULL"
         yield "DATE_FORMAT", present + f"NOT (regexp_full_match(v, ?){valid})", [b.patterns[c.kind].pattern]

@@ -25,7 +25,7 @@ def add_commands(sub) -> None:
 
     p = commands.add_parser("build", help="write today's feed zip, check it, keep it as accepted if it has no errors")
     p.add_argument("--out", required=True, help="folder for oneroster.zip and its check report")
-    p.add_argument("--year", type=int, help="school year as its end year (default: the newest calendar year)")
+    p.add_argument("--year", type=int, help="school year as its end year (default: the current one on --as-of)")
     p.add_argument("--as-of", type=date.fromisoformat, help="leave out memberships ended before this day (default today)")
     _receiver_options(p, "write what this receiver accepts (cli-engage: homeroom classes only)")
     p.add_argument("--demographics", action="store_true", help="add demographics.csv")

@@ -1,10 +1,13 @@
 """The rostering job at its edges: build today's feed, check it (against the last accepted
-feed), write the check report and the diff, and keep the feed as the accepted one when it has
-no errors. Used by `sislab roster build`, notebooks/roster_check.ipynb and `make demo`.
+feed for its receiver and schools), write the check report and the diff, and keep the feed as
+the accepted one when it has no errors. Used by `sislab roster build`,
+notebooks/roster_check.ipynb and `make demo`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,33 +37,61 @@ class FeedRun:
     accepted: bool  # the feed replaced the accepted feed
 
 
-def accepted_feed(ws: Workspace) -> Path:
-    """Where the last feed that passed its check is kept (the baseline for the next run)."""
-    return ws.root / "roster" / "accepted.zip"
+LEGACY_BASELINE = "accepted.zip"  # the one baseline of every feed until 2026-12: read as the generic one
+
+
+def accepted_feed(ws: Workspace, receiver: str = "generic", schools: tuple[str, ...] | None = None) -> Path:
+    """Where the last feed for this receiver and school set that passed its check is kept (the
+    baseline of its next run): roster/accepted-<receiver>[-<schools>].zip. Each receiver and
+    school set has its own: a homeroom feed compared with the full one would lose most classes."""
+    return ws.root / "roster" / f"accepted-{receiver}{_schools_part(schools)}.zip"
+
+
+def _schools_part(schools: tuple[str, ...] | None) -> str:
+    """'' for every school, else '-' and the school ids in order ('+' between), or their md5
+    when they do not make a short file name."""
+    if schools is None:
+        return ""
+    ids = "+".join(sorted(set(schools)))
+    if re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", ids.replace("+", "")) and len(ids) <= 80:
+        return f"-{ids}"
+    return f"-{hashlib.md5(ids.encode()).hexdigest()[:12]}"
+
+
+def baseline(ws: Workspace, options: FeedOptions) -> Path | None:
+    """The accepted feed the run is checked against: its receiver's and school set's, or, for
+    the generic feed of every school, the single accepted.zip kept before there was one per
+    receiver (until a generic feed is accepted again)."""
+    path = accepted_feed(ws, options.receiver, options.schools)
+    if path.exists():
+        return path
+    legacy = ws.root / "roster" / LEGACY_BASELINE
+    return legacy if options.receiver == "generic" and options.schools is None and legacy.exists() else None
 
 
 def build_and_check(ws: Workspace | None, out_dir: str | Path, options: FeedOptions = FeedOptions(),
                     accept: bool = True, accept_drop: bool = False) -> FeedRun:
-    """Build the feed for `options.receiver`, check it for that receiver against the accepted
-    feed, and keep it as the accepted one when it has no errors (`accept_drop` confirms a
-    large drop against the accepted feed)."""
+    """Build the feed for `options.receiver`, check it for that receiver against its accepted
+    feed (`baseline`; the report also holds what the build found wrong in the SIS data), and
+    keep it as the receiver's and school set's accepted feed when it has no errors
+    (`accept_drop` confirms a large drop against the accepted feed)."""
     ws = ws or Workspace.locate()
     access.authorize(ws, access.current_user(), "The OneRoster feed")
     out = private_dir(Path(out_dir))
     with store.snapshot(ws) as con:
-        rows = build_feed(con, out / FEED_NAME, options)
-    previous = accepted_feed(ws)
-    baseline = previous if previous.exists() else None
-    report = check_feed(out / FEED_NAME, baseline, receiver=options.receiver, accept_drop=accept_drop)
+        built = build_feed(con, out / FEED_NAME, options)
+    previous = baseline(ws, options)
+    report = check_feed(out / FEED_NAME, previous, receiver=options.receiver, accept_drop=accept_drop).adding(built.findings)
     check_file = write_report(report, out / CHECK_NAME)
-    changes = diff_feeds(baseline, out / FEED_NAME) if baseline else None
+    changes = diff_feeds(previous, out / FEED_NAME) if previous else None
     if changes is not None:
         write_frame(out / DIFF_NAME, changes)
     accepted = accept and report.passed
     if accepted:
-        private_dir(previous.parent)
-        write_atomic(previous, lambda tmp: shutil.copyfile(out / FEED_NAME, tmp))
-    return FeedRun(out / FEED_NAME, rows, report, check_file, changes, accepted)
+        target = accepted_feed(ws, options.receiver, options.schools)
+        private_dir(target.parent)
+        write_atomic(target, lambda tmp: shutil.copyfile(out / FEED_NAME, tmp))
+    return FeedRun(out / FEED_NAME, built.rows, report, check_file, changes, accepted)
 
 
 def write_report(report: CheckReport, path: str | Path) -> Path:

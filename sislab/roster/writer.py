@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 from isal import isal_zlib
 
+from sislab.ag.transcripts import current_year
 from sislab.core.store import sql_literal, sql_text
 from sislab.core.workspace import write_atomic
 
@@ -34,20 +35,27 @@ FEED_FILES = ("orgs", "academicSessions", "courses", "classes", "users", "enroll
 ZIP_LEVEL = 1  # ISA-L's level 1: ~5x zlib's fastest level, and a zip ~10 % smaller than it
 ZIP_READ = 16 << 20  # bytes of a file handed to the compressor at a time
 ZIP_PIECE = 1 << 20  # bytes deflated on their own, each by one core
-SCRATCH = ("rf_school", "rf_class", "rf_member", "rf_teaching", "rf_student", "rf_teacher")
+SCRATCH = ("rf_school", "rf_class", "rf_class_term", "rf_member", "rf_teaching", "rf_student", "rf_teacher")
 
 
 @dataclass(frozen=True)
 class FeedOptions:
-    school_year: int | None = None  # default: the newest calendar year
+    school_year: int | None = None  # default: the current school year on as_of (sislab.ag's current_year)
     as_of: date | None = None  # memberships ended before this day are left out; default today
     receiver: str = "generic"  # receivers.toml: cli-engage writes homeroom classes only, moodle fixes what it refuses
     demographics: bool = False
     schools: tuple[str, ...] | None = None
 
 
-def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: FeedOptions = FeedOptions()) -> dict[str, int]:
-    """Write the feed zip to `target` (owner-only, atomically); return rows per file.
+@dataclass(frozen=True)
+class BuiltFeed:
+    rows: dict[str, int]  # rows per file
+    findings: list[dict]  # what the build found wrong in the SIS data: rule, line, sourcedId, column, value, message
+
+
+def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: FeedOptions = FeedOptions()) -> BuiltFeed:
+    """Write the feed zip to `target` (owner-only, atomically); return rows per file and what
+    the build left out of the feed (a section's term code that is not a term of its calendar).
 
     Each file is zipped while the next one is queried, the big ones first (DuckDB leaves a core
     idle on the smaller files' queries), so the zip lists manifest.csv and then the files in the
@@ -69,7 +77,10 @@ def build_feed(con: duckdb.DuckDBPyConnection, target: str | Path, options: Feed
                     z.add(name)
 
         write_atomic(Path(target), write)
-    return {name: counts[name] for name in files}
+        unknown = run_query(con, sql_text(PACKAGE, "feed_unknown_terms.sql"), params)
+        findings = [{"rule": "SECTION_TERM_UNKNOWN", "file": "classes",
+                     **dict(zip((d[0] for d in unknown.description), row))} for row in unknown.fetchall()]
+    return BuiltFeed({name: counts[name] for name in files}, findings)
 
 
 def manifest_text(present: tuple[str, ...]) -> str:
@@ -88,9 +99,10 @@ class _prepared:
 
     def __enter__(self) -> dict:
         o, con = self.options, self.con
-        year = o.school_year or con.execute("SELECT max(school_year) FROM calendar").fetchone()[0]
+        as_of = o.as_of or date.today()
+        year = o.school_year or current_year(con, as_of)  # not next year's master schedule, once it is in the SIS
         settings = {k: v for k, v in feed_settings().items() if isinstance(v, list)}
-        self.params = {**settings, "school_year": int(year), "as_of": o.as_of or date.today(),
+        self.params = {**settings, "school_year": int(year), "as_of": as_of,
                        "homeroom_only": receiver(o.receiver).homeroom_only,
                        "schools": None if o.schools is None else [str(s) for s in o.schools]}
         for statement in statements(sql_text(PACKAGE, "feed_prepare.sql")):

@@ -135,18 +135,26 @@ WHERE u.role = 'student' AND NOT EXISTS (
     WHERE e.userSourcedId = u.sourcedId AND (NOT $homeroom_profile OR c.classType = 'homeroom'));
 
 -- Two homerooms at once; two classes in the same period at once. `slot` pairs the candidates:
--- homerooms with homerooms, scheduled classes with those in the same (non-empty) periods.
+-- homerooms with homerooms, scheduled classes with those that share a period (`periods` is a
+-- list: '1,2' meets in periods 1 and 2, so it conflicts with '2' and with '2,1'). A pair of
+-- classes sharing several periods is one finding.
 -- needs: enrollments, classes, academicSessions
-WITH class_slot AS (
-    SELECT c.sourcedId AS class_id, c.classType,
-           CASE WHEN c.classType = 'homeroom' THEN 'homeroom' ELSE 'period ' || c.periods END AS slot, t.s, t.e
-    FROM t_classes c
+WITH class_period AS (
+    SELECT sourcedId, classType, 'homeroom' AS slot FROM t_classes WHERE classType = 'homeroom'
+    UNION
+    SELECT sourcedId, classType, 'period ' || trim(period)
+    FROM (SELECT sourcedId, classType, unnest(string_split(periods, ',')) AS period
+          FROM t_classes WHERE classType = 'scheduled' AND coalesce(periods, '') <> '')
+    WHERE trim(period) <> ''
+),
+class_slot AS (
+    SELECT c.sourcedId AS class_id, c.classType, c.slot, t.s, t.e
+    FROM class_period c
     LEFT JOIN (
         SELECT c2.sourcedId AS class_id, min(try_cast(s.startDate AS DATE)) AS s, max(try_cast(s.endDate AS DATE)) AS e
         FROM t_classes c2, unnest(string_split(coalesce(c2.termSourcedIds, ''), ',')) AS u(term)
         JOIN t_academicSessions s ON s.sourcedId = trim(u.term) GROUP BY ALL
     ) t ON t.class_id = c.sourcedId
-    WHERE c.classType = 'homeroom' OR (c.classType = 'scheduled' AND coalesce(c.periods, '') <> '')
 ),
 member AS (
     SELECT e.line, e.sourcedId, e.userSourcedId AS user_id, k.class_id, k.classType, k.slot,
@@ -157,7 +165,7 @@ member AS (
     JOIN class_slot k ON k.class_id = e.classSourcedId
     WHERE e.role = 'student'
 )
-SELECT CASE WHEN a.classType = 'homeroom' THEN 'HOMEROOM_OVERLAP' ELSE 'SCHEDULE_CONFLICT' END,
+SELECT DISTINCT CASE WHEN a.classType = 'homeroom' THEN 'HOMEROOM_OVERLAP' ELSE 'SCHEDULE_CONFLICT' END,
        'enrollments', b.line, b.sourcedId, 'classSourcedId', b.class_id,
        'overlaps line ' || a.line || ' (class ' || a.class_id || ')'
 FROM member a JOIN member b ON a.user_id = b.user_id AND a.slot = b.slot AND a.line < b.line AND a.class_id <> b.class_id
@@ -170,7 +178,7 @@ WHERE a.b <= b.f AND b.b <= a.f
 -- needs: enrollments, users, classes
 WITH grade_list AS (
     SELECT grades, g FROM (
-        SELECT grades, list_transform(string_split(grades, ','), lambda x: trim(x)) AS g
+        SELECT grades, string_split(grades, ',') AS g  -- not trimmed: ' 10' is ENUM_INVALID
         FROM (SELECT grades FROM t_users UNION SELECT grades FROM t_classes) WHERE coalesce(grades, '') <> '')
     WHERE list_has_all($grades, g)
 ),

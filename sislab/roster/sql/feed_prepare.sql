@@ -24,13 +24,33 @@ SET VARIABLE rf_school_sids = (SELECT list(sid ORDER BY place) FROM rf_school);
 CREATE OR REPLACE TEMP MACRO rf_org_sids(places) AS array_to_string(list_transform(list_sort(places),
     lambda p: getvariable('rf_school_sids')[p]), ',');
 
+-- `line`: the class's line in classes.csv (the file is in school, section order).
 CREATE OR REPLACE TEMP TABLE rf_class AS
 SELECT s.section_id, s.school_id, s.course_id, s.calendar_id, s.period, coalesce(s.homeroom, false) AS homeroom,
-       rf_uuid('class', s.section_id) AS sid, f.sid AS school_sid, f.place AS school_place
+       rf_uuid('class', s.section_id) AS sid, f.sid AS school_sid, f.place AS school_place,
+       (row_number() OVER (ORDER BY s.school_id, s.section_id) + 1)::INTEGER AS line
 FROM section s
 JOIN calendar k ON k.calendar_id = s.calendar_id
 JOIN rf_school f ON f.school_id = s.school_id
 WHERE k.school_year = $school_year AND (NOT $homeroom_only OR coalesce(s.homeroom, false));
+
+-- Each class's terms, as sessions the feed writes (the terms of the classes' calendars): its
+-- section_term rows that are terms of its calendar; a section with none of those (section_term
+-- is optional) meets in every term of its calendar. A code that is not a term of the calendar
+-- (the importer takes any code) is kept with known = false: the build names it. `listed`: the
+-- row is the section's own, not its calendar's.
+CREATE OR REPLACE TEMP TABLE rf_class_term AS
+WITH listed AS (
+    SELECT c.section_id, c.calendar_id, st.term_code, t.term_code IS NOT NULL AS known, true AS listed
+    FROM rf_class c
+    JOIN section_term st USING (section_id)
+    LEFT JOIN term t ON t.calendar_id = c.calendar_id AND t.term_code = st.term_code
+)
+SELECT * FROM listed
+UNION ALL
+SELECT c.section_id, c.calendar_id, t.term_code, true, false
+FROM rf_class c JOIN term t USING (calendar_id)
+WHERE c.section_id NOT IN (SELECT section_id FROM listed WHERE known);
 
 CREATE OR REPLACE TEMP TABLE rf_member AS
 SELECT r.section_id, r.student_id, r.start_date, r.end_date

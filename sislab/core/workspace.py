@@ -169,11 +169,13 @@ def alive(pid: int) -> bool:
     return True
 
 
-def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str, *, exclusive: bool = False) -> Path:
     """Write `path` so that readers see the old file or the new one, never half of one.
 
     `write` is the content, or a function that writes a given temporary path (for writers
-    such as DuckDB's COPY that want a file name). The file is owner-only.
+    such as DuckDB's COPY that want a file name). The file is owner-only. `exclusive`: never
+    replace a file; FileExistsError if `path` exists (the finished file is linked in, which
+    the file system refuses when the name is taken, so two writers cannot both get it).
     """
     path = Path(path)
     if not path.parent.exists():  # a folder the user named (their home, /tmp) keeps its mode
@@ -193,7 +195,11 @@ def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Pat
                 fh.flush()
                 os.fsync(fh.fileno())
         os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

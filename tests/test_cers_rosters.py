@@ -242,6 +242,47 @@ def test_student_group_roster_chosen_by_code_or_name():
     assert sis.groups() == {"001 AVID North 1": (2, []), "001 Migrant 1": (2, [])}
 
 
+ENROLLED_NOW = {  # roster types that take the students enrolled on the roster date
+    "grade_level": Profile("G", "grade_level", ("001", "002")),
+    "counselor": Profile("C", "counselor", ("001", "002")),
+    "student_group": Profile("S", "student_group", ("001", "002"), groups=("AVID",)),
+}
+
+
+@pytest.mark.parametrize("roster_type", ENROLLED_NOW)
+def test_students_enrolled_on_the_roster_date_and_only_they_are_in_the_group(roster_type):
+    sis = CersSis()
+    sis.school("001")
+    sis.school("002")
+    sis.staff("C1", "Flores", "Nora", counselor=True)
+    sis.insert("student_group", group_code="AVID", name="AVID")
+
+    def student(start="2026-08-12", end=None, school="001") -> str:
+        [sid] = sis.students(1, school, grade=5, counselor="C1")
+        sis.con.execute("UPDATE enrollment SET start_date = ?, end_date = ? WHERE student_id = ?", [start, end, sid])
+        sis.insert("student_group_member", group_code="AVID", student_id=sid)
+        return sid
+
+    def moves(leaves: str, arrives: str) -> str:
+        sid = student(end=leaves)
+        sis.insert("enrollment", student_id=sid, school_id="002", calendar_id="002-2027", start_date=arrives,
+                   grade=5, enrollment_type="primary")
+        return sid
+
+    expected = {
+        "001": [student(), student(start="2025-08-12"),  # an open span begun last school year carries on
+                student(end=str(AS_OF)),  # the end date is a school day: still enrolled on it
+                moves(leaves="2027-03-15", arrives="2027-03-16")],  # moves later: only at the first school
+        "002": [moves(leaves="2026-11-01", arrives="2026-11-02")],  # has moved: only at the second
+    }
+    student(start="2027-02-01")  # starts in February: not yet enrolled
+    student(end="2026-11-24")  # left the day before
+    run(sis, ENROLLED_NOW[roster_type])
+    ssids = sis.con.execute("SELECT student_id, state_id FROM student").fetchall()
+    in_file = {(cds[-3:], sid) for _, cds, _, _, ssid, _ in sis.rows() for sid, s in ssids if s == ssid}
+    assert in_file == {(school, sid) for school, ids in expected.items() for sid in ids}
+
+
 def test_consolidation_merges_a_group_of_two_profiles_joining_users_once_per_student():
     sis = section_class(3)
     sis.staff("A1", "Vice", "Principal")

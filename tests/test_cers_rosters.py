@@ -104,6 +104,26 @@ def test_teacher_without_email_is_left_out_and_reported():
     assert "Nomail Ned (T1) has no e-mail" in finding.message
 
 
+@pytest.mark.parametrize("roster_type", ["secondary", "elementary_teacher"])
+def test_sections_without_a_current_teacher_stay_apart_and_are_reported(roster_type):
+    sis = section_class(1, period="3", homeroom=True)
+    sis.section("101", teachers=(), period="3", homeroom=True)
+    sis.section("102", teachers=(), period="3", course_id="MATH1", homeroom=True)
+    sis.section("103", teachers=("T2",), period="3", homeroom=True)  # the teacher left in October
+    sis.staff("T2", "Gone", "Gary")
+    sis.con.execute("UPDATE section_staff SET end_date = DATE '2026-10-01' WHERE staff_id = 'T2'")
+    sis.section("104", teachers=(), period="3", homeroom=True)  # no student now: no group, nothing to say
+    for section in ("101", "102", "103"):
+        sis.roster(section, sis.students(2))
+    sis.roster("104", sis.students(1), end_date="2026-10-01")
+    built = run(sis, Profile("P", roster_type, ("001",)))
+    assert sis.groups() == {"001 Smith Ann 3 1": (1, ["t1@district.org"]), "001 Section 101 3 1": (2, []),
+                            "001 Section 102 3 1": (2, []), "001 Section 103 3 1": (2, [])}
+    reported = [(f.severity, f.group, f.message.split(" has")[0]) for f in built.findings
+                if f.rule == "section_without_teacher"]
+    assert reported == [("warning", f"001 Section {s} 3", f"section {s}") for s in ("101", "102", "103")]
+
+
 def test_additional_staff_must_be_active_with_state_educator_id_and_email():
     sis = section_class(2)
     sis.staff("OK", "Good", "Staff")

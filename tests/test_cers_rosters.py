@@ -124,6 +124,16 @@ def test_sections_without_a_current_teacher_stay_apart_and_are_reported(roster_t
     assert reported == [("warning", f"001 Section {s} 3", f"section {s}") for s in ("101", "102", "103")]
 
 
+def test_a_teacher_name_with_a_c1_control_character_stops_the_file():
+    sis = CersSis()
+    sis.school("001")
+    sis.staff("T1", "Dupont\x92s", "Marc")  # a Windows-1252 apostrophe read as Latin-1
+    sis.section("100")
+    sis.roster("100", sis.students(2))
+    built = run(sis, secondary())
+    assert not built.ok and {(f.rule, f.group) for f in built.errors} == {("group_name_control", "001 Dupont\x92s Marc 1 1")}
+
+
 def test_additional_staff_must_be_active_with_state_educator_id_and_email():
     sis = section_class(2)
     sis.staff("OK", "Good", "Staff")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
-from cers_fixtures import AS_OF, CersSis, section_class
+from cers_fixtures import AS_OF, TERMS, CersSis, section_class
 from sislab.cers import Profile, build, school_year_of
 from sislab.cers.extract import check_file, write_rows
 from sislab.cers.layout import HEADER
@@ -29,6 +31,20 @@ def test_header_is_exactly_the_six_cers_columns_in_order(tmp_path):
     assert path.read_text().splitlines()[0] == \
         "group_name,school_natural_id,school_year,subject_code,student_ssid,group_user_login"
     assert HEADER == tuple(path.read_text().splitlines()[0].split(","))
+
+
+def test_a_name_with_a_comma_and_a_double_quote_is_quoted_as_rfc_4180_and_cers_accepts_it(tmp_path):
+    sis = CersSis()
+    sis.school("001")
+    sis.staff("T1", "O'Brien, Jr.", 'Ann "Annie"')
+    sis.section("100")
+    sis.roster("100", sis.students(1))
+    assert run(sis, secondary()).ok
+    path = write_rows(sis.con, tmp_path / "x.csv")
+    assert path.read_bytes().decode().splitlines()[1:] == [
+        '"001 O\'Brien, Jr. Ann ""Annie"" 1 1",19753090000001,2027,All,,t1@district.org',
+        '"001 O\'Brien, Jr. Ann ""Annie"" 1 1",19753090000001,2027,All,0000000001,']
+    assert check_file(path, today=AS_OF) == []  # RDW's reading (commons-csv, RFC 4180) and sislab's checks
 
 
 def test_school_year_is_the_end_year():
@@ -355,6 +371,26 @@ def test_empty_roster_when_terms_ended_says_so():
     built = build(sis.con, [secondary()], as_of=AS_OF.replace(month=12, day=20))
     assert sis.rows() == []
     assert any(f.rule == "empty_roster" and "terms of its classes ended" in f.message for f in built.findings)
+
+
+def test_the_last_day_of_the_term_is_a_day_of_the_class():
+    sis = section_class(2, terms=("S1",))
+    last_day = date.fromisoformat(TERMS["S1"][1])
+    build(sis.con, [secondary()], as_of=last_day)
+    assert sis.groups() == {"001 Smith Ann 1 1": (2, ["t1@district.org"])}
+    build(sis.con, [secondary()], as_of=last_day + timedelta(days=1))
+    assert sis.rows() == []
+
+
+def test_a_roster_or_teaching_end_date_on_the_roster_date_still_counts():
+    sis = section_class(2)
+    sis.roster("100", sis.students(1), end_date=str(AS_OF))
+    sis.section("101", teachers=("T2",), period="2")
+    sis.staff("T2", "Last", "Day")
+    sis.con.execute("UPDATE section_staff SET end_date = ? WHERE staff_id = 'T2'", [AS_OF])
+    sis.roster("101", sis.students(1), end_date=str(AS_OF))  # the class's only student leaves today
+    run(sis, secondary())
+    assert sis.groups() == {"001 Smith Ann 1 1": (3, ["t1@district.org"]), "001 Last Day 2 1": (1, ["t2@district.org"])}
 
 
 def test_empty_roster_when_filters_exclude_everything_says_so():

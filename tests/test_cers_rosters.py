@@ -147,7 +147,8 @@ def test_a_teacher_name_with_a_c1_control_character_stops_the_file():
     sis.section("100")
     sis.roster("100", sis.students(2))
     built = run(sis, secondary())
-    assert not built.ok and {(f.rule, f.group) for f in built.errors} == {("group_name_control", "001 Dupont\x92s Marc 1 1")}
+    assert not built.ok
+    assert {(f.rule, f.group) for f in built.errors} == {("group_name_control", "001 Dupont\x92s Marc 1 1")}
 
 
 def test_additional_staff_must_be_active_with_state_educator_id_and_email():

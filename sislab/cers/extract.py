@@ -10,8 +10,6 @@ written and `create` raises ProfileError. Each file is recorded in the `extracte
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from contextlib import closing
@@ -223,9 +221,13 @@ def check_file(path: Path, today: date | None = None, schools: Collection[str] |
     known = rdw.cds_code if schools is None else frozenset(schools).__contains__
     results = rdw.validate(text, rdw.school_years(today), known_school=known)
     found += [Finding("error", "rdw", r.message, r.row) for r in results if not r.ok]
+    try:
+        records = list(rdw.read(text))
+    except rdw.QuoteError:
+        return found  # RDW cannot read the file: nothing more to say about its rows
     if any(r.row == 0 and not r.ok for r in results):
         return found  # no usable header or rows: nothing more to say about them
-    return found + [f for f in _file_preflight(text) if f.rule not in RDW_RULES]
+    return found + [f for f in _file_preflight(records[1:]) if f.rule not in RDW_RULES]
 
 
 def sis_schools(ws: Workspace) -> frozenset[str] | None:
@@ -239,9 +241,8 @@ def sis_schools(ws: Workspace) -> frozenset[str] | None:
         return None
 
 
-def _file_preflight(text: str) -> list[Finding]:
-    """preflight.sql over a file's rows (RDW has accepted its header and its CSV)."""
-    rows = [r for r in csv.reader(io.StringIO(text.removeprefix(rdw.BOM), newline="")) if r][1:]
+def _file_preflight(rows: list[list[str]]) -> list[Finding]:
+    """preflight.sql over a file's data rows, as RDW reads them (RDW has accepted its header and its CSV)."""
     frame = pd.DataFrame({name: [(r[i] if i < len(r) else "").strip() and r[i] or None for r in rows]
                           for i, name in enumerate(HEADER)}, dtype=object)  # a blank value is NULL
     frame.insert(0, "row_no", range(1, len(frame) + 1))

@@ -221,12 +221,12 @@ def check_file(path: Path, today: date | None = None, schools: Collection[str] |
     known = rdw.cds_code if schools is None else frozenset(schools).__contains__
     results = rdw.validate(text, rdw.school_years(today), known_school=known)
     found += [Finding("error", "rdw", r.message, r.row) for r in results if not r.ok]
+    if any(r.row == 0 and not r.ok for r in results):
+        return found  # no usable header or rows: nothing more to say about them
     try:
         records = list(rdw.read(text))
     except rdw.QuoteError:
         return found  # RDW cannot read the file: nothing more to say about its rows
-    if any(r.row == 0 and not r.ok for r in results):
-        return found  # no usable header or rows: nothing more to say about them
     return found + [f for f in _file_preflight(records[1:]) if f.rule not in RDW_RULES]
 
 

@@ -236,3 +236,21 @@ def test_two_runs_in_one_second_never_overwrite_a_file_or_a_report(ws, monkeypat
     assert (ws.reports / "cers" / "cers-north-ela-20261125T080000Z.csv").read_text() == "a file someone put there\n"
     assert unwritten.name == "cers-nothing-taught-20261125T080000Z.preflight.txt"
     assert "being written" not in "".join(p.read_text() for p in (ws.reports / "cers").glob("*.preflight.txt"))
+
+
+def test_a_run_that_fails_half_way_leaves_no_file_and_no_report(ws, monkeypatch):
+    for profile in SAME_SLUG:
+        cers.save(ws, "alice", profile)
+    built = []
+
+    def build_then_fail(con, batch, as_of=None):
+        if built:
+            raise RuntimeError("the snapshot went away")
+        built.append(batch)
+        return cers.build(con, batch, as_of=as_of)
+
+    monkeypatch.setattr(extract, "build", build_then_fail)
+    with pytest.raises(RuntimeError):
+        cers.create(ws, "alice", [p.name for p in SAME_SLUG], as_of=AS_OF)
+    assert list((ws.reports / "cers").iterdir()) == []  # neither the first file nor the second's claimed name
+    assert cers.extracted_files(ws, "alice").empty

@@ -112,9 +112,10 @@ def create(ws: Workspace, user: str, refs: list[str] | None = None, *, all_profi
         for extract in extracts:
             write_report(extract)
     except BaseException:
-        for extract in extracts:  # no half-made report stays behind
-            if extract.report_path.read_text() == CLAIMED:
-                extract.report_path.unlink()
+        for extract in extracts:  # a run that fails leaves no file (none is recorded yet) and no report
+            for made in (extract.path, extract.report_path):
+                if made:
+                    made.unlink(missing_ok=True)
         raise
     if all(e.empty for e in extracts):
         raise ProfileError("No CERS file written: no profile gives a row. " + " ".join(

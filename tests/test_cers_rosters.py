@@ -394,6 +394,16 @@ def test_a_roster_or_teaching_end_date_on_the_roster_date_still_counts():
     assert sis.groups() == {"001 Smith Ann 1 1": (3, ["t1@district.org"]), "001 Last Day 2 1": (1, ["t2@district.org"])}
 
 
+def test_empty_roster_when_enrollments_ended_says_so():
+    sis = CersSis()
+    sis.school("001")
+    sis.students(2, grade=5)
+    sis.con.execute("UPDATE enrollment SET start_date = DATE '2025-08-12', end_date = DATE '2026-10-01'")
+    built = run(sis, Profile("G", "grade_level", ("001",)))
+    [empty] = [f.message for f in built.findings if f.rule == "empty_roster"]
+    assert empty.endswith(f"the enrollments of its students ended before {AS_OF}")
+
+
 def test_empty_roster_when_filters_exclude_everything_says_so():
     sis = section_class(2)
     built = run(sis, secondary(subject_areas=("Science",)))

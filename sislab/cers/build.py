@@ -243,7 +243,9 @@ def _why_empty(con, profile: Profile, roster_sql: str, values: dict) -> str:
     if profile.primary_only and not tracks:
         return "the school does not track primary classes and 'include only primary classes' is on"
     if students(as_of=year_start):
-        return f"the terms of its classes ended before {values['as_of']} (rosters are empty once term dates pass)"
+        if LAYOUT["roster_types"][profile.roster_type]["sql"] == "roster_sections.sql":
+            return f"the terms of its classes ended before {values['as_of']} (rosters are empty once term dates pass)"
+        return f"the enrollments of its students ended before {values['as_of']}"
     if profile.used_filters and students(**NO_FILTERS):
         used = "; ".join(f"{k.replace('_', ' ')}: {v if isinstance(v, bool) else ', '.join(map(str, v))}"
                          for k, v in profile.used_filters.items())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import email
+import os
 import shutil
 from datetime import date, datetime
 
@@ -236,6 +237,23 @@ def test_two_runs_in_one_second_never_overwrite_a_file_or_a_report(ws, monkeypat
     assert (ws.reports / "cers" / "cers-north-ela-20261125T080000Z.csv").read_text() == "a file someone put there\n"
     assert unwritten.name == "cers-nothing-taught-20261125T080000Z.preflight.txt"
     assert "being written" not in "".join(p.read_text() for p in (ws.reports / "cers").glob("*.preflight.txt"))
+
+
+def test_names_stay_exclusive_on_a_file_system_without_hard_links(ws, monkeypatch):
+    def no_hard_links(*_):
+        raise PermissionError(1, "Operation not permitted")  # as a share without hard links answers
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    monkeypatch.setattr(extract, "datetime", OneSecond)
+    for profile in SAME_SLUG:
+        cers.save(ws, "alice", profile)
+    first, second = cers.create(ws, "alice", [p.name for p in SAME_SLUG], as_of=AS_OF)
+    assert (first.path.name, second.path.name) == ("cers-north-ela-20261125T080000Z.csv",
+                                                   "cers-north-ela-20261125T080000Z-2.csv")
+    assert schools_in(first.path) != schools_in(second.path) and oct(first.path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in (ws.reports / "cers").iterdir()) == [
+        "cers-north-ela-20261125T080000Z-2.csv", "cers-north-ela-20261125T080000Z-2.preflight.txt",
+        "cers-north-ela-20261125T080000Z.csv", "cers-north-ela-20261125T080000Z.preflight.txt"]  # no temporary left
 
 
 def test_a_run_that_fails_half_way_leaves_no_file_and_no_report(ws, monkeypatch):

@@ -45,9 +45,18 @@ def test_rows_are_numbered_from_1_without_the_header(tmp_path):
 
 @pytest.mark.parametrize("name, rule", [("x" * 256, "group_name_length"), ("a\\b", "group_name_backslash"),
                                         ("a\tb", "group_name_control"), ("a\nb", "group_name_control"),
+                                        ("a\x00b", "group_name_control"), ("a\x7fb", "group_name_control"),
+                                        ("a\x80b", "group_name_control"), ("a\x85b", "group_name_control"),
+                                        ("Dupont\x92s", "group_name_control"), ("a\x9fb", "group_name_control"),
+                                        ("a\u2028b", "group_name_control"), ("a\u2029b", "group_name_control"),
                                         ("class 😀", "group_name_bmp")])
 def test_group_name_rules(tmp_path, name, rule):
     assert found(check(tmp_path, [row(group=name)]), rule) == [(1, "error")]
+
+
+@pytest.mark.parametrize("name", ["a\xa0b", "Ñúñez ~ 1", "a\u2027b"])  # the neighbours of the control ranges
+def test_group_names_without_control_characters_pass(tmp_path, name):
+    assert check(tmp_path, [row(group=name)]) == []
 
 
 def test_group_name_of_255_characters_passes(tmp_path):

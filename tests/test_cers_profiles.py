@@ -179,6 +179,8 @@ def test_extracted_files_admins_see_all_others_their_own(ws):
     (Profile("x", "nonsense", ("001",)), "Unknown roster type"),
     (Profile("x", "secondary", ("001",), subject="Science"), "Subject area"),
     (Profile("", "secondary", ("001",)), "Profile name"),
+    (Profile("North\x92s ELA", "secondary", ("001",)), "without control characters"),  # C1, as group names
+    (Profile("North\u2028ELA", "secondary", ("001",)), "without control characters"),
 ])
 def test_profile_choices_are_checked(ws, profile, problem):
     with pytest.raises(ProfileError, match=problem):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
-from cers_fixtures import AS_OF, CersSis, section_class
+from cers_fixtures import AS_OF, TERMS, CersSis, section_class
 from sislab.cers import Profile, build, school_year_of
 from sislab.cers.extract import check_file, write_rows
 from sislab.cers.layout import HEADER
@@ -29,6 +31,20 @@ def test_header_is_exactly_the_six_cers_columns_in_order(tmp_path):
     assert path.read_text().splitlines()[0] == \
         "group_name,school_natural_id,school_year,subject_code,student_ssid,group_user_login"
     assert HEADER == tuple(path.read_text().splitlines()[0].split(","))
+
+
+def test_a_name_with_a_comma_and_a_double_quote_is_quoted_as_rfc_4180_and_cers_accepts_it(tmp_path):
+    sis = CersSis()
+    sis.school("001")
+    sis.staff("T1", "O'Brien, Jr.", 'Ann "Annie"')
+    sis.section("100")
+    sis.roster("100", sis.students(1))
+    assert run(sis, secondary()).ok
+    path = write_rows(sis.con, tmp_path / "x.csv")
+    assert path.read_bytes().decode().splitlines()[1:] == [
+        '"001 O\'Brien, Jr. Ann ""Annie"" 1 1",19753090000001,2027,All,,t1@district.org',
+        '"001 O\'Brien, Jr. Ann ""Annie"" 1 1",19753090000001,2027,All,0000000001,']
+    assert check_file(path, today=AS_OF) == []  # RDW's reading (commons-csv, RFC 4180) and sislab's checks
 
 
 def test_school_year_is_the_end_year():
@@ -102,6 +118,37 @@ def test_teacher_without_email_is_left_out_and_reported():
     assert not [r for r in sis.rows() if r[5]]
     [finding] = [f for f in built.findings if f.rule == "email_missing"]
     assert "Nomail Ned (T1) has no e-mail" in finding.message
+
+
+@pytest.mark.parametrize("roster_type", ["secondary", "elementary_teacher"])
+def test_sections_without_a_current_teacher_stay_apart_and_are_reported(roster_type):
+    sis = section_class(1, period="3", homeroom=True)
+    sis.section("101", teachers=(), period="3", homeroom=True)
+    sis.section("102", teachers=(), period="3", course_id="MATH1", homeroom=True)
+    sis.section("103", teachers=("T2",), period="3", homeroom=True)  # the teacher left in October
+    sis.staff("T2", "Gone", "Gary")
+    sis.con.execute("UPDATE section_staff SET end_date = DATE '2026-10-01' WHERE staff_id = 'T2'")
+    sis.section("104", teachers=(), period="3", homeroom=True)  # no student now: no group, nothing to say
+    for section in ("101", "102", "103"):
+        sis.roster(section, sis.students(2))
+    sis.roster("104", sis.students(1), end_date="2026-10-01")
+    built = run(sis, Profile("P", roster_type, ("001",)))
+    assert sis.groups() == {"001 Smith Ann 3 1": (1, ["t1@district.org"]), "001 Section 101 3 1": (2, []),
+                            "001 Section 102 3 1": (2, []), "001 Section 103 3 1": (2, [])}
+    reported = [(f.severity, f.group, f.message.split(" has")[0]) for f in built.findings
+                if f.rule == "section_without_teacher"]
+    assert reported == [("warning", f"001 Section {s} 3", f"section {s}") for s in ("101", "102", "103")]
+
+
+def test_a_teacher_name_with_a_c1_control_character_stops_the_file():
+    sis = CersSis()
+    sis.school("001")
+    sis.staff("T1", "Dupont\x92s", "Marc")  # a Windows-1252 apostrophe read as Latin-1
+    sis.section("100")
+    sis.roster("100", sis.students(2))
+    built = run(sis, secondary())
+    assert not built.ok
+    assert {(f.rule, f.group) for f in built.errors} == {("group_name_control", "001 Dupont\x92s Marc 1 1")}
 
 
 def test_additional_staff_must_be_active_with_state_educator_id_and_email():
@@ -242,6 +289,47 @@ def test_student_group_roster_chosen_by_code_or_name():
     assert sis.groups() == {"001 AVID North 1": (2, []), "001 Migrant 1": (2, [])}
 
 
+ENROLLED_NOW = {  # roster types that take the students enrolled on the roster date
+    "grade_level": Profile("G", "grade_level", ("001", "002")),
+    "counselor": Profile("C", "counselor", ("001", "002")),
+    "student_group": Profile("S", "student_group", ("001", "002"), groups=("AVID",)),
+}
+
+
+@pytest.mark.parametrize("roster_type", ENROLLED_NOW)
+def test_students_enrolled_on_the_roster_date_and_only_they_are_in_the_group(roster_type):
+    sis = CersSis()
+    sis.school("001")
+    sis.school("002")
+    sis.staff("C1", "Flores", "Nora", counselor=True)
+    sis.insert("student_group", group_code="AVID", name="AVID")
+
+    def student(start="2026-08-12", end=None, school="001") -> str:
+        [sid] = sis.students(1, school, grade=5, counselor="C1")
+        sis.con.execute("UPDATE enrollment SET start_date = ?, end_date = ? WHERE student_id = ?", [start, end, sid])
+        sis.insert("student_group_member", group_code="AVID", student_id=sid)
+        return sid
+
+    def moves(leaves: str, arrives: str) -> str:
+        sid = student(end=leaves)
+        sis.insert("enrollment", student_id=sid, school_id="002", calendar_id="002-2027", start_date=arrives,
+                   grade=5, enrollment_type="primary")
+        return sid
+
+    expected = {
+        "001": [student(), student(start="2025-08-12"),  # an open span begun last school year carries on
+                student(end=str(AS_OF)),  # the end date is a school day: still enrolled on it
+                moves(leaves="2027-03-15", arrives="2027-03-16")],  # moves later: only at the first school
+        "002": [moves(leaves="2026-11-01", arrives="2026-11-02")],  # has moved: only at the second
+    }
+    student(start="2027-02-01")  # starts in February: not yet enrolled
+    student(end="2026-11-24")  # left the day before
+    run(sis, ENROLLED_NOW[roster_type])
+    ssids = sis.con.execute("SELECT student_id, state_id FROM student").fetchall()
+    in_file = {(cds[-3:], sid) for _, cds, _, _, ssid, _ in sis.rows() for sid, s in ssids if s == ssid}
+    assert in_file == {(school, sid) for school, ids in expected.items() for sid in ids}
+
+
 def test_consolidation_merges_a_group_of_two_profiles_joining_users_once_per_student():
     sis = section_class(3)
     sis.staff("A1", "Vice", "Principal")
@@ -284,6 +372,36 @@ def test_empty_roster_when_terms_ended_says_so():
     built = build(sis.con, [secondary()], as_of=AS_OF.replace(month=12, day=20))
     assert sis.rows() == []
     assert any(f.rule == "empty_roster" and "terms of its classes ended" in f.message for f in built.findings)
+
+
+def test_the_last_day_of_the_term_is_a_day_of_the_class():
+    sis = section_class(2, terms=("S1",))
+    last_day = date.fromisoformat(TERMS["S1"][1])
+    build(sis.con, [secondary()], as_of=last_day)
+    assert sis.groups() == {"001 Smith Ann 1 1": (2, ["t1@district.org"])}
+    build(sis.con, [secondary()], as_of=last_day + timedelta(days=1))
+    assert sis.rows() == []
+
+
+def test_a_roster_or_teaching_end_date_on_the_roster_date_still_counts():
+    sis = section_class(2)
+    sis.roster("100", sis.students(1), end_date=str(AS_OF))
+    sis.section("101", teachers=("T2",), period="2")
+    sis.staff("T2", "Last", "Day")
+    sis.con.execute("UPDATE section_staff SET end_date = ? WHERE staff_id = 'T2'", [AS_OF])
+    sis.roster("101", sis.students(1), end_date=str(AS_OF))  # the class's only student leaves today
+    run(sis, secondary())
+    assert sis.groups() == {"001 Smith Ann 1 1": (3, ["t1@district.org"]), "001 Last Day 2 1": (1, ["t2@district.org"])}
+
+
+def test_empty_roster_when_enrollments_ended_says_so():
+    sis = CersSis()
+    sis.school("001")
+    sis.students(2, grade=5)
+    sis.con.execute("UPDATE enrollment SET start_date = DATE '2025-08-12', end_date = DATE '2026-10-01'")
+    built = run(sis, Profile("G", "grade_level", ("001",)))
+    [empty] = [f.message for f in built.findings if f.rule == "empty_roster"]
+    assert empty.endswith(f"the enrollments of its students ended before {AS_OF}")
 
 
 def test_empty_roster_when_filters_exclude_everything_says_so():

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import email
+import os
 import shutil
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from sislab import cers, cli
+from sislab.cers import extract
 from sislab.cers.process import DEMO_PROFILES
 from sislab.core import runner, store
 from sislab.core.workspace import Workspace
@@ -183,3 +185,90 @@ def test_when_no_profile_has_rows_nothing_is_written_and_the_cli_exits_2(ws, cap
     assert "No CERS file written: no profile gives a row" in err
     assert ("filters exclude every student" if as_of == "2026-11-25" else "terms of its classes ended") in err
     assert list((ws.reports / "cers").glob("*.csv")) == [] and cers.extracted_files(ws, "alice").empty
+
+
+SAME_SLUG = [cers.Profile("North ELA", "secondary", ("001",), subject="ELA", subject_areas=("ELA",)),
+             cers.Profile("North-ELA", "secondary", ("002",), subject="ELA", subject_areas=("ELA",))]
+
+
+def schools_in(path) -> set[str]:
+    return {line.split(",")[1] for line in path.read_text().splitlines()[1:]}
+
+
+def test_profiles_whose_names_give_one_file_name_each_get_their_own_file_and_report(ws):
+    for profile in SAME_SLUG:
+        cers.save(ws, "alice", profile)
+    first, second = cers.create(ws, "alice", [p.name for p in SAME_SLUG], as_of=AS_OF)
+    assert first.path.name.removesuffix(".csv") + "-2.csv" == second.path.name  # readable: the next free name
+    assert len(schools_in(first.path)) == len(schools_in(second.path)) == 1
+    assert schools_in(first.path) != schools_in(second.path)  # neither school's file lost
+    assert first.report_path != second.report_path
+    assert f"written: {first.path.name}" in first.report_path.read_text()
+    assert f"written: {second.path.name}" in second.report_path.read_text()
+    assert sorted(cers.extracted_files(ws, "alice").path) == sorted([str(first.path), str(second.path)])
+
+
+class OneSecond(datetime):
+    """The clock of two runs made in the same second."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2026, 11, 25, 8, 0, 0, tzinfo=tz)
+
+
+def test_two_runs_in_one_second_never_overwrite_a_file_or_a_report(ws, monkeypatch):
+    monkeypatch.setattr(extract, "datetime", OneSecond)
+    for profile in SAME_SLUG + [EMPTY]:
+        cers.save(ws, "alice", profile)
+    [scheduled] = cers.create(ws, "alice", [p.name for p in SAME_SLUG], consolidate=True, as_of=AS_OF)
+    scheduled_rows = scheduled.path.read_text()
+    [coordinator] = cers.create(ws, "alice", [SAME_SLUG[0].name, EMPTY.name], consolidate=True, as_of=AS_OF)
+    assert (scheduled.path.name, coordinator.path.name) == ("cers-consolidated-20261125T080000Z.csv",
+                                                            "cers-consolidated-20261125T080000Z-2.csv")
+    assert scheduled.path.read_text() == scheduled_rows and len(schools_in(scheduled.path)) == 2
+    assert len(schools_in(coordinator.path)) == 1
+    assert "North-ELA" in scheduled.report_path.read_text() and "Nothing taught" in coordinator.report_path.read_text()
+    with pytest.raises(cers.ProfileError):  # a run that writes no file still takes a name for its report
+        cers.create(ws, "alice", [EMPTY.name], as_of=AS_OF)
+    [unwritten] = (ws.reports / "cers").glob("cers-nothing-taught-*")
+    (ws.reports / "cers" / "cers-north-ela-20261125T080000Z.csv").write_text("a file someone put there\n")
+    [north] = cers.create(ws, "alice", [SAME_SLUG[0].name], as_of=AS_OF)
+    assert north.path.name == "cers-north-ela-20261125T080000Z-2.csv"
+    assert (ws.reports / "cers" / "cers-north-ela-20261125T080000Z.csv").read_text() == "a file someone put there\n"
+    assert unwritten.name == "cers-nothing-taught-20261125T080000Z.preflight.txt"
+    assert "being written" not in "".join(p.read_text() for p in (ws.reports / "cers").glob("*.preflight.txt"))
+
+
+def test_names_stay_exclusive_on_a_file_system_without_hard_links(ws, monkeypatch):
+    def no_hard_links(*_):
+        raise PermissionError(1, "Operation not permitted")  # as a share without hard links answers
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    monkeypatch.setattr(extract, "datetime", OneSecond)
+    for profile in SAME_SLUG:
+        cers.save(ws, "alice", profile)
+    first, second = cers.create(ws, "alice", [p.name for p in SAME_SLUG], as_of=AS_OF)
+    assert (first.path.name, second.path.name) == ("cers-north-ela-20261125T080000Z.csv",
+                                                   "cers-north-ela-20261125T080000Z-2.csv")
+    assert schools_in(first.path) != schools_in(second.path) and oct(first.path.stat().st_mode & 0o777) == "0o600"
+    assert sorted(p.name for p in (ws.reports / "cers").iterdir()) == [
+        "cers-north-ela-20261125T080000Z-2.csv", "cers-north-ela-20261125T080000Z-2.preflight.txt",
+        "cers-north-ela-20261125T080000Z.csv", "cers-north-ela-20261125T080000Z.preflight.txt"]  # no temporary left
+
+
+def test_a_run_that_fails_half_way_leaves_no_file_and_no_report(ws, monkeypatch):
+    for profile in SAME_SLUG:
+        cers.save(ws, "alice", profile)
+    built = []
+
+    def build_then_fail(con, batch, as_of=None):
+        if built:
+            raise RuntimeError("the snapshot went away")
+        built.append(batch)
+        return cers.build(con, batch, as_of=as_of)
+
+    monkeypatch.setattr(extract, "build", build_then_fail)
+    with pytest.raises(RuntimeError):
+        cers.create(ws, "alice", [p.name for p in SAME_SLUG], as_of=AS_OF)
+    assert list((ws.reports / "cers").iterdir()) == []  # neither the first file nor the second's claimed name
+    assert cers.extracted_files(ws, "alice").empty

@@ -88,13 +88,15 @@ def build(con: duckdb.DuckDBPyConnection, profiles: list[Profile] | tuple[Profil
     result = Build(tuple(profiles), school_year or school_year_of(as_of), as_of)
     con.execute(sql_text(PACKAGE, "macros.sql"))
     con.execute("CREATE OR REPLACE TEMP TABLE cers_candidate (profile VARCHAR, subject_code VARCHAR,"
-                " school_id VARCHAR, group_base VARCHAR, student_id VARCHAR, staff_id VARCHAR, role VARCHAR)")
+                " school_id VARCHAR, group_base VARCHAR, student_id VARCHAR, staff_id VARCHAR, role VARCHAR,"
+                " section_id VARCHAR)")  # section_id: section rosters only
     for profile in profiles:
         result.findings += _add_profile(con, profile, result.school_year, as_of, findings)
     con.execute("CREATE OR REPLACE TEMP TABLE cers_shared_ssid AS SELECT state_id FROM student"  # student_id is its key
                 " WHERE state_id IS NOT NULL GROUP BY state_id HAVING count(*) > 1")
     if findings:
-        result.findings += _left_out(con) + _shared_ssids(con) + _subject_conflicts(con)
+        result.findings += (_left_out(con) + _sections_without_teacher(con) + _shared_ssids(con)
+                            + _subject_conflicts(con))
     con.execute(sql_text(PACKAGE, "groups.sql"))
     if findings:
         result.findings += _schools_without_cds(con) + _renamed_groups(con)
@@ -157,7 +159,8 @@ def _add_profile(con, profile: Profile, school_year: int, as_of: date, findings:
     """Insert a profile's roster candidates; findings about its schools, staff and empty rosters."""
     roster_sql = sql_text(PACKAGE, LAYOUT["roster_types"][profile.roster_type]["sql"])
     values = _values(profile, school_year, as_of)
-    run(con, f"INSERT INTO cers_candidate SELECT $profile, $subject, q.* FROM ({roster_sql}) q", **values)
+    run(con, f"INSERT INTO cers_candidate BY NAME SELECT $profile AS profile, $subject AS subject_code, q.*"
+             f" FROM ({roster_sql}) q", **values)
     _add_staff(con, profile)
     if not findings:
         return []
@@ -179,7 +182,7 @@ def _add_staff(con, profile: Profile) -> None:
     """Additional staff get every group of the profile (active, with a state educator id and an e-mail)."""
     if profile.staff:
         run(con, "INSERT INTO cers_candidate SELECT DISTINCT c.profile, c.subject_code, c.school_id, c.group_base,"
-                 " NULL, s.staff_id, 'additional staff' FROM cers_candidate c"
+                 " NULL, s.staff_id, 'additional staff', NULL FROM cers_candidate c"
                  " JOIN staff s ON list_contains($staff, s.staff_id) AND " + ELIGIBLE +
                  " WHERE c.profile = $profile", staff=list(profile.staff), profile=profile.name, email=LOGIN_PATTERN)
 
@@ -240,7 +243,9 @@ def _why_empty(con, profile: Profile, roster_sql: str, values: dict) -> str:
     if profile.primary_only and not tracks:
         return "the school does not track primary classes and 'include only primary classes' is on"
     if students(as_of=year_start):
-        return f"the terms of its classes ended before {values['as_of']} (rosters are empty once term dates pass)"
+        if LAYOUT["roster_types"][profile.roster_type]["sql"] == "roster_sections.sql":
+            return f"the terms of its classes ended before {values['as_of']} (rosters are empty once term dates pass)"
+        return f"the enrollments of its students ended before {values['as_of']}"
     if profile.used_filters and students(**NO_FILTERS):
         used = "; ".join(f"{k.replace('_', ' ')}: {v if isinstance(v, bool) else ', '.join(map(str, v))}"
                          for k, v in profile.used_filters.items())
@@ -269,6 +274,18 @@ def _left_out(con) -> list[Finding]:
                       f"receive {_groups_text(n, first)}")
               for sid, name, role, email, n, first in staff]
     return found
+
+
+def _sections_without_teacher(con) -> list[Finding]:
+    """Sections with students but no current teacher: their groups go to no teacher (roster_sections.sql)."""
+    rows = con.execute("SELECT section_id, any_value(group_base), list(DISTINCT profile ORDER BY profile)"
+                       " FROM cers_candidate WHERE role = 'no teacher' GROUP BY section_id ORDER BY section_id"
+                       ).fetchall()
+    return [Finding("warning", "section_without_teacher",
+                    f"section {section} has no current teacher, so no teacher receives its group (named with the "
+                    f"section number in the teacher's place; profile {', '.join(profiles)}); assign a teacher in "
+                    "the SIS", group=base)
+            for section, base, profiles in rows]
 
 
 def _shared_ssids(con) -> list[Finding]:

@@ -2,15 +2,14 @@
 
 A file is written only when it has rows and its pre-flight finds no error (CERS rejects
 an empty file, and a file with one error, whole); its report (`<file>.preflight.txt`) is
-written either way. A profile that gives no rows is named with its reasons; when no profile
-gives any, nothing is written and `create` raises ProfileError. Each file is recorded in the
-`extracted_file` list (kind 'cers') with the user and its record count.
+written either way; neither ever replaces another file (the next free name is taken). A
+profile that gives no rows is named with its reasons; when no profile gives any, nothing is
+written and `create` raises ProfileError. Each file is recorded in the `extracted_file` list
+(kind 'cers') with the user and its record count.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from contextlib import closing
@@ -33,6 +32,7 @@ from .profiles import Profile, ProfileError
 
 KIND = "cers"
 CONSOLIDATED = "consolidated"
+CLAIMED = "CERS pre-flight: being written\n"  # a report's first content: its name is taken
 
 
 @dataclass
@@ -100,16 +100,23 @@ def create(ws: Workspace, user: str, refs: list[str] | None = None, *, all_profi
         [(p.name, [p]) for p in chosen]
     out_dir = Path(out_dir) if out_dir else ws.reports / KIND
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    extracts = []
-    with store.snapshot(ws) as con:
-        for label, batch in batches:
-            built = build(con, batch, as_of=as_of)
-            path = out_dir / f"cers-{_slug(label)}-{stamp}.csv"
-            written = write_rows(con, path) if built.ok and built.counts["rows"] else None
-            extracts.append(Extract(label, built, written, path.with_suffix(".preflight.txt")))
-    _warn_groups_in_two_files(extracts)
-    for extract in extracts:
-        write_report(extract)
+    extracts: list[Extract] = []
+    try:
+        with store.snapshot(ws) as con:
+            for label, batch in batches:
+                built = build(con, batch, as_of=as_of)
+                path, report = _write_new(con, out_dir, f"cers-{_slug(label)}-{stamp}",
+                                          built.ok and bool(built.counts["rows"]))
+                extracts.append(Extract(label, built, path, report))
+        _warn_groups_in_two_files(extracts)
+        for extract in extracts:
+            write_report(extract)
+    except BaseException:
+        for extract in extracts:  # a run that fails leaves no file (none is recorded yet) and no report
+            for made in (extract.path, extract.report_path):
+                if made:
+                    made.unlink(missing_ok=True)
+        raise
     if all(e.empty for e in extracts):
         raise ProfileError("No CERS file written: no profile gives a row. " + " ".join(
             f.message + "." for e in extracts for f in e.findings if f.rule == "empty_profile"))
@@ -124,12 +131,42 @@ def create(ws: Workspace, user: str, refs: list[str] | None = None, *, all_profi
     return extracts
 
 
-def write_rows(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
-    """The rows of `cers_row` as a CERS file (header, CERS's columns, file order), atomically.
+def write_rows(con: duckdb.DuckDBPyConnection, path: Path, *, exclusive: bool = False) -> Path:
+    """The rows of `cers_row` as a CERS file (header, CERS's columns, file order), atomically;
+    `exclusive`: FileExistsError rather than replace a file.
 
     `cers_row` is stored in file order and DuckDB keeps insertion order, so no sort is needed."""
     query = f"COPY (SELECT {', '.join(HEADER)} FROM cers_row) TO ? (HEADER, DELIMITER ',')"
-    return write_atomic(path, lambda tmp: con.execute(query, [str(tmp)]))
+    return write_atomic(path, lambda tmp: con.execute(query, [str(tmp)]), exclusive=exclusive)
+
+
+def _write_new(con: duckdb.DuckDBPyConnection, out_dir: Path, base: str, with_file: bool) -> tuple[Path | None, Path]:
+    """Write the file (when `with_file`) under a name no other file has, and claim its report's name.
+
+    Names are `<base>.csv` or, when taken (two profiles whose names give one slug, two runs in
+    one second), `<base>-2.csv`, `<base>-3.csv`, ... A name is claimed by creating its report
+    exclusively (the report is always written, so a claimed name stays taken); the file is then
+    linked in exclusively too, so it never replaces another file, whoever else writes there."""
+    n = 0
+    while True:
+        n += 1
+        path = out_dir / f"{base}{'' if n == 1 else f'-{n}'}.csv"
+        report = path.with_suffix(".preflight.txt")
+        if path.exists():
+            continue
+        try:
+            write_atomic(report, CLAIMED, exclusive=True)
+        except FileExistsError:
+            continue
+        try:
+            written = write_rows(con, path, exclusive=True) if with_file else None
+        except FileExistsError:  # a file came in meanwhile under that name: the next name
+            report.unlink()
+            continue
+        except BaseException:
+            report.unlink()
+            raise
+        return written, report
 
 
 def write_report(extract: Extract) -> Path:
@@ -187,7 +224,11 @@ def check_file(path: Path, today: date | None = None, schools: Collection[str] |
     found += [Finding("error", "rdw", r.message, r.row) for r in results if not r.ok]
     if any(r.row == 0 and not r.ok for r in results):
         return found  # no usable header or rows: nothing more to say about them
-    return found + [f for f in _file_preflight(text) if f.rule not in RDW_RULES]
+    try:
+        records = list(rdw.read(text))
+    except rdw.QuoteError:
+        return found  # RDW cannot read the file: nothing more to say about its rows
+    return found + [f for f in _file_preflight(records[1:]) if f.rule not in RDW_RULES]
 
 
 def sis_schools(ws: Workspace) -> frozenset[str] | None:
@@ -201,9 +242,8 @@ def sis_schools(ws: Workspace) -> frozenset[str] | None:
         return None
 
 
-def _file_preflight(text: str) -> list[Finding]:
-    """preflight.sql over a file's rows (RDW has accepted its header and its CSV)."""
-    rows = [r for r in csv.reader(io.StringIO(text.removeprefix(rdw.BOM), newline="")) if r][1:]
+def _file_preflight(rows: list[list[str]]) -> list[Finding]:
+    """preflight.sql over a file's data rows, as RDW reads them (RDW has accepted its header and its CSV)."""
     frame = pd.DataFrame({name: [(r[i] if i < len(r) else "").strip() and r[i] or None for r in rows]
                           for i, name in enumerate(HEADER)}, dtype=object)  # a blank value is NULL
     frame.insert(0, "row_no", range(1, len(frame) + 1))

@@ -27,14 +27,22 @@ verdict and RDW's messages:
 
 RDW reports a message once (the first row that has it), except the missing-key messages.
 SSIDs and logins are not checked by RDW at all.
+
+A malformed quote (text after a closing quote, or a quote never closed) is commons-csv's
+IOException. On the header line it is thrown while the parser is made, and RDW answers
+"Error reading file [<commons-csv's words>]"; on a data row it is thrown by the record
+iterator wrapped in an IllegalStateException, which `validate` does not catch: the upload
+fails with a server error and no `Row:` line, whatever else is wrong with the file. Spaces
+after a closing quote are skipped (`"G 1" ,` is the name `G 1`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import unicodedata
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -68,6 +76,15 @@ class _BadRecord(Exception):
     """commons-csv's IllegalArgumentException from CSVRecord.get: a name missing or a short row."""
 
 
+class QuoteError(Exception):
+    """commons-csv's IOException for a malformed quote, with its message, in the file's `record`-th
+    record (the header is record 1)."""
+
+    def __init__(self, message: str, record: int):
+        super().__init__(message)
+        self.record = record
+
+
 def accepted(results: list[Result]) -> bool:
     return all(r.ok for r in results)
 
@@ -92,7 +109,7 @@ def validate(text: str, years: Collection[int], subjects: Collection[str] = SUBJ
     """RDW's answer for a group file's text (decoded): failures, or one success per school."""
     results: list[Result] = []
     try:
-        records = _records(text.removeprefix(BOM))
+        records = read(text)
         header = next(records, None) or []
         index = _header_index(header)
         rows = _numbered(records)
@@ -102,17 +119,100 @@ def validate(text: str, years: Collection[int], subjects: Collection[str] = SUBJ
         results += _header_failures(header)
         results += _validate_records(_chain(first, rows), index, frozenset(years),
                                      {s.lower() for s in subjects} | {"all"}, known_school)
-    except csv.Error as e:  # commons-csv stops on a malformed quote; RDW then answers with an error
-        results.append(Result(0, f"Error reading file [{e}]"))
-    except _BadRecord:
+    except QuoteError as e:  # the failures found so far are lost with it (below)
+        if e.record == 1:  # thrown while the parser reads the header: RDW's IOException branch
+            return [Result(0, f"Error reading file [{e}]")]
+        return [Result(e.record - 1, f"malformed quote [IOException reading next record: java.io.IOException: {e}]: "
+                       "commons-csv throws this from a data row as an IllegalStateException, which RDW's "
+                       "validator does not catch, so CERS answers the upload with a server error instead of "
+                       "Row lines and loads nothing")]
+    except _BadRecord:  # caught by DCV.validate: the failures found so far stay
         results.append(Result(0, INVALID_CSV))
     return results
 
 
-def _records(text: str):
-    """commons-csv DEFAULT: comma, double quotes, any line ending, blank lines skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    return (record for record in reader if record)
+def read(text: str) -> Iterator[list[str]]:
+    """A group file's records (header first, blank lines skipped) as RDW reads them: commons-csv
+    1.6's CSVFormat.DEFAULT; QuoteError for a malformed quote. Python's strict reader (fast)
+    parses every record it accepts as commons-csv does; from one it refuses (spaces after a
+    closing quote, or a malformed quote) on, the file is read by `_commons_records`."""
+    text = text.removeprefix(BOM)
+    done = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), strict=True):
+            if record:
+                yield record
+                done += 1
+    except csv.Error:
+        yield from itertools.islice(_commons_records(text), done, None)
+
+
+def _commons_records(text: str):
+    """The records of commons-csv 1.6's CSVFormat.DEFAULT parser (Lexer.nextToken and its
+    parse*Token, CSVParser.nextRecord), with its quote errors and its line numbers (lines as
+    ExtendedBufferedReader counts them: CR, LF or CRLF, inside quotes too)."""
+    end = len(text)
+    pos = 0
+    eols = 0  # ExtendedBufferedReader.eolCounter: the line ends read so far
+
+    def eol_at(i: int) -> int:  # the length of the line end at i (readEndOfLine), 0 if none
+        if i < end and text[i] == "\r":
+            return 2 if i + 1 < end and text[i + 1] == "\n" else 1
+        return 1 if i < end and text[i] == "\n" else 0
+
+    records = 0
+    while pos < end:
+        record: list[str] = []
+        while True:  # one token per turn; pos is at its first character
+            at_line_start = pos == 0 or text[pos - 1] in "\r\n"
+            while at_line_start and eol_at(pos):  # ignoreEmptyLines
+                pos += eol_at(pos)
+                eols += 1
+            if pos >= end:
+                if record:  # the file ends after a delimiter: an empty last value
+                    record.append("")
+                break
+            if text[pos] == '"':
+                start_line = eols + 1
+                value, pos = [], pos + 1
+                while True:
+                    if pos >= end:
+                        raise QuoteError(f"(startline {start_line}) EOF reached before encapsulated token "
+                                          "finished", records + 1)
+                    ch = text[pos]
+                    if ch == '"' and pos + 1 < end and text[pos + 1] == '"':
+                        value.append('"')
+                        pos += 2
+                    elif ch == '"':
+                        pos += 1
+                        while pos < end and text[pos] != "," and not eol_at(pos) and _java_whitespace(text[pos]):
+                            pos += 1
+                        if pos < end and text[pos] != "," and not eol_at(pos):  # line: of that character
+                            raise QuoteError(f"(line {eols + 1}) invalid char between encapsulated token and "
+                                              "delimiter", records + 1)
+                        break
+                    else:
+                        if eol_at(pos) and not (ch == "\n" and pos > 0 and text[pos - 1] == "\r"):
+                            eols += 1
+                        value.append(ch)
+                        pos += 1
+                token = "".join(value)
+            else:
+                stop = pos
+                while stop < end and text[stop] != "," and not eol_at(stop):
+                    stop += 1
+                token, pos = text[pos:stop], stop
+            record.append(token)
+            if pos < end and text[pos] == ",":
+                pos += 1
+                continue
+            if pos < end:  # a line end closes the record
+                pos += eol_at(pos)
+                eols += 1
+            break
+        if record:
+            records += 1
+            yield record
 
 
 def _numbered(records):

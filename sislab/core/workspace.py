@@ -169,11 +169,27 @@ def alive(pid: int) -> bool:
     return True
 
 
-def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Path:
+def _link_new(tmp: Path, path: Path) -> None:
+    """Give the finished file `tmp` the name `path`, which must be free (FileExistsError)."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links (some network shares)
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
+        os.replace(tmp, path)
+    else:
+        tmp.unlink()
+
+
+def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str, *, exclusive: bool = False) -> Path:
     """Write `path` so that readers see the old file or the new one, never half of one.
 
     `write` is the content, or a function that writes a given temporary path (for writers
-    such as DuckDB's COPY that want a file name). The file is owner-only.
+    such as DuckDB's COPY that want a file name). The file is owner-only. `exclusive`: never
+    replace a file; FileExistsError if `path` exists (the finished file is linked in, which
+    the file system refuses when the name is taken, so two writers cannot both get it; where
+    there are no hard links, the name is created exclusively, empty, and the file put on it).
     """
     path = Path(path)
     if not path.parent.exists():  # a folder the user named (their home, /tmp) keeps its mode
@@ -193,7 +209,10 @@ def write_atomic(path: Path, write: Callable[[Path], None] | bytes | str) -> Pat
                 fh.flush()
                 os.fsync(fh.fileno())
         os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
+        if exclusive:
+            _link_new(tmp, path)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -1,12 +1,15 @@
 -- Building blocks of the roster queries (temporary macros on the snapshot connection).
 
--- Primary enrollments of the chosen schools in the school year that have not ended by as_of.
-CREATE OR REPLACE TEMP MACRO cers_enrolled(schools, school_year, as_of) AS TABLE
+-- Primary enrollments of the chosen schools on as_of: begun by then (in this school year or an
+-- earlier one: an open span carries on) and not ended before it (the end date is a school day).
+-- A student who changes schools is at the one school of the day; as_of is in the file's school
+-- year, so this is the school year's roster.
+CREATE OR REPLACE TEMP MACRO cers_enrolled(schools, as_of) AS TABLE
 SELECT e.school_id, e.student_id, e.grade
 FROM enrollment e
 WHERE list_contains(schools, e.school_id)
   AND e.enrollment_type = 'primary'
-  AND e.start_date BETWEEN make_date(school_year - 1, 7, 1) AND make_date(school_year, 6, 30)
+  AND e.start_date <= as_of
   AND coalesce(e.end_date, as_of) >= as_of;
 
 -- Sections of the chosen schools in the school year whose terms have not all ended by as_of

@@ -74,9 +74,9 @@ UNION ALL
 SELECT row_no, 'error', 'group_name_backslash', g, 'group name contains a backslash (' || n || ' rows)'
 FROM name WHERE contains(g, chr(92))
 UNION ALL
-SELECT row_no, 'error', 'group_name_control', g,
+SELECT row_no, 'error', 'group_name_control', g,  -- C0, DEL, C1, line and paragraph separators
        'group name contains a control character or line break (' || n || ' rows)'
-FROM name WHERE regexp_matches(g, '[\x00-\x1f\x7f\x{85}\x{2028}\x{2029}]')
+FROM name WHERE regexp_matches(g, '[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]')
 UNION ALL
 SELECT row_no, 'error', 'group_name_bmp', g,
        'group name contains a character outside the Basic Multilingual Plane, e.g. an emoji (' || n || ' rows)'

@@ -2,7 +2,7 @@
 -- gets the group.
 WITH assigned AS (
     SELECT e.school_id, e.student_id, s.counselor_id, c.last_name, c.first_name
-    FROM cers_enrolled($schools, $school_year, $as_of) e
+    FROM cers_enrolled($schools, $as_of) e
     JOIN student s ON s.student_id = e.student_id
     JOIN staff c ON c.staff_id = s.counselor_id
     WHERE len($counselors) = 0 OR list_contains($counselors, s.counselor_id)

@@ -1,5 +1,7 @@
 -- Section rosters: one group per section, named "<school> <Last First of the primary teacher>
--- <period | section | course title>" by the profile's pattern.
+-- <period | section | course title>" by the profile's pattern. A section without a current
+-- teacher is named with "Section <id>" in place of the teacher, so that no two such classes
+-- merge, and gives a 'no teacher' row (no student, no staff) that build.py reports.
 --   secondary:           every section (filters: department, subject area, course, teacher,
 --                        only primary classes of schools that track them); all its teachers.
 --   elementary_teacher:  non-flex schools: the students' class (homeroom / primary class) and
@@ -32,8 +34,10 @@ getting AS (  -- who gets the group: every teacher, or for non-flex elementary t
     WHERE $roster_type = 'secondary' OR coalesce(flex_schedule, false) OR rank = 1
 ),
 named AS (
-    SELECT ch.section_id, ch.school_id,
-           concat_ws(' ', ch.school_id, t.last_name || ' ' || t.first_name,
+    SELECT ch.section_id, ch.school_id, t.section_id IS NULL AS teacherless,
+           concat_ws(' ', ch.school_id,
+                     CASE WHEN t.section_id IS NULL THEN 'Section ' || ch.section_id
+                          ELSE t.last_name || ' ' || t.first_name END,
                      CASE $pattern WHEN 'period' THEN ch.period
                                    WHEN 'section' THEN ch.section_id
                                    WHEN 'course' THEN ch.course_title END) AS group_base
@@ -42,11 +46,16 @@ named AS (
     WHERE len($teachers) = 0
        OR EXISTS (SELECT 1 FROM getting f WHERE f.section_id = ch.section_id AND list_contains($teachers, f.staff_id))
 )
-SELECT n.school_id, n.group_base, r.student_id, NULL::VARCHAR AS staff_id, NULL::VARCHAR AS role
+SELECT n.school_id, n.group_base, r.student_id, NULL::VARCHAR AS staff_id, NULL::VARCHAR AS role, n.section_id
 FROM named n
 JOIN roster r ON r.section_id = n.section_id AND coalesce(r.end_date, $as_of) >= $as_of
 UNION ALL
-SELECT n.school_id, n.group_base, NULL, t.staff_id, 'teacher'
+SELECT n.school_id, n.group_base, NULL, t.staff_id, 'teacher', n.section_id
 FROM named n
 JOIN getting t ON t.section_id = n.section_id
 WHERE EXISTS (SELECT 1 FROM roster r WHERE r.section_id = n.section_id AND coalesce(r.end_date, $as_of) >= $as_of)
+UNION ALL
+SELECT n.school_id, n.group_base, NULL, NULL, 'no teacher', n.section_id
+FROM named n
+WHERE n.teacherless
+  AND EXISTS (SELECT 1 FROM roster r WHERE r.section_id = n.section_id AND coalesce(r.end_date, $as_of) >= $as_of)

@@ -227,13 +227,27 @@ def middle(con):
     return con
 
 
+MIDDLE_SCHOOL_RULE = load_rule().replace(middle_school_rule=True)
+
+
+def test_by_default_a_middle_school_is_every_other_school(middle):
+    """The spec's formula: every in-district course flagged A-G is in the universe, every school
+    is rated, the district rate is Σ aligned ÷ Σ universe over all of them."""
+    report = check(middle, YEAR)
+    courses = report.courses
+    assert sorted(courses.loc[courses["school_id"] == "7", "course_id"]) == ["EN", "M1", "SP"]
+    assert report.schools.set_index("school_id").loc["7", "result"] == "fail"
+    district = report.district.iloc[0]
+    assert (district["aligned"], district["universe"], district["rate"], district["result"]) == (1, 4, "25.0", "fail")
+
+
 def test_middle_school_universe_is_mathematics_and_lote(middle):
-    courses = check(middle, YEAR).courses
+    courses = check(middle, YEAR, rule=MIDDLE_SCHOOL_RULE).courses
     assert sorted(courses.loc[courses["school_id"] == "7", "course_id"]) == ["M1", "SP"]
 
 
 def test_middle_school_is_not_rated_against_the_cut_nor_in_the_district_rate(middle):
-    report = check(middle, YEAR)
+    report = check(middle, YEAR, rule=MIDDLE_SCHOOL_RULE)
     row = report.schools.set_index("school_id").loc["7"]
     assert (row["aligned"], row["universe"], row["rate"], row["result"]) == (0, 2, "0.0", "not rated")
     assert row["passed"] is None
@@ -241,7 +255,7 @@ def test_middle_school_is_not_rated_against_the_cut_nor_in_the_district_rate(mid
 
 
 def test_middle_school_is_rated_when_asked(middle):
-    report = check(middle, YEAR, rule=load_rule().replace(rate_middle_schools=True))
+    report = check(middle, YEAR, rule=MIDDLE_SCHOOL_RULE.replace(rate_middle_schools=True))
     assert report.schools.set_index("school_id").loc["7", "result"] == "fail"
     assert report.district.iloc[0]["universe"] == 3
 

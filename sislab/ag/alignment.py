@@ -47,6 +47,7 @@ class AgRule:
     suggestion_cutoff: float
     suggestion_limit: int
     suggest_for: tuple[str, ...]
+    middle_school_rule: bool = False  # UC's grade 7-8 reading (rule.toml [middle_school]); off: the spec's formula
     middle_high_grade: int = 8
     middle_areas: tuple[str, ...] = ("c", "e")
     rate_middle_schools: bool = False
@@ -76,7 +77,7 @@ def load_rule(path: str | Path | None = None) -> AgRule:
         same_area=d["aligned"]["same_area"], same_honors=d["aligned"]["same_honors"],
         pass_tenths=d["rate"]["pass_tenths"], suggestion_cutoff=d["suggestions"]["cutoff"],
         suggestion_limit=d["suggestions"]["limit"], suggest_for=tuple(d["suggestions"]["for_reasons"]),
-        middle_high_grade=ms["high_grade"], middle_areas=tuple(ms["areas"]), rate_middle_schools=ms["rated"],
+        middle_school_rule=ms["apply"], middle_high_grade=ms["high_grade"], middle_areas=tuple(ms["areas"]), rate_middle_schools=ms["rated"],
         reasons=dict(d["reasons"]), findings=dict(d["findings"]),
     )
 

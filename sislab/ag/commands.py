@@ -16,8 +16,9 @@ def add_commands(sub) -> None:
     commands = ag.add_subparsers(dest="ag_command", required=True, metavar="COMMAND")
     p = commands.add_parser("check", help="alignment rate per school and district, worklist, list entries not taught")
     _common(p, "the newest year with marks")
-    p.add_argument("--rate-middle-schools", action="store_true",
-                   help="rate middle schools against the pass cut too (by default shown as 'not rated')")
+    p.add_argument("--middle-school-rule", action="store_true",
+                   help="UC's grade 7-8 rule: a middle school's universe is mathematics and LOTE only, and it is "
+                        "shown as 'not rated' (default: every school alike, as the spec's formula)")
     p.set_defaults(func=check_command)
     p = commands.add_parser("transcripts", help="write the CaliforniaColleges.edu upload package (Student, "
                                                 "CourseGrade, CourseCatalog files and manifest) and its pre-flight")
@@ -33,7 +34,7 @@ def _common(p, default_year: str) -> None:
 
 def check_command(args) -> int:
     ws = Workspace.locate()
-    report = _guard(lambda: job.alignment_report(ws, args.year, _schools(args), args.rate_middle_schools))
+    report = _guard(lambda: job.alignment_report(ws, args.year, _schools(args), args.middle_school_rule))
     chosen = "given" if args.year else "the newest year with marks"
     print(f"A-G alignment {report.school_year - 1}-{report.school_year % 100:02d} ({chosen})")
     for row in job.rates_table(report).itertuples():

@@ -28,11 +28,11 @@ PREFLIGHT_FILE = "ag_transcript_preflight.csv"
 
 
 def alignment_report(ws: Workspace | None = None, school_year: int | None = None, schools=None,
-                     rate_middle_schools: bool = False) -> AgReport:
-    """The A-G check on the current snapshot (middle schools rated only when asked, or when
-    rule.toml says so)."""
+                     middle_school_rule: bool = False) -> AgReport:
+    """The A-G check on the current snapshot: the spec's formula, or with UC's grade 7-8 rule
+    for middle schools when asked (or when rule.toml applies it)."""
     rule = load_rule()
-    rule = rule.replace(rate_middle_schools=True) if rate_middle_schools else rule
+    rule = rule.replace(middle_school_rule=True) if middle_school_rule else rule
     with store.snapshot(ws) as con:
         return check(con, school_year, schools, rule)
 

@@ -37,12 +37,12 @@ def _downloads(files: list[Path]) -> HTML:
 # --- A-G ---------------------------------------------------------------------------------------
 
 @needs_workspace
-def ag_notebook(school_year: int | None = None, transcripts: bool = False, rate_middle_schools: bool = False,
+def ag_notebook(school_year: int | None = None, transcripts: bool = False, middle_school_rule: bool = False,
                 output_dir: str | None = None):
     """A scheduled run writes the report (and transcript) files; otherwise the form."""
     ws = Workspace.locate()
     if output_dir:
-        report = ag_job.alignment_report(ws, school_year, rate_middle_schools=rate_middle_schools)
+        report = ag_job.alignment_report(ws, school_year, middle_school_rule=middle_school_rule)
         show_ag_report(report)
         ag_job.write_report(report, output_dir)
         if transcripts:
@@ -65,7 +65,7 @@ class AgForm:
                                      tooltip="the end year: 2026 for 2025-26")
         self.schools = w.SelectMultiple(options=[(f"{i} {n}", i) for i, n in schools], rows=min(8, len(schools)),
                                         description="Schools", tooltip="none chosen: every school")
-        self.middle = checkbox("Rate middle schools against the 90 % line too")
+        self.middle = checkbox("Middle schools by UC's grade 7-8 rule (mathematics and LOTE only; not rated)")
         self.transcripts = checkbox("Also make the CaliforniaColleges.edu transcript package "
                                                   "(the current school year's students, all their history)")
         self.check_button = w.Button(description="Check", button_style="primary", icon="check")
@@ -82,7 +82,7 @@ class AgForm:
         with self.output, tqdm(total=3, desc="A-G check") as bar:
             try:
                 report = ag_job.alignment_report(self.ws, self.year.value, schools,
-                                                 rate_middle_schools=self.middle.value)
+                                                 middle_school_rule=self.middle.value)
                 bar.update()
                 files = ag_job.write_report(report, folder)
                 bar.update()

@@ -24,7 +24,7 @@ marks AS (
 )
 SELECT o.school_id, c.course_id, c.title, c.transcript_abbrev, c.ag_area,
        coalesce(c.honors, false) AS honors, coalesce(k.marks, 0) AS marks,
-       coalesce(list_contains(CASE WHEN sc.high_grade <= $middle_high_grade THEN $middle_areas ELSE $areas END,
+       coalesce(list_contains(CASE WHEN $middle_school_rule AND sc.high_grade <= $middle_high_grade THEN $middle_areas ELSE $areas END,
                               c.ag_area), false)
            AND NOT ($exclude_dual_enrollment AND ag_dual_enrollment(c.dual_credit, c.nonstandard_level, $dual_levels))
            AS in_universe

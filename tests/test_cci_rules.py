@@ -905,6 +905,32 @@ def test_jrotc_courses_count_as_years_of_leadership_military_science(sis):
     assert "one year of leadership / military science, needs two" in result(sis, "one")["missing"]
 
 
+def test_leadership_years_from_awards_and_jrotc_courses_add_up_as_distinct_school_years(sis):
+    """Audit e5: an award year and a JROTC course year are two years, not the greater of one
+    and one; a school year in both counts once; an award's `years` are the school years up to
+    the one listed (checked against a rule set needing three years)."""
+    three = load_rule_set("2025")
+    three = dataclasses.replace(three, data={**three.data, "leadership_military_science": {
+        **three.data["leadership_military_science"], "years": 3}})
+    course = sis.course("JROTC", jrotc=True)
+    sis.graduate("award_and_course")
+    sis.award("award_and_course", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS - 1)
+    sis.mark("award_and_course", course, school_year=CLASS)
+    sis.graduate("same_year")
+    sis.award("same_year", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS)
+    sis.mark("same_year", course, school_year=CLASS)
+    sis.graduate("within_recorded")
+    sis.award("within_recorded", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=2)
+    sis.mark("within_recorded", course, school_year=CLASS - 1)  # one of the two years recorded
+    sis.graduate("before_recorded")
+    sis.award("before_recorded", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=2)
+    sis.mark("before_recorded", course, school_year=CLASS - 2)
+    assert met(sis, "award_and_course") == ["A5"]
+    assert "one year of leadership / military science, needs two" in result(sis, "same_year")["missing"]
+    assert "two years of leadership / military science, needs three" in result(sis, "within_recorded", three)["missing"]
+    assert met(sis, "before_recorded", three) == ["A5"]
+
+
 def test_jrotc_by_state_course_code_of_the_rule_set(sis):
     rs = load_rule_set("2025")
     rs = dataclasses.replace(rs, data={**rs.data, "leadership_military_science": {

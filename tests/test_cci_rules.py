@@ -493,6 +493,28 @@ def test_p11_when_enabled_needs_both_awards_and_is_flagged(sis):
     assert (p11["gap"], p11["missing"]) == (2, "no Transition Work-Based Experience or Transition Classroom-Based Work Exploration for P11")
 
 
+def test_a9_one_of_p11s_work_based_learning_types_is_approaching_when_switched_on(sis):
+    """The spec's likely reading of P11: both transition types Prepared, one of them
+    Approaching (A9); a rule-set parameter, off by default, flagged uncertain when it decides."""
+    on = with_measure(with_measure(load_rule_set("2025"), "P11", enabled=True), "A9", enabled=True)
+    sis.graduate("one")
+    sis.wbl("one", "65")
+    sis.graduate("both")
+    sis.wbl("both", "65")
+    sis.wbl("both", "60")
+    sis.graduate("other")
+    sis.wbl("other", "35")  # a job program (A6): not one of P11's types
+    assert "A9" in load_rule_set("2025").data["uncertain"] and "A9" not in load_rule_set("2025").enabled()
+    assert level(sis, "one") == "Not Prepared"
+    r = result(sis, "one", on)
+    assert (r["level"], list(r["measures_met"]), list(r["flags"])) == ("Approaching Prepared", ["A9"], ["A9"])
+    assert r["missing"] == "no SBAC score on file; no Transition Work-Based Experience for P11"
+    assert list(result(sis, "both", on)["measures_met"]) == ["P11", "A9"]
+    assert "A9" not in list(result(sis, "other", on)["measures_met"])
+    a9 = student_measures(sis.con, on).query("student_id == 'other' and measure == 'A9'").iloc[0]
+    assert a9["missing"] == "no Transition Work-Based Experience or Transition Classroom-Based Work Exploration for A9"
+
+
 def test_a6_job_program_is_approaching_and_flagged_uncertain(sis):
     sis.graduate("a")
     sis.wbl("a", "35")

@@ -139,8 +139,8 @@ def import_without_scores(ws, school_id: str) -> None:
 def test_a_district_run_never_puts_back_results_older_than_a_school_run_published(ws):
     """The district run computed 002's results with 001's; then new data was imported and a
     school run of 002 published from it. At 002's turn the run computes 002 anew from the
-    current snapshot instead of putting back the results of the older data."""
-    with cci_run(ws, "--schools", "001,002", "--no-notify", pause_after="001") as district:
+    current snapshot instead of putting back the results of the older data, and 006 with it."""
+    with cci_run(ws, "--all", "--no-notify", pause_after="001") as district:
         assert [district.line(), district.line()] == [{"working": "001"}, {"published": "001"}]
         with store.snapshot(ws) as con:
             older = school_results(con, "002", cci.load_rule_set())["student_result"].df()
@@ -148,13 +148,15 @@ def test_a_district_run_never_puts_back_results_older_than_a_school_run_publishe
         assert sislab_cli(ws, "cci", "run", "--school", "002", "--no-notify").returncode == 0
         school_run = published(ws, school="002")
         district.say()
-        assert district.line() == {"working": "002"}
+        assert [district.line(), district.line()] == [{"working": "002"}, {"working": "006"}]
         end = district.line()
     assert end["exit"] == 0 and "002 South High: done" in end["stdout"]
     assert (school_run["level"] == "Prepared").sum() < (older["level"] == "Prepared").sum()  # the new data counts
     after = published(ws, school="002")
     pd.testing.assert_frame_equal(after.drop(columns="computed_at"), school_run.drop(columns="computed_at"))
     assert after["computed_at"].min() >= school_run["computed_at"].max()
+    # 001 from the first computation; 002 and 006 from one computation on the new snapshot
+    assert [len(files) for files in store.current_results(ws).values()] == [2] * 5
 
 
 def test_published_results_carry_what_the_dashboard_shows(ws):

@@ -193,8 +193,7 @@ class SharedRun:
             return
         try:
             con = self._connect()
-            self.snapshot = _name(con.execute(
-                "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
+            self.snapshot = opened_snapshot(con)
             remaining = self.school_ids[self.school_ids.index(school_id):]
             results = district_results(con, remaining, self.rules)
             stamp = store.utcnow()
@@ -222,6 +221,12 @@ class SharedRun:
         for batch in self._batches:
             if not (batch / store.BATCH_PARTS).exists():
                 shutil.rmtree(batch, ignore_errors=True)
+
+
+def opened_snapshot(con: duckdb.DuckDBPyConnection) -> str:
+    """The file name of the snapshot `con` reads (the pointer may have moved since it opened)."""
+    return _name(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                 .fetchone()[0])
 
 
 def _name(snapshot_file) -> str | None:

@@ -159,6 +159,24 @@ def test_a_district_run_never_puts_back_results_older_than_a_school_run_publishe
     assert [len(files) for files in store.current_results(ws).values()] == [2] * 5
 
 
+@pytest.mark.slow
+def test_a_district_run_never_puts_back_results_computed_before_a_school_runs(ws):
+    """No import, but a school run of 002 published between the district run's computation and
+    002's turn: its results were computed later, so the run computes 002 anew rather than put
+    back the ones it computed first (the same data here: their stamps tell them apart)."""
+    with cci_run(ws, "--all", "--no-notify", pause_after="001") as district:
+        assert [district.line(), district.line()] == [{"working": "001"}, {"published": "001"}]
+        first = computed_at(ws)["001"]
+        while store.utcnow() <= max(first):  # stamps are to the second
+            time.sleep(0.05)
+        assert sislab_cli(ws, "cci", "run", "--school", "002", "--no-notify").returncode == 0
+        school_run = computed_at(ws)["002"]
+        district.say()
+        assert [district.line(), district.line()] == [{"working": "002"}, {"working": "006"}]
+        assert district.line()["exit"] == 0
+    assert min(computed_at(ws)["002"]) >= max(school_run) > max(first)
+
+
 def test_published_results_carry_what_the_dashboard_shows(ws):
     report = mass_update.run(["001"], ws=ws, user="alice", notify_to=None)
     rows = published(ws)

@@ -7,9 +7,10 @@ the completion e-mail. The first school's turn computes every chosen school's re
 one snapshot and writes them into one result batch (`store.new_result_batch`); each school's
 turn then publishes its part of it (`store.publish_batch_part`, one part per rule set and
 school, all result sets at once), so a school whose work fails or dies keeps its previous results.
-A school whose turn comes after an import changed the snapshot is computed anew (with the
-schools after it) from the current snapshot: a school run may have published from the newer
-data meanwhile, and the district run must not put results of the older data back.
+A school whose turn comes after an import changed the snapshot, or after another run published
+its results computed later than the batch (`store.published_after`), is computed anew (with
+the schools after it) from the current snapshot: the district run never puts older results
+back over newer ones that a school run published meanwhile.
 
 Published result sets (views `cci_<name>` inside `store.snapshot()`), every row with
 `rule_set` and `computed_at`:
@@ -146,7 +147,8 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
     The results of all the schools chosen are computed once, from one snapshot, while the
     first school is processed (under its lock), and written once into a result batch; then
     each school publishes its share under its own lock, with its own timestamps (computed
-    anew from the current snapshot if an import changed it meanwhile). `notify_to`:
+    anew from the current snapshot if an import or another run's newer results came
+    meanwhile). `notify_to`:
     addresses for the completion e-mail; by default the starter's address in app_user, if any
     (None sends nothing).
     """
@@ -172,9 +174,10 @@ class SharedRun:
     """One run's results of the chosen schools, computed on first use from the snapshot current
     then and written once into a result batch (`batch`), whose parts the schools then publish.
 
-    A school whose turn comes after an import changed the snapshot gets results computed anew,
-    from the current snapshot, for it and the schools after it (`compute`): a school run may
-    have published newer results meanwhile, and a district run must not put older ones back.
+    A school whose turn comes after an import changed the snapshot, or after another run
+    published the school's results computed later than the batch, gets results computed anew,
+    from the current snapshot, for it and the schools after it (`compute`): a district run
+    must never put older results back over newer ones.
     A failure is kept and raised again for every later school, so none publishes half a run.
     """
 
@@ -186,10 +189,12 @@ class SharedRun:
 
     def compute(self, school_id: str) -> None:
         """Make `batch` hold `school_id`'s results from the current snapshot: computed at the
-        first school's turn, and again (for this school and the rest) when the snapshot changed."""
+        first school's turn, and again (for this school and the rest) when the snapshot changed
+        or another run published newer results of the school since `batch` was computed."""
         if self._error is not None:
             raise self._error
-        if self.counts is not None and self.snapshot == _name(self.ws.current_snapshot()):
+        if (self.counts is not None and self.snapshot == _name(self.ws.current_snapshot())
+                and not store.published_after(self.batch, self.part(school_id))):
             return
         try:
             con = self._connect()

@@ -170,10 +170,10 @@ def published_after(batch: Path, part: str) -> bool:
     """Whether a batch of the same job made after `batch` (so computed later) has published
     `part`: that part's current version is then newer than what `batch` holds. Only the later
     batches' lists are read (usually none)."""
-    for later in batch.parent.iterdir():
-        if later.name > batch.name:  # <stamp>-<pid>: the names sort by the time they were made
+    for later in os.listdir(batch.parent):  # names, not Paths: a district run asks per school
+        if later > batch.name:  # <stamp>-<pid>: the names sort by the time they were made
             try:
-                lines = (later / BATCH_PARTS).read_text(encoding="utf-8").split("\n")[:-1]
+                lines = (batch.parent / later / BATCH_PARTS).read_text(encoding="utf-8").split("\n")[:-1]
             except FileNotFoundError:
                 continue
             if any(line.split("\t")[0] == part for line in lines):

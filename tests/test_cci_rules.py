@@ -947,8 +947,12 @@ def test_leadership_years_from_awards_and_jrotc_courses_add_up_as_distinct_schoo
     sis.graduate("before_recorded")
     sis.award("before_recorded", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=2)
     sis.mark("before_recorded", course, school_year=CLASS - 2)
+    sis.graduate("zero_years")  # an award row recording no years of participation adds none
+    sis.award("zero_years", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=0)
+    sis.mark("zero_years", course, school_year=CLASS - 1)
     assert met(sis, "award_and_course") == ["A5"]
     assert "one year of leadership / military science, needs two" in result(sis, "same_year")["missing"]
+    assert "one year of leadership / military science, needs two" in result(sis, "zero_years")["missing"]
     assert "two years of leadership / military science, needs three" in result(sis, "within_recorded", three)["missing"]
     assert met(sis, "before_recorded", three) == ["A5"]
 

@@ -2,12 +2,14 @@
 and killed runs keep the previous results, the coordinator's form, the status dashboard."""
 
 import html
+import shutil
 import subprocess
 import sys
 import time
 from contextlib import closing
 from email import message_from_bytes, policy
 
+import duckdb
 import pandas as pd
 import pytest
 from helpers.procs import smtp_server, use_smtp
@@ -120,6 +122,59 @@ def test_a_failing_school_keeps_its_previous_results_and_the_run_exits_non_zero(
     assert now["001"] != first["001"] and now["006"] != first["006"]
     state = {s.school_id: s for s in jobs.school_state(ws, "cci")}
     assert state["002"].last_status == "failed" and state["002"].last_completed == completed["002"]
+
+
+def import_without_scores(ws, school_id: str) -> None:
+    """A new snapshot (as an import publishes it): the current one without the test scores of
+    `school_id`'s cohort."""
+    built = ws.tmp / "new.duckdb"
+    shutil.copyfile(ws.current_snapshot(), built)
+    with closing(duckdb.connect(str(built))) as con:
+        con.execute("DELETE FROM test_score WHERE student_id IN (SELECT student_id FROM cohort WHERE school_id = ?)",
+                    [school_id])
+    store.publish_snapshot(ws, built)
+
+
+@pytest.mark.slow
+def test_a_district_run_never_puts_back_results_older_than_a_school_run_published(ws):
+    """The district run computed 002's results with 001's; then new data was imported and a
+    school run of 002 published from it. At 002's turn the run computes 002 anew from the
+    current snapshot instead of putting back the results of the older data, and 006 with it."""
+    with cci_run(ws, "--all", "--no-notify", pause_after="001") as district:
+        assert [district.line(), district.line()] == [{"working": "001"}, {"published": "001"}]
+        with store.snapshot(ws) as con:
+            older = school_results(con, "002", cci.load_rule_set())["student_result"].df()
+        import_without_scores(ws, "002")
+        assert sislab_cli(ws, "cci", "run", "--school", "002", "--no-notify").returncode == 0
+        school_run = published(ws, school="002")
+        district.say()
+        assert [district.line(), district.line()] == [{"working": "002"}, {"working": "006"}]
+        end = district.line()
+    assert end["exit"] == 0 and "002 South High: done" in end["stdout"]
+    assert (school_run["level"] == "Prepared").sum() < (older["level"] == "Prepared").sum()  # the new data counts
+    after = published(ws, school="002")
+    pd.testing.assert_frame_equal(after.drop(columns="computed_at"), school_run.drop(columns="computed_at"))
+    assert after["computed_at"].min() >= school_run["computed_at"].max()
+    # 001 from the first computation; 002 and 006 from one computation on the new snapshot
+    assert [len(files) for files in store.current_results(ws).values()] == [2] * 5
+
+
+@pytest.mark.slow
+def test_a_district_run_never_puts_back_results_computed_before_a_school_runs(ws):
+    """No import, but a school run of 002 published between the district run's computation and
+    002's turn: its results were computed later, so the run computes 002 anew rather than put
+    back the ones it computed first (the same data here: their stamps tell them apart)."""
+    with cci_run(ws, "--all", "--no-notify", pause_after="001") as district:
+        assert [district.line(), district.line()] == [{"working": "001"}, {"published": "001"}]
+        first = computed_at(ws)["001"]
+        while store.utcnow() <= max(first):  # stamps are to the second
+            time.sleep(0.05)
+        assert sislab_cli(ws, "cci", "run", "--school", "002", "--no-notify").returncode == 0
+        school_run = computed_at(ws)["002"]
+        district.say()
+        assert [district.line(), district.line()] == [{"working": "002"}, {"working": "006"}]
+        assert district.line()["exit"] == 0
+    assert min(computed_at(ws)["002"]) >= max(school_run) > max(first)
 
 
 def test_published_results_carry_what_the_dashboard_shows(ws):

@@ -493,6 +493,28 @@ def test_p11_when_enabled_needs_both_awards_and_is_flagged(sis):
     assert (p11["gap"], p11["missing"]) == (2, "no Transition Work-Based Experience or Transition Classroom-Based Work Exploration for P11")
 
 
+def test_a9_one_of_p11s_work_based_learning_types_is_approaching_when_switched_on(sis):
+    """The spec's likely reading of P11: both transition types Prepared, one of them
+    Approaching (A9); a rule-set parameter, off by default, flagged uncertain when it decides."""
+    on = with_measure(with_measure(load_rule_set("2025"), "P11", enabled=True), "A9", enabled=True)
+    sis.graduate("one")
+    sis.wbl("one", "65")
+    sis.graduate("both")
+    sis.wbl("both", "65")
+    sis.wbl("both", "60")
+    sis.graduate("other")
+    sis.wbl("other", "35")  # a job program (A6): not one of P11's types
+    assert "A9" in load_rule_set("2025").data["uncertain"] and "A9" not in load_rule_set("2025").enabled()
+    assert level(sis, "one") == "Not Prepared"
+    r = result(sis, "one", on)
+    assert (r["level"], list(r["measures_met"]), list(r["flags"])) == ("Approaching Prepared", ["A9"], ["A9"])
+    assert r["missing"] == "no SBAC score on file; no Transition Work-Based Experience for P11"
+    assert list(result(sis, "both", on)["measures_met"]) == ["P11", "A9"]
+    assert "A9" not in list(result(sis, "other", on)["measures_met"])
+    a9 = student_measures(sis.con, on).query("student_id == 'other' and measure == 'A9'").iloc[0]
+    assert a9["missing"] == "no Transition Work-Based Experience or Transition Classroom-Based Work Exploration for A9"
+
+
 def test_a6_job_program_is_approaching_and_flagged_uncertain(sis):
     sis.graduate("a")
     sis.wbl("a", "35")
@@ -903,6 +925,36 @@ def test_jrotc_courses_count_as_years_of_leadership_military_science(sis):
     assert "P8" in met(sis, "two")
     assert level(sis, "one") == "Not Prepared"
     assert "one year of leadership / military science, needs two" in result(sis, "one")["missing"]
+
+
+def test_leadership_years_from_awards_and_jrotc_courses_add_up_as_distinct_school_years(sis):
+    """Audit e5: an award year and a JROTC course year are two years, not the greater of one
+    and one; a school year in both counts once; an award's `years` are the school years up to
+    the one listed (checked against a rule set needing three years)."""
+    three = load_rule_set("2025")
+    three = dataclasses.replace(three, data={**three.data, "leadership_military_science": {
+        **three.data["leadership_military_science"], "years": 3}})
+    course = sis.course("JROTC", jrotc=True)
+    sis.graduate("award_and_course")
+    sis.award("award_and_course", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS - 1)
+    sis.mark("award_and_course", course, school_year=CLASS)
+    sis.graduate("same_year")
+    sis.award("same_year", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS)
+    sis.mark("same_year", course, school_year=CLASS)
+    sis.graduate("within_recorded")
+    sis.award("within_recorded", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=2)
+    sis.mark("within_recorded", course, school_year=CLASS - 1)  # one of the two years recorded
+    sis.graduate("before_recorded")
+    sis.award("before_recorded", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=2)
+    sis.mark("before_recorded", course, school_year=CLASS - 2)
+    sis.graduate("zero_years")  # an award row recording no years of participation adds none
+    sis.award("zero_years", "LEADERSHIP_MILITARY_SCIENCE", school_year=CLASS, years=0)
+    sis.mark("zero_years", course, school_year=CLASS - 1)
+    assert met(sis, "award_and_course") == ["A5"]
+    assert "one year of leadership / military science, needs two" in result(sis, "same_year")["missing"]
+    assert "one year of leadership / military science, needs two" in result(sis, "zero_years")["missing"]
+    assert "two years of leadership / military science, needs three" in result(sis, "within_recorded", three)["missing"]
+    assert met(sis, "before_recorded", three) == ["A5"]
 
 
 def test_jrotc_by_state_course_code_of_the_rule_set(sis):

@@ -36,7 +36,7 @@ SCOPE_SHARE = 0.5
 MAX_MEASURES = 63  # student_result.sql holds sets of measures and of rules as bits of a UBIGINT
 # The measure columns of measures_wide.sql, in bit order (bit i of a set = MEASURES[i]).
 MEASURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11",
-            "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8")
+            "A1", "A2", "A3", "A4", "A5", "A6", "A7", "A8", "A9")
 _result_numbers = itertools.count(1)
 
 

@@ -7,6 +7,10 @@ the completion e-mail. The first school's turn computes every chosen school's re
 one snapshot and writes them into one result batch (`store.new_result_batch`); each school's
 turn then publishes its part of it (`store.publish_batch_part`, one part per rule set and
 school, all result sets at once), so a school whose work fails or dies keeps its previous results.
+A school whose turn comes after an import changed the snapshot, or after another run published
+its results computed later than the batch (`store.published_after`), is computed anew (with
+the schools after it) from the current snapshot: the district run never puts older results
+back over newer ones that a school run published meanwhile.
 
 Published result sets (views `cci_<name>` inside `store.snapshot()`), every row with
 `rule_set` and `computed_at`:
@@ -26,6 +30,7 @@ import shutil
 from collections.abc import Iterable
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -141,7 +146,9 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
 
     The results of all the schools chosen are computed once, from one snapshot, while the
     first school is processed (under its lock), and written once into a result batch; then
-    each school publishes its share under its own lock, with its own timestamps. `notify_to`:
+    each school publishes its share under its own lock, with its own timestamps (computed
+    anew from the current snapshot if an import or another run's newer results came
+    meanwhile). `notify_to`:
     addresses for the completion e-mail; by default the starter's address in app_user, if any
     (None sends nothing).
     """
@@ -164,44 +171,72 @@ def run(school_ids: Iterable[str], *, ws: Workspace | None = None, user: str | N
 
 
 class SharedRun:
-    """One run's snapshot and the chosen schools' results, computed on first use, once (a
-    failure is kept and raised again for every school, so none publishes half a run), and
-    written once into a result batch (`batch`), whose parts the schools then publish."""
+    """One run's results of the chosen schools, computed on first use from the snapshot current
+    then and written once into a result batch (`batch`), whose parts the schools then publish.
+
+    A school whose turn comes after an import changed the snapshot, or after another run
+    published the school's results computed later than the batch, gets results computed anew,
+    from the current snapshot, for it and the schools after it (`compute`): a district run
+    must never put older results back over newer ones.
+    A failure is kept and raised again for every later school, so none publishes half a run.
+    """
 
     def __init__(self, connect, ws: Workspace, school_ids: list[str], rules: RuleSet):
         self._connect, self.ws, self.school_ids, self.rules = connect, ws, school_ids, rules
         self._error = None
-        self.batch = self.counts = None
+        self.batch = self.counts = self.snapshot = None
+        self._batches: list = []
 
-    def compute(self) -> None:
+    def compute(self, school_id: str) -> None:
+        """Make `batch` hold `school_id`'s results from the current snapshot: computed at the
+        first school's turn, and again (for this school and the rest) when the snapshot changed
+        or another run published newer results of the school since `batch` was computed."""
         if self._error is not None:
             raise self._error
-        if self.counts is None:
-            try:
-                con = self._connect()
-                results = district_results(con, self.school_ids, self.rules)
-                stamp = store.utcnow()
-                self.batch = store.new_result_batch(self.ws, KIND)
-                for name, rows in results.items():
-                    with _registered(con, rows) as select:
-                        store.write_batch_result(
-                            self.batch, name, con,
-                            f"SELECT *, concat(?::VARCHAR, '_', school_id) AS {store.PART_COLUMN} FROM ({select}) "
-                            "ORDER BY school_id", [self.rules.name, stamp])
-                self.counts = counts_by_school(results)
-            except Exception as e:
-                self._error = e
-                self.close()
-                raise
+        if (self.counts is not None and self.snapshot == _name(self.ws.current_snapshot())
+                and not store.published_after(self.batch, self.part(school_id))):
+            return
+        try:
+            con = self._connect()
+            self.snapshot = opened_snapshot(con)
+            remaining = self.school_ids[self.school_ids.index(school_id):]
+            results = district_results(con, remaining, self.rules)
+            stamp = store.utcnow()
+            self.batch = store.new_result_batch(self.ws, KIND)
+            self._batches.append(self.batch)
+            for name, rows in results.items():
+                with _registered(con, rows) as select:
+                    store.write_batch_result(
+                        self.batch, name, con,
+                        f"SELECT *, concat(?::VARCHAR, '_', school_id) AS {store.PART_COLUMN} FROM ({select}) "
+                        "ORDER BY school_id", [self.rules.name, stamp])
+            self.counts = counts_by_school(results)
+        except Exception as e:
+            self._error = e
+            self.close()
+            raise
 
     def part(self, school_id: str) -> str:
         """The result part of a school: one per rule set and school."""
         return f"{self.rules.name}_{school_id}"
 
     def close(self) -> None:
-        """Remove the batch when no school published from it (failed, skipped or killed first)."""
-        if self.batch is not None and not (self.batch / store.BATCH_PARTS).exists():
-            shutil.rmtree(self.batch, ignore_errors=True)
+        """Remove the batches no school published from (failed, skipped, killed first, or
+        computed again from a newer snapshot before any school published)."""
+        for batch in self._batches:
+            if not (batch / store.BATCH_PARTS).exists():
+                shutil.rmtree(batch, ignore_errors=True)
+
+
+def opened_snapshot(con: duckdb.DuckDBPyConnection) -> str:
+    """The file name of the snapshot `con` reads (the pointer may have moved since it opened)."""
+    return _name(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+                 .fetchone()[0])
+
+
+def _name(snapshot_file) -> str | None:
+    """A snapshot's file name (each import publishes a new one), or None without a snapshot."""
+    return Path(snapshot_file).name if snapshot_file else None
 
 
 def update_school(shared: SharedRun, school_id: str, progress: Progress | None = None) -> dict:
@@ -215,9 +250,9 @@ def update_school(shared: SharedRun, school_id: str, progress: Progress | None =
 
 
 def school_share(shared: SharedRun, school_id: str) -> dict:
-    """The run's results computed (by the first school's turn) and this school's counts (no
-    student data); a school without rows publishes an empty share."""
-    shared.compute()
+    """The run's results computed (by the first school's turn, or anew from a newer snapshot)
+    and this school's counts (no student data); a school without rows publishes an empty share."""
+    shared.compute(school_id)
     return shared.counts.get(school_id, shared.counts[""])
 
 

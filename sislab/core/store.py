@@ -166,6 +166,21 @@ def publish_batch_part(batch: Path, part: str) -> None:
         os.close(fd)
 
 
+def published_after(batch: Path, part: str) -> bool:
+    """Whether a batch of the same job made after `batch` (so computed later) has published
+    `part`: that part's current version is then newer than what `batch` holds. Only the later
+    batches' lists are read (usually none)."""
+    for later in os.listdir(batch.parent):  # names, not Paths: a district run asks per school
+        if later > batch.name:  # <stamp>-<pid>: the names sort by the time they were made
+            try:
+                lines = (batch.parent / later / BATCH_PARTS).read_text(encoding="utf-8").split("\n")[:-1]
+            except FileNotFoundError:
+                continue
+            if any(line.split("\t")[0] == part for line in lines):
+                return True
+    return False
+
+
 def _batches(job_dir: Path) -> dict[Path, dict[str, str]]:
     """{batch folder: {part: when it was published}} of a job's result batches."""
     out = {}

@@ -36,6 +36,6 @@ def school_results(con, school_id: str, rules) -> dict:
             for name, rows in district.items()}
 
 
-def cci_run(ws: Workspace, *cli_args: str, block: str = "", fail: str = "") -> Helper:
+def cci_run(ws: Workspace, *cli_args: str, block: str = "", fail: str = "", pause_after: str = "") -> Helper:
     """`sislab --workspace WS cci run ...` in its own process, with the hooks of cci_run.py."""
-    return Helper(str(HERE / "cci_run.py"), block, fail, "--workspace", ws.root, "cci", "run", *cli_args)
+    return Helper(str(HERE / "cci_run.py"), block, fail, pause_after, "--workspace", ws.root, "cci", "run", *cli_args)

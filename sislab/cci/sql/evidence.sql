@@ -67,7 +67,7 @@ courses AS (
            {ap_courses} AS ap_courses,
            -- school years with a JROTC course passed, as bits of one integer (a distinct count
            -- would be planned as an extra aggregate joined back); years are < 60 apart
-           bit_count(bit_or(1::BIGINT << (jrotc_year % 60))) AS jrotc_years
+           bit_or(1::BIGINT << (jrotc_year % 60)) AS jrotc_year_bits
     FROM passed
     GROUP BY {key}
 ),
@@ -109,12 +109,13 @@ wbl AS (  -- CALPADS work-based learning types completed
     GROUP BY {key}
 ),
 awards AS (
-    -- leadership / military science years: the years recorded, or one per school year listed
+    -- leadership / military science: the school years of each row, as bits like JROTC's (see
+    -- courses): its `years` of participation up to the school year listed, or that year alone
     SELECT {key},
            list_distinct(list(award)) AS awards,
-           greatest(max(years) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'),
-                    len(list_distinct(list(school_year) FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE'))))
-               AS lms_years
+           bit_or(list_aggregate(list_transform(range(school_year - coalesce(years, 1) + 1, school_year + 1),
+                                                lambda y: 1::BIGINT << (y % 60)), 'bit_or'))
+               FILTER (WHERE award = 'LEADERSHIP_MILITARY_SCIENCE') AS lms_year_bits
     FROM cci_award
     WHERE school_year <= evidence_year
     GROUP BY {key}
@@ -132,7 +133,8 @@ SELECT p.*,
        coalesce(c.college_thirds, 0) - v.pathway_year_thirds AS cte_other_thirds,  -- NULL: no completion
        w.awards,  -- NULL: none (an empty list made for every student cost more than the NULLs)
        b.wbl,  -- NULL: none
-       greatest(coalesce(w.lms_years, 0), coalesce(c.jrotc_years, 0)) AS lms_years
+       -- distinct school years of leadership / military science, from awards and JROTC together
+       bit_count(coalesce(w.lms_year_bits, 0) | coalesce(c.jrotc_year_bits, 0)) AS lms_years
 FROM cci_population AS p
 LEFT JOIN scores AS t USING ({key})
 LEFT JOIN courses AS c USING ({key})

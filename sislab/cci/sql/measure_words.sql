@@ -164,3 +164,9 @@ regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)
 NULL
 -- A8.missing
 concat(cci_plural(ap_courses, 'AP course'), ' with C- or better, needs ', cci_count($a8_courses), ' for A8')
+
+-- A9.requirement
+NULL
+-- A9.missing
+concat('no ', array_to_string(list_transform($p11_wbl, lambda a: $wbl_names[list_position($wbl_codes, a)]), ' or '),
+       ' for A9')

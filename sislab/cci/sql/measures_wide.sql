@@ -2,7 +2,7 @@
 -- the evidence columns; the rule set's thresholds applied to them (sbac_mixed, college_short, ...:
 -- computed here, cheaper than storing them with the evidence); p4_rule (the rule that meets P4:
 -- P4_AP_COURSES when AP courses were needed; every other measure's rule is the measure); and
--- three plain columns per measure (P1..A8, enabled or not; their order is engine.MEASURES):
+-- three plain columns per measure (P1..A9, enabled or not; their order is engine.MEASURES):
 --   <m>_met      its rule holds and a diploma lets it count (regular; A7 in 2025 also alternative)
 --   <m>_gap      requirements still missing;  <m>_started: some evidence toward the measure exists
 -- Numbers only, never NULL, so that per-student results need no row per measure and no struct;
@@ -39,7 +39,8 @@ SELECT *,
        (swd OR ($a7_alternative_diploma AND alternative_diploma)) AND cci_holds_all(wbl, $a7_wbl)
            AND (regular_diploma OR ($a7_alternative_diploma AND alternative_diploma)) AS A7_met,
        1 AS A7_gap, false AS A7_started,
-       ap_courses >= $a8_courses AND regular_diploma AS A8_met, 1 AS A8_gap, false AS A8_started
+       ap_courses >= $a8_courses AND regular_diploma AS A8_met, 1 AS A8_gap, false AS A8_started,
+       p11_held > 0 AND regular_diploma AS A9_met, 1 AS A9_gap, false AS A9_started
 FROM (SELECT *, cte_done OR sbac_mixed OR college_short OR ap_exams > 0 OR ib_exams > 0 AS p6_extra  -- P6's "plus"
       FROM (SELECT *,
                    coalesce(ela >= $sbac_prepared AND math >= $sbac_prepared, false) AS sbac_prepared,

@@ -91,7 +91,7 @@ def cut_labels(page) -> list[str]:
     return page.evaluate(CUT_LABELS)
 
 
-@pytest.mark.parametrize("notebook, control", [("ag_alignment.ipynb", "Rate middle schools against the 90 % line too"),
+@pytest.mark.parametrize("notebook, control", [("ag_alignment.ipynb", "Middle schools by UC's grade 7-8 rule (mathematics and LOTE only; not rated)"),
                                                ("roster_check.ipynb", "Confirm a large drop against the accepted feed"),
                                                ("cers_groups.ipynb", "Include only primary classes")])
 def test_every_label_of_a_form_reads_whole_and_the_lab_asks_nothing_of_jupyter_org(browser, lab_ws, tmp_path,

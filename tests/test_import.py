@@ -325,6 +325,17 @@ def test_a_level_outside_its_tests_range(ws, tmp_path):
     assert "level 5 is outside 1..4 for test CAASPP_MATH" in findings[0].message
 
 
+def test_a_caaspp_score_without_its_grade_loads_with_a_warning_naming_the_row(ws, tmp_path):
+    """CCI counts grade-11 CAASPP scores only: one without a grade loads, and the import says
+    it will not count (an AP score needs no grade)."""
+    text = ("student_id,test,subject,school_year,grade,level\n"
+            "1001,CAASPP_ELA,ELA,2025,11,4\n1001,AP,Biology,2025,,5\n1002,CAASPP_MATH,Math,2025,,3\n")
+    report = import_sis(write_export(tmp_path / "src", {"test_score": text}), ws)
+    warned = [f for f in report.warnings if f.file == "test_score.csv"]
+    assert [(f.row, f.column) for f in warned] == [(3, "grade")]
+    assert "not counted" in warned[0].message
+
+
 def test_all_errors_of_a_file_are_collected(ws, tmp_path):
     text = STUDENT_HEADER + "".join(f"{1000 + i},,A,B,2008-99-04,11,1,\n" for i in range(30))
     findings = [f for f in rejected(ws, tmp_path, {"student": text}) if f.column == "birth_date"]

@@ -313,6 +313,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
     findings += _check_one_row(con, table)
     findings += _check_date_order(con, table)
     findings += _check_ranges_by(con, table)
+    findings += _check_expected_with(con, table)
     return findings, True
 
 
@@ -851,6 +852,21 @@ def _check_ranges_by(con, table: Table) -> list[Finding]:
             f"ORDER BY rowid LIMIT {ROWS_LISTED}").fetchall()
         findings += [Finding(table.file_name, f"{column} {value} is outside {lo}..{hi} for {by} {code}",
                              row=r, column=column) for r, code, value, lo, hi in rows]
+    return findings
+
+
+def _check_expected_with(con, table: Table) -> list[Finding]:
+    """Warnings for a value left blank where a job needs it (a CAASPP score without its grade)."""
+    findings = []
+    for column, by, codes, why in table.expected_with:
+        where = f"{column} IS NULL AND {by} IN {_sql_tuple(codes)}"
+        n, rows = con.execute(f"SELECT count(*), list(rowid + 1 ORDER BY rowid)[:{ROWS_LISTED}] FROM {table.name} "
+                              f"WHERE {where}").fetchone()
+        text = f"blank on a {' or '.join(codes)} row: {why}"
+        findings += [Finding(table.file_name, text, row=r, column=column, severity="warning") for r in rows or []]
+        if n > ROWS_LISTED:
+            findings.append(Finding(table.file_name, f"... and {n - ROWS_LISTED} more rows: {text}", column=column,
+                                    severity="warning"))
     return findings
 
 

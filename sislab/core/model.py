@@ -83,6 +83,9 @@ class Table:
     ordered: tuple[tuple[str, str], ...] = ()  # (earlier, later) date pairs: later >= earlier
     # (column, by, ((code, min, max), ...)): the column's range on rows whose `by` is that code
     ranges_by: tuple[tuple[str, str, tuple[tuple[str, int, int], ...]], ...] = ()
+    # (column, by, codes, why): a blank column on a row whose `by` is one of the codes is
+    # warned about (the row loads; `why` says what it will not count for)
+    expected_with: tuple[tuple[str, str, tuple[str, ...], str], ...] = ()
     extra: dict = field(default_factory=dict)
     feeds: str = ""  # what goes missing downstream when an optional file is left out or empty
 
@@ -400,6 +403,8 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("student_id", "test", "subject", "school_year"),
         ranges_by=(("level", "test", (("CAASPP_ELA", 1, 4), ("CAASPP_MATH", 1, 4), ("AP", 1, 5), ("IB", 1, 7))),),
+        expected_with=(("grade", "test", ("CAASPP_ELA", "CAASPP_MATH"),
+                        "CCI counts grade-11 CAASPP scores only: this score is not counted"),),
         feeds="test scores: the CCI CAASPP, AP and IB measures",
     ),
     Table(
@@ -545,6 +550,8 @@ def docs() -> str:
             out.append("Exactly one row.")
         for column, by, ranges in t.ranges_by:
             out.append(f"`{column}` by `{by}`: " + ", ".join(f"{code} {lo}..{hi}" for code, lo, hi in ranges) + ".")
+        for column, by, codes, why in t.expected_with:
+            out.append(f"`{column}` blank where `{by}` is {' or '.join(codes)}: a warning ({why}).")
         if t.feeds:
             out.append(f"Optional; without rows, missing downstream: {t.feeds}.")
         out += ["", "| column | type | required | rule | meaning |", "|---|---|---|---|---|"]

@@ -54,6 +54,12 @@ def test_group_name_rules(tmp_path, name, rule):
     assert found(check(tmp_path, [row(group=name)]), rule) == [(1, "error")]
 
 
+def test_a_control_character_in_a_group_name_is_shown_as_its_escape(tmp_path):
+    """The finding stays one line and a terminal reading it is not sent an escape sequence."""
+    [finding] = [f for f in check(tmp_path, [row(group="a\x1b[31mb\nc\u2028d")]) if f.rule == "group_name_control"]
+    assert finding.text().startswith("Row: 1 Failure: a\\x1b[31mb\\nc\\u2028d: group name contains a control")
+
+
 @pytest.mark.parametrize("name", ["a\xa0b", "Ñúñez ~ 1", "a\u2027b"])  # the neighbours of the control ranges
 def test_group_names_without_control_characters_pass(tmp_path, name):
     assert check(tmp_path, [row(group=name)]) == []

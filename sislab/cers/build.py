@@ -49,8 +49,18 @@ class Finding:
         """One line in CERS's style: `Row: 12 Failure: <group>: <message>`."""
         where = f"Row: {self.row} " if self.row is not None else ""
         kind = "Failure" if self.severity == "error" else "Warning"
-        group = f"{self.group}: " if self.group else ""
+        group = f"{visible(self.group)}: " if self.group else ""
         return f"{where}{kind}: {group}{self.message}"
+
+
+# What a line of text must not carry raw: C0, DEL, C1 and the line / paragraph separators.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """`text` with each control character written as its escape (`\\x1b`, `\\u2028`): a group name
+    holding one stays on its finding's line, and a terminal or log shows it instead of obeying it."""
+    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass

@@ -299,6 +299,39 @@ def test_the_command_line_refuses_a_job_the_role_does_not_allow(district, tmp_pa
     assert not out.exists() and not list(district.reports.rglob("*.txt"))
 
 
+@pytest.mark.parametrize(("user", "args"), [
+    ("principal.north", ["cci", "students", "--school", "006"]),
+    ("coordinator", ["cci", "students", "--school", "006"]),
+    ("coordinator", ["cci", "show", "900034"]),  # a student of 006
+])
+def test_the_command_line_shows_no_student_of_a_school_not_the_users(district, monkeypatch, capsys, user, args):
+    from sislab import cli
+
+    monkeypatch.setenv("SISLAB_WORKSPACE", str(district.root))
+    monkeypatch.setenv(access.ENV_USER, user)
+    assert cli.main(args) == 2
+    out, err = capsys.readouterr()
+    assert "school 006" in err and "Nothing was shown" in err and "Harjo" not in out + err
+
+
+def test_the_command_line_shows_the_users_own_school(district, monkeypatch, capsys):
+    from sislab import cli
+
+    monkeypatch.setenv("SISLAB_WORKSPACE", str(district.root))
+    monkeypatch.setenv(access.ENV_USER, "admin")
+    assert cli.main(["cci", "show", "900034"]) == 0
+    assert "school 006" in capsys.readouterr().out
+
+
+def test_a_run_of_a_dashboards_notebook_is_scoped_as_the_dashboard(district):
+    """`sislab run cci_status school=006` as a principal of 001 wrote school 006's student results."""
+    from sislab.core import runner
+
+    with pytest.raises(access.NotAllowed, match="school 006"):
+        runner.run_notebook("cci_status", {"school": "006"}, ws=district, user="principal.north")
+    assert not (district.reports / "cci_status").exists()
+
+
 @pytest.mark.parametrize("user", ["coordinator", "principal.north"])
 def test_state_files_for_the_district_need_the_admin_role(district, user, monkeypatch):
     from sislab import ilsca

@@ -83,6 +83,15 @@ def test_scheduled_process_refuses_a_non_admin_running_others_profiles(ws):
         cers.scheduled_run(ws, user="alice")
 
 
+def test_scheduled_process_refuses_anyone_but_the_owner_or_an_admin_even_with_one_owner(ws):
+    """With every marked profile owned by alice, bob (or a principal) asking for the process got
+    alice's file: the process acted as the one owner, whoever asked."""
+    cers.save(ws, "alice", DEMO_PROFILES[0])
+    with pytest.raises(cers.ProfileError, match="run it as their owner or an admin"):
+        cers.scheduled_run(ws, user="bob")
+    assert not list(ws.reports.glob("cers/*.csv"))
+
+
 def test_create_uploads_when_the_flag_is_on(ws, server, monkeypatch):  # noqa: F811
     settings, state = server
     upload_to(server_settings=settings, monkeypatch=monkeypatch)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,20 @@ def close_kernel(browser: Browser, page: str) -> None:
 def test_dashboard_without_sign_in_is_sent_to_the_login_page(server):
     reply = Browser(server).get(CCI)
     assert "/login?next=" in reply.url and "North High" not in reply.text
+
+
+def test_the_access_log_keeps_no_query_string(server):
+    """A rows request carries what the viewer typed in a table's search box (a student's name):
+    a refused one was logged whole, query string included."""
+    browser = signed_in(server, "principal.north")
+    reply = browser.get("sislab/rows/" + "A" * 32 + "/table.parquet?draw=1&start=0&length=25&search%5Bvalue%5D=Olivia%20White")
+    assert reply.status == 404
+    logged = "/sislab/rows/" + "A" * 32 + "/table.parquet"
+    deadline = time.monotonic() + 10  # the server logs a request after answering it
+    while logged not in server.log_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = server.log_text()
+    assert logged in log and "Olivia" not in log and "search" not in log
 
 
 def test_wrong_password_is_refused(server):

@@ -110,6 +110,7 @@ def students_command(args) -> int:
 
     ws = Workspace.locate()
     try:
+        access.viewed_school(ws, access.current_user(), args.school, "CCI results of a class")
         with store.snapshot(ws) as con:
             mass_update.select_schools(con, school=args.school)  # a clear error for an unknown school
             found = students.class_results(con, args.school, args.class_year, args.rule_set)
@@ -156,6 +157,7 @@ def show_command(args) -> int:
             report = students.student_report(con, args.student, args.rule_set)
     except (store.NoSnapshot, students.NotFound, UnknownRuleSet, engine.NoCurrentClass) as e:
         raise UserError(str(e)) from None
+    access.viewed_school(ws, access.current_user(), report["school_id"], "A student's CCI result")
     print(f"{report['student_id']} {report['last_name']}, {report['first_name']} — school {report['school_id']}, "
           f"class of {report['cohort_year']}")
     print(f"scored: {report['scored']}")

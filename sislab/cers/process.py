@@ -54,14 +54,14 @@ def scheduled_run(ws: Workspace, *, user: str = "scheduler", upload: bool = Fals
 
 
 def _process_user(ws: Workspace, user: str, marked: list[Profile]) -> str:
-    """The process acts for the district: as `user` if an admin, else as the one owner of them all."""
+    """The process acts as `user`, who must be an admin or the owner of every marked profile:
+    it is never a way to make files of someone else's profiles (nor to act as their owner)."""
     owners = {p.owner for p in marked}
     if identity.is_admin(ws, user) or owners == {user}:
         return user
-    if len(owners) == 1:
-        return owners.pop()
     raise ProfileError(f"The scheduled process covers profiles of {', '.join(sorted(owners))}: "
-                       "run it as an admin (the schedule's `user` parameter).")
+                       f"run it as {'their owner or ' if len(owners) == 1 else ''}an admin "
+                       f"(the schedule's `user` parameter); {user} is neither.")
 
 
 def _mail(ws: Workspace, to: str, extract: Extract) -> str:

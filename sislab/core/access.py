@@ -288,6 +288,23 @@ def schools_for(ws: Workspace, user: str | User | None) -> list[str] | _AllSchoo
     return ALL if ROLES[user.role].all_schools else list(user.schools)
 
 
+def viewed_school(ws: Workspace, user_name: str, requested: str | None, what: str) -> str | None:
+    """The school a read of student data outside the dashboards shows (`sislab run` of a
+    dashboard notebook, `sislab cci show` / `students`): as on a dashboard, the requested one if
+    `user_name` may see it, else their first school; every school only for one who sees them all.
+    A workspace with no users yet lets its owner see everything, as `authorize` does."""
+    users = _known_users(ws, user_name)
+    if users is None:
+        return requested
+    try:
+        return dashboard_school(schools_for(ws, users[0]), requested)
+    except ScopeRefused:
+        mine = schools_for(ws, users[0])
+        held = f"{users[0].role} of {', '.join(mine)}" if users[0] and mine else "not an active sislab user"
+        raise NotAllowed(f"{what} for school {requested or '(every school)'}: {user_name} is {held}. "
+                         "Nothing was shown or written.") from None
+
+
 def dashboard_school(scope: list[str] | _AllSchools, requested: str | None) -> str | None:
     """The school a dashboard page shows: the requested one if in scope, else the first of the
     scope; None (every school) only for a user who sees every school and asked for none."""

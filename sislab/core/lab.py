@@ -77,13 +77,15 @@ def lab_options(ws: Workspace) -> list[str]:
     extension, the notebooks' checkpoints kept in the workspace, not beside the notebooks, no
     calls to jupyter.org (its news pop-up asks district staff a question that is not theirs,
     and a district's network may not reach it), and encrypted sockets between the Lab and its
-    kernels (`sislab.core.kernels`)."""
+    kernels (`sislab.core.kernels`); the access log leaves out a table's search (`search[value]`
+    of a rows request: what a coordinator typed, often a student's name)."""
     from .kernels import TRANSPORT_ENCRYPTION  # imports jupyter_client: only when starting a Lab
 
     return ["--ServerApp.jpserver_extensions=" + repr({"sislab.core.downloads": True}),
             f"--FileCheckpoints.root_dir={private_dir(ws.tmp / 'checkpoints')}",
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            f"--ServerKernelManager.transport_encryption={TRANSPORT_ENCRYPTION}"]
+            f"--ServerKernelManager.transport_encryption={TRANSPORT_ENCRYPTION}",
+            "--ServerApp.extra_log_scrub_param_keys=" + repr(["search"])]
 
 
 def start_lab(lab: Lab) -> subprocess.Popen:

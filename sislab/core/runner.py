@@ -32,6 +32,7 @@ ENV_NOTEBOOKS = "SISLAB_NOTEBOOKS"
 # ipykernel's kernelspec in this environment: argv "python", which jupyter_client starts as sys.executable
 KERNEL = "python3"
 OUTPUT_PARAMETER = "output_dir"
+SCHOOL_PARAMETER = "school"  # a dashboard's notebook: the school it shows
 MANIFEST = "run.json"
 TRUE_WORDS = ("true", "yes", "y", "1")
 FALSE_WORDS = ("false", "no", "n", "0")
@@ -110,10 +111,13 @@ def run_notebook(notebook: str | os.PathLike, parameters: dict[str, object] | No
 
     ws = ws or Workspace.locate()
     notebook = find_notebook(notebook)
+    user = user or access.current_user()
+    if SCHOOL_PARAMETER in declared_parameters(notebook):  # a dashboard's: scoped as on the dashboard
+        parameters = {**(parameters or {}), SCHOOL_PARAMETER: access.viewed_school(
+            ws, user, (parameters or {}).get(SCHOOL_PARAMETER), notebook.stem)}
     output_dir = new_run_dir(ws.reports / notebook.stem)
     executed = output_dir / notebook.name
-    manifest = {"notebook": str(notebook), "user": user or access.current_user(),
-                "parameters": parameters or {}, "started_at": _now()}
+    manifest = {"notebook": str(notebook), "user": user, "parameters": parameters or {}, "started_at": _now()}
     error = "the run stopped unexpectedly"  # what run.json says if an unforeseen error escapes
     try:
         with _workspace_env(ws, manifest["user"]):

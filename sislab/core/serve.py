@@ -74,7 +74,8 @@ def voila_config(ws: Workspace, host: str, port: int, notebooks: Path, open_brow
         c.Voila.base_url = c.Voila.server_url = os.environ["JUPYTERHUB_SERVICE_PREFIX"]
     c.Voila.authorizer_class = voila_auth.KernelOwnerAuthorizer
     dashboards = voila_auth.read_dashboards(notebooks)
-    c.Voila.tornado_settings = {voila_auth.SITE: voila_auth.Site(ws, dashboards)}
+    c.Voila.tornado_settings = {voila_auth.SITE: voila_auth.Site(ws, dashboards),
+                                "log_function": voila_auth.log_request}
     c.DashboardKernelManager.kernels_per_user = kernels_per_user
     c.DashboardKernelManager.max_kernels = MAX_KERNELS
     c.DashboardKernelManager.warm_kernels = warm_kernels

@@ -37,7 +37,7 @@ def cers_notebook(*, scheduled: bool = False, upload: bool = False, user: str | 
     """What the cers_groups notebook shows: the scheduled process's outcome, or the form."""
     ws = Workspace.locate()
     if scheduled:
-        made = cers.scheduled_run(ws, user=user or "scheduler", upload=upload, notify_to=notify_to or None,
+        made = cers.scheduled_run(ws, user=user or identity.current_user(), upload=upload, notify_to=notify_to or None,
                                   out_dir=Path(output_dir) if output_dir else None)
         show_extracts([made])
         if made.path is None:

@@ -58,6 +58,7 @@ def test_sislab_lab_starts_jupyterlab_on_the_notebooks_with_the_workspace_and_us
     assert f"--ServerApp.root_dir={NOTEBOOKS}" in lab.argv
     assert lab.url == "http://127.0.0.1:8999/lab?token=t0ken"
     assert f"--FileCheckpoints.root_dir={ws.tmp / 'checkpoints'}" in lab.argv  # not beside the notebooks
+    assert "--ServerApp.extra_log_scrub_param_keys=['search']" in lab.argv  # a table's search: not in the log
 
 
 def test_the_lab_user_is_who_acts(monkeypatch):
@@ -80,3 +81,17 @@ def test_an_offered_file_goes_to_its_user_only(tmp_path):
     assert downloads.offered_file(ws, token, downloads.OWNER, "casey") is None
     assert downloads.offered_file(ws, token, "..", "casey") is None
     assert oct(downloads.offered_file(ws, token, name, "casey").stat().st_mode & 0o777) == "0o600"
+
+
+def test_an_offered_file_is_gone_after_its_time_even_before_the_next_sweep(tmp_path):
+    import os
+    import time
+
+    from sislab.core import downloads
+
+    ws = Workspace.locate(tmp_path / "ws")
+    _, _, token, name = downloads.offer(ws, "x\n", "a.csv", user="casey").split("/")
+    place = downloads.folder(ws) / token
+    then = time.time() - downloads.KEEP_SECONDS - 1
+    os.utime(place, (then, then))
+    assert downloads.offered_file(ws, token, name, "casey") is None

@@ -94,10 +94,13 @@ def _sweep(ws: Workspace) -> None:
 
 
 def offered_file(ws: Workspace, token: str, name: str, user: str) -> Path | None:
-    """The offered file, if it exists and is `user`'s."""
+    """The offered file, if it exists, is `user`'s and was offered less than KEEP_SECONDS ago (an
+    older one is gone at the next offer's sweep; until then its link must not work either)."""
     place = folder(ws) / token
     path = place / name
     if not path.is_file() or name == OWNER or path.parent != place:
+        return None
+    if place.stat().st_mtime < time.time() - KEEP_SECONDS:
         return None
     if (place / OWNER).read_text(encoding="utf-8") != user:
         return None

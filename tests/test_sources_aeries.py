@@ -248,6 +248,49 @@ def test_a_bad_value_is_reported_on_its_endpoint_record_and_field(tmp_path, tiny
     assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
 
 
+class MisPaging(FakeAeries):
+    """Answers a school's students whatever StartingRecord asks: all of them (`rotate` False) or
+    all of them starting one further each page. After 40 pages it answers [] so that a puller
+    that never stops by itself still ends."""
+
+    def __init__(self, fixture, rotate: bool):
+        super().__init__(fixture)
+        self.rotate = rotate
+
+    async def answer(self, path, certificate, query):
+        first = int(query.pop("StartingRecord", 1))
+        last = int(query.pop("EndingRecord", first))
+        status, body = await super().answer(path, certificate, query)
+        if not path.endswith("/students") or status != 200:
+            return status, body
+        if self.requests["students"] > 40:
+            return 200, "[]"
+        records = json.loads(body)
+        if self.rotate and records:
+            k = (first - 1) // (last - first + 1) % len(records)
+            records = records[k:] + records[:k]
+        return 200, json.dumps(records)
+
+
+def test_a_server_that_ignores_paging_is_asked_once_more_and_its_repeated_page_dropped(tmp_path, tiny):
+    """School 1 has 2 students: with pages of 2 its whole answer looks like a full first page."""
+    ws = Workspace.locate(tmp_path / "ws")
+    with MisPaging(tiny, rotate=False) as fake:
+        aeries.import_from_aeries(ws, user="test", settings=settings(fake, aeries_page_size=2), show_progress=False)
+        asked = fake.requests["students"]
+    assert asked == 2 + 1  # school 1: its page, then the same page again; school 2: one short page
+    assert {r[0] for r in rows(ws, "student")} == {"1001", "1002", "1003"}
+
+
+def test_a_server_that_never_ends_a_paged_feed_fails_the_pull_naming_the_endpoint(tmp_path, tiny, monkeypatch):
+    monkeypatch.setattr(aeries, "MAX_PAGES", 5, raising=False)
+    ws = Workspace.locate(tmp_path / "ws")
+    with MisPaging(tiny, rotate=True) as fake, pytest.raises(aeries.PullFailed) as e:
+        aeries.import_from_aeries(ws, user="test", settings=settings(fake, aeries_page_size=2), show_progress=False)
+    assert "GET /api/v5/schools/1/students: still a full page of 2 records after 5 pages" in str(e.value)
+    assert fake.requests["students"] <= 5 + 1 and ws.current_snapshot() is None
+
+
 def test_settings_never_show_the_certificate():
     s = replace(config.Settings(), aeries_certificate="top-secret-cert")
     assert "top-secret-cert" not in repr(s) and "aeries_certificate='***'" in repr(s)

@@ -31,6 +31,7 @@ from .aeries_map import Feed, mapping, read_record
 from .staged import Origin, Staging, source_label
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_PAGES = 10_000  # per request: a server that answers every page in full must not be asked forever
 
 
 class PullFailed(Exception):
@@ -145,6 +146,7 @@ class Stream:
     school: int | None = None
     student: str | None = None
     first: int = 1  # StartingRecord of the page (paged feeds)
+    previous: str | None = None  # the previous page's first record (paged feeds), as _first_key gives it
 
     @property
     def path(self) -> str:
@@ -243,12 +245,19 @@ class _Puller:
     def _take(self, stream: Stream, records: list[tuple[int, dict]]) -> list[Stream]:
         """Stage the rows of a page; return the requests it opens (the next page, per-student ones)."""
         feed = stream.feed
-        self.records += len(records)
         school = stream.school if feed.scope != "student" else self._student_school.get(stream.student)
         self.bars.done(school, feed.name)
+        if records and stream.previous is not None and _first_key(records) == stream.previous:
+            return []  # the server ignores StartingRecord: this is the previous page again, all taken
+        self.records += len(records)
         follow = []
         if feed.paged and len(records) == self.page_size:
-            follow.append(replace(stream, first=stream.first + self.page_size))
+            if (stream.first - 1) // self.page_size + 1 >= MAX_PAGES:
+                raise PullFailed(
+                    f"GET {stream.path}: still a full page of {self.page_size:,} records after {MAX_PAGES:,} pages — "
+                    "this Aeries does not seem to honour StartingRecord / EndingRecord; nothing was imported. "
+                    "Raise [aeries] page_size, or ask the district's Aeries administrator.")
+            follow.append(replace(stream, first=stream.first + self.page_size, previous=_first_key(records)))
             self.bars.add(school, 1)
         label = f"GET {stream.path}?DatabaseYear={stream.year - 1}"
         parent = {"StudentID": stream.student} if stream.student is not None else None
@@ -328,6 +337,11 @@ def _links_to_years() -> dict[str, list[tuple[str, str]]]:
             if c.references and not c.required and c.references.split(".")[0] in per_year:
                 links[name].append((c.name, c.references))
     return dict(links)
+
+
+def _first_key(records: list[tuple[int, dict]]) -> str:
+    """A page's first record, comparable with another page's."""
+    return json.dumps(records[0][1], sort_keys=True, default=str)
 
 
 def _as_list(answer) -> list:

@@ -291,6 +291,75 @@ def test_a_server_that_never_ends_a_paged_feed_fails_the_pull_naming_the_endpoin
     assert fake.requests["students"] <= 5 + 1 and ws.current_snapshot() is None
 
 
+LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Aeries: Login</title></head><body>Please sign in</body></html>"
+
+
+class Misanswers(FakeAeries):
+    """Answers `endpoint` (how a path ends) with `body`, HTTP 200."""
+
+    def __init__(self, fixture, endpoint: str, body: str):
+        super().__init__(fixture)
+        self.endpoint, self.body = endpoint, body
+
+    async def answer(self, path, certificate, query):
+        status, body = await super().answer(path, certificate, query)
+        return (200, self.body) if path.lower().endswith(self.endpoint) else (status, body)
+
+
+def cli_pull(ws_root, fake, capsys) -> tuple[int, str]:
+    """`sislab import --from aeries` against `fake`: (exit status, stderr)."""
+    env = {"SISLAB_AERIES_URL": fake.url, "SISLAB_AERIES_CERTIFICATE": CERTIFICATE,
+           "SISLAB_AERIES_BACKOFF_SECONDS": "0.01", "SISLAB_AERIES_RETRIES": "3"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        status = main(["--workspace", str(ws_root), "import", "--from", "aeries"])
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    return status, capsys.readouterr().err
+
+
+def test_a_login_page_answered_200_fails_at_once_quoting_its_content_type_and_start(tmp_path, tiny, capsys):
+    with Misanswers(tiny, "/students", LOGIN_PAGE) as fake:
+        status, err = cli_pull(tmp_path / "ws", fake, capsys)
+        asked = fake.requests["students"]
+    assert status == 2 and "Traceback" not in err
+    assert f"/students?DatabaseYear={tiny.current_year - 1}&StartingRecord=1&EndingRecord=1000: the answer is not JSON (Content-Type " \
+           "'text/html; charset=utf-8', it begins '<!DOCTYPE html><html><head><title>Aeries: Login</title></head><body>" \
+           "Please sign ')" in err
+    assert "Try again later" not in err and asked <= 2  # one per school, none asked again
+    assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
+
+
+@pytest.mark.parametrize("body, said", [
+    ('{"AeriesVersion": "x"}', "the answer has no DatabaseYear"),
+    ('{"DatabaseYear": "2026-27"}', "DatabaseYear '2026-27' or AvailableDatabaseYears None is not a year"),
+    ("null", "the answer has no DatabaseYear")])
+def test_systeminfo_without_a_database_year_names_the_field(tmp_path, tiny, capsys, body, said):
+    with Misanswers(tiny, "/systeminfo", body) as fake:
+        status, err = cli_pull(tmp_path / "ws", fake, capsys)
+    assert status == 2 and "Traceback" not in err and f"GET /api/v5/systeminfo: {said}" in err
+
+
+def test_a_value_its_transform_cannot_read_names_the_request_record_and_field(tmp_path, tiny, capsys):
+    ws = Workspace.locate(tmp_path / "ws")
+    with FakeAeries(tiny) as fake:
+        aeries.import_from_aeries(ws, user="test", settings=settings(fake), show_progress=False)
+    kept = ws.current_snapshot()
+    fixture = fake_aeries.Fixture(tiny.current_year, tiny.years, {k: list(v) for k, v in tiny.records.items()})
+    key = next(k for k in fixture.records if k[0] == "students" and k[1] == 1)
+    records = [json.loads(r) for r in fixture.records[key]]
+    records[1]["SchoolCode"] = "Lincoln"
+    fixture.records[key] = [json.dumps(r) for r in records]
+    with FakeAeries(fixture) as fake:
+        status, err = cli_pull(ws.root, fake, capsys)
+    assert status == 2 and "Traceback" not in err
+    assert (f"GET /api/v5/schools/1/students?DatabaseYear={tiny.current_year - 1}, record 2, field SchoolCode: 'Lincoln' is not a school "
+            "code such as 1. Nothing was imported.") in err
+    assert ws.current_snapshot() == kept
+
+
 def test_settings_never_show_the_certificate():
     s = replace(config.Settings(), aeries_certificate="top-secret-cert")
     assert "top-secret-cert" not in repr(s) and "aeries_certificate='***'" in repr(s)

@@ -27,7 +27,7 @@ from sislab.core import config
 from sislab.core.importer import ImportReport
 from sislab.core.workspace import Workspace
 
-from .aeries_map import Feed, mapping, read_record
+from .aeries_map import Feed, Unreadable, mapping, read_record
 from .staged import Origin, Staging, source_label
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
@@ -65,7 +65,7 @@ class Client:
                 self.sleep(problem_wait if problem_wait is not None else self.backoff * 2 ** (attempt - 1))
             problem_wait = None
             try:
-                status, retry_after, body = self._once(self.prefix + label)
+                status, retry_after, content_type, body = self._once(self.prefix + label)
             except (OSError, http.client.HTTPException) as e:
                 self._drop()
                 problem = f"no answer ({type(e).__name__}: {e})" if not isinstance(e, socket.timeout) \
@@ -75,6 +75,8 @@ class Client:
                 try:
                     return json.loads(body)
                 except ValueError:
+                    if body.strip() and body.lstrip()[:1] not in (b"[", b"{"):
+                        raise PullFailed(_not_json(label, content_type, body)) from None
                     problem = f"the answer is not complete JSON ({len(body):,} bytes)"
                     continue
             if status in RETRY_STATUSES:
@@ -85,7 +87,7 @@ class Client:
         raise PullFailed(f"GET {label}: {problem} after {self.retries} attempts; nothing was imported. "
                          "Try again later, or raise [aeries] retries / timeout.")
 
-    def _once(self, target: str) -> tuple[int, str | None, bytes]:
+    def _once(self, target: str) -> tuple[int, str | None, str, bytes]:
         con = getattr(self._local, "con", None)
         if con is None:
             cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
@@ -103,7 +105,7 @@ class Client:
                 self.in_flight -= 1
         if response.getheader("Connection", "").lower() == "close":
             self._drop()
-        return response.status, response.getheader("Retry-After"), body
+        return response.status, response.getheader("Retry-After"), response.getheader("Content-Type", ""), body
 
     def _drop(self) -> None:
         con = getattr(self._local, "con", None)
@@ -126,6 +128,13 @@ def _refusal(status: int, label: str, area: str, body: bytes) -> str:
         return (f"GET {label}: not found (HTTP 404) — this Aeries does not offer the endpoint (an older Aeries "
                 "version, or a wrong [aeries] url). Nothing was imported.")
     return f"GET {label}: HTTP {status}{': ' + said if said else ''}. Nothing was imported."
+
+
+def _not_json(label: str, content_type: str, body: bytes) -> str:
+    """A 200 answer that is no JSON at all (a login or proxy page): asking again gives the same."""
+    start = body[:80].decode("utf-8", errors="replace")
+    return (f"GET {label}: the answer is not JSON (Content-Type {content_type or 'not given'!r}, it begins "
+            f"{start!r}) — a login or proxy page, not the Aeries API: check [aeries] url. Nothing was imported.")
 
 
 def _message(body: bytes) -> str:
@@ -170,9 +179,7 @@ def pull(settings: config.Settings, staging: Staging, show_progress: bool = True
                          "SISLAB_AERIES_CERTIFICATE) first; docs/aeries.md shows how")
     client = Client(settings.aeries_url, settings.aeries_certificate, settings.aeries_timeout,
                     settings.aeries_retries, settings.aeries_backoff_seconds)
-    info = client.get("/api/v5/systeminfo")
-    current = int(info["DatabaseYear"]) + 1  # Aeries names a year by its start; sislab by its end
-    available = {int(y) + 1 for y in info.get("AvailableDatabaseYears") or []} or {current}
+    current, available = _database_years(client.get("/api/v5/systeminfo"))
     years = [y for y in range(current - settings.aeries_prior_years, current + 1) if y in available]
     puller = _Puller(client, staging, current, years, settings, show_progress)
     try:
@@ -181,6 +188,22 @@ def pull(settings: config.Settings, staging: Staging, show_progress: bool = True
         puller.bars.close()
     return PullStats(client.requests, puller.records, years, len(puller.schools), puller.blanked,
                      client.most_in_flight)
+
+
+def _database_years(info) -> tuple[int, set[int]]:
+    """The current school year and the years this Aeries holds, from its systeminfo. Aeries names
+    a year by its start; sislab by its end."""
+    where = "GET /api/v5/systeminfo"
+    if not isinstance(info, dict) or info.get("DatabaseYear") in (None, ""):
+        raise PullFailed(f"{where}: the answer has no DatabaseYear (the district's current Aeries year), so no "
+                         "year can be asked for: check [aeries] url. Nothing was imported.")
+    try:
+        current = int(info["DatabaseYear"]) + 1
+        available = {int(y) + 1 for y in info.get("AvailableDatabaseYears") or []} or {current}
+    except (TypeError, ValueError):
+        raise PullFailed(f"{where}: DatabaseYear {info['DatabaseYear']!r} or AvailableDatabaseYears "
+                         f"{info.get('AvailableDatabaseYears')!r} is not a year such as 2026. Nothing was imported.") from None
+    return current, available
 
 
 class _Puller:
@@ -270,7 +293,11 @@ class _Puller:
             for number, record in records:
                 for chain in table.chains(record, parent):
                     if table.applies(chain):
-                        self._stage(table, read_record(table, chain, stream.year), origin, number)
+                        try:
+                            row = read_record(table, chain, stream.year)
+                        except Unreadable as e:
+                            raise PullFailed(f"{label}, record {number}, {e}. Nothing was imported.") from None
+                        self._stage(table, row, origin, number)
         if feed.name == "schools":
             self.schools = sorted({int(r["SchoolCode"]) for _, r in records if int(r.get("SchoolCode") or 0)})
             district = [s for s in self.feeds.values() if s.district_too]

@@ -360,6 +360,21 @@ def test_a_value_its_transform_cannot_read_names_the_request_record_and_field(tm
     assert ws.current_snapshot() == kept
 
 
+def test_a_pull_from_cron_writes_no_progress_bars_into_the_log(tmp_path, tiny):
+    """stderr a pipe, as in a cron job: the bars per school are for a terminal only."""
+    import subprocess
+    import sys
+
+    with FakeAeries(tiny) as fake:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SISLAB_AERIES_URL": fake.url,
+               "SISLAB_AERIES_CERTIFICATE": CERTIFICATE}
+        done = subprocess.run([sys.executable, "-m", "sislab", "--workspace", str(tmp_path / "ws"), "import",
+                               "--from", "aeries"], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+    assert done.returncode == 0 and "pulled" in done.stdout, done.stderr
+    assert "req" not in done.stderr and "\r" not in done.stderr and "\x1b" not in done.stderr, done.stderr[:300]
+
+
 def test_settings_never_show_the_certificate():
     s = replace(config.Settings(), aeries_certificate="top-secret-cert")
     assert "top-secret-cert" not in repr(s) and "aeries_certificate='***'" in repr(s)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -172,7 +173,7 @@ class PullStats:
     most_in_flight: int = 0
 
 
-def pull(settings: config.Settings, staging: Staging, show_progress: bool = True) -> PullStats:
+def pull(settings: config.Settings, staging: Staging, show_progress: bool = False) -> PullStats:
     """Pull every feed into `staging`; raises PullFailed (nothing staged is imported then)."""
     if not settings.aeries_url or not settings.aeries_certificate:
         raise PullFailed("set [aeries] url and certificate in sislab.toml (or SISLAB_AERIES_URL and "
@@ -418,10 +419,13 @@ class _Bars:
 # ---- the import -------------------------------------------------------------------------------
 
 def import_from_aeries(ws: Workspace, user: str | None = None, merge=None, settings: config.Settings | None = None,
-                       show_progress: bool = True, progress=None, **guard) -> tuple[ImportReport, PullStats]:
+                       show_progress: bool | None = None, progress=None, **guard) -> tuple[ImportReport, PullStats]:
     """Pull the district from Aeries, add the tables Aeries does not hold from `merge` (a folder of
-    our CSV exports), and import it all or nothing."""
+    our CSV exports), and import it all or nothing. The bars per school show when `show_progress`,
+    by default when stderr is a terminal (as `cli_progress`): a cron log holds only what was said."""
     settings = settings or config.load(ws)
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
     with Staging(ws, "aeries", source_label(f"Aeries {settings.aeries_url}", merge)) as staging:
         stats = pull(settings, staging, show_progress)
         staging.merge(merge, mapping().tables())

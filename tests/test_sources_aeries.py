@@ -248,6 +248,133 @@ def test_a_bad_value_is_reported_on_its_endpoint_record_and_field(tmp_path, tiny
     assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
 
 
+class MisPaging(FakeAeries):
+    """Answers a school's students whatever StartingRecord asks: all of them (`rotate` False) or
+    all of them starting one further each page. After 40 pages it answers [] so that a puller
+    that never stops by itself still ends."""
+
+    def __init__(self, fixture, rotate: bool):
+        super().__init__(fixture)
+        self.rotate = rotate
+
+    async def answer(self, path, certificate, query):
+        first = int(query.pop("StartingRecord", 1))
+        last = int(query.pop("EndingRecord", first))
+        status, body = await super().answer(path, certificate, query)
+        if not path.endswith("/students") or status != 200:
+            return status, body
+        if self.requests["students"] > 40:
+            return 200, "[]"
+        records = json.loads(body)
+        if self.rotate and records:
+            k = (first - 1) // (last - first + 1) % len(records)
+            records = records[k:] + records[:k]
+        return 200, json.dumps(records)
+
+
+def test_a_server_that_ignores_paging_is_asked_once_more_and_its_repeated_page_dropped(tmp_path, tiny):
+    """School 1 has 2 students: with pages of 2 its whole answer looks like a full first page."""
+    ws = Workspace.locate(tmp_path / "ws")
+    with MisPaging(tiny, rotate=False) as fake:
+        aeries.import_from_aeries(ws, user="test", settings=settings(fake, aeries_page_size=2), show_progress=False)
+        asked = fake.requests["students"]
+    assert asked == 2 + 1  # school 1: its page, then the same page again; school 2: one short page
+    assert {r[0] for r in rows(ws, "student")} == {"1001", "1002", "1003"}
+
+
+def test_a_server_that_never_ends_a_paged_feed_fails_the_pull_naming_the_endpoint(tmp_path, tiny, monkeypatch):
+    monkeypatch.setattr(aeries, "MAX_PAGES", 5, raising=False)
+    ws = Workspace.locate(tmp_path / "ws")
+    with MisPaging(tiny, rotate=True) as fake, pytest.raises(aeries.PullFailed) as e:
+        aeries.import_from_aeries(ws, user="test", settings=settings(fake, aeries_page_size=2), show_progress=False)
+    assert "GET /api/v5/schools/1/students: still a full page of 2 records after 5 pages" in str(e.value)
+    assert fake.requests["students"] <= 5 + 1 and ws.current_snapshot() is None
+
+
+LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Aeries: Login</title></head><body>Please sign in</body></html>"
+
+
+class Misanswers(FakeAeries):
+    """Answers `endpoint` (how a path ends) with `body`, HTTP 200."""
+
+    def __init__(self, fixture, endpoint: str, body: str):
+        super().__init__(fixture)
+        self.endpoint, self.body = endpoint, body
+
+    async def answer(self, path, certificate, query):
+        status, body = await super().answer(path, certificate, query)
+        return (200, self.body) if path.lower().endswith(self.endpoint) else (status, body)
+
+
+def cli_pull(ws_root, fake, capsys) -> tuple[int, str]:
+    """`sislab import --from aeries` against `fake`: (exit status, stderr)."""
+    env = {"SISLAB_AERIES_URL": fake.url, "SISLAB_AERIES_CERTIFICATE": CERTIFICATE,
+           "SISLAB_AERIES_BACKOFF_SECONDS": "0.01", "SISLAB_AERIES_RETRIES": "3"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        status = main(["--workspace", str(ws_root), "import", "--from", "aeries"])
+    finally:
+        for k, v in old.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    return status, capsys.readouterr().err
+
+
+def test_a_login_page_answered_200_fails_at_once_quoting_its_content_type_and_start(tmp_path, tiny, capsys):
+    with Misanswers(tiny, "/students", LOGIN_PAGE) as fake:
+        status, err = cli_pull(tmp_path / "ws", fake, capsys)
+        asked = fake.requests["students"]
+    assert status == 2 and "Traceback" not in err
+    assert f"/students?DatabaseYear={tiny.current_year - 1}&StartingRecord=1&EndingRecord=1000: the answer is not JSON (Content-Type " \
+           "'text/html; charset=utf-8', it begins '<!DOCTYPE html><html><head><title>Aeries: Login</title></head><body>" \
+           "Please sign ')" in err
+    assert "Try again later" not in err and asked <= 2  # one per school, none asked again
+    assert Workspace.locate(tmp_path / "ws").current_snapshot() is None
+
+
+@pytest.mark.parametrize("body, said", [
+    ('{"AeriesVersion": "x"}', "the answer has no DatabaseYear"),
+    ('{"DatabaseYear": "2026-27"}', "DatabaseYear '2026-27' or AvailableDatabaseYears None is not a year"),
+    ("null", "the answer has no DatabaseYear")])
+def test_systeminfo_without_a_database_year_names_the_field(tmp_path, tiny, capsys, body, said):
+    with Misanswers(tiny, "/systeminfo", body) as fake:
+        status, err = cli_pull(tmp_path / "ws", fake, capsys)
+    assert status == 2 and "Traceback" not in err and f"GET /api/v5/systeminfo: {said}" in err
+
+
+def test_a_value_its_transform_cannot_read_names_the_request_record_and_field(tmp_path, tiny, capsys):
+    ws = Workspace.locate(tmp_path / "ws")
+    with FakeAeries(tiny) as fake:
+        aeries.import_from_aeries(ws, user="test", settings=settings(fake), show_progress=False)
+    kept = ws.current_snapshot()
+    fixture = fake_aeries.Fixture(tiny.current_year, tiny.years, {k: list(v) for k, v in tiny.records.items()})
+    key = next(k for k in fixture.records if k[0] == "students" and k[1] == 1)
+    records = [json.loads(r) for r in fixture.records[key]]
+    records[1]["SchoolCode"] = "Lincoln"
+    fixture.records[key] = [json.dumps(r) for r in records]
+    with FakeAeries(fixture) as fake:
+        status, err = cli_pull(ws.root, fake, capsys)
+    assert status == 2 and "Traceback" not in err
+    assert (f"GET /api/v5/schools/1/students?DatabaseYear={tiny.current_year - 1}, record 2, field SchoolCode: 'Lincoln' is not a school "
+            "code such as 1. Nothing was imported.") in err
+    assert ws.current_snapshot() == kept
+
+
+def test_a_pull_from_cron_writes_no_progress_bars_into_the_log(tmp_path, tiny):
+    """stderr a pipe, as in a cron job: the bars per school are for a terminal only."""
+    import subprocess
+    import sys
+
+    with FakeAeries(tiny) as fake:
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "SISLAB_AERIES_URL": fake.url,
+               "SISLAB_AERIES_CERTIFICATE": CERTIFICATE}
+        done = subprocess.run([sys.executable, "-m", "sislab", "--workspace", str(tmp_path / "ws"), "import",
+                               "--from", "aeries"], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=120)
+    assert done.returncode == 0 and "pulled" in done.stdout, done.stderr
+    assert "req" not in done.stderr and "\r" not in done.stderr and "\x1b" not in done.stderr, done.stderr[:300]
+
+
 def test_settings_never_show_the_certificate():
     s = replace(config.Settings(), aeries_certificate="top-secret-cert")
     assert "top-secret-cert" not in repr(s) and "aeries_certificate='***'" in repr(s)

@@ -111,6 +111,22 @@ def test_checker_errors_are_import_errors_naming_file_line_and_column(feed, tmp_
     assert ws.current_snapshot() is None
 
 
+def test_a_delta_zip_is_refused_naming_the_manifest_line(feed, tmp_path):
+    """A delta holds only the rows that changed: read as the district it would publish a smaller one."""
+    _, zip_path = feed
+    ws = Workspace.locate(tmp_path / "ws")
+    import_oneroster(zip_path, ws)
+    kept = ws.current_snapshot()
+    delta = tmp_path / "delta.zip"
+    rewrite(zip_path, delta, "manifest", lambda rows: [[p, "delta" if p == "file.users" else v] for p, v in rows])
+    line = next(n for n, (p, _) in enumerate(csv.reader(io.StringIO(zipfile.ZipFile(delta).read("manifest.csv")
+                                                                  .decode())), 1) if p == "file.users")
+    with pytest.raises(ImportRejected) as e:
+        import_oneroster(delta, ws)
+    assert f"manifest.csv, line {line}, field file.users: 'delta': sislab imports bulk exports only" in str(e.value)
+    assert len(e.value.findings) == 1 and ws.current_snapshot() == kept
+
+
 def test_a_student_without_a_birth_date_is_rejected_on_the_users_line(feed, tmp_path):
     _, zip_path = feed
     bad = tmp_path / "bad.zip"

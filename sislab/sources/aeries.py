@@ -16,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -27,10 +28,11 @@ from sislab.core import config
 from sislab.core.importer import ImportReport
 from sislab.core.workspace import Workspace
 
-from .aeries_map import Feed, mapping, read_record
+from .aeries_map import Feed, Unreadable, mapping, read_record
 from .staged import Origin, Staging, source_label
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_PAGES = 10_000  # per request: a server that answers every page in full must not be asked forever
 
 
 class PullFailed(Exception):
@@ -64,7 +66,7 @@ class Client:
                 self.sleep(problem_wait if problem_wait is not None else self.backoff * 2 ** (attempt - 1))
             problem_wait = None
             try:
-                status, retry_after, body = self._once(self.prefix + label)
+                status, retry_after, content_type, body = self._once(self.prefix + label)
             except (OSError, http.client.HTTPException) as e:
                 self._drop()
                 problem = f"no answer ({type(e).__name__}: {e})" if not isinstance(e, socket.timeout) \
@@ -74,6 +76,8 @@ class Client:
                 try:
                     return json.loads(body)
                 except ValueError:
+                    if body.strip() and body.lstrip()[:1] not in (b"[", b"{"):
+                        raise PullFailed(_not_json(label, content_type, body)) from None
                     problem = f"the answer is not complete JSON ({len(body):,} bytes)"
                     continue
             if status in RETRY_STATUSES:
@@ -84,7 +88,7 @@ class Client:
         raise PullFailed(f"GET {label}: {problem} after {self.retries} attempts; nothing was imported. "
                          "Try again later, or raise [aeries] retries / timeout.")
 
-    def _once(self, target: str) -> tuple[int, str | None, bytes]:
+    def _once(self, target: str) -> tuple[int, str | None, str, bytes]:
         con = getattr(self._local, "con", None)
         if con is None:
             cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
@@ -102,7 +106,7 @@ class Client:
                 self.in_flight -= 1
         if response.getheader("Connection", "").lower() == "close":
             self._drop()
-        return response.status, response.getheader("Retry-After"), body
+        return response.status, response.getheader("Retry-After"), response.getheader("Content-Type", ""), body
 
     def _drop(self) -> None:
         con = getattr(self._local, "con", None)
@@ -127,6 +131,13 @@ def _refusal(status: int, label: str, area: str, body: bytes) -> str:
     return f"GET {label}: HTTP {status}{': ' + said if said else ''}. Nothing was imported."
 
 
+def _not_json(label: str, content_type: str, body: bytes) -> str:
+    """A 200 answer that is no JSON at all (a login or proxy page): asking again gives the same."""
+    start = body[:80].decode("utf-8", errors="replace")
+    return (f"GET {label}: the answer is not JSON (Content-Type {content_type or 'not given'!r}, it begins "
+            f"{start!r}) — a login or proxy page, not the Aeries API: check [aeries] url. Nothing was imported.")
+
+
 def _message(body: bytes) -> str:
     try:
         return str(json.loads(body).get("Message", ""))[:200]
@@ -145,6 +156,7 @@ class Stream:
     school: int | None = None
     student: str | None = None
     first: int = 1  # StartingRecord of the page (paged feeds)
+    previous: str | None = None  # the previous page's first record (paged feeds), as _first_key gives it
 
     @property
     def path(self) -> str:
@@ -161,16 +173,14 @@ class PullStats:
     most_in_flight: int = 0
 
 
-def pull(settings: config.Settings, staging: Staging, show_progress: bool = True) -> PullStats:
+def pull(settings: config.Settings, staging: Staging, show_progress: bool = False) -> PullStats:
     """Pull every feed into `staging`; raises PullFailed (nothing staged is imported then)."""
     if not settings.aeries_url or not settings.aeries_certificate:
         raise PullFailed("set [aeries] url and certificate in sislab.toml (or SISLAB_AERIES_URL and "
                          "SISLAB_AERIES_CERTIFICATE) first; docs/aeries.md shows how")
     client = Client(settings.aeries_url, settings.aeries_certificate, settings.aeries_timeout,
                     settings.aeries_retries, settings.aeries_backoff_seconds)
-    info = client.get("/api/v5/systeminfo")
-    current = int(info["DatabaseYear"]) + 1  # Aeries names a year by its start; sislab by its end
-    available = {int(y) + 1 for y in info.get("AvailableDatabaseYears") or []} or {current}
+    current, available = _database_years(client.get("/api/v5/systeminfo"))
     years = [y for y in range(current - settings.aeries_prior_years, current + 1) if y in available]
     puller = _Puller(client, staging, current, years, settings, show_progress)
     try:
@@ -179,6 +189,22 @@ def pull(settings: config.Settings, staging: Staging, show_progress: bool = True
         puller.bars.close()
     return PullStats(client.requests, puller.records, years, len(puller.schools), puller.blanked,
                      client.most_in_flight)
+
+
+def _database_years(info) -> tuple[int, set[int]]:
+    """The current school year and the years this Aeries holds, from its systeminfo. Aeries names
+    a year by its start; sislab by its end."""
+    where = "GET /api/v5/systeminfo"
+    if not isinstance(info, dict) or info.get("DatabaseYear") in (None, ""):
+        raise PullFailed(f"{where}: the answer has no DatabaseYear (the district's current Aeries year), so no "
+                         "year can be asked for: check [aeries] url. Nothing was imported.")
+    try:
+        current = int(info["DatabaseYear"]) + 1
+        available = {int(y) + 1 for y in info.get("AvailableDatabaseYears") or []} or {current}
+    except (TypeError, ValueError):
+        raise PullFailed(f"{where}: DatabaseYear {info['DatabaseYear']!r} or AvailableDatabaseYears "
+                         f"{info.get('AvailableDatabaseYears')!r} is not a year such as 2026. Nothing was imported.") from None
+    return current, available
 
 
 class _Puller:
@@ -243,12 +269,19 @@ class _Puller:
     def _take(self, stream: Stream, records: list[tuple[int, dict]]) -> list[Stream]:
         """Stage the rows of a page; return the requests it opens (the next page, per-student ones)."""
         feed = stream.feed
-        self.records += len(records)
         school = stream.school if feed.scope != "student" else self._student_school.get(stream.student)
         self.bars.done(school, feed.name)
+        if records and stream.previous is not None and _first_key(records) == stream.previous:
+            return []  # the server ignores StartingRecord: this is the previous page again, all taken
+        self.records += len(records)
         follow = []
         if feed.paged and len(records) == self.page_size:
-            follow.append(replace(stream, first=stream.first + self.page_size))
+            if (stream.first - 1) // self.page_size + 1 >= MAX_PAGES:
+                raise PullFailed(
+                    f"GET {stream.path}: still a full page of {self.page_size:,} records after {MAX_PAGES:,} pages — "
+                    "this Aeries does not seem to honour StartingRecord / EndingRecord; nothing was imported. "
+                    "Raise [aeries] page_size, or ask the district's Aeries administrator.")
+            follow.append(replace(stream, first=stream.first + self.page_size, previous=_first_key(records)))
             self.bars.add(school, 1)
         label = f"GET {stream.path}?DatabaseYear={stream.year - 1}"
         parent = {"StudentID": stream.student} if stream.student is not None else None
@@ -261,7 +294,11 @@ class _Puller:
             for number, record in records:
                 for chain in table.chains(record, parent):
                     if table.applies(chain):
-                        self._stage(table, read_record(table, chain, stream.year), origin, number)
+                        try:
+                            row = read_record(table, chain, stream.year)
+                        except Unreadable as e:
+                            raise PullFailed(f"{label}, record {number}, {e}. Nothing was imported.") from None
+                        self._stage(table, row, origin, number)
         if feed.name == "schools":
             self.schools = sorted({int(r["SchoolCode"]) for _, r in records if int(r.get("SchoolCode") or 0)})
             district = [s for s in self.feeds.values() if s.district_too]
@@ -330,6 +367,11 @@ def _links_to_years() -> dict[str, list[tuple[str, str]]]:
     return dict(links)
 
 
+def _first_key(records: list[tuple[int, dict]]) -> str:
+    """A page's first record, comparable with another page's."""
+    return json.dumps(records[0][1], sort_keys=True, default=str)
+
+
 def _as_list(answer) -> list:
     return answer if isinstance(answer, list) else [answer] if answer else []
 
@@ -377,10 +419,13 @@ class _Bars:
 # ---- the import -------------------------------------------------------------------------------
 
 def import_from_aeries(ws: Workspace, user: str | None = None, merge=None, settings: config.Settings | None = None,
-                       show_progress: bool = True, progress=None, **guard) -> tuple[ImportReport, PullStats]:
+                       show_progress: bool | None = None, progress=None, **guard) -> tuple[ImportReport, PullStats]:
     """Pull the district from Aeries, add the tables Aeries does not hold from `merge` (a folder of
-    our CSV exports), and import it all or nothing."""
+    our CSV exports), and import it all or nothing. The bars per school show when `show_progress`,
+    by default when stderr is a terminal (as `cli_progress`): a cron log holds only what was said."""
     settings = settings or config.load(ws)
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
     with Staging(ws, "aeries", source_label(f"Aeries {settings.aeries_url}", merge)) as staging:
         stats = pull(settings, staging, show_progress)
         staging.merge(merge, mapping().tables())

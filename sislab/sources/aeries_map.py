@@ -167,8 +167,24 @@ def read_record(table: TableMap, chain: list[dict], year: int) -> dict[str, str]
         if c.field is None:
             row[c.column] = str(year)
             continue
-        row[c.column] = to_text(_value(chain, c.up, c.field), c.transform)
+        value = _value(chain, c.up, c.field)
+        try:
+            row[c.column] = to_text(value, c.transform)
+        except (ValueError, TypeError, AttributeError):
+            raise Unreadable(c.field, value, c.transform) from None
     return row
+
+
+class Unreadable(ValueError):
+    """A field's value is not of the form its transform reads (a date where a year is expected)."""
+
+    EXPECTED = {"school": "a school code such as 1", "start_year": "a year such as 2026",
+                "school_year": "a date such as 2026-06-01", "score": "a list of scores with Type and Score"}
+
+    def __init__(self, field: str, value, transform: str | None):
+        expected = self.EXPECTED.get((transform or "").split(":")[0], f"readable as {transform}")
+        super().__init__(f"field {field}: {str(value)[:80]!r} is not {expected}")
+        self.field = field
 
 
 def to_text(value, transform: str | None) -> str:

@@ -225,7 +225,8 @@ class FakeAeries:
                 self.set_status(status)
                 if status == 429:
                     self.set_header("Retry-After", "0")
-                self.set_header("Content-Type", "application/json; charset=utf-8")
+                page = "text/html" if body.lstrip().startswith("<") else "application/json"  # a login page
+                self.set_header("Content-Type", f"{page}; charset=utf-8")
                 self.finish(body)
 
         return Application([(r"/.*", Handler)])

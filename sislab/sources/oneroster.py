@@ -6,10 +6,16 @@ warnings are kept. The feed then becomes sislab tables by `sql/oneroster_import.
 OneRoster feed does not carry (course history, scores, CTE, awards, cohorts, grading, A-G
 lists) come from a folder of our CSV exports (`--merge`), and a `district.csv` there replaces
 the district row the zip gives. Everything then goes through the importer, all or nothing.
+
+Only a bulk export is a whole district: a delta zip (manifest `file.users,delta`) holds only the
+rows that changed, so read as a snapshot it would publish a smaller district. It is refused.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -56,6 +62,8 @@ def import_oneroster(zip_path: str | Path, ws: Workspace, user: str | None = Non
     zip_path = Path(zip_path)
     if not zip_path.is_file():
         raise ImportRejected([SourceFinding(str(zip_path), "no such file: name the OneRoster 1.1 CSV zip")])
+    if deltas := _delta_files(zip_path):
+        raise ImportRejected(deltas)
     checked = check_feed(zip_path)
     findings = [_checker_finding(f) for f in checked.findings.itertuples(index=False)]
     if not checked.passed:
@@ -78,6 +86,21 @@ def import_oneroster(zip_path: str | Path, ws: Workspace, user: str | None = Non
             con.close()
         staging.merge(merge, set(FIELDS) - ({"district"} if merged_district else set()))
         return staging.run_import(user, progress, **guard)
+
+
+def _delta_files(zip_path: Path) -> list[SourceFinding]:
+    """The manifest's files sent as a delta: a snapshot is a bulk export of every file."""
+    try:
+        with zipfile.ZipFile(zip_path) as z:
+            text = z.read("manifest.csv").decode("utf-8-sig", errors="replace")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return []  # the checker names what is wrong with the zip or its manifest
+    reader = csv.reader(io.StringIO(text))
+    return [SourceFinding("manifest.csv", f"{row[1].strip()!r}: sislab imports bulk exports only (a delta holds only "
+                          "the rows that changed; export the full roster)", row=reader.line_num,
+                          column=row[0].strip(), unit="line")
+            for row in reader
+            if len(row) >= 2 and row[0].strip().startswith("file.") and row[1].strip().lower() == "delta"]
 
 
 def _stage(con, staging: Staging, table: str, fields: dict[str, str]) -> None:

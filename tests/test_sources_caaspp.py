@@ -122,3 +122,34 @@ def test_a_scores_import_during_another_import_is_refused_in_one_line(ws, tmp_pa
         code = main(["--workspace", str(ws.root), "import", "--scores", str(path)])
     err = capsys.readouterr().err.strip()
     assert code == 2 and err.startswith("sislab: an import is running since ") and len(err.splitlines()) == 1
+
+
+def test_a_record_cut_short_rejects_the_file_on_its_record(ws, tmp_path):
+    """A download cut mid-line: its last record has fewer fields than the header. Skipping it (a
+    record without a score) would publish the rest as the year's scores."""
+    before = ws.current_snapshot()
+    full = record("01", ssid="2234567890", grade="04", scale="2400", level="1")
+    path = score_file(tmp_path / "scores.txt", record(), "", record("02", scale="2590", level="2"), full[:40])
+    with pytest.raises(ImportRejected) as e:
+        import_scores(path, ws)
+    assert [str(f) for f in e.value.findings] == [
+        "scores.txt, record 4: wrong number of fields (expected 17, found 10): the file is cut short or damaged; "
+        "download it again from TOMS"]
+    assert ws.current_snapshot() == before
+
+
+def test_scores_that_replace_a_test_and_year_are_under_the_shrink_guard(ws, tmp_path, capsys):
+    """A file cut short at a line's end looks valid: the test and year it replaces may lose at
+    most a tenth of their scores unless the shrink is accepted; other tests and years are not
+    counted against it."""
+    import_scores(score_file(tmp_path / "full.txt", record(), record(ssid="2234567890", grade="04"),
+                             record("02", scale="2590", level="2")), ws)
+    short = score_file(tmp_path / "short.txt", record(scale="2700"), record("02", scale="2600", level="2"))
+    with pytest.raises(ImportRejected) as e:
+        import_scores(short, ws)
+    assert [str(f) for f in e.value.findings if f.severity == "error"] == [
+        "test_score.csv: test_score of test CAASPP_ELA, school_year 2025 would shrink from 2 rows to 1 (50% fewer; "
+        "at most 10% allowed): if this export is right, import it again with --accept-shrink"]
+    assert main(["--workspace", str(ws.root), "import", "--scores", str(short), "--accept-shrink"]) == 0
+    assert {(r[0], r[1], r[5]) for r in scores(ws)} == {("1001", "CAASPP_ELA", 2700), ("1001", "CAASPP_MATH", 2600)}
+    import_scores(score_file(tmp_path / "2026.txt", record(completed="05072026")), ws)  # another year: no shrink

@@ -4,8 +4,9 @@ Every file is read as text by DuckDB, checked against the data model (`model.py`
 then cross-checked (keys, references, date order). Only when no file has an error is the new
 snapshot published; otherwise the previous snapshot stays current and untouched, and the
 user gets every problem found, each naming file, row and column. A snapshot that would lose
-more than a tenth of its students, enrollments, marks or rosters is refused too, unless the
-user says the shrink is expected (`accept_shrink`): an export cut short looks valid.
+more than a tenth of its students, enrollments, marks or rosters (or, for a source that
+names them, of a group of other rows: the CAASPP scores of a test and year) is refused too,
+unless the user says the shrink is expected (`accept_shrink`): an export cut short looks valid.
 
 Row numbers count data rows from 1, header not counted, blank lines skipped (CERS's
 convention too; a spreadsheet's row of empty cells is a blank line). Problems with the text
@@ -41,7 +42,8 @@ from .workspace import Workspace, owner_only, private_dir, private_tree
 
 IMPORT_LOCK = "import"
 MAX_SHRINK = 0.10  # share of rows a guarded table may lose against the current snapshot
-SHRINK_GUARDED = ("student", "enrollment", "mark", "roster")
+# Guarded tables, each counted per group of these columns (none: the whole table)
+SHRINK_GUARDED = {"student": (), "enrollment": (), "mark": (), "roster": ()}
 MEMORY_LIMIT = "2GB"  # DuckDB's buffers for the build; beyond that it spills into the work folder
 ROWS_LISTED = 20  # rows named per (column, rule); the rest are counted
 CHUNK = 16 << 20
@@ -122,11 +124,14 @@ def _ids(ids: list[int]) -> str:
 
 def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user: str | None = None,
                progress=None, *, accept_shrink: bool = False, max_shrink: float = MAX_SHRINK,
-               source_label: str | None = None) -> ImportReport:
+               source_label: str | None = None,
+               shrink_by: dict[str, tuple[str, ...]] | None = None) -> ImportReport:
     """Validate every export in `source_dir` and publish them as the new SIS snapshot.
 
     `source_label` is what the import's record names as its source (default: the folder); a
     source that stages its records as CSV names itself (the Aeries server, the zip).
+    `shrink_by` guards more tables against shrinking, each per group of columns: a source that
+    replaces part of a table (the CAASPP scores of a test and year) has each part guarded.
 
     Raises ImportRejected (nothing published) or ImportBusy (another import is running).
     """
@@ -137,8 +142,9 @@ def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user:
         raise ImportRejected([Finding(str(source), "is not a folder of CSV exports")])
     with _import_lock(ws, user), owner_only():
         _recover_locked(ws)
+        guarded = {**SHRINK_GUARDED, **(shrink_by or {})}
         return _import(source, ws, user, progress, None if accept_shrink else max_shrink,
-                       source_label or str(source.resolve()))
+                       source_label or str(source.resolve()), guarded)
 
 
 def recover(ws: Workspace | None = None, user: str | None = None) -> Recovery:
@@ -182,7 +188,7 @@ def _recover_locked(ws: Workspace) -> Recovery:
 
 
 def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float | None,
-            label: str) -> ImportReport:
+            label: str, guarded: dict[str, tuple[str, ...]]) -> ImportReport:
     app = store.app_state(ws)
     run_id = app.execute(
         "INSERT INTO import_run (started_at, user_name, source, status) VALUES (?, ?, ?, 'running')",
@@ -192,7 +198,7 @@ def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float 
     try:
         findings, counts = _build(source, built, work, progress)
         if max_shrink is not None and not _errors(findings):
-            findings += _shrink_findings(ws, counts, max_shrink)
+            findings += _shrink_findings(ws, built, max_shrink, guarded)
         errors = _errors(findings)
         if errors:
             _finish(app, run_id, "rejected", error_count=len(errors))
@@ -221,21 +227,38 @@ def _finish(app, run_id, status, snapshot=None, counts=None, error_count=0) -> N
         [store.utcnow(), status, snapshot, json.dumps(counts) if counts else None, error_count, run_id])
 
 
-def _shrink_findings(ws: Workspace, counts: dict[str, int], max_shrink: float) -> list[Finding]:
-    """Guarded tables that lose more than `max_shrink` of their rows against the current snapshot."""
+def _shrink_findings(ws: Workspace, built: Path, max_shrink: float,
+                     guarded: dict[str, tuple[str, ...]]) -> list[Finding]:
+    """Guarded tables (or groups of their rows) that lose more than `max_shrink` of their rows
+    against the current snapshot; a group that is gone has lost all of them."""
     if ws.current_snapshot() is None:
         return []
-    with store.snapshot(ws) as con:
-        before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SHRINK_GUARDED}
+    with store.snapshot(ws, result_views=False) as con:
+        before = _guarded_counts(con, guarded)
+    with duckdb.connect(str(built), read_only=True) as con:
+        after = _guarded_counts(con, guarded)
     findings = []
-    for t in SHRINK_GUARDED:
-        old, new = before[t], counts[t]
+    for (t, group), old in before.items():
+        new = after.get((t, group), 0)
         if old and new < old * (1 - max_shrink):
+            of = " of " + ", ".join(f"{c} {v}" for c, v in zip(guarded[t], group)) if group else ""
             findings.append(Finding(
                 model.table(t).file_name,
-                f"{t} would shrink from {old:,} rows to {new:,} ({(old - new) / old:.0%} fewer; at most "
+                f"{t}{of} would shrink from {old:,} rows to {new:,} ({(old - new) / old:.0%} fewer; at most "
                 f"{max_shrink:.0%} allowed): if this export is right, import it again with --accept-shrink"))
     return findings
+
+
+def _guarded_counts(con, guarded: dict[str, tuple[str, ...]]) -> dict[tuple[str, tuple], int]:
+    """Rows per (table, group of its guarded columns' values)."""
+    counts = {}
+    for t, by in guarded.items():
+        group = ", ".join(by)
+        sql = (f"SELECT {group}, count(*) FROM {t} GROUP BY {group} ORDER BY {group}" if by
+               else f"SELECT count(*) FROM {t}")
+        for *values, n in con.execute(sql).fetchall():
+            counts[(t, tuple(values))] = n
+    return counts
 
 
 def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Finding], dict[str, int]]:

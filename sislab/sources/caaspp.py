@@ -6,10 +6,13 @@ takes the Smarter Balanced records — RecordType 01 (ELA) and 02 (Mathematics) 
 SSID, GradeAssessed, ScaleScore, AchievementLevels and FinalTestCompletedDate (its school year).
 Students are matched on SSID (`student.state_id`); an SSID the district does not know is a
 finding (a warning: the file also lists students who have left). Records without a scale score
-(not tested, no score yet) are skipped.
+(not tested, no score yet) are skipped. A record with more or fewer fields than the header (a
+file cut short mid-line, a damaged download) is an error: nothing is imported.
 
 The scores replace the same test and year in the current snapshot; every other table is
-carried over unchanged, and the whole goes through the importer like any export.
+carried over unchanged, and the whole goes through the importer like any export. Its shrink
+guard covers the scores of each test and year: a file cut short at a line's end would replace
+them with a fraction and look valid.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .staged import Origin, SourceFinding, Staging
 RECORD_TYPES = {"01": ("CAASPP_ELA", "ELA"), "02": ("CAASPP_MATH", "Math")}  # Smarter Balanced ELA, Math
 NEEDED = ("RecordType", "SSID", "GradeAssessed", "ScaleScore", "AchievementLevels", "FinalTestCompletedDate")
 DATE_FORMATS = ("%m%d%Y", "%Y-%m-%d", "%m/%d/%Y", "%Y%m%d")
+SHRINK_BY = {"test_score": ("test", "school_year")}  # the importer's shrink guard, per replaced part
 COLUMNS = {"student_id": "SSID", "grade": "GradeAssessed", "scale_score": "ScaleScore",
            "level": "AchievementLevels", "school_year": "FinalTestCompletedDate", "test": "RecordType"}
 
@@ -49,7 +53,7 @@ def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
         origin = Origin(path.name, tuple(COLUMNS.items()))
         for row, number in scores:
             staging.add("test_score", row, origin, number)
-        report = staging.run_import(user, progress, **guard)
+        report = staging.run_import(user, progress, shrink_by=SHRINK_BY, **guard)
     # Every other table is the current snapshot's, carried over: what the importer says of them
     # (an optional table with no rows, say) was said when that snapshot was imported.
     report.warnings = [w for w in report.warnings if w.file in (path.name, "test_score.csv")]
@@ -68,9 +72,18 @@ def read_scores(path: Path, ssids: dict[str, str]) -> tuple[list[tuple[dict, int
     if missing:
         return [], [Finding(path.name, "not a CAASPP Student Score Data File: the header lacks "
                             + ", ".join(missing), line=1)]
-    rows, findings, unknown = [], [], 0
+    rows, findings, unknown, misshapen = [], [], 0, 0
     for number, cells in enumerate(reader, start=1):
-        get = {n: (cells[where[n.lower()]].strip() if where[n.lower()] < len(cells) else "") for n in NEEDED}
+        if len(cells) != len(header):
+            if not any(c.strip() for c in cells):  # a blank line
+                continue
+            misshapen += 1
+            if misshapen <= 20:
+                findings.append(SourceFinding(path.name, f"wrong number of fields (expected {len(header)}, found "
+                                              f"{len(cells)}): the file is cut short or damaged; download it "
+                                              "again from TOMS", row=number))
+            continue
+        get = {n: cells[where[n.lower()]].strip() for n in NEEDED}
         test = RECORD_TYPES.get(get["RecordType"].zfill(2))
         if test is None or not get["ScaleScore"]:
             continue
@@ -90,6 +103,8 @@ def read_scores(path: Path, ssids: dict[str, str]) -> tuple[list[tuple[dict, int
         rows.append(({"student_id": student, "test": test[0], "subject": test[1], "school_year": str(year),
                       "grade": get["GradeAssessed"].lstrip("0") or "0", "scale_score": get["ScaleScore"],
                       "level": get["AchievementLevels"]}, number))
+    if misshapen > 20:
+        findings.append(Finding(path.name, f"... and {misshapen - 20} more records with a wrong number of fields"))
     if unknown > 20:
         findings.append(Finding(path.name, f"... and {unknown - 20} more unknown SSIDs", column="SSID",
                                 severity="warning"))

@@ -153,3 +153,39 @@ def test_scores_that_replace_a_test_and_year_are_under_the_shrink_guard(ws, tmp_
     assert main(["--workspace", str(ws.root), "import", "--scores", str(short), "--accept-shrink"]) == 0
     assert {(r[0], r[1], r[5]) for r in scores(ws)} == {("1001", "CAASPP_ELA", 2700), ("1001", "CAASPP_MATH", 2600)}
     import_scores(score_file(tmp_path / "2026.txt", record(completed="05072026")), ws)  # another year: no shrink
+
+
+def test_an_import_that_publishes_while_scores_are_read_is_never_undone(ws, tmp_path):
+    """The scores import copies the current snapshot's other tables: an import publishing in
+    between would be undone by that copy. It holds the import lock from its first read, so the
+    nightly import is refused while it runs and cron's next run imports it. Two real processes."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from fixtures import MINIMAL_EXPORT
+
+    from sislab.core.importer import ImportBusy
+
+    nightly = write_export(tmp_path / "nightly", {"student": MINIMAL_EXPORT["student"].replace("Núñez", "Renamed")})
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    helper = Path(__file__).parent / "helpers_concurrency" / "paused_scores.py"
+    scores_import = subprocess.Popen([sys.executable, str(helper), str(ws.root), str(score_file(
+        tmp_path / "scores.txt", record())), str(gate)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (gate / "reading").exists():
+            assert scores_import.poll() is None and time.monotonic() < deadline, scores_import.stderr.read()
+            time.sleep(0.05)
+        with pytest.raises(ImportBusy, match="an import is running since .* by coordinator"):
+            import_sis(nightly, ws, user="cron")
+    finally:
+        (gate / "go").touch()
+        out, err = scores_import.communicate(timeout=120)
+    assert scores_import.returncode == 0, err
+    assert ws.current_snapshot().name in out and {r[5] for r in scores(ws)} == {2650}
+    import_sis(nightly, ws, user="cron")  # cron's next run
+    with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
+        assert con.execute("SELECT last_name FROM student WHERE student_id = '1001'").fetchone() == ("Renamed",)

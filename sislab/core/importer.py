@@ -30,7 +30,7 @@ import json
 import os
 import re
 import shutil
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,13 +125,15 @@ def _ids(ids: list[int]) -> str:
 def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user: str | None = None,
                progress=None, *, accept_shrink: bool = False, max_shrink: float = MAX_SHRINK,
                source_label: str | None = None,
-               shrink_by: dict[str, tuple[str, ...]] | None = None) -> ImportReport:
+               shrink_by: dict[str, tuple[str, ...]] | None = None,
+               lock: ImportLock | None = None) -> ImportReport:
     """Validate every export in `source_dir` and publish them as the new SIS snapshot.
 
     `source_label` is what the import's record names as its source (default: the folder); a
     source that stages its records as CSV names itself (the Aeries server, the zip).
     `shrink_by` guards more tables against shrinking, each per group of columns: a source that
     replaces part of a table (the CAASPP scores of a test and year) has each part guarded.
+    `lock`: the import lock the caller holds on `ws` (`import_lock`), else it is taken here.
 
     Raises ImportRejected (nothing published) or ImportBusy (another import is running).
     """
@@ -140,7 +142,8 @@ def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user:
     source = Path(source_dir)
     if not source.is_dir():
         raise ImportRejected([Finding(str(source), "is not a folder of CSV exports")])
-    with _import_lock(ws, user), owner_only():
+    held = lock is not None and lock.held and lock.root == ws.root.resolve()
+    with nullcontext() if held else import_lock(ws, user), owner_only():
         _recover_locked(ws)
         guarded = {**SHRINK_GUARDED, **(shrink_by or {})}
         return _import(source, ws, user, progress, None if accept_shrink else max_shrink,
@@ -151,17 +154,34 @@ def recover(ws: Workspace | None = None, user: str | None = None) -> Recovery:
     """Clean up after imports and jobs that were killed: mark their runs died, remove their
     work files (snapshots half built, transcoded copies, spill files) and stale lock files."""
     ws = ws or Workspace.locate()
-    with _import_lock(ws, user or access.current_user()):
+    with import_lock(ws, user or access.current_user()):
         return _recover_locked(ws)
 
 
-def _import_lock(ws: Workspace, user: str) -> ExitStack:
-    stack = ExitStack()
-    try:
-        stack.enter_context(locks.hold(ws, IMPORT_LOCK, user=user))
-    except locks.Busy as busy:
-        raise ImportBusy(busy.holder) from None
-    return stack
+@dataclass
+class ImportLock:
+    """The workspace's import lock, held by this process (see `import_lock`)."""
+
+    root: Path
+    held: bool = True
+
+
+@contextmanager
+def import_lock(ws: Workspace, user: str | None = None):
+    """Hold the workspace's import lock for the block, or raise ImportBusy at once: no other
+    import publishes meanwhile. A source that builds the next snapshot from the current one
+    (the CAASPP scores onto it) holds it from its first read of the snapshot to publishing, and
+    hands it to `import_sis` (`lock=`), which then does not take it again."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locks.hold(ws, IMPORT_LOCK, user=user or access.current_user()))
+        except locks.Busy as busy:
+            raise ImportBusy(busy.holder) from None
+        lock = ImportLock(ws.root.resolve())
+        try:
+            yield lock
+        finally:
+            lock.held = False
 
 
 def _recover_locked(ws: Workspace) -> Recovery:

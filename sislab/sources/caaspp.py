@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sislab.core import model, store
-from sislab.core.importer import Finding, ImportRejected, ImportReport
+from sislab.core.importer import Finding, ImportRejected, ImportReport, import_lock
 from sislab.core.workspace import Workspace
 
 from .staged import Origin, SourceFinding, Staging
@@ -38,11 +38,13 @@ COLUMNS = {"student_id": "SSID", "grade": "GradeAssessed", "scale_score": "Scale
 
 def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
                   progress=None, **guard) -> tuple[ImportReport, int]:
-    """Read the score file onto the current snapshot and import the result (all or nothing)."""
+    """Read the score file onto the current snapshot and import the result (all or nothing).
+    The import lock is held from reading the snapshot to publishing: an import that published
+    in between would be undone by the carried-over copy."""
     path = Path(path)
     if not path.is_file():
         raise ImportRejected([Finding(str(path), "no such file: name the Student Score Data File from TOMS")])
-    with Staging(ws, "caaspp", f"CAASPP scores {path.resolve()}") as staging:
+    with import_lock(ws, user) as lock, Staging(ws, "caaspp", f"CAASPP scores {path.resolve()}") as staging:
         with store.snapshot(ws) as con:
             ssids = dict(con.execute("SELECT state_id, student_id FROM student WHERE state_id IS NOT NULL").fetchall())
             scores, findings = read_scores(path, ssids)
@@ -53,7 +55,7 @@ def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
         origin = Origin(path.name, tuple(COLUMNS.items()))
         for row, number in scores:
             staging.add("test_score", row, origin, number)
-        report = staging.run_import(user, progress, shrink_by=SHRINK_BY, **guard)
+        report = staging.run_import(user, progress, shrink_by=SHRINK_BY, lock=lock, **guard)
     # Every other table is the current snapshot's, carried over: what the importer says of them
     # (an optional table with no rows, say) was said when that snapshot was imported.
     report.warnings = [w for w in report.warnings if w.file in (path.name, "test_score.csv")]

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import uuid
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,9 @@ from .model import Column, Table
 from .workspace import Workspace, owner_only, private_dir, private_tree
 
 IMPORT_LOCK = "import"
+STAGING = "staging-"  # tmp/staging-<source>-<id>/: the export a source writes, then imports
+# Staging folders of older versions, which hold no lock (not `aeries-demo-*`, the demo's scratch)
+OLD_STAGING = re.compile(r"^(aeries|oneroster|caaspp)-[0-9a-f]{32}$")
 MAX_SHRINK = 0.10  # share of rows a guarded table may lose against the current snapshot
 # Guarded tables, each counted per group of these columns (none: the whole table)
 SHRINK_GUARDED = {"student": (), "enrollment": (), "mark": (), "roster": ()}
@@ -184,12 +188,39 @@ def import_lock(ws: Workspace, user: str | None = None):
             lock.held = False
 
 
+@contextmanager
+def staging_dir(ws: Workspace, source: str, user: str | None = None):
+    """An owner-only folder tmp/staging-<source>-<id>/ for the export a source (an Aeries pull,
+    a OneRoster zip, a score file) writes and then imports, removed when the block ends. The
+    folder's lock is held meanwhile: `recover` and the next import remove the staged student
+    data of a source killed mid-way (no one holds its lock), never a running source's."""
+    name = f"{STAGING}{source}-{uuid.uuid4().hex}"
+    with locks.hold(ws, _staging_resource(name), user=user or access.current_user()):
+        folder = private_dir(ws.tmp / name)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _staging_resource(name: str) -> str:
+    return f"staging:{name}"
+
+
+def _orphaned_staging(ws: Workspace) -> list[Path]:
+    """Staging folders whose source process is gone."""
+    return [p for p in ws.tmp.glob("*") if p.is_dir() and (p.name.startswith(STAGING) or OLD_STAGING.match(p.name))
+            and locks.holder(ws, _staging_resource(p.name)) is None]
+
+
 def _recover_locked(ws: Workspace) -> Recovery:
     """Called holding the import lock: no import is alive, so whatever one left is garbage."""
     with owner_only():
         removed = []
-        # tmp/import-<run>/ now; building-*.duckdb(.wal) and utf8-* copies from older versions
-        for leftover in (*ws.tmp.glob("import-*"), *ws.tmp.glob("building-*"), *ws.tmp.glob("utf8-*")):
+        # tmp/import-<run>/ now; building-*.duckdb(.wal) and utf8-* copies from older versions;
+        # the staging folders of sources that were killed
+        for leftover in (*ws.tmp.glob("import-*"), *ws.tmp.glob("building-*"), *ws.tmp.glob("utf8-*"),
+                         *_orphaned_staging(ws)):
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:

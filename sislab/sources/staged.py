@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import uuid
 from array import array
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from sislab.core import model
-from sislab.core.importer import Finding, ImportRejected, ImportReport, import_sis
-from sislab.core.workspace import FILE_MODE, Workspace, private_dir
+from sislab.core.importer import Finding, ImportRejected, ImportReport, import_sis, staging_dir
+from sislab.core.workspace import FILE_MODE, Workspace
 
 
 def source_label(source: str, merge: str | os.PathLike | None = None) -> str:
@@ -58,7 +58,8 @@ class Staging:
         """`source` names the staging folder; `label` is what the import records as its source."""
         self.ws = ws
         self.label = label
-        self.folder = private_dir(ws.tmp / f"{source}-{uuid.uuid4().hex}")
+        self._held = ExitStack()  # the staging folder and its lock (a killed source's is recovered)
+        self.folder = self._held.enter_context(staging_dir(ws, source))
         self._files: dict[str, tuple] = {}
         self._origins: list[Origin] = []
         self._origin_index: dict[Origin, int] = {}
@@ -70,7 +71,7 @@ class Staging:
 
     def __exit__(self, *exc) -> None:
         self.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._held.close()
 
     def add(self, table: str, row: dict[str, str], origin: Origin | None = None, record: int = 0) -> None:
         """One row of `table` (text values by column), read from `record` of `origin`."""

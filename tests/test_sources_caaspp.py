@@ -189,3 +189,37 @@ def test_an_import_that_publishes_while_scores_are_read_is_never_undone(ws, tmp_
     import_sis(nightly, ws, user="cron")  # cron's next run
     with duckdb.connect(str(ws.current_snapshot()), read_only=True) as con:
         assert con.execute("SELECT last_name FROM student WHERE student_id = '1001'").fetchone() == ("Renamed",)
+
+
+def test_a_duplicate_score_names_both_records_of_the_file(ws, tmp_path):
+    """Every row a finding names is a record of the file given, not a row of the staged export
+    (which starts with the scores of other years carried over)."""
+    import_scores(score_file(tmp_path / "2024.txt", record(completed="05072024")), ws)
+    path = score_file(tmp_path / "scores.txt", record(), record("02"), record(scale="2700"))
+    with pytest.raises(ImportRejected) as e:
+        import_scores(path, ws)
+    assert [str(f) for f in e.value.findings if f.severity == "error"] == [
+        "scores.txt, record 1, field student_id, test, subject, school_year: duplicate key '1001 / CAASPP_ELA / ELA "
+        "/ 2025' (student_id, test, subject, school_year) also in record(s) 3"]
+
+
+def test_a_duplicate_from_another_request_is_named_with_it(ws, tmp_path):
+    """A staged row's duplicate read from another request (another school's students) is named
+    with that request and its record; more than five are cut short."""
+    from sislab.sources.staged import Origin, Staging
+
+    with Staging(ws, "test", "a test source") as staging:
+        first, second = Origin("GET /schools/1/students"), Origin("GET /schools/2/students")
+        staging.add("test_score", {"student_id": "1001", "test": "CAASPP_ELA", "subject": "ELA",
+                                   "school_year": "2025", "scale_score": "2650"}, first, 4)
+        for number in range(1, 8):
+            staging.add("test_score", {"student_id": "1001", "test": "CAASPP_ELA", "subject": "ELA",
+                                       "school_year": "2025", "scale_score": "2650"}, (first, second)[number % 2],
+                        number * 10)
+        staging.merge(write_export(tmp_path / "rest"), pulled={"test_score"})
+        with pytest.raises(ImportRejected) as e:
+            staging.run_import("test")
+    assert [str(f).split(": ", 1)[1] for f in e.value.findings if f.severity == "error"] == [
+        "duplicate key '1001 / CAASPP_ELA / ELA / 2025' (student_id, test, subject, school_year) also in record(s) "
+        "20, 40; record 10 of GET /schools/2/students; record 30 of GET /schools/2/students; "
+        "record 50 of GET /schools/2/students ..."]

@@ -71,6 +71,9 @@ class Finding:
     column: str | None = None
     line: int | None = None
     severity: str = "error"
+    # Other rows the finding is about (a duplicate key's), numbered like `row` and kept apart
+    # from the message, so a source can tell them as its own records; text names a row elsewhere.
+    others: tuple[int | str, ...] = ()
 
     def __str__(self) -> str:
         where = [self.file]
@@ -80,7 +83,16 @@ class Finding:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+        return f"{', '.join(where)}: {self.message}{self.also('row')}"
+
+    def also(self, unit: str) -> str:
+        """The other rows, as the message's end: ' also in row(s) 7, 9' (five named at most)."""
+        if not self.others:
+            return ""
+        shown = self.others[:5]
+        numbers = ", ".join(str(o) for o in shown if isinstance(o, int))
+        parts = [f"{unit}(s) {numbers}"] * bool(numbers) + [o for o in shown if isinstance(o, str)]
+        return " also in " + "; ".join(parts) + (" ..." if len(self.others) > 5 else "")
 
 
 class ImportRejected(Exception):
@@ -890,11 +902,10 @@ def _check_keys(con, table: Table) -> list[Finding]:
     if not repeated:
         return []
     dups = con.execute(
-        f"SELECT list(rowid + 1 ORDER BY rowid), count(*), concat_ws(' / ', {key}) FROM {table.name} "
+        f"SELECT list(rowid + 1 ORDER BY rowid)[:7], concat_ws(' / ', {key}) FROM {table.name} "
         f"WHERE {not_null} GROUP BY {key} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT {ROWS_LISTED}").fetchall()
-    return [Finding(table.file_name, f"duplicate key {value!r} ({key}) also in row(s) "
-                                     + ", ".join(map(str, rows[1:6])) + (" ..." if n > 6 else ""),
-                    row=rows[0], column=key) for rows, n, value in dups]
+    return [Finding(table.file_name, f"duplicate key {value!r} ({key})", row=rows[0], column=key,
+                    others=tuple(rows[1:])) for rows, value in dups]
 
 
 def _check_one_row(con, table: Table) -> list[Finding]:

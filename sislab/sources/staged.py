@@ -39,7 +39,7 @@ class SourceFinding(Finding):
             where.append(f"{self.unit} {self.row}")
         if self.column:
             where.append(f"field {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+        return f"{', '.join(where)}: {self.message}{self.also(self.unit)}"
 
 
 @dataclass(frozen=True)
@@ -149,10 +149,23 @@ class Staging:
         origins, records = self._rows[table]
         if finding.row > len(origins) or origins[finding.row - 1] < 0:
             return finding
-        origin = self._origins[origins[finding.row - 1]]
+        index = origins[finding.row - 1]
+        origin = self._origins[index]
         column = dict(origin.fields).get(finding.column, finding.column) if finding.column else None
         return SourceFinding(origin.label, finding.message, row=records[finding.row - 1], column=column,
-                             severity=finding.severity, unit=origin.unit)
+                             severity=finding.severity, unit=origin.unit,
+                             others=tuple(self._other(table, row, index) for row in finding.others))
+
+    def _other(self, table: str, row: int, index: int) -> int | str:
+        """Another row of a finding told as the source's: its record when it came from the
+        finding's request or file, else that request's record, or where it is in our export."""
+        origins, records = self._rows[table]
+        if row > len(origins) or origins[row - 1] < 0:
+            return f"{table}.csv row {row} (not from the source)"
+        if origins[row - 1] == index:
+            return records[row - 1]
+        other = self._origins[origins[row - 1]]
+        return f"{other.unit} {records[row - 1]} of {other.label}"
 
     def _writer(self, table: str):
         if table not in self._files:

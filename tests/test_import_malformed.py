@@ -348,7 +348,7 @@ def test_a_killed_sources_staged_data_is_removed_and_a_running_ones_kept(tmp_pat
         os.kill(sources["oneroster"].pid, signal.SIGKILL)
         sources["oneroster"].wait()
         assert main(["--workspace", str(ws.root), "import", str(SAMPLE)]) == 0, capsys.readouterr().err
-        assert not list(ws.tmp.iterdir())
+        assert not list(ws.tmp.iterdir()) and not list(ws.locks.iterdir()), "nor the killed sources' lock files"
     finally:
         for proc in sources.values():
             proc.kill()

@@ -132,7 +132,8 @@ class Staging:
 
     def run_import(self, user: str | None, progress=None, **guard) -> ImportReport:
         """Import the folder; findings come back in the source's words. `guard`: the shrink
-        guard's options of `import_sis` (accept_shrink, max_shrink)."""
+        guard's options of `import_sis` (accept_shrink, max_shrink, shrink_by) and the import
+        lock the source holds (lock)."""
         self.close()
         try:
             report = import_sis(self.folder, self.ws, user=user, progress=progress, source_label=self.label, **guard)

@@ -25,7 +25,7 @@ import pytest
 from sislab.cli import main
 from sislab.core import store
 from sislab.core.importer import import_sis
-from sislab.core.workspace import Workspace
+from sislab.core.workspace import Workspace, private_dir
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
@@ -312,6 +312,47 @@ def test_killed_import_is_cleaned_up_by_the_next_import(tmp_path, capsys):
     assert import_runs(ws) == ["published", "died", "published"]
     assert not list(ws.tmp.glob("import-*")) and not list(ws.locks.iterdir())
     assert snapshot_state(ws)[1] == before[1]
+
+
+STAGING_SOURCE = """
+import sys, time
+from pathlib import Path
+from sislab.core.workspace import Workspace
+from sislab.sources.staged import Staging
+with Staging(Workspace.locate(sys.argv[1]), sys.argv[2], "a source") as staging:
+    staging.add("student", {"student_id": "1001", "last_name": "Núñez"})
+    staging.close()
+    Path(sys.argv[3]).touch()
+    time.sleep(300)
+"""
+
+
+def test_a_killed_sources_staged_data_is_removed_and_a_running_ones_kept(tmp_path, capsys):
+    """An Aeries pull, a OneRoster zip or a score file writes its export (student data) into a
+    staging folder before importing it; kill -9 leaves it behind. Recover and the next import
+    remove it, but never the folder of a source still running."""
+    ws = Workspace.locate(tmp_path / "ws")
+    import_sis(SAMPLE, ws, user="tester")
+    sources = {name: subprocess.Popen([sys.executable, "-c", STAGING_SOURCE, str(ws.root), name, str(tmp_path / name)],
+                                      stderr=subprocess.PIPE, text=True) for name in ("aeries", "oneroster")}
+    try:
+        wait_for(lambda: all((tmp_path / name).exists() for name in sources))
+        staged = {name: next(ws.tmp.glob(f"*{name}-*")) for name in sources}
+        older = private_dir(ws.tmp / f"caaspp-{'0' * 32}")  # an older version's, which holds no lock
+        (older / "test_score.csv").write_text("student_id\n1001\n")
+        os.kill(sources["aeries"].pid, signal.SIGKILL)
+        sources["aeries"].wait()
+        assert main(["--workspace", str(ws.root), "import", "--recover"]) == 0
+        assert "leftover work files removed: 2" in capsys.readouterr().out
+        assert not staged["aeries"].exists() and not older.exists() and (staged["oneroster"] / "student.csv").exists()
+        os.kill(sources["oneroster"].pid, signal.SIGKILL)
+        sources["oneroster"].wait()
+        assert main(["--workspace", str(ws.root), "import", str(SAMPLE)]) == 0, capsys.readouterr().err
+        assert not list(ws.tmp.iterdir()) and not list(ws.locks.iterdir()), "nor the killed sources' lock files"
+    finally:
+        for proc in sources.values():
+            proc.kill()
+            proc.wait()
 
 
 def test_import_work_files_are_owner_only_from_the_start(tmp_path):

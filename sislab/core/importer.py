@@ -4,8 +4,9 @@ Every file is read as text by DuckDB, checked against the data model (`model.py`
 then cross-checked (keys, references, date order). Only when no file has an error is the new
 snapshot published; otherwise the previous snapshot stays current and untouched, and the
 user gets every problem found, each naming file, row and column. A snapshot that would lose
-more than a tenth of its students, enrollments, marks or rosters is refused too, unless the
-user says the shrink is expected (`accept_shrink`): an export cut short looks valid.
+more than a tenth of its students, enrollments, marks or rosters (or, for a source that
+names them, of a group of other rows: the CAASPP scores of a test and year) is refused too,
+unless the user says the shrink is expected (`accept_shrink`): an export cut short looks valid.
 
 Row numbers count data rows from 1, header not counted, blank lines skipped (CERS's
 convention too; a spreadsheet's row of empty cells is a blank line). Problems with the text
@@ -29,7 +30,8 @@ import json
 import os
 import re
 import shutil
-from contextlib import ExitStack
+import uuid
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +42,12 @@ from .model import Column, Table
 from .workspace import Workspace, owner_only, private_dir, private_tree
 
 IMPORT_LOCK = "import"
+STAGING = "staging-"  # tmp/staging-<source>-<id>/: the export a source writes, then imports
+# Staging folders of older versions, which hold no lock (not `aeries-demo-*`, the demo's scratch)
+OLD_STAGING = re.compile(r"^(aeries|oneroster|caaspp)-[0-9a-f]{32}$")
 MAX_SHRINK = 0.10  # share of rows a guarded table may lose against the current snapshot
-SHRINK_GUARDED = ("student", "enrollment", "mark", "roster")
+# Guarded tables, each counted per group of these columns (none: the whole table)
+SHRINK_GUARDED = {"student": (), "enrollment": (), "mark": (), "roster": ()}
 MEMORY_LIMIT = "2GB"  # DuckDB's buffers for the build; beyond that it spills into the work folder
 ROWS_LISTED = 20  # rows named per (column, rule); the rest are counted
 CHUNK = 16 << 20
@@ -65,6 +71,9 @@ class Finding:
     column: str | None = None
     line: int | None = None
     severity: str = "error"
+    # Other rows the finding is about (a duplicate key's), numbered like `row` and kept apart
+    # from the message, so a source can tell them as its own records; text names a row elsewhere.
+    others: tuple[int | str, ...] = ()
 
     def __str__(self) -> str:
         where = [self.file]
@@ -74,7 +83,16 @@ class Finding:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+        return f"{', '.join(where)}: {self.message}{self.also('row')}"
+
+    def also(self, unit: str) -> str:
+        """The other rows, as the message's end: ' also in row(s) 7, 9' (five named at most)."""
+        if not self.others:
+            return ""
+        shown = self.others[:5]
+        numbers = ", ".join(str(o) for o in shown if isinstance(o, int))
+        parts = [f"{unit}(s) {numbers}"] * bool(numbers) + [o for o in shown if isinstance(o, str)]
+        return " also in " + "; ".join(parts) + (" ..." if len(self.others) > 5 else "")
 
 
 class ImportRejected(Exception):
@@ -122,11 +140,16 @@ def _ids(ids: list[int]) -> str:
 
 def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user: str | None = None,
                progress=None, *, accept_shrink: bool = False, max_shrink: float = MAX_SHRINK,
-               source_label: str | None = None) -> ImportReport:
+               source_label: str | None = None,
+               shrink_by: dict[str, tuple[str, ...]] | None = None,
+               lock: ImportLock | None = None) -> ImportReport:
     """Validate every export in `source_dir` and publish them as the new SIS snapshot.
 
     `source_label` is what the import's record names as its source (default: the folder); a
     source that stages its records as CSV names itself (the Aeries server, the zip).
+    `shrink_by` guards more tables against shrinking, each per group of columns: a source that
+    replaces part of a table (the CAASPP scores of a test and year) has each part guarded.
+    `lock`: the import lock the caller holds on `ws` (`import_lock`), else it is taken here.
 
     Raises ImportRejected (nothing published) or ImportBusy (another import is running).
     """
@@ -135,35 +158,81 @@ def import_sis(source_dir: str | os.PathLike, ws: Workspace | None = None, user:
     source = Path(source_dir)
     if not source.is_dir():
         raise ImportRejected([Finding(str(source), "is not a folder of CSV exports")])
-    with _import_lock(ws, user), owner_only():
+    held = lock is not None and lock.held and lock.root == ws.root.resolve()
+    with nullcontext() if held else import_lock(ws, user), owner_only():
         _recover_locked(ws)
+        guarded = {**SHRINK_GUARDED, **(shrink_by or {})}
         return _import(source, ws, user, progress, None if accept_shrink else max_shrink,
-                       source_label or str(source.resolve()))
+                       source_label or str(source.resolve()), guarded)
 
 
 def recover(ws: Workspace | None = None, user: str | None = None) -> Recovery:
     """Clean up after imports and jobs that were killed: mark their runs died, remove their
     work files (snapshots half built, transcoded copies, spill files) and stale lock files."""
     ws = ws or Workspace.locate()
-    with _import_lock(ws, user or access.current_user()):
+    with import_lock(ws, user or access.current_user()):
         return _recover_locked(ws)
 
 
-def _import_lock(ws: Workspace, user: str) -> ExitStack:
-    stack = ExitStack()
-    try:
-        stack.enter_context(locks.hold(ws, IMPORT_LOCK, user=user))
-    except locks.Busy as busy:
-        raise ImportBusy(busy.holder) from None
-    return stack
+@dataclass
+class ImportLock:
+    """The workspace's import lock, held by this process (see `import_lock`)."""
+
+    root: Path
+    held: bool = True
+
+
+@contextmanager
+def import_lock(ws: Workspace, user: str | None = None):
+    """Hold the workspace's import lock for the block, or raise ImportBusy at once: no other
+    import publishes meanwhile. A source that builds the next snapshot from the current one
+    (the CAASPP scores onto it) holds it from its first read of the snapshot to publishing, and
+    hands it to `import_sis` (`lock=`), which then does not take it again."""
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locks.hold(ws, IMPORT_LOCK, user=user or access.current_user()))
+        except locks.Busy as busy:
+            raise ImportBusy(busy.holder) from None
+        lock = ImportLock(ws.root.resolve())
+        try:
+            yield lock
+        finally:
+            lock.held = False
+
+
+@contextmanager
+def staging_dir(ws: Workspace, source: str, user: str | None = None):
+    """An owner-only folder tmp/staging-<source>-<id>/ for the export a source (an Aeries pull,
+    a OneRoster zip, a score file) writes and then imports, removed when the block ends. The
+    folder's lock is held meanwhile: `recover` and the next import remove the staged student
+    data of a source killed mid-way (no one holds its lock), never a running source's."""
+    name = f"{STAGING}{source}-{uuid.uuid4().hex}"
+    with locks.hold(ws, _staging_resource(name), user=user or access.current_user()):
+        folder = private_dir(ws.tmp / name)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _staging_resource(name: str) -> str:
+    return f"staging:{name}"
+
+
+def _orphaned_staging(ws: Workspace) -> list[Path]:
+    """Staging folders whose source process is gone."""
+    return [p for p in ws.tmp.glob("*") if p.is_dir() and (p.name.startswith(STAGING) or OLD_STAGING.match(p.name))
+            and locks.holder(ws, _staging_resource(p.name)) is None]
 
 
 def _recover_locked(ws: Workspace) -> Recovery:
     """Called holding the import lock: no import is alive, so whatever one left is garbage."""
     with owner_only():
         removed = []
-        # tmp/import-<run>/ now; building-*.duckdb(.wal) and utf8-* copies from older versions
-        for leftover in (*ws.tmp.glob("import-*"), *ws.tmp.glob("building-*"), *ws.tmp.glob("utf8-*")):
+        # tmp/import-<run>/ now; building-*.duckdb(.wal) and utf8-* copies from older versions;
+        # the staging folders of sources that were killed
+        for leftover in (*ws.tmp.glob("import-*"), *ws.tmp.glob("building-*"), *ws.tmp.glob("utf8-*"),
+                         *_orphaned_staging(ws)):
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
@@ -182,7 +251,7 @@ def _recover_locked(ws: Workspace) -> Recovery:
 
 
 def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float | None,
-            label: str) -> ImportReport:
+            label: str, guarded: dict[str, tuple[str, ...]]) -> ImportReport:
     app = store.app_state(ws)
     run_id = app.execute(
         "INSERT INTO import_run (started_at, user_name, source, status) VALUES (?, ?, ?, 'running')",
@@ -192,7 +261,7 @@ def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float 
     try:
         findings, counts = _build(source, built, work, progress)
         if max_shrink is not None and not _errors(findings):
-            findings += _shrink_findings(ws, counts, max_shrink)
+            findings += _shrink_findings(ws, built, max_shrink, guarded)
         errors = _errors(findings)
         if errors:
             _finish(app, run_id, "rejected", error_count=len(errors))
@@ -221,21 +290,38 @@ def _finish(app, run_id, status, snapshot=None, counts=None, error_count=0) -> N
         [store.utcnow(), status, snapshot, json.dumps(counts) if counts else None, error_count, run_id])
 
 
-def _shrink_findings(ws: Workspace, counts: dict[str, int], max_shrink: float) -> list[Finding]:
-    """Guarded tables that lose more than `max_shrink` of their rows against the current snapshot."""
+def _shrink_findings(ws: Workspace, built: Path, max_shrink: float,
+                     guarded: dict[str, tuple[str, ...]]) -> list[Finding]:
+    """Guarded tables (or groups of their rows) that lose more than `max_shrink` of their rows
+    against the current snapshot; a group that is gone has lost all of them."""
     if ws.current_snapshot() is None:
         return []
-    with store.snapshot(ws) as con:
-        before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in SHRINK_GUARDED}
+    with store.snapshot(ws, result_views=False) as con:
+        before = _guarded_counts(con, guarded)
+    with duckdb.connect(str(built), read_only=True) as con:
+        after = _guarded_counts(con, guarded)
     findings = []
-    for t in SHRINK_GUARDED:
-        old, new = before[t], counts[t]
+    for (t, group), old in before.items():
+        new = after.get((t, group), 0)
         if old and new < old * (1 - max_shrink):
+            of = " of " + ", ".join(f"{c} {v}" for c, v in zip(guarded[t], group)) if group else ""
             findings.append(Finding(
                 model.table(t).file_name,
-                f"{t} would shrink from {old:,} rows to {new:,} ({(old - new) / old:.0%} fewer; at most "
+                f"{t}{of} would shrink from {old:,} rows to {new:,} ({(old - new) / old:.0%} fewer; at most "
                 f"{max_shrink:.0%} allowed): if this export is right, import it again with --accept-shrink"))
     return findings
+
+
+def _guarded_counts(con, guarded: dict[str, tuple[str, ...]]) -> dict[tuple[str, tuple], int]:
+    """Rows per (table, group of its guarded columns' values)."""
+    counts = {}
+    for t, by in guarded.items():
+        group = ", ".join(by)
+        sql = (f"SELECT {group}, count(*) FROM {t} GROUP BY {group} ORDER BY {group}" if by
+               else f"SELECT count(*) FROM {t}")
+        for *values, n in con.execute(sql).fetchall():
+            counts[(t, tuple(values))] = n
+    return counts
 
 
 def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Finding], dict[str, int]]:
@@ -816,11 +902,10 @@ def _check_keys(con, table: Table) -> list[Finding]:
     if not repeated:
         return []
     dups = con.execute(
-        f"SELECT list(rowid + 1 ORDER BY rowid), count(*), concat_ws(' / ', {key}) FROM {table.name} "
+        f"SELECT list(rowid + 1 ORDER BY rowid)[:7], concat_ws(' / ', {key}) FROM {table.name} "
         f"WHERE {not_null} GROUP BY {key} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT {ROWS_LISTED}").fetchall()
-    return [Finding(table.file_name, f"duplicate key {value!r} ({key}) also in row(s) "
-                                     + ", ".join(map(str, rows[1:6])) + (" ..." if n > 6 else ""),
-                    row=rows[0], column=key) for rows, n, value in dups]
+    return [Finding(table.file_name, f"duplicate key {value!r} ({key})", row=rows[0], column=key,
+                    others=tuple(rows[1:])) for rows, value in dups]
 
 
 def _check_one_row(con, table: Table) -> list[Finding]:

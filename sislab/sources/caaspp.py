@@ -6,10 +6,13 @@ takes the Smarter Balanced records — RecordType 01 (ELA) and 02 (Mathematics) 
 SSID, GradeAssessed, ScaleScore, AchievementLevels and FinalTestCompletedDate (its school year).
 Students are matched on SSID (`student.state_id`); an SSID the district does not know is a
 finding (a warning: the file also lists students who have left). Records without a scale score
-(not tested, no score yet) are skipped.
+(not tested, no score yet) are skipped. A record with more or fewer fields than the header (a
+file cut short mid-line, a damaged download) is an error: nothing is imported.
 
 The scores replace the same test and year in the current snapshot; every other table is
-carried over unchanged, and the whole goes through the importer like any export.
+carried over unchanged, and the whole goes through the importer like any export. Its shrink
+guard covers the scores of each test and year: a file cut short at a line's end would replace
+them with a fraction and look valid.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sislab.core import model, store
-from sislab.core.importer import Finding, ImportRejected, ImportReport
+from sislab.core.importer import Finding, ImportRejected, ImportReport, import_lock
 from sislab.core.workspace import Workspace
 
 from .staged import Origin, SourceFinding, Staging
@@ -28,17 +31,20 @@ from .staged import Origin, SourceFinding, Staging
 RECORD_TYPES = {"01": ("CAASPP_ELA", "ELA"), "02": ("CAASPP_MATH", "Math")}  # Smarter Balanced ELA, Math
 NEEDED = ("RecordType", "SSID", "GradeAssessed", "ScaleScore", "AchievementLevels", "FinalTestCompletedDate")
 DATE_FORMATS = ("%m%d%Y", "%Y-%m-%d", "%m/%d/%Y", "%Y%m%d")
+SHRINK_BY = {"test_score": ("test", "school_year")}  # the importer's shrink guard, per replaced part
 COLUMNS = {"student_id": "SSID", "grade": "GradeAssessed", "scale_score": "ScaleScore",
            "level": "AchievementLevels", "school_year": "FinalTestCompletedDate", "test": "RecordType"}
 
 
 def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
                   progress=None, **guard) -> tuple[ImportReport, int]:
-    """Read the score file onto the current snapshot and import the result (all or nothing)."""
+    """Read the score file onto the current snapshot and import the result (all or nothing).
+    The import lock is held from reading the snapshot to publishing: an import that published
+    in between would be undone by the carried-over copy."""
     path = Path(path)
     if not path.is_file():
         raise ImportRejected([Finding(str(path), "no such file: name the Student Score Data File from TOMS")])
-    with Staging(ws, "caaspp", f"CAASPP scores {path.resolve()}") as staging:
+    with import_lock(ws, user) as lock, Staging(ws, "caaspp", f"CAASPP scores {path.resolve()}") as staging:
         with store.snapshot(ws) as con:
             ssids = dict(con.execute("SELECT state_id, student_id FROM student WHERE state_id IS NOT NULL").fetchall())
             scores, findings = read_scores(path, ssids)
@@ -49,7 +55,7 @@ def import_scores(path: str | Path, ws: Workspace, user: str | None = None,
         origin = Origin(path.name, tuple(COLUMNS.items()))
         for row, number in scores:
             staging.add("test_score", row, origin, number)
-        report = staging.run_import(user, progress, **guard)
+        report = staging.run_import(user, progress, shrink_by=SHRINK_BY, lock=lock, **guard)
     # Every other table is the current snapshot's, carried over: what the importer says of them
     # (an optional table with no rows, say) was said when that snapshot was imported.
     report.warnings = [w for w in report.warnings if w.file in (path.name, "test_score.csv")]
@@ -68,9 +74,18 @@ def read_scores(path: Path, ssids: dict[str, str]) -> tuple[list[tuple[dict, int
     if missing:
         return [], [Finding(path.name, "not a CAASPP Student Score Data File: the header lacks "
                             + ", ".join(missing), line=1)]
-    rows, findings, unknown = [], [], 0
+    rows, findings, unknown, misshapen = [], [], 0, 0
     for number, cells in enumerate(reader, start=1):
-        get = {n: (cells[where[n.lower()]].strip() if where[n.lower()] < len(cells) else "") for n in NEEDED}
+        if len(cells) != len(header):
+            if not any(c.strip() for c in cells):  # a blank line
+                continue
+            misshapen += 1
+            if misshapen <= 20:
+                findings.append(SourceFinding(path.name, f"wrong number of fields (expected {len(header)}, found "
+                                              f"{len(cells)}): the file is cut short or damaged; download it "
+                                              "again from TOMS", row=number))
+            continue
+        get = {n: cells[where[n.lower()]].strip() for n in NEEDED}
         test = RECORD_TYPES.get(get["RecordType"].zfill(2))
         if test is None or not get["ScaleScore"]:
             continue
@@ -90,6 +105,8 @@ def read_scores(path: Path, ssids: dict[str, str]) -> tuple[list[tuple[dict, int
         rows.append(({"student_id": student, "test": test[0], "subject": test[1], "school_year": str(year),
                       "grade": get["GradeAssessed"].lstrip("0") or "0", "scale_score": get["ScaleScore"],
                       "level": get["AchievementLevels"]}, number))
+    if misshapen > 20:
+        findings.append(Finding(path.name, f"... and {misshapen - 20} more records with a wrong number of fields"))
     if unknown > 20:
         findings.append(Finding(path.name, f"... and {unknown - 20} more unknown SSIDs", column="SSID",
                                 severity="warning"))

@@ -11,14 +11,14 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import uuid
 from array import array
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from sislab.core import model
-from sislab.core.importer import Finding, ImportRejected, ImportReport, import_sis
-from sislab.core.workspace import FILE_MODE, Workspace, private_dir
+from sislab.core.importer import Finding, ImportRejected, ImportReport, import_sis, staging_dir
+from sislab.core.workspace import FILE_MODE, Workspace
 
 
 def source_label(source: str, merge: str | os.PathLike | None = None) -> str:
@@ -39,7 +39,7 @@ class SourceFinding(Finding):
             where.append(f"{self.unit} {self.row}")
         if self.column:
             where.append(f"field {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+        return f"{', '.join(where)}: {self.message}{self.also(self.unit)}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ class Staging:
         """`source` names the staging folder; `label` is what the import records as its source."""
         self.ws = ws
         self.label = label
-        self.folder = private_dir(ws.tmp / f"{source}-{uuid.uuid4().hex}")
+        self._held = ExitStack()  # the staging folder and its lock (a killed source's is recovered)
+        self.folder = self._held.enter_context(staging_dir(ws, source))
         self._files: dict[str, tuple] = {}
         self._origins: list[Origin] = []
         self._origin_index: dict[Origin, int] = {}
@@ -70,7 +71,7 @@ class Staging:
 
     def __exit__(self, *exc) -> None:
         self.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self._held.close()
 
     def add(self, table: str, row: dict[str, str], origin: Origin | None = None, record: int = 0) -> None:
         """One row of `table` (text values by column), read from `record` of `origin`."""
@@ -131,7 +132,8 @@ class Staging:
 
     def run_import(self, user: str | None, progress=None, **guard) -> ImportReport:
         """Import the folder; findings come back in the source's words. `guard`: the shrink
-        guard's options of `import_sis` (accept_shrink, max_shrink)."""
+        guard's options of `import_sis` (accept_shrink, max_shrink, shrink_by) and the import
+        lock the source holds (lock)."""
         self.close()
         try:
             report = import_sis(self.folder, self.ws, user=user, progress=progress, source_label=self.label, **guard)
@@ -148,10 +150,23 @@ class Staging:
         origins, records = self._rows[table]
         if finding.row > len(origins) or origins[finding.row - 1] < 0:
             return finding
-        origin = self._origins[origins[finding.row - 1]]
+        index = origins[finding.row - 1]
+        origin = self._origins[index]
         column = dict(origin.fields).get(finding.column, finding.column) if finding.column else None
         return SourceFinding(origin.label, finding.message, row=records[finding.row - 1], column=column,
-                             severity=finding.severity, unit=origin.unit)
+                             severity=finding.severity, unit=origin.unit,
+                             others=tuple(self._other(table, row, index) for row in finding.others))
+
+    def _other(self, table: str, row: int, index: int) -> int | str:
+        """Another row of a finding told as the source's: its record when it came from the
+        finding's request or file, else that request's record, or where it is in our export."""
+        origins, records = self._rows[table]
+        if row > len(origins) or origins[row - 1] < 0:
+            return f"{table}.csv row {row} (not from the source)"
+        if origins[row - 1] == index:
+            return records[row - 1]
+        other = self._origins[origins[row - 1]]
+        return f"{other.unit} {records[row - 1]} of {other.label}"
 
     def _writer(self, table: str):
         if table not in self._files:

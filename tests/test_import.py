@@ -416,6 +416,32 @@ def test_header_only_or_missing_optional_file_warns_what_is_missing_downstream(w
     assert "missing from the import folder" in one(report.warnings, file="test_score.csv").message
 
 
+SCORES = ("student_id,test,subject,school_year,grade,level\n"
+          "1001,CAASPP_ELA,ELA,2025,11,4\n1002,CAASPP_MATH,Math,2025,11,3\n1003,AP,Biology,2025,11,5\n")
+
+
+def scores(ws) -> list[tuple]:
+    with store.snapshot(ws) as con:
+        return con.execute("SELECT student_id, test FROM test_score ORDER BY 1, 2").fetchall()
+
+
+def test_an_export_without_test_scores_keeps_the_current_ones(ws, tmp_path):
+    """Scores often come from the state's files (`sislab import --scores`), not the SIS export:
+    the nightly export without test_score.csv emptied them. It keeps them now, but for students
+    the export no longer has; an export that has the file (even empty) replaces them."""
+    import_sis(write_export(tmp_path / "with", {"test_score": SCORES}), ws)
+    report = import_sis(write_export(tmp_path / "without"), ws)
+    assert scores(ws) == [("1001", "CAASPP_ELA"), ("1002", "CAASPP_MATH"), ("1003", "AP")]
+    assert "3 rows are kept" in one(report.warnings, file="test_score.csv").message
+    without_1003 = {t: "".join(line for line in text.splitlines(keepends=True) if "1003" not in next(csv.reader([line])))
+                    for t, text in MINIMAL_EXPORT.items()}  # the student left the district
+    report = import_sis(write_export(tmp_path / "fewer", without_1003), ws, accept_shrink=True)
+    assert scores(ws) == [("1001", "CAASPP_ELA"), ("1002", "CAASPP_MATH")]
+    assert "1 of students no longer in the export are left out" in one(report.warnings, file="test_score.csv").message
+    import_sis(write_export(tmp_path / "empty", {**without_1003, "test_score": SCORES.splitlines()[0] + "\n"}), ws)
+    assert scores(ws) == []
+
+
 def test_snapshot_of_the_last_successful_job_is_never_pruned(ws, tmp_path):
     from sislab.core import jobs
 

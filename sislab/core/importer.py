@@ -48,6 +48,9 @@ OLD_STAGING = re.compile(r"^(aeries|oneroster|caaspp)-[0-9a-f]{32}$")
 MAX_SHRINK = 0.10  # share of rows a guarded table may lose against the current snapshot
 # Guarded tables, each counted per group of these columns (none: the whole table)
 SHRINK_GUARDED = {"student": (), "enrollment": (), "mark": (), "roster": ()}
+# Tables another import path fills (`sislab import --scores`): an export without the file keeps
+# the current snapshot's rows (of the students still in it) instead of emptying the table.
+KEPT_WHEN_ABSENT = ("test_score",)
 MEMORY_LIMIT = "2GB"  # DuckDB's buffers for the build; beyond that it spills into the work folder
 ROWS_LISTED = 20  # rows named per (column, rule); the rest are counted
 CHUNK = 16 << 20
@@ -259,7 +262,7 @@ def _import(source: Path, ws: Workspace, user: str, progress, max_shrink: float 
     work = private_dir(ws.tmp / f"import-{run_id}")
     built = work / "building.duckdb"
     try:
-        findings, counts = _build(source, built, work, progress)
+        findings, counts = _build(source, built, work, progress, ws.current_snapshot())
         if max_shrink is not None and not _errors(findings):
             findings += _shrink_findings(ws, built, max_shrink, guarded)
         errors = _errors(findings)
@@ -324,7 +327,8 @@ def _guarded_counts(con, guarded: dict[str, tuple[str, ...]]) -> dict[tuple[str,
     return counts
 
 
-def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Finding], dict[str, int]]:
+def _build(source: Path, built: Path, work: Path, progress,
+           current: Path | None = None) -> tuple[list[Finding], dict[str, int]]:
     files = {p.name.lower(): p for p in source.iterdir() if p.is_file()}
     findings: list[Finding] = []
     unusable: set[str] = set()
@@ -341,13 +345,17 @@ def _build(source: Path, built: Path, work: Path, progress) -> tuple[list[Findin
         _create_staging_tables(con)
         if progress:
             progress.start(len(model.TABLES) + 1, "import")
+        kept = [t for t in model.TABLES if t.name in KEPT_WHEN_ABSENT and t.file_name not in files and current]
         for table in model.TABLES:
-            table_findings, usable = _load_table(con, table, files.get(table.file_name), work)
-            findings += table_findings
-            if not usable:
-                unusable.add(table.file_name)
+            if table not in kept:
+                table_findings, usable = _load_table(con, table, files.get(table.file_name), work)
+                findings += table_findings
+                if not usable:
+                    unusable.add(table.file_name)
             if progress:
                 progress.advance(1, table.name)
+        for table in kept:  # after the tables their rows refer to
+            findings.append(_keep_rows(con, table, current))
         findings += _check_references(con, skip_targets=unusable)
         counts = {t.name: con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0] for t in model.TABLES}
         if not _errors(findings):
@@ -401,6 +409,35 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
     findings += _check_ranges_by(con, table)
     findings += _check_expected_with(con, table)
     return findings, True
+
+
+def _keep_rows(con: duckdb.DuckDBPyConnection, table: Table, current: Path) -> Finding:
+    """The current snapshot's rows of `table` (whose file the export does not have) whose
+    references the new data still holds; a warning saying so, or the usual one when they cannot
+    be read (a snapshot of an older data model)."""
+    cols = ", ".join(c.name for c in table.columns)
+    still = " AND ".join(f"({c.name} IS NULL OR {c.name} IN (SELECT {c.references.split('.')[1]} "
+                         f"FROM {c.references.split('.')[0]}))" for c in table.columns if c.references) or "true"
+    try:
+        con.execute(f"ATTACH {store.sql_literal(current)} AS kept (READ_ONLY)")
+    except duckdb.Error:
+        return _no_rows(table, "is missing from the import folder")
+    try:
+        total = con.execute(f"SELECT count(*) FROM kept.{table.name}").fetchone()[0]
+        if total:
+            con.execute(f"INSERT INTO {table.name} ({cols}, _bad) SELECT {cols}, false FROM kept.{table.name} "
+                        f"WHERE {still} ORDER BY rowid")
+    except duckdb.Error:
+        total = 0
+    finally:
+        con.execute("DETACH kept")
+    if not total:
+        return _no_rows(table, "is missing from the import folder")
+    n = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
+    gone = f"; {total - n:,} of students no longer in the export are left out" if total > n else ""
+    return Finding(table.file_name, f"is not in the export: the current snapshot's {n:,} rows are kept (`sislab "
+                   f"import --scores` fills it){gone}. Put the file in the export to replace them",
+                   severity="warning")
 
 
 def _no_rows(table: Table, what: str, line: int | None = None) -> Finding:

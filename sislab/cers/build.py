@@ -20,7 +20,7 @@ from sislab.core.store import sql_text
 
 from . import rdw
 from .layout import HEADER, LAYOUT, LOGIN_PATTERN, MAX_NAME, MAX_STUDENTS
-from .profiles import Profile
+from .profiles import Profile, is_control
 
 PACKAGE = "sislab.cers"
 PARAMETER = re.compile(r"\$([a-z_]+)")
@@ -53,14 +53,11 @@ class Finding:
         return f"{where}{kind}: {group}{self.message}"
 
 
-# What a line of text must not carry raw: C0, DEL, C1 and the line / paragraph separators.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def visible(text: str) -> str:
-    """`text` with each control character written as its escape (`\\x1b`, `\\u2028`): a group name
-    holding one stays on its finding's line, and a terminal or log shows it instead of obeying it."""
-    return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """`text` with each control character (`profiles.is_control`) written as its escape (`\\x1b`,
+    `\\u2028`): a group name holding one stays on its finding's line, and a terminal or log shows
+    it instead of obeying it."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if is_control(ch) else ch for ch in text)
 
 
 @dataclass

@@ -113,7 +113,7 @@ def unknown_ids(ws: Workspace, profile: Profile) -> list[str]:
     return found
 
 
-def _control(ch: str) -> bool:
+def is_control(ch: str) -> bool:
     """A control character (C0, DEL, C1) or a line or paragraph separator, as preflight.sql's name rule."""
     return unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029"
 
@@ -122,7 +122,7 @@ def problems(profile: Profile) -> list[str]:
     """What is wrong with a profile's choices (the parts checkable without SIS data)."""
     found = []
     name = profile.name.strip()
-    if not name or len(name) > MAX_NAME or any(_control(ch) for ch in name):
+    if not name or len(name) > MAX_NAME or any(is_control(ch) for ch in name):
         found.append(f"Profile name must be 1-{MAX_NAME} characters without control characters.")
     if profile.roster_type not in LAYOUT["roster_types"]:
         found.append(f"Unknown roster type {profile.roster_type!r}; choose one of "

@@ -51,6 +51,7 @@ SHRINK_GUARDED = {"student": (), "enrollment": (), "mark": (), "roster": ()}
 # Tables another import path fills (`sislab import --scores`): an export without the file keeps
 # the current snapshot's rows (of the students still in it) instead of emptying the table.
 KEPT_WHEN_ABSENT = ("test_score",)
+MISSING = "is missing from the import folder"
 MEMORY_LIMIT = "2GB"  # DuckDB's buffers for the build; beyond that it spills into the work folder
 ROWS_LISTED = 20  # rows named per (column, rule); the rest are counted
 CHUNK = 16 << 20
@@ -377,7 +378,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None,
     """Read one export into its snapshot table (typed, numbered by rowid); return what is wrong
     with it, and whether its rows can be used to check other files' references."""
     if path is None:
-        return [_no_rows(table, "is missing from the import folder")], False
+        return [_no_rows(table, MISSING)], False
     try:
         readable, findings, scan = _readable(path, work)
         if readable is None:
@@ -420,19 +421,17 @@ def _keep_rows(con: duckdb.DuckDBPyConnection, table: Table, current: Path) -> F
                          f"FROM {c.references.split('.')[0]}))" for c in table.columns if c.references) or "true"
     try:
         con.execute(f"ATTACH {store.sql_literal(current)} AS kept (READ_ONLY)")
-    except duckdb.Error:
-        return _no_rows(table, "is missing from the import folder")
-    try:
-        total = con.execute(f"SELECT count(*) FROM kept.{table.name}").fetchone()[0]
-        if total:
-            con.execute(f"INSERT INTO {table.name} ({cols}, _bad) SELECT {cols}, false FROM kept.{table.name} "
-                        f"WHERE {still} ORDER BY rowid")
+        try:
+            total = con.execute(f"SELECT count(*) FROM kept.{table.name}").fetchone()[0]
+            if total:
+                con.execute(f"INSERT INTO {table.name} ({cols}, _bad) SELECT {cols}, false FROM kept.{table.name} "
+                            f"WHERE {still} ORDER BY rowid")
+        finally:
+            con.execute("DETACH kept")
     except duckdb.Error:
         total = 0
-    finally:
-        con.execute("DETACH kept")
     if not total:
-        return _no_rows(table, "is missing from the import folder")
+        return _no_rows(table, MISSING)
     n = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()[0]
     gone = f"; {total - n:,} of students no longer in the export are left out" if total > n else ""
     return Finding(table.file_name, f"is not in the export: the current snapshot's {n:,} rows are kept (`sislab "

@@ -14,6 +14,7 @@ logged (they hold student data); a failure is summarised as the failing cell's e
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import os
@@ -72,11 +73,16 @@ def find_notebook(name: str | os.PathLike, folder: Path | None = None) -> Path:
 
 
 def declared_parameters(notebook: Path) -> dict[str, object]:
-    """{name: default value} from the notebook's cell tagged `parameters`."""
+    """{name: default value} from the notebook's cell tagged `parameters` (read once per version
+    of the file: a run checks its parameters, then whether the notebook takes a school)."""
+    return dict(_declared(str(notebook), Path(notebook).stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _declared(notebook: str, version: int) -> tuple[tuple[str, object], ...]:
     import papermill  # imports take seconds (nbformat's schema checks): only when running notebooks
 
-    declared = papermill.inspect_notebook(str(notebook))
-    return {name: _literal(p["default"]) for name, p in declared.items()}
+    return tuple((name, _literal(p["default"])) for name, p in papermill.inspect_notebook(notebook).items())
 
 
 def typed_parameters(notebook: Path, raw: dict[str, object]) -> dict[str, object]:

@@ -296,11 +296,11 @@ def viewed_school(ws: Workspace, user_name: str, requested: str | None, what: st
     users = _known_users(ws, user_name)
     if users is None:
         return requested
+    scope = schools_for(ws, users[0])
     try:
-        return dashboard_school(schools_for(ws, users[0]), requested)
+        return dashboard_school(scope, requested)
     except ScopeRefused:
-        mine = schools_for(ws, users[0])
-        held = f"{users[0].role} of {', '.join(mine)}" if users[0] and mine else "not an active sislab user"
+        held = f"{users[0].role} of {', '.join(scope)}" if users[0] and scope else "not an active sislab user"
         raise NotAllowed(f"{what} for school {requested or '(every school)'}: {user_name} is {held}. "
                          "Nothing was shown or written.") from None
 
